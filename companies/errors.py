@@ -1,0 +1,54 @@
+"""Domain errors every service raises; `companies.http` turns them into HTTP answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+
+class DomainError(Exception):
+    """A save that the rules refuse; nothing was written."""
+
+    status = 400
+
+
+class Invalid(DomainError):
+    """Bad input, with messages per field ("entries.1.debit", "date", "__all__")."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+    @classmethod
+    def field(cls, name: str, message: str) -> Invalid:
+        return cls({name: [message]})
+
+
+class NotAllowed(DomainError):
+    """The actor's role does not allow this write."""
+
+    status = 403
+
+
+class StaleVersion(DomainError):
+    """The record was altered since the caller read it (HTTP 409)."""
+
+    status = 409
+
+    def __init__(
+        self,
+        *,
+        current_version: int,
+        altered_by: str | None,
+        altered_at: dt.datetime | None,
+    ) -> None:
+        self.current_version = current_version
+        self.altered_by = altered_by
+        self.altered_at = altered_at
+        who = f" by {altered_by}" if altered_by else ""
+        when = f" at {timezone.localtime(altered_at):%H:%M}" if altered_at else ""
+        super().__init__(
+            f"This record was altered{who}{when} (now version {current_version}); "
+            "reload it and make your change again."
+        )

@@ -1,0 +1,120 @@
+"""What every JSON/form endpoint shares: reading the body, member checks, error answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+
+from companies.errors import DomainError, Invalid, StaleVersion
+from companies.models import Company
+from companies.selectors import membership_get
+
+MAX_JSON_BODY = 1_000_000
+
+
+def json_response(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, encoder=DjangoJSONEncoder, safe=False)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _form_data(post: QueryDict) -> dict[str, Any]:
+    """A form body as the JSON shape: entries-0-ledger, entries-0-debit … become `entries`."""
+    data: dict[str, Any] = {}
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in post.items():
+        if key == "csrfmiddlewaretoken":
+            continue
+        prefix, _, rest = key.partition("-")
+        index, _, field = rest.partition("-")
+        if prefix == "entries" and index.isdigit() and field:
+            rows.setdefault(int(index), {})[field] = value
+        else:
+            data[key] = value
+    if rows:
+        # Blank rows at the end of a form are not lines.
+        data["entries"] = [
+            rows[i] for i in sorted(rows) if any(v.strip() for v in rows[i].values())
+        ]
+    return data
+
+
+def body_data(request: HttpRequest) -> dict[str, Any]:
+    """The request body (JSON or form) as a dict; Invalid if it cannot be read."""
+    if request.content_type == "application/json":
+        if len(request.body) > MAX_JSON_BODY:
+            raise Invalid.field("__all__", "The request is too large.")
+        try:
+            data = json.loads(
+                request.body or b"{}", parse_float=str, parse_constant=_refuse_constant
+            )
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Invalid.field("__all__", f"The body is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise Invalid.field("__all__", "Send a JSON object.")
+        return data
+    if request.method == "POST":
+        return _form_data(request.POST)
+    return _form_data(QueryDict(request.body))
+
+
+def error_response(exc: DomainError) -> JsonResponse:
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc, Invalid):
+        body = {"detail": "Not saved: please correct the marked fields.", "errors": exc.errors}
+    elif isinstance(exc, StaleVersion):
+        body.update(
+            current_version=exc.current_version,
+            altered_by=exc.altered_by,
+            altered_at=exc.altered_at,
+        )
+    return json_response(body, status=exc.status)
+
+
+class DomainErrorMiddleware:
+    """Answers a refused save (DomainError) or a missing object with JSON, never a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, DomainError):
+            return error_response(exc)
+        if isinstance(exc, ObjectDoesNotExist | Http404):
+            return json_response({"detail": "Not found."}, status=404)
+        return None
+
+
+def member_view(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A view of one company: the caller must be signed in (401) and a member (else 404)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, cid: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return json_response({"detail": "Sign in first."}, status=401)
+        membership = membership_get(user=request.user, company_id=cid)
+        if membership is None:
+            raise Http404
+        request.membership = membership  # type: ignore[attr-defined]
+        company: Company = membership.company
+        return view(request, company, *args, **kwargs)
+
+    return wrapper
+
+
+def version_of(request: HttpRequest, data: dict[str, Any]) -> Any:
+    """The version the caller read: in the body, else in the query string."""
+    return data.get("version", request.GET.get("version"))

@@ -1,0 +1,83 @@
+"""Companies, who belongs to them (Membership), and the API tokens scripts sign in with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    gstin = models.CharField("GSTIN", max_length=15, blank=True)
+    financial_year_start = models.DateField(help_text="First day of a financial year, e.g. 1 April")
+    books_beginning = models.DateField(help_text="No voucher may be dated before this day")
+    # The seq of the newest editlog.Change; bumped only while this row is locked (DESIGN §2).
+    last_seq = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def financial_year_of(self, day: dt.date) -> int:
+        """The calendar year in which the financial year holding `day` begins (2026 = 2026-27)."""
+        start = self.financial_year_start
+        begins_this_year = (day.month, day.day) >= (start.month, start.day)
+        return day.year if begins_this_year else day.year - 1
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ACCOUNTANT = "accountant", "Accountant"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.company} ({self.role})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in {self.Role.OWNER, self.Role.ACCOUNTANT}
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
+
+class ApiToken(models.Model):
+    """A per-user secret for `Authorization: Token …`; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"token of {self.user} ({self.created_at:%Y-%m-%d})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

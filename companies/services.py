@@ -1,0 +1,174 @@
+"""Writes on companies and memberships; every service records a Change in its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from companies.errors import Invalid, NotAllowed
+from companies.models import Company, Membership
+from companies.validation import clean_gstin, clean_text
+from editlog.services import change_record
+
+Role = Membership.Role
+
+
+def company_lock(*, company_id: int) -> Company:
+    """The company row, locked until the end of the caller's transaction (no-op on SQLite).
+
+    On SQLite the IMMEDIATE transaction already holds the database write lock.
+    """
+    return Company.objects.select_for_update().get(pk=company_id)
+
+
+def membership_require(
+    *, company: Company, actor: AbstractBaseUser, roles: tuple[str, ...] = (Role.OWNER,)
+) -> Membership:
+    """The actor's membership if its role is one of `roles`; raises NotAllowed otherwise."""
+    membership = Membership.objects.filter(company=company, user_id=actor.pk).first()
+    if membership is None or membership.role not in roles:
+        role = membership.get_role_display().lower() if membership else "not a member"
+        raise NotAllowed(f"You are {role} in {company.name}; this needs {' or '.join(roles)}.")
+    return membership
+
+
+def writer_require(*, company: Company, actor: AbstractBaseUser) -> Membership:
+    """Owners and accountants write the books; viewers only read them."""
+    return membership_require(company=company, actor=actor, roles=(Role.OWNER, Role.ACCOUNTANT))
+
+
+def _financial_year_start(today: dt.date) -> dt.date:
+    year = today.year if today.month >= 4 else today.year - 1
+    return dt.date(year, 4, 1)
+
+
+def company_create(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    address: str = "",
+    state: str = "",
+    gstin: str = "",
+    financial_year_start: dt.date | None = None,
+    books_beginning: dt.date | None = None,
+) -> Company:
+    """Create a company owned by `actor`, seeded with Tally's groups, ledgers and voucher types."""
+    from ledgers.services import ledgers_seed
+    from vouchers.services import voucher_types_seed
+
+    errors: dict[str, list[str]] = {}
+    name = clean_text(name, field="name", max_length=200, errors=errors, required=True)
+    gstin = clean_gstin(gstin, errors=errors)
+    fy_start = financial_year_start or _financial_year_start(timezone.localdate())
+    books = books_beginning or fy_start
+    if books < fy_start:
+        errors.setdefault("books_beginning", []).append(
+            "Books cannot begin before the financial year does."
+        )
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic(durable=True):
+        company = Company.objects.create(
+            name=name,
+            address=address.strip(),
+            state=state.strip(),
+            gstin=gstin,
+            financial_year_start=fy_start,
+            books_beginning=books,
+        )
+        Membership.objects.create(user=actor, company=company, role=Role.OWNER)
+        ledgers_seed(company=company)
+        voucher_types_seed(company=company)
+        change_record(
+            company=company,
+            actor=actor,
+            verb="create",
+            obj=company,
+            before=None,
+            after=company_snapshot(company),
+        )
+    return company
+
+
+def company_snapshot(company: Company) -> dict[str, Any]:
+    return {
+        "id": company.pk,
+        "name": company.name,
+        "address": company.address,
+        "state": company.state,
+        "gstin": company.gstin,
+        "financial_year_start": company.financial_year_start,
+        "books_beginning": company.books_beginning,
+    }
+
+
+def _membership_snapshot(membership: Membership) -> dict[str, Any]:
+    return {"user": membership.user.get_username(), "role": membership.role}
+
+
+def _owners_left_after(company: Company, membership: Membership) -> int:
+    return (
+        Membership.objects.filter(company=company, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+def member_set(
+    *, company: Company, actor: AbstractBaseUser, username: str, role: str
+) -> Membership:
+    """Owner adds an existing user with `role`, or changes a member's role; the last owner stays."""
+    if role not in Role.values:
+        raise Invalid.field("role", f"Choose one of: {', '.join(Role.values)}.")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise Invalid.field("username", f"There is no user called {username!r}.")
+    with transaction.atomic(durable=True):
+        company = company_lock(company_id=company.pk)
+        membership_require(company=company, actor=actor)
+        membership = Membership.objects.filter(company=company, user=user).first()
+        before = _membership_snapshot(membership) if membership else None
+        if membership is None:
+            membership = Membership.objects.create(company=company, user=user, role=role)
+        elif membership.role != role:
+            if membership.is_owner and not _owners_left_after(company, membership):
+                raise Invalid.field("role", "A company needs at least one owner.")
+            membership.role = role
+            membership.save(update_fields=["role"])
+        else:
+            return membership
+        change_record(
+            company=company,
+            actor=actor,
+            verb="alter" if before else "create",
+            obj=membership,
+            before=before,
+            after=_membership_snapshot(membership),
+        )
+    return membership
+
+
+def member_remove(*, company: Company, actor: AbstractBaseUser, username: str) -> None:
+    """Owner removes a member; the last owner cannot be removed."""
+    with transaction.atomic(durable=True):
+        company = company_lock(company_id=company.pk)
+        membership_require(company=company, actor=actor)
+        membership = (
+            Membership.objects.filter(company=company, user__username=username)
+            .select_related("user")
+            .first()
+        )
+        if membership is None:
+            raise Invalid.field("username", f"{username} is not a member of {company.name}.")
+        if membership.is_owner and not _owners_left_after(company, membership):
+            raise Invalid.field("username", "A company needs at least one owner.")
+        before = _membership_snapshot(membership)
+        change_record(
+            company=company, actor=actor, verb="delete", obj=membership, before=before, after=None
+        )
+        membership.delete()

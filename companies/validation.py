@@ -1,0 +1,128 @@
+"""Turning user input into clean values, collecting messages a user can read per field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
+PAISA = Decimal("0.01")
+_DIGITS = re.compile(r"^[0-9]{1,3}(,[0-9]{2,3})*(\.[0-9]+)?$|^[0-9]+(\.[0-9]+)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+_GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DATE_FORMATS = ("%Y-%m-%d", "%d-%b-%Y", "%d-%m-%Y", "%d/%m/%Y")
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def clean_text(
+    value: Any,
+    *,
+    field: str,
+    max_length: int,
+    errors: dict[str, list[str]],
+    required: bool = False,
+    multiline: bool = False,
+) -> str:
+    """Stripped text; no control characters (tabs and, if multiline, newlines are fine)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        _add(errors, field, "Enter text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        _add(errors, field, "This cannot be empty.")
+    elif len(value) > max_length:
+        _add(errors, field, f"At most {max_length} characters (this has {len(value)}).")
+    elif _CONTROL.search(value.replace("\r\n", "\n") if multiline else value) or (
+        not multiline and "\n" in value
+    ):
+        _add(errors, field, "Remove the control characters from this text.")
+    return value
+
+
+def gstin_check_character(first14: str) -> str:
+    """The 15th character of a GSTIN: a base-36 Luhn-style checksum of the first 14."""
+    total = 0
+    for i, char in enumerate(first14):
+        product = _GSTIN_CHARS.index(char) * (2 if i % 2 else 1)
+        total += product // 36 + product % 36
+    return _GSTIN_CHARS[(36 - total % 36) % 36]
+
+
+def clean_gstin(value: Any, *, errors: dict[str, list[str]], field: str = "gstin") -> str:
+    """An empty string or a well-formed GSTIN (format and check character)."""
+    value = (value or "").strip().upper() if isinstance(value, str) else value
+    if value == "" or value is None:
+        return ""
+    if not isinstance(value, str) or not _GSTIN.match(value):
+        _add(errors, field, "A GSTIN has 15 characters, like 27AAPFU0939F1ZV.")
+    elif gstin_check_character(value[:14]) != value[14]:
+        _add(errors, field, "This GSTIN's check character is wrong: please check for a typo.")
+    else:
+        return value
+    return ""
+
+
+def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
+    """A positive amount of rupees and paise; raises ValueError with a message for the user.
+
+    Accepts 100000, "100000", "1,00,000.00"; refuses exponents, NaN, Infinity, floats, more
+    than two decimals and anything beyond NUMERIC(18, 2).
+    """
+    if isinstance(value, bool) or value is None or value == "":
+        raise ValueError("Enter an amount.")
+    if isinstance(value, float):
+        raise ValueError("Send amounts as strings or whole numbers, not floating point.")
+    if isinstance(value, int | Decimal):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("Enter an amount.")
+    text = value.strip()
+    if not _DIGITS.match(text):
+        if re.search(r"[eE]", text) and not re.search(r"[a-df-zA-DF-Z]", text):
+            raise ValueError("Write the amount in digits, like 1,00,000.00 (no exponents).")
+        raise ValueError("Enter an amount in digits, like 1,00,000.00.")
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError("Enter an amount in digits, like 1,00,000.00.") from None
+    if amount > MAX_AMOUNT:
+        raise ValueError("This amount is too large (at most 99,99,99,99,99,99,999.99).")
+    if amount != amount.quantize(PAISA):
+        raise ValueError("At most two decimals (paise).")
+    if amount == 0 and not allow_zero:
+        raise ValueError("The amount must be more than zero.")
+    return amount.quantize(PAISA)
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date from 2026-11-26, 26-Nov-2026, 26-11-2026 or 26/11/2026; ValueError otherwise."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("Enter a date, like 26-Nov-2026.")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time
+            except ValueError:
+                continue
+    raise ValueError("Enter a date, like 26-Nov-2026 or 2026-11-26.")
+
+
+def parse_int(value: Any, *, message: str = "Enter a whole number.") -> int:
+    if isinstance(value, bool):
+        raise ValueError(message)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValueError(message)

@@ -1,0 +1,115 @@
+"""Company list/create, one company, its members, and API tokens (JSON; DESIGN.md §7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from companies.auth import token_issue
+from companies.errors import Invalid
+from companies.http import body_data, json_response, member_view
+from companies.models import Company, Membership
+from companies.selectors import memberships_of_company, memberships_of_user
+from companies.services import company_create, member_remove, member_set
+from companies.validation import parse_date
+
+
+def company_json(company: Company, role: str | None = None) -> dict[str, Any]:
+    data = {
+        "id": company.pk,
+        "name": company.name,
+        "address": company.address,
+        "state": company.state,
+        "gstin": company.gstin,
+        "financial_year_start": company.financial_year_start,
+        "books_beginning": company.books_beginning,
+        "last_seq": company.last_seq,
+    }
+    if role:
+        data["role"] = role
+    return data
+
+
+def _optional_date(data: dict[str, Any], field: str, errors: dict[str, list[str]]) -> Any:
+    if data.get(field) in (None, ""):
+        return None
+    try:
+        return parse_date(data[field])
+    except ValueError as exc:
+        errors[field] = [str(exc)]
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def companies(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return json_response({"detail": "Sign in first."}, status=401)
+    if request.method == "GET":
+        memberships = memberships_of_user(user=request.user)
+        return json_response([company_json(m.company, m.role) for m in memberships])
+    data = body_data(request)
+    errors: dict[str, list[str]] = {}
+    dates = {
+        f: _optional_date(data, f, errors) for f in ("financial_year_start", "books_beginning")
+    }
+    if errors:
+        raise Invalid(errors)
+    company = company_create(
+        actor=request.user,
+        name=data.get("name", ""),
+        address=data.get("address", "") or "",
+        state=data.get("state", "") or "",
+        gstin=data.get("gstin", "") or "",
+        **dates,
+    )
+    return json_response(company_json(company, Membership.Role.OWNER), status=201)
+
+
+@require_http_methods(["GET"])
+@member_view
+def company_detail(request: HttpRequest, company: Company) -> HttpResponse:
+    return json_response(company_json(company, request.membership.role))  # type: ignore[attr-defined]
+
+
+def _member_json(membership: Membership) -> dict[str, Any]:
+    return {"username": membership.user.get_username(), "role": membership.role}
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def members(request: HttpRequest, company: Company) -> HttpResponse:
+    if request.method == "GET":
+        return json_response(
+            [_member_json(m) for m in memberships_of_company(company_id=company.pk)]
+        )
+    data = body_data(request)
+    membership = member_set(
+        company=company,
+        actor=request.user,
+        username=str(data.get("username", "")),
+        role=str(data.get("role", "")),
+    )
+    return json_response(_member_json(membership))
+
+
+@require_http_methods(["DELETE"])
+@member_view
+def member(request: HttpRequest, company: Company, username: str) -> HttpResponse:
+    member_remove(company=company, actor=request.user, username=username)
+    return HttpResponse(status=204)
+
+
+@csrf_exempt  # the body carries the credentials; no session is used or created
+@require_http_methods(["POST"])
+def token(request: HttpRequest) -> HttpResponse:
+    data = body_data(request)
+    user = authenticate(
+        request, username=str(data.get("username", "")), password=str(data.get("password", ""))
+    )
+    if user is None:
+        return json_response({"detail": "Wrong username or password."}, status=400)
+    return json_response({"token": token_issue(user=user)}, status=201)

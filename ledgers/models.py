@@ -1,0 +1,102 @@
+"""Tally's chart of accounts: Groups (28 seeded per company), Ledgers and their running totals.
+
+One sign convention everywhere: an amount is a signed Decimal, positive = Debit, negative =
+Credit. Opening balances, entry amounts and balances all follow it; only display turns the sign
+into "Dr"/"Cr".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from ledgers.money import ZERO, MoneyField
+
+
+class Group(models.Model):
+    class Nature(models.TextChoices):
+        ASSET = "asset", "Assets"
+        LIABILITY = "liability", "Liabilities"
+        INCOME = "income", "Income"
+        EXPENSE = "expense", "Expenses"
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Inherited from the parent when a sub-group is created, as in Tally; a group is never
+    # moved, so they never go stale.
+    nature = models.CharField(max_length=10, choices=Nature.choices)
+    is_revenue = models.BooleanField(default=False, help_text="Goes to Profit & Loss")
+    affects_gross_profit = models.BooleanField(default=False)
+    is_cash_bank = models.BooleanField(default=False, help_text="Cash-in-Hand or a bank group")
+    predefined = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["company", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "company", name="group_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ledger(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    # Only Tally's predefined "Profit & Loss A/c" stands outside every group.
+    group = models.ForeignKey(Group, null=True, on_delete=models.PROTECT, related_name="ledgers")
+    opening_balance = MoneyField(default=ZERO)
+    gstin = models.CharField("GSTIN", max_length=15, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    predefined = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    altered_at = models.DateTimeField(auto_now=True)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Sums of this ledger's entries, kept by the posting services in the saving transaction.
+    total_debit = MoneyField(default=ZERO)
+    total_credit = MoneyField(default=ZERO)
+
+    class Meta:
+        ordering = ["company", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "company", name="ledger_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(total_debit__gte=0, total_credit__gte=0),
+                name="ledger_totals_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def closing_balance(self) -> Decimal:
+        """Signed closing balance: positive = Dr."""
+        return self.opening_balance + self.total_debit - self.total_credit
+
+
+class LedgerDay(models.Model):
+    """A ledger's debits and credits on one day: "as of" balances sum these, not entries."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    debit = MoneyField(default=ZERO)
+    credit = MoneyField(default=ZERO)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "date"], name="ledger_day_unique"),
+        ]
+        indexes = [models.Index(fields=["date", "ledger"])]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id} {self.date}: Dr {self.debit} Cr {self.credit}"

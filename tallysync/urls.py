@@ -1,0 +1,13 @@
+"""URL map of DESIGN.md §7."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("companies.urls")),
+    path("c/<int:cid>/ledgers/", include("ledgers.urls")),
+    path("c/<int:cid>/vouchers/", include("vouchers.urls")),
+    path("c/<int:cid>/reports/", include("reports.urls")),
+    path("c/<int:cid>/editlog/", include("editlog.urls")),
+]

@@ -1,0 +1,99 @@
+"""Personas and a seeded company: alice owns Sharma Traders, bob keeps its accounts, charlie
+views it, dave is a stranger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from companies.auth import token_issue
+from companies.models import Company, Membership
+from companies.services import company_create
+from ledgers.models import Ledger
+from ledgers.services import ledger_create
+from vouchers.services import voucher_create
+
+FY_START = dt.date(2026, 4, 1)
+DAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def alice(db: Any) -> User:
+    return User.objects.create_user("alice", password="alice-secret-1")
+
+
+@pytest.fixture
+def bob(db: Any) -> User:
+    return User.objects.create_user("bob", password="bob-secret-1")
+
+
+@pytest.fixture
+def charlie(db: Any) -> User:
+    return User.objects.create_user("charlie", password="charlie-secret-1")
+
+
+@pytest.fixture
+def dave(db: Any) -> User:
+    return User.objects.create_user("dave", password="dave-secret-1")
+
+
+@pytest.fixture
+def company(alice: User, bob: User, charlie: User) -> Company:
+    company = company_create(
+        actor=alice, name="Sharma Traders", state="Maharashtra", financial_year_start=FY_START
+    )
+    Membership.objects.create(user=bob, company=company, role="accountant")
+    Membership.objects.create(user=charlie, company=company, role="viewer")
+    return company
+
+
+def make_ledger(company: Company, actor: User, name: str, group: str, **data: Any) -> Ledger:
+    return ledger_create(company=company, actor=actor, data={"name": name, "group": group, **data})
+
+
+@pytest.fixture
+def ledgers(company: Company, alice: User) -> dict[str, Ledger]:
+    """The ledgers an ordinary office has: a debtor, a creditor, sales, purchase, bank, rent."""
+    return {
+        "cash": Ledger.objects.get(company=company, name="Cash"),
+        "party": make_ledger(company, alice, "Sharma Enterprises", "Sundry Debtors"),
+        "supplier": make_ledger(company, alice, "Gupta Suppliers", "Sundry Creditors"),
+        "sales": make_ledger(company, alice, "Sales", "Sales Accounts"),
+        "purchase": make_ledger(company, alice, "Purchase", "Purchase Accounts"),
+        "bank": make_ledger(company, alice, "HDFC Bank", "Bank Accounts"),
+        "rent": make_ledger(company, alice, "Rent", "Indirect Expenses"),
+    }
+
+
+def sale(amount: str = "100000.00", party: str = "Sharma Enterprises", **extra: Any) -> dict:
+    return {
+        "type": "Sales",
+        "date": DAY.isoformat(),
+        "narration": "Invoice for Sharma Enterprises",
+        "entries": [{"ledger": party, "debit": amount}, {"ledger": "Sales", "credit": amount}],
+        **extra,
+    }
+
+
+@pytest.fixture
+def voucher(company: Company, alice: User, ledgers: dict[str, Ledger]) -> Any:
+    return voucher_create(company=company, actor=alice, data=sale())
+
+
+def balance(ledger: Ledger) -> Decimal:
+    return Ledger.objects.get(pk=ledger.pk).closing_balance
+
+
+@pytest.fixture
+def api(alice: User) -> Client:
+    """alice's script: an API token, JSON both ways."""
+    return Client(headers={"Authorization": f"Token {token_issue(user=alice)}"})
+
+
+def client_for(user: User) -> Client:
+    return Client(headers={"Authorization": f"Token {token_issue(user=user)}"})

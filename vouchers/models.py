@@ -1,0 +1,101 @@
+"""Voucher types, vouchers and their entries (signed amounts: positive = Dr)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from ledgers.models import Ledger
+from ledgers.money import ZERO, MoneyField
+
+
+class VoucherType(models.Model):
+    class Base(models.TextChoices):
+        CONTRA = "contra", "Contra"
+        PAYMENT = "payment", "Payment"
+        RECEIPT = "receipt", "Receipt"
+        JOURNAL = "journal", "Journal"
+        SALES = "sales", "Sales"
+        PURCHASE = "purchase", "Purchase"
+        CREDIT_NOTE = "credit_note", "Credit Note"
+        DEBIT_NOTE = "debit_note", "Debit Note"
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    base = models.CharField(max_length=20, choices=Base.choices)
+    abbreviation = models.CharField(max_length=10)
+    shortcut = models.CharField(max_length=10, blank=True, help_text="Tally key, e.g. F8")
+
+    class Meta:
+        ordering = ["company", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="voucher_type_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Voucher(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    voucher_type = models.ForeignKey(VoucherType, on_delete=models.PROTECT, related_name="+")
+    financial_year = models.PositiveSmallIntegerField(help_text="2026 = FY 2026-27")
+    # Allocated by the server per type and financial year; the number a form showed is a hint.
+    number = models.PositiveIntegerField()
+    date = models.DateField()
+    narration = models.TextField(blank=True)
+    is_cancelled = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    altered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voucher_type", "financial_year", "number"], name="voucher_number_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "date", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_type} No. {self.number}"
+
+
+class Entry(models.Model):
+    voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="entries")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="entries")
+    amount = MoneyField()
+    position = models.PositiveSmallIntegerField()
+    # The voucher's date, repeated so a ledger statement reads one index in date order.
+    date = models.DateField()
+
+    class Meta:
+        ordering = ["voucher", "position"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="entry_amount_not_zero"),
+        ]
+        indexes = [models.Index(fields=["ledger", "date", "voucher"])]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id} {self.debit or -self.credit}"
+
+    @property
+    def debit(self) -> Decimal:
+        return self.amount if self.amount > 0 else ZERO
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.amount if self.amount < 0 else ZERO
+
+    @property
+    def side(self) -> str:
+        return "Dr" if self.amount > 0 else "Cr"
