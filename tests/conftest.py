@@ -22,6 +22,11 @@ FY_START = dt.date(2026, 4, 1)
 DAY = dt.date(2026, 11, 26)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def alice(db: Any) -> User:
     return User.objects.create_user("alice", password="alice-secret-1")

@@ -1,0 +1,298 @@
+"""voucher_create / alter / cancel / delete: double entry, Tally's type rules, numbering,
+balances kept in the same transaction, and one Change per save."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from companies.errors import Invalid, NotAllowed, StaleVersion
+from companies.models import Company
+from editlog.models import Change
+from ledgers.models import LedgerDay
+from tests.conftest import DAY, balance, sale
+from vouchers.models import Entry, Voucher
+from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
+
+
+def test_voucher_create_posts_to_both_ledgers(company, alice, ledgers):
+    voucher = voucher_create(company=company, actor=alice, data=sale("1,00,000"))
+    assert (voucher.number, voucher.financial_year, voucher.version) == (1, 2026, 1)
+    assert balance(ledgers["party"]) == Decimal("100000.00")
+    assert balance(ledgers["sales"]) == Decimal("-100000.00")
+    assert LedgerDay.objects.get(ledger=ledgers["party"], date=DAY).debit == Decimal("100000.00")
+    amounts = list(voucher.entries.order_by("position").values_list("amount", "date"))
+    assert amounts == [(Decimal("100000.00"), DAY), (Decimal("-100000.00"), DAY)]
+
+
+def test_voucher_create_records_a_change_with_the_voucher(company, alice, ledgers):
+    seq = Company.objects.get(pk=company.pk).last_seq
+    voucher = voucher_create(company=company, actor=alice, data=sale())
+    change = voucher.change
+    assert change.seq == seq + 1
+    assert (change.verb, change.object_type, change.object_id) == ("create", "voucher", voucher.pk)
+    assert change.before is None
+    assert change.after["entries"][0] == {
+        "ledger_id": ledgers["party"].pk,
+        "ledger": "Sharma Enterprises",
+        "debit": Decimal("100000.00"),
+    }
+
+
+def test_the_server_numbers_vouchers_per_type_and_financial_year(company, alice, ledgers):
+    first = voucher_create(company=company, actor=alice, data=sale(number=99))
+    second = voucher_create(company=company, actor=alice, data=sale())
+    next_year = voucher_create(company=company, actor=alice, data=sale(date="2027-04-01"))
+    receipt = voucher_create(
+        company=company,
+        actor=alice,
+        data={
+            "type": "Receipt",
+            "date": "2026-11-26",
+            "entries": [
+                {"ledger": "Cash", "debit": "500"},
+                {"ledger": "Sharma Enterprises", "credit": "500"},
+            ],
+        },
+    )
+    assert [first.number, second.number, next_year.number, receipt.number] == [1, 2, 1, 1]
+    assert next_year.financial_year == 2027
+
+
+def test_unbalanced_voucher_is_refused_with_the_difference(company, alice, ledgers):
+    data = sale()
+    data["entries"][1]["credit"] = "99000"
+    with pytest.raises(Invalid) as caught:
+        voucher_create(company=company, actor=alice, data=data)
+    assert caught.value.errors["entries"] == [
+        "Debit 1,00,000.00 ≠ Credit 99,000.00: difference 1,000.00."
+    ]
+    assert Voucher.objects.count() == 0
+    assert Entry.objects.count() == 0
+    assert balance(ledgers["party"]) == 0
+
+
+def test_balance_is_checked_to_the_paisa(company, alice, ledgers):
+    data = sale()
+    data["entries"][1]["credit"] = "99999.99"
+    with pytest.raises(Invalid, match="difference 0.01"):
+        voucher_create(company=company, actor=alice, data=data)
+
+
+@pytest.mark.parametrize(
+    ("entries", "field", "message"),
+    [
+        ([{"ledger": "Cash", "debit": "1"}], "entries", "at least two lines"),
+        ("Cash 100", "entries", "at least two lines"),
+        (
+            [{"ledger": "Cash", "debit": "1", "credit": "1"}, {"ledger": "Sales", "credit": "1"}],
+            "entries.0.debit",
+            "either a debit or a credit",
+        ),
+        (
+            [{"ledger": "Nobody", "debit": "1"}, {"ledger": "Sales", "credit": "1"}],
+            "entries.0.ledger",
+            "No ledger 'Nobody'",
+        ),
+        (
+            [{"ledger": "Cash", "debit": "0"}, {"ledger": "Sales", "credit": "0"}],
+            "entries.0.debit",
+            "more than zero",
+        ),
+        (
+            [{"ledger": "Cash", "debit": "1.001"}, {"ledger": "Sales", "credit": "1.001"}],
+            "entries.1.credit",
+            "two decimals",
+        ),
+    ],
+)
+def test_voucher_lines_are_checked(company, alice, ledgers, entries, field, message):
+    data = {"type": "Sales", "date": "2026-11-26", "entries": entries}
+    with pytest.raises(Invalid) as caught:
+        voucher_create(company=company, actor=alice, data=data)
+    assert message in " ".join(caught.value.errors[field])
+    assert Change.objects.filter(object_type="voucher").count() == 0
+
+
+def test_ledgers_of_another_company_are_unknown(company, alice, dave, ledgers):
+    from companies.services import company_create
+    from tests.conftest import make_ledger
+
+    other = company_create(actor=dave, name="Gupta & Sons")
+    foreign = make_ledger(other, dave, "Secret Party", "Sundry Debtors")
+    data = sale()
+    data["entries"][0]["ledger"] = foreign.pk
+    with pytest.raises(Invalid) as caught:
+        voucher_create(company=company, actor=alice, data=data)
+    assert "No ledger" in caught.value.errors["entries.0.ledger"][0]
+
+
+def test_a_voucher_cannot_predate_the_books(company, alice, ledgers):
+    with pytest.raises(Invalid, match="books begin on 01-Apr-2026"):
+        voucher_create(company=company, actor=alice, data=sale(date="2026-03-31"))
+
+
+@pytest.mark.parametrize(
+    ("voucher_type", "entries", "message"),
+    [
+        ("Contra", [("Cash", "debit"), ("Sales", "credit")], "cash and bank ledgers only"),
+        ("Payment", [("Rent", "debit"), ("Sharma Enterprises", "credit")], "credits a cash"),
+        ("Receipt", [("Rent", "debit"), ("Cash", "credit")], "debits a cash"),
+        ("Journal", [("Rent", "debit"), ("HDFC Bank", "credit")], "cannot use cash or bank"),
+    ],
+)
+def test_tallys_voucher_type_rules(company, alice, ledgers, voucher_type, entries, message):
+    data = {
+        "type": voucher_type,
+        "date": "2026-11-26",
+        "entries": [{"ledger": ledger, side: "100"} for ledger, side in entries],
+    }
+    with pytest.raises(Invalid, match=message):
+        voucher_create(company=company, actor=alice, data=data)
+
+
+@pytest.mark.parametrize(
+    ("voucher_type", "entries"),
+    [
+        ("Contra", [("HDFC Bank", "debit"), ("Cash", "credit")]),
+        ("Payment", [("Rent", "debit"), ("Cash", "credit")]),
+        ("Receipt", [("HDFC Bank", "debit"), ("Sharma Enterprises", "credit")]),
+        ("Journal", [("Rent", "debit"), ("Gupta Suppliers", "credit")]),
+        ("credit note", [("Sales", "debit"), ("Sharma Enterprises", "credit")]),
+        ("debit_note", [("Gupta Suppliers", "debit"), ("Purchase", "credit")]),
+    ],
+)
+def test_voucher_types_accept_what_tally_accepts(company, bob, ledgers, voucher_type, entries):
+    data = {
+        "type": voucher_type,
+        "date": "2026-11-26",
+        "entries": [{"ledger": ledger, side: "100"} for ledger, side in entries],
+    }
+    assert voucher_create(company=company, actor=bob, data=data).number == 1
+
+
+def test_viewers_cannot_write_vouchers(company, charlie, alice, ledgers, voucher):
+    with pytest.raises(NotAllowed, match="You are viewer"):
+        voucher_create(company=company, actor=charlie, data=sale())
+    with pytest.raises(NotAllowed):
+        voucher_alter(company=company, voucher=voucher, actor=charlie, data={}, version=1)
+    with pytest.raises(NotAllowed):
+        voucher_cancel(company=company, voucher=voucher, actor=charlie, version=1)
+    with pytest.raises(NotAllowed):
+        voucher_delete(company=company, voucher=voucher, actor=charlie, version=1)
+
+
+def test_strangers_cannot_write_vouchers(company, dave, ledgers):
+    with pytest.raises(NotAllowed, match="not a member"):
+        voucher_create(company=company, actor=dave, data=sale())
+
+
+def test_voucher_alter_moves_the_balances(company, alice, bob, ledgers, voucher):
+    data = sale("2500", party="Gupta Suppliers", date="2026-12-01")
+    altered = voucher_alter(company=company, voucher=voucher, actor=bob, data=data, version=1)
+    assert (altered.version, altered.number, altered.date) == (2, 1, dt.date(2026, 12, 1))
+    assert balance(ledgers["party"]) == 0
+    assert balance(ledgers["supplier"]) == Decimal("2500.00")
+    assert balance(ledgers["sales"]) == Decimal("-2500.00")
+    assert not LedgerDay.objects.filter(ledger=ledgers["party"]).exists()
+    change = altered.change
+    assert change.before["version"] == 1
+    assert change.before["entries"][0]["ledger"] == "Sharma Enterprises"
+    assert change.after["entries"][0]["ledger"] == "Gupta Suppliers"
+    assert Voucher.objects.get(pk=voucher.pk).altered_by == bob
+
+
+def test_voucher_alter_keeps_what_it_was_not_sent(company, alice, ledgers, voucher):
+    altered = voucher_alter(
+        company=company, voucher=voucher, actor=alice, data={"narration": "Paid"}, version=1
+    )
+    assert altered.narration == "Paid"
+    assert balance(ledgers["party"]) == Decimal("100000.00")
+    assert Entry.objects.filter(voucher=voucher).count() == 2
+
+
+def test_voucher_alter_into_another_type_takes_that_types_next_number(
+    company, alice, ledgers, voucher
+):
+    data = {
+        "type": "Journal",
+        "entries": [
+            {"ledger": "Sharma Enterprises", "debit": "5"},
+            {"ledger": "Sales", "credit": "5"},
+        ],
+    }
+    altered = voucher_alter(company=company, voucher=voucher, actor=alice, data=data, version=1)
+    assert (altered.voucher_type.name, altered.number) == ("Journal", 1)
+
+
+def test_voucher_alter_with_a_stale_version_loses_nothing(company, alice, bob, ledgers, voucher):
+    voucher_alter(company=company, voucher=voucher, actor=bob, data={"narration": "B"}, version=1)
+    with pytest.raises(StaleVersion) as caught:
+        voucher_alter(
+            company=company, voucher=voucher, actor=alice, data={"narration": "A"}, version=1
+        )
+    assert (caught.value.current_version, caught.value.altered_by) == (2, "bob")
+    assert Voucher.objects.get(pk=voucher.pk).narration == "B"
+
+
+def test_a_rejected_alter_writes_nothing(company, alice, ledgers, voucher):
+    seq = Company.objects.get(pk=company.pk).last_seq
+    bad = sale("5")
+    bad["entries"][1]["credit"] = "6"
+    with pytest.raises(Invalid):
+        voucher_alter(company=company, voucher=voucher, actor=alice, data=bad, version=1)
+    assert Voucher.objects.get(pk=voucher.pk).version == 1
+    assert balance(ledgers["party"]) == Decimal("100000.00")
+    assert Company.objects.get(pk=company.pk).last_seq == seq
+
+
+def test_voucher_cancel_keeps_the_number_and_drops_the_amounts(company, alice, ledgers, voucher):
+    cancelled = voucher_cancel(company=company, voucher=voucher, actor=alice, version=1)
+    assert cancelled.is_cancelled
+    assert Voucher.objects.get(pk=voucher.pk).number == 1
+    assert balance(ledgers["party"]) == 0
+    assert Entry.objects.filter(voucher=voucher).count() == 0
+    assert cancelled.change.verb == "cancel"
+    assert len(cancelled.change.before["entries"]) == 2
+    with pytest.raises(Invalid, match="already cancelled"):
+        voucher_cancel(company=company, voucher=voucher, actor=alice, version=2)
+    with pytest.raises(Invalid, match="cannot be altered"):
+        voucher_alter(company=company, voucher=voucher, actor=alice, data={}, version=2)
+
+
+def test_voucher_delete_takes_it_out_of_the_books(company, alice, ledgers, voucher):
+    voucher_delete(company=company, voucher=voucher, actor=alice, version=1)
+    assert not Voucher.objects.filter(pk=voucher.pk).exists()
+    assert balance(ledgers["party"]) == 0
+    assert not LedgerDay.objects.exists()
+    change = Change.objects.filter(company=company).last()
+    assert (change.verb, change.object_id, change.after) == ("delete", voucher.pk, None)
+    assert change.before["number"] == 1
+
+
+def test_voucher_delete_with_a_stale_version_is_refused(company, alice, ledgers, voucher):
+    with pytest.raises(StaleVersion):
+        voucher_delete(company=company, voucher=voucher, actor=alice, version=7)
+    with pytest.raises(Invalid, match="version"):
+        voucher_delete(company=company, voucher=voucher, actor=alice, version=None)
+    assert Voucher.objects.filter(pk=voucher.pk).exists()
+
+
+def test_a_failure_after_the_change_rolls_back_everything(company, alice, ledgers, monkeypatch):
+    """The voucher, its entries, the totals and the Change commit together or not at all."""
+    import vouchers.services
+
+    def record_then_fail(**kwargs):
+        vouchers.services.change_record.__wrapped__(**kwargs)
+        raise RuntimeError("disk full")
+
+    record_then_fail.__wrapped__ = vouchers.services.change_record  # type: ignore[attr-defined]
+    monkeypatch.setattr(vouchers.services, "change_record", record_then_fail)
+    seq = Company.objects.get(pk=company.pk).last_seq
+    with pytest.raises(RuntimeError):
+        voucher_create(company=company, actor=alice, data=sale())
+    assert Voucher.objects.count() == 0
+    assert not LedgerDay.objects.exists()
+    assert balance(ledgers["party"]) == 0
+    assert Company.objects.get(pk=company.pk).last_seq == seq
+    assert Change.objects.filter(company=company).count() == seq

@@ -1,0 +1,92 @@
+"""/c/<cid>/vouchers/ over HTTP: Day Book, create, get, alter, cancel, delete."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import balance, client_for, sale
+from vouchers.models import Voucher
+from vouchers.services import voucher_create
+
+
+def test_create_answers_the_voucher_with_its_number_version_and_seq(company, api, ledgers):
+    answer = api.post(
+        f"/c/{company.pk}/vouchers/", sale(number=42), content_type="application/json"
+    )
+    assert answer.status_code == 201
+    body = answer.json()
+    assert (body["number"], body["version"], body["type"]) == (1, 1, "Sales")
+    assert body["seq"] == company.last_seq + 7  # six ledgers were created after the company
+    assert body["entries"][1] == {
+        "ledger_id": ledgers["sales"].pk,
+        "ledger": "Sales",
+        "credit": "100000.00",
+    }
+
+
+def test_create_from_a_form_body(company, api, ledgers):
+    form = {
+        "type": "Sales",
+        "date": "26-Nov-2026",
+        "entries-0-ledger": "Sharma Enterprises",
+        "entries-0-debit": "1,00,000.00",
+        "entries-1-ledger": "Sales",
+        "entries-1-credit": "100000",
+        "entries-2-ledger": "",
+        "entries-2-debit": "",
+    }
+    answer = api.post(f"/c/{company.pk}/vouchers/", form)
+    assert answer.status_code == 201, answer.json()
+    assert balance(ledgers["party"]) == Decimal("100000.00")
+
+
+def test_alter_cancel_and_delete_over_http(company, api, ledgers, voucher):
+    url = f"/c/{company.pk}/vouchers/{voucher.pk}/"
+    altered = api.post(url, {"narration": "Bill 17", "version": 1}, content_type="application/json")
+    assert altered.json()["version"] == 2
+    stale = api.post(url, {"narration": "again", "version": 1}, content_type="application/json")
+    assert stale.status_code == 409
+    assert (stale.json()["current_version"], stale.json()["altered_by"]) == (2, "alice")
+    cancelled = api.post(f"{url}cancel/", {"version": 2}, content_type="application/json")
+    assert cancelled.json()["cancelled"] is True
+    assert api.delete(f"{url}?version=3").status_code == 204
+    assert not Voucher.objects.exists()
+
+
+def test_a_viewer_reads_but_cannot_write(company, charlie, voucher):
+    client = client_for(charlie)
+    url = f"/c/{company.pk}/vouchers/{voucher.pk}/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"version": 1}, content_type="application/json").status_code == 403
+    assert client.delete(f"{url}?version=1").status_code == 403
+    assert Voucher.objects.filter(pk=voucher.pk).exists()
+
+
+def test_another_companys_voucher_is_404(company, voucher, dave):
+    from companies.services import company_create
+
+    other = company_create(actor=dave, name="Gupta & Sons")
+    client = client_for(dave)
+    assert client.get(f"/c/{company.pk}/vouchers/{voucher.pk}/").status_code == 404
+    assert client.get(f"/c/{other.pk}/vouchers/{voucher.pk}/").status_code == 404
+    deleted = client.delete(f"/c/{other.pk}/vouchers/{voucher.pk}/?version=1")
+    assert deleted.status_code == 404
+    assert Voucher.objects.filter(pk=voucher.pk).exists()
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_day_book_reads_in_a_fixed_number_of_queries(company, alice, api, ledgers, count):
+    for _ in range(count):
+        voucher_create(company=company, actor=alice, data=sale())
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.get(f"/c/{company.pk}/vouchers/?date=2026-11-26")
+    assert len(answer.json()["vouchers"]) == count
+    assert len(queries) <= 6  # token, membership, vouchers, entries with ledgers
+
+
+def test_the_day_book_refuses_a_bad_range(company, api):
+    answer = api.get(f"/c/{company.pk}/vouchers/?from=2026-11-26&to=2026-01-01")
+    assert answer.status_code == 400
+    assert "to" in answer.json()["errors"]
