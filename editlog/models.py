@@ -36,8 +36,10 @@ class Change(models.Model):
     )
     seq = models.BigIntegerField()
     at = models.DateTimeField()
+    # PROTECT: a user who made Changes is deactivated, never deleted (SET_NULL would rewrite
+    # the log).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_name = models.CharField(max_length=150, blank=True)
     verb = models.CharField(max_length=10, choices=Verb.choices)

@@ -6,11 +6,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max, Q, Sum
+from django.db.models import (
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
 
 from companies.models import Company
 from ledgers.models import Ledger, LedgerDay
-from ledgers.money import ZERO
+from ledgers.money import ZERO, MoneyField
 from vouchers.models import Entry
 
 
@@ -46,43 +57,61 @@ class TrialBalance:
         return rows + max(-self.opening_difference, ZERO)
 
 
-def _day_sums(company: Company, condition: Q) -> dict[int, Decimal]:
-    """Signed sum of day totals per ledger of `company` over the days matching `condition`."""
-    sums = (
-        LedgerDay.objects.filter(condition, ledger__company=company)
-        .values("ledger_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .order_by()
+_OUTER_LEDGER = OuterRef("pk")
+
+
+def _days_net(condition: Q, ledger: OuterRef | int = _OUTER_LEDGER) -> Coalesce:
+    """Debit less credit over a ledger's days matching `condition`, as a subquery (correlated
+    to the outer ledger row by default).
+
+    Being part of the one statement that reads the ledgers, it sees the same snapshot as
+    their opening balances and totals, even while other saves commit.
+    """
+    days = (
+        LedgerDay.objects.filter(condition, ledger=ledger)
+        .values("ledger")
+        .annotate(net=ExpressionWrapper(Sum("debit") - Sum("credit"), output_field=MoneyField()))
+        .values("net")
     )
-    return {row["ledger_id"]: row["debit"] - row["credit"] for row in sums}
+    return Coalesce(Subquery(days), Value(0), output_field=MoneyField())
 
 
-def _movements_until(company: Company, ledgers: list[Ledger], as_of: dt.date) -> dict[int, Decimal]:
-    """Each ledger's net movement up to and including `as_of`, reading the fewer day rows:
-    the days up to `as_of`, or the kept totals less the days after it."""
+def _ledgers_until(company: Company, as_of: dt.date) -> list[Ledger]:
+    """The ledgers with `movement`: net of their entries up to and including `as_of`.
+
+    Reads the fewer day rows: the days up to `as_of`, or the kept totals less the days after.
+    """
+    ledgers = Ledger.objects.filter(company=company).select_related("group").order_by("name")
     last_day = LedgerDay.objects.filter(ledger__company=company).aggregate(d=Max("date"))["d"]
     if last_day is None or as_of >= last_day:
-        return {ledger.pk: ledger.total_debit - ledger.total_credit for ledger in ledgers}
+        return [_with_movement(ledger, ZERO) for ledger in ledgers]
     midpoint = company.books_beginning + (last_day - company.books_beginning) / 2
     if as_of < midpoint:
-        return _day_sums(company, Q(date__lte=as_of))
-    after = _day_sums(company, Q(date__gt=as_of))
-    return {
-        ledger.pk: ledger.total_debit - ledger.total_credit - after.get(ledger.pk, ZERO)
-        for ledger in ledgers
-    }
+        return [
+            _with_movement(ledger, ledger.upto - ledger.total_debit + ledger.total_credit)
+            for ledger in ledgers.annotate(upto=_days_net(Q(date__lte=as_of)))
+        ]
+    return [
+        _with_movement(ledger, -ledger.after)
+        for ledger in ledgers.annotate(after=_days_net(Q(date__gt=as_of)))
+    ]
+
+
+def _with_movement(ledger: Ledger, adjustment: Decimal) -> Ledger:
+    ledger.movement = ledger.total_debit - ledger.total_credit + adjustment  # type: ignore[attr-defined]
+    return ledger
 
 
 def trial_balance_get(*, company: Company, as_of: dt.date | None = None) -> TrialBalance:
     """Closing balance of every ledger (as of a day, or now) with non-zero rows only."""
-    ledgers = list(Ledger.objects.filter(company=company).select_related("group").order_by("name"))
     if as_of is None:
-        movements = {ledger.pk: ledger.total_debit - ledger.total_credit for ledger in ledgers}
+        ledgers = Ledger.objects.filter(company=company).select_related("group").order_by("name")
+        ledgers = [_with_movement(ledger, ZERO) for ledger in ledgers]
     else:
-        movements = _movements_until(company, ledgers, as_of)
+        ledgers = _ledgers_until(company, as_of)
     rows = []
     for ledger in ledgers:
-        balance = ledger.opening_balance + movements.get(ledger.pk, ZERO)
+        balance = ledger.opening_balance + ledger.movement  # type: ignore[attr-defined]
         if balance:
             rows.append(TrialBalanceRow(ledger=ledger, balance=balance))
     openings = sum((ledger.opening_balance for ledger in ledgers), ZERO)
@@ -111,27 +140,38 @@ def ledger_statement_get(
 ) -> Statement:
     """A ledger's entries between two days in date order, with running balances.
 
-    The balance brought forward comes from the per-day totals; a later page adds the
-    entries of the earlier pages of the range.
+    One statement reads the page, the running sum over the range (a window, computed before
+    the page is cut) and the balance brought forward from the per-day totals, so they agree
+    even while other saves commit.
     """
-    before = LedgerDay.objects.filter(ledger=ledger, date__lt=date_from).aggregate(
-        debit=Sum("debit"), credit=Sum("credit")
-    )
-    opening = ledger.opening_balance + (before["debit"] or ZERO) - (before["credit"] or ZERO)
+    order = ["date", "voucher_id", "position"]
+    brought_forward = _days_net(Q(date__lt=date_from), ledger=ledger.pk)
     entries = (
         Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
         .select_related("voucher__voucher_type")
-        .order_by("date", "voucher_id", "position")
+        .annotate(
+            running=Window(Sum("amount"), order_by=[F(name).asc() for name in order]),
+            brought_forward=brought_forward,
+        )
+        .order_by(*order)
     )
-    if offset:
-        skipped = entries[:offset].values_list("amount", flat=True)
-        opening += sum(skipped, ZERO)
     page = list(entries[offset : offset + limit + 1])
-    statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=opening)
+    statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
+    if not page:
+        before = LedgerDay.objects.filter(ledger=ledger, date__lt=date_from).aggregate(
+            debit=Coalesce(Sum("debit"), Value(ZERO), output_field=MoneyField()),
+            credit=Coalesce(Sum("credit"), Value(ZERO), output_field=MoneyField()),
+        )
+        statement.opening = ledger.opening_balance + before["debit"] - before["credit"]
+        statement.closing = statement.opening
+        return statement
     statement.more = len(page) > limit
-    balance = opening
+    first = page[0]
+    statement.opening = (
+        ledger.opening_balance + first.brought_forward + first.running - first.amount
+    )
     for entry in page[:limit]:
-        balance += entry.amount
+        balance = ledger.opening_balance + entry.brought_forward + entry.running
         statement.lines.append(StatementLine(entry=entry, balance=balance))
-    statement.closing = balance
+    statement.closing = statement.lines[-1].balance
     return statement

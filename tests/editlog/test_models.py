@@ -37,3 +37,12 @@ def test_seqs_are_gap_free_per_company(company, alice, ledgers, voucher, dave):
         seqs = list(Change.objects.filter(company=each).values_list("seq", flat=True))
         assert seqs == list(range(1, len(seqs) + 1))
     assert Change.objects.filter(company=other).count() == 1
+
+
+def test_a_user_who_made_changes_cannot_be_deleted(company, alice):
+    """Deleting the actor would rewrite the log (SET_NULL); deactivate the user instead."""
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        alice.delete()
+    assert Change.objects.filter(company=company, actor=alice).exists()

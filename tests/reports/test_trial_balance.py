@@ -63,3 +63,15 @@ def test_ledger_statement_runs_the_balance_across_pages(company, alice, ledgers)
     assert second.opening == Decimal("600")
     assert second.closing == Decimal("1000")
     assert not second.more
+
+
+def test_an_empty_statement_page_still_brings_the_balance_forward(company, alice, ledgers):
+    voucher_create(company=company, actor=alice, data=sale("700", date="2026-06-01"))
+    statement = ledger_statement_get(
+        ledger=ledgers["party"], date_from=dt.date(2026, 7, 1), date_to=dt.date(2026, 7, 31)
+    )
+    assert (statement.opening, statement.closing, statement.lines) == (
+        Decimal("700"),
+        Decimal("700"),
+        [],
+    )

@@ -1,0 +1,120 @@
+"""On PostgreSQL the Edit Log is append-only in the database itself (editlog migration 0002):
+raw SQL cannot alter or delete a Change any more than the ORM can."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, models, transaction
+from django.db.models.deletion import ProtectedError
+
+from editlog.models import AppendOnlyError, Change
+from tests.conftest import sale
+from vouchers.services import voucher_create
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
+
+
+@pytest.fixture
+def changes(company, ledgers, alice):
+    """A company whose Edit Log has a few Changes (create company, ledgers, one voucher)."""
+    voucher_create(company=company, actor=alice, data=sale())
+    rows = list(Change.objects.filter(company=company).values_list("seq", "verb"))
+    assert len(rows) >= 3
+    return rows
+
+
+def log_rows(company) -> list[tuple[int, str]]:
+    return list(Change.objects.filter(company=company).values_list("seq", "verb"))
+
+
+def test_the_database_is_postgresql():
+    """Guard: these tests would prove nothing on SQLite, so they must never run there."""
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        assert cursor.fetchone()[0].startswith("PostgreSQL")
+
+
+def test_the_trigger_is_installed():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'editlog_change'::regclass"
+            " AND NOT tgisinternal"
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["editlog_change_append_only"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE editlog_change SET verb = 'x'",
+        "UPDATE editlog_change SET seq = seq + 1000 WHERE seq = 1",
+        "DELETE FROM editlog_change",
+        "DELETE FROM editlog_change WHERE seq = (SELECT max(seq) FROM editlog_change)",
+    ],
+)
+def test_raw_sql_cannot_alter_or_delete_a_change(company, changes, sql):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert log_rows(company) == changes
+
+
+def test_orm_update_and_delete_are_refused(company, changes):
+    change = Change.objects.filter(company=company).first()
+    with pytest.raises(AppendOnlyError):
+        Change.objects.filter(company=company).update(verb="x")
+    with pytest.raises(AppendOnlyError):
+        Change.objects.filter(company=company).delete()
+    with pytest.raises(AppendOnlyError):
+        Change.objects.bulk_update([change], ["verb"])
+    change.verb = "x"
+    with pytest.raises(AppendOnlyError):
+        change.save()
+    with pytest.raises(AppendOnlyError):
+        change.delete()
+    assert log_rows(company) == changes
+
+
+def test_bypassing_the_orm_guard_still_hits_the_trigger(company, changes):
+    """models.QuerySet.update and _raw_delete skip ChangeQuerySet's refusal: the trigger stays."""
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        models.QuerySet.update(Change.objects.filter(company=company), verb="x")
+    qs = Change.objects.filter(company=company)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        qs._raw_delete(qs.db)
+    assert log_rows(company) == changes
+
+
+def test_a_company_with_an_edit_log_cannot_be_deleted(company, changes):
+    with pytest.raises(ProtectedError), transaction.atomic():
+        company.delete()
+    assert log_rows(company) == changes
+
+
+def test_inserting_changes_still_works(company, changes, alice):
+    """The trigger is BEFORE UPDATE OR DELETE only: the log keeps growing."""
+    voucher = voucher_create(company=company, actor=alice, data=sale("5.00"))
+    assert voucher.change.seq == len(changes) + 1
+    assert log_rows(company) == [*changes, (len(changes) + 1, "create")]
+
+
+def test_deleting_a_user_who_made_changes_is_refused_cleanly_or_keeps_the_log(
+    company, changes, alice
+):
+    """Either Django refuses the deletion up front (PROTECT: deactivate the user instead), or it
+    goes through and every Change stays exactly as written, actor_name included."""
+    before = list(Change.objects.filter(company=company).values_list("seq", "actor_id"))
+    try:
+        with transaction.atomic():
+            alice.delete()
+    except ProtectedError:
+        pass
+    after = list(Change.objects.filter(company=company).values_list("seq", "actor_id"))
+    assert after == before
+    assert set(Change.objects.filter(company=company).values_list("actor_name", flat=True)) == {
+        "alice"
+    }
