@@ -46,5 +46,6 @@ class TokenAuthenticationMiddleware:
             if user is None:
                 return JsonResponse({"detail": "This API token is not valid."}, status=401)
             request.user = user
+            request.token_auth = True  # type: ignore[attr-defined]
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import render
 
 from companies.errors import DomainError, Invalid, StaleVersion
 from companies.models import Company
@@ -18,12 +20,29 @@ from companies.selectors import membership_get
 MAX_JSON_BODY = 1_000_000
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """Scripts get JSON (a token, a JSON body, or Accept: application/json); browsers get pages."""
+    return (
+        getattr(request, "token_auth", False)
+        or request.content_type == "application/json"
+        or "application/json" in request.headers.get("Accept", "")
+    )
+
+
 def json_response(data: Any, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, encoder=DjangoJSONEncoder, safe=False)
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
+
+
+def _form_row(row: dict[str, str]) -> dict[str, str]:
+    """A voucher form row (ledger, side Dr/Cr, amount) in the JSON shape, raw fields kept."""
+    side, amount = row.get("side", "").strip().lower(), row.get("amount", "")
+    if side in {"dr", "cr"} and amount.strip():
+        return {**row, "debit" if side == "dr" else "credit": amount}
+    return row
 
 
 def _form_data(post: QueryDict) -> dict[str, Any]:
@@ -40,9 +59,11 @@ def _form_data(post: QueryDict) -> dict[str, Any]:
         else:
             data[key] = value
     if rows:
-        # Blank rows at the end of a form are not lines.
+        # Rows left blank (a side chosen, nothing typed) are not lines.
         data["entries"] = [
-            rows[i] for i in sorted(rows) if any(v.strip() for v in rows[i].values())
+            _form_row(rows[i])
+            for i in sorted(rows)
+            if any(v.strip() for k, v in rows[i].items() if k != "side")
         ]
     return data
 
@@ -90,9 +111,14 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if isinstance(exc, DomainError):
-            return error_response(exc)
+            if wants_json(request):
+                return error_response(exc)
+            return render(request, "error.html", {"message": str(exc)}, status=exc.status)
         if isinstance(exc, ObjectDoesNotExist | Http404):
-            return json_response({"detail": "Not found."}, status=404)
+            if wants_json(request):
+                return json_response({"detail": "Not found."}, status=404)
+            message = "There is nothing here, or it is not yours to see."
+            return render(request, "error.html", {"message": message}, status=404)
         return None
 
 
@@ -104,7 +130,9 @@ def member_view(
     @wraps(view)
     def wrapper(request: HttpRequest, cid: int, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return json_response({"detail": "Sign in first."}, status=401)
+            if wants_json(request):
+                return json_response({"detail": "Sign in first."}, status=401)
+            return redirect_to_login(request.get_full_path())
         membership = membership_get(user=request.user, company_id=cid)
         if membership is None:
             raise Http404

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -172,3 +174,33 @@ def member_remove(*, company: Company, actor: AbstractBaseUser, username: str) -
             company=company, actor=actor, verb="delete", obj=membership, before=before, after=None
         )
         membership.delete()
+
+
+def first_run_setup(
+    *,
+    username: str,
+    password: str,
+    company_name: str,
+    financial_year_start: dt.date | None = None,
+) -> tuple[AbstractBaseUser, Company]:
+    """First run only: create the owner account (staff, superuser) and the first company.
+
+    Raises Invalid with messages per field, or NotAllowed once any user exists.
+    """
+    User = get_user_model()
+    if User.objects.exists():
+        raise NotAllowed("TallySync is already set up: sign in instead.")
+    errors: dict[str, list[str]] = {}
+    username = clean_text(username, field="username", max_length=150, errors=errors, required=True)
+    clean_text(company_name, field="company_name", max_length=200, errors=errors, required=True)
+    try:
+        validate_password(password, User(username=username))
+    except DjangoValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise Invalid(errors)
+    user = User.objects.create_superuser(username=username, password=password)
+    company = company_create(
+        actor=user, name=company_name, financial_year_start=financial_year_start
+    )
+    return user, company

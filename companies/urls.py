@@ -1,10 +1,18 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from companies import views
 
 urlpatterns = [
+    path("", views.gateway, name="gateway"),
+    path("setup/", views.setup, name="setup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("c/", views.companies, name="companies"),
-    path("c/<int:cid>/", views.company_detail, name="company"),
     path("c/<int:cid>/members/", views.members, name="members"),
     path("c/<int:cid>/members/<str:username>/", views.member, name="member"),
     path("auth/token/", views.token, name="auth-token"),

@@ -1,20 +1,22 @@
-"""Company list/create, one company, its members, and API tokens (JSON; DESIGN.md §7)."""
+"""Gateway, first-run setup, companies, members and API tokens (pages and JSON; DESIGN §7)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib import messages
+from django.contrib.auth import authenticate, get_user_model, login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from companies.auth import token_issue
 from companies.errors import Invalid
-from companies.http import body_data, json_response, member_view
+from companies.http import body_data, json_response, member_view, wants_json
 from companies.models import Company, Membership
 from companies.selectors import memberships_of_company, memberships_of_user
-from companies.services import company_create, member_remove, member_set
+from companies.services import company_create, first_run_setup, member_remove, member_set
 from companies.validation import parse_date
 
 
@@ -44,21 +46,14 @@ def _optional_date(data: dict[str, Any], field: str, errors: dict[str, list[str]
         return None
 
 
-@require_http_methods(["GET", "POST"])
-def companies(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return json_response({"detail": "Sign in first."}, status=401)
-    if request.method == "GET":
-        memberships = memberships_of_user(user=request.user)
-        return json_response([company_json(m.company, m.role) for m in memberships])
-    data = body_data(request)
+def _company_from(request: HttpRequest, data: dict[str, Any]) -> Company:
     errors: dict[str, list[str]] = {}
     dates = {
         f: _optional_date(data, f, errors) for f in ("financial_year_start", "books_beginning")
     }
     if errors:
         raise Invalid(errors)
-    company = company_create(
+    return company_create(
         actor=request.user,
         name=data.get("name", ""),
         address=data.get("address", "") or "",
@@ -66,13 +61,71 @@ def companies(request: HttpRequest) -> HttpResponse:
         gstin=data.get("gstin", "") or "",
         **dates,
     )
-    return json_response(company_json(company, Membership.Role.OWNER), status=201)
 
 
-@require_http_methods(["GET"])
-@member_view
-def company_detail(request: HttpRequest, company: Company) -> HttpResponse:
-    return json_response(company_json(company, request.membership.role))  # type: ignore[attr-defined]
+def _gateway_page(request: HttpRequest, **extra: Any) -> HttpResponse:
+    memberships = memberships_of_user(user=request.user)
+    context = {"memberships": memberships, "form": {}, "errors": {}, **extra}
+    return render(request, "companies/gateway.html", context, status=422 if extra else 200)
+
+
+def gateway(request: HttpRequest) -> HttpResponse:
+    """The company picker; the first run leads to setup, a signed-out visitor to sign-in."""
+    if not get_user_model().objects.exists():
+        return redirect("setup")
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return _gateway_page(request)
+
+
+@require_http_methods(["GET", "POST"])
+def setup(request: HttpRequest) -> HttpResponse:
+    if get_user_model().objects.exists():
+        return redirect("gateway")
+    form: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = body_data(request)
+        try:
+            fy_start = _optional_date(form, "financial_year_start", errors)
+            if errors:
+                raise Invalid(errors)
+            user, company = first_run_setup(
+                username=form.get("username", ""),
+                password=form.get("password", ""),
+                company_name=form.get("company_name", ""),
+                financial_year_start=fy_start,
+            )
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("company", company.pk)
+    status = 422 if errors else 200
+    return render(request, "companies/setup.html", {"form": form, "errors": errors}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def companies(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        if wants_json(request):
+            return json_response({"detail": "Sign in first."}, status=401)
+        return redirect("login")
+    if request.method == "GET":
+        if not wants_json(request):
+            return redirect("gateway")
+        memberships = memberships_of_user(user=request.user)
+        return json_response([company_json(m.company, m.role) for m in memberships])
+    data = body_data(request)
+    if wants_json(request):
+        company = _company_from(request, data)
+        return json_response(company_json(company, Membership.Role.OWNER), status=201)
+    try:
+        company = _company_from(request, data)
+    except Invalid as exc:
+        return _gateway_page(request, form=data, errors=exc.errors)
+    messages.success(request, f"{company.name} is ready: Tally's groups and voucher types are in.")
+    return redirect("company", company.pk)
 
 
 def _member_json(membership: Membership) -> dict[str, Any]:

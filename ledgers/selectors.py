@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
 from companies.models import Company
 from ledgers.models import Group, Ledger
+from ledgers.money import ZERO
 
 
 def ledger_list(*, company: Company) -> QuerySet[Ledger]:
@@ -48,3 +52,74 @@ def group_json(group: Group) -> dict[str, Any]:
         "is_revenue": group.is_revenue,
         "predefined": group.predefined,
     }
+
+
+@dataclass
+class ChartNode:
+    """A group in the chart of accounts, with its sub-groups, ledgers and their total."""
+
+    group: Group
+    depth: int
+    children: list[ChartNode] = field(default_factory=list)
+    ledgers: list[tuple[Ledger, Decimal]] = field(default_factory=list)
+    total: Decimal = ZERO
+
+    def walk(self) -> Iterator[ChartNode]:
+        """This node and every node under it, depth first in name order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def find(self, group_id: int) -> ChartNode | None:
+        return next((node for node in self.walk() if node.group.pk == group_id), None)
+
+
+def chart_build(
+    *, groups: Iterable[Group], balances: Iterable[tuple[Ledger, Decimal]]
+) -> list[ChartNode]:
+    """The group tree with every ledger under its group and totals summed up the tree.
+
+    `balances` are (ledger, signed balance) pairs; ledgers outside every group are left out.
+    """
+    nodes = {group.pk: ChartNode(group=group, depth=0) for group in groups}
+    roots = []
+    for node in sorted(nodes.values(), key=lambda n: n.group.name.lower()):
+        parent = nodes.get(node.group.parent_id) if node.group.parent_id else None
+        (parent.children if parent else roots).append(node)
+    for ledger, amount in balances:
+        if ledger.group_id in nodes:
+            nodes[ledger.group_id].ledgers.append((ledger, amount))
+
+    def total(node: ChartNode, depth: int) -> Decimal:
+        node.depth = depth
+        node.total = sum((a for _, a in node.ledgers), ZERO) + sum(
+            (total(child, depth + 1) for child in node.children), ZERO
+        )
+        return node.total
+
+    for root in roots:
+        total(root, 0)
+    return roots
+
+
+def chart_find(roots: list[ChartNode], name: str) -> ChartNode | None:
+    """The node of a predefined group by name (e.g. "Sundry Debtors")."""
+    for root in roots:
+        for node in root.walk():
+            if node.group.name == name and node.group.predefined:
+                return node
+    return None
+
+
+def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledger]:
+    """Ledgers whose name starts with `text` first, then those containing it (case-insensitive)."""
+    text = text.strip()
+    ledgers = ledger_list(company=company)
+    if not text:
+        return list(ledgers[:limit])
+    starting = list(ledgers.filter(name__istartswith=text)[:limit])
+    if len(starting) < limit:
+        seen = [ledger.pk for ledger in starting]
+        containing = ledgers.filter(name__icontains=text).exclude(pk__in=seen)
+        starting += list(containing[: limit - len(starting)])
+    return starting

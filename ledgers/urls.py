@@ -4,6 +4,9 @@ from ledgers import views
 
 urlpatterns = [
     path("", views.ledgers, name="ledgers"),
-    path("<int:pk>/", views.ledger, name="ledger"),
+    path("new/", views.ledger_new, name="ledger-new"),
+    path("search/", views.search, name="ledger-search"),
     path("groups/", views.groups, name="groups"),
+    path("<int:pk>/", views.ledger, name="ledger"),
+    path("<int:pk>/edit/", views.ledger_edit, name="ledger-edit"),
 ]

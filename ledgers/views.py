@@ -1,23 +1,153 @@
-"""Ledgers and groups over HTTP (JSON or form bodies; DESIGN.md §7)."""
+"""Ledgers and groups: list, create, alter, delete, statement, search — pages and JSON (§7)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from companies.http import body_data, json_response, member_view, version_of
+from companies.errors import Invalid, StaleVersion
+from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
-from ledgers.selectors import group_json, group_list, ledger_get, ledger_json, ledger_list
+from companies.validation import parse_date
+from ledgers.models import Ledger
+from ledgers.selectors import (
+    chart_build,
+    group_json,
+    group_list,
+    ledger_get,
+    ledger_json,
+    ledger_list,
+    ledger_search,
+)
 from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete
+from reports.selectors import ledger_statement_get  # the statement page is a report
+
+STATEMENT_PAGE = 200
+
+
+def _page(request: HttpRequest, template: str, company: Company, **context: Any) -> HttpResponse:
+    status = context.pop("status", 200)
+    context.update(company=company, membership=request.membership)  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
+
+
+def _form_page(
+    request: HttpRequest,
+    company: Company,
+    *,
+    ledger: Ledger | None,
+    data: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if data is None and ledger is not None:
+        opening = ledger.opening_balance
+        data = {
+            "name": ledger.name,
+            "group": ledger.group.name if ledger.group else "",
+            "opening_side": "Cr" if opening < 0 else "Dr",
+            "opening_amount": abs(opening) or "",
+            "gstin": ledger.gstin,
+            "state": ledger.state,
+            "version": ledger.version,
+        }
+    errors = errors or {}
+    return _page(
+        request,
+        "ledgers/form.html",
+        company,
+        ledger=ledger,
+        form=data or {"opening_side": "Dr"},
+        errors=errors,
+        opening_errors=[*errors.get("opening_debit", []), *errors.get("opening_credit", [])],
+        general_errors=errors.get("__all__", []),
+        groups=group_list(company=company),
+        status=status,
+    )
+
+
+def _opening_from_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The form's side + amount as the API's opening_debit / opening_credit."""
+    if "opening_amount" not in data:
+        return data
+    side = "opening_credit" if data.get("opening_side") == "Cr" else "opening_debit"
+    return {**data, side: data.get("opening_amount") or "0"}
 
 
 @require_http_methods(["GET", "POST"])
 @member_view
 def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
-    if request.method == "GET":
-        return json_response([ledger_json(ledger) for ledger in ledger_list(company=company)])
-    ledger = ledger_create(company=company, actor=request.user, data=body_data(request))
-    return json_response({**ledger_json(ledger), "seq": ledger.change.seq}, status=201)
+    if request.method == "POST":
+        data = body_data(request)
+        if wants_json(request):
+            ledger = ledger_create(company=company, actor=request.user, data=data)
+            return json_response({**ledger_json(ledger), "seq": ledger.change.seq}, status=201)
+        try:
+            ledger = ledger_create(
+                company=company, actor=request.user, data=_opening_from_form(data)
+            )
+        except Invalid as exc:
+            return _form_page(
+                request, company, ledger=None, data=data, errors=exc.errors, status=422
+            )
+        messages.success(request, f"Ledger {ledger.name} created.")
+        return redirect("ledgers", company.pk)
+    all_ledgers = list(ledger_list(company=company))
+    if wants_json(request):
+        return json_response([ledger_json(ledger) for ledger in all_ledgers])
+    roots = chart_build(
+        groups=group_list(company=company),
+        balances=[(ledger, ledger.closing_balance) for ledger in all_ledgers],
+    )
+    nodes = [node for root in roots for node in root.walk() if node.ledgers or node.children]
+    ungrouped = [ledger for ledger in all_ledgers if ledger.group_id is None]
+    return _page(request, "ledgers/list.html", company, nodes=nodes, ungrouped=ungrouped)
+
+
+@require_http_methods(["GET"])
+@member_view
+def ledger_new(request: HttpRequest, company: Company) -> HttpResponse:
+    return _form_page(request, company, ledger=None)
+
+
+@require_http_methods(["GET"])
+@member_view
+def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    return _form_page(request, company, ledger=ledger_get(company=company, ledger_id=pk))
+
+
+def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
+    if not (raw := request.GET.get(name)):
+        return default
+    try:
+        return parse_date(raw)
+    except ValueError as exc:
+        raise Invalid.field(name, str(exc)) from None
+
+
+def _statement(request: HttpRequest, company: Company, ledger: Ledger) -> HttpResponse:
+    today = timezone.localdate()
+    fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
+    date_from = _date_param(request, "from", max(fy_start, company.books_beginning))
+    date_to = _date_param(request, "to", today)
+    offset = int(request.GET["offset"]) if request.GET.get("offset", "").isdigit() else 0
+    statement = ledger_statement_get(
+        ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
+    )
+    return _page(
+        request,
+        "ledgers/statement.html",
+        company,
+        ledger=ledger,
+        statement=statement,
+        next_offset=offset + STATEMENT_PAGE,
+    )
 
 
 @require_http_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -25,21 +155,43 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
 def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     current = ledger_get(company=company, ledger_id=pk)
     if request.method == "GET":
-        return json_response(ledger_json(current))
+        if wants_json(request):
+            return json_response(ledger_json(current))
+        return _statement(request, company, current)
     data = body_data(request)
+    version = version_of(request, data)
     if request.method == "DELETE":
-        ledger_delete(
-            company=company, ledger=current, actor=request.user, version=version_of(request, data)
-        )
+        ledger_delete(company=company, ledger=current, actor=request.user, version=version)
         return HttpResponse(status=204)
-    altered = ledger_alter(
-        company=company,
-        ledger=current,
-        actor=request.user,
-        data=data,
-        version=version_of(request, data),
+    if wants_json(request):
+        altered = ledger_alter(
+            company=company, ledger=current, actor=request.user, data=data, version=version
+        )
+        return json_response({**ledger_json(altered), "seq": altered.change.seq})
+    try:
+        altered = ledger_alter(
+            company=company,
+            ledger=current,
+            actor=request.user,
+            data=_opening_from_form(data),
+            version=version,
+        )
+    except (Invalid, StaleVersion) as exc:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
+        return _form_page(request, company, ledger=current, data=data, errors=errors, status=422)
+    messages.success(request, f"Ledger {altered.name} altered.")
+    return redirect("ledger", company.pk, altered.pk)
+
+
+@require_http_methods(["GET"])
+@member_view
+def search(request: HttpRequest, company: Company) -> HttpResponse:
+    """Ledger names as <option>s for the entry form's list, as the user types."""
+    text = request.GET.get("q") or next(
+        (v for k, v in request.GET.items() if k.endswith("-ledger")), ""
     )
-    return json_response({**ledger_json(altered), "seq": altered.change.seq})
+    found = ledger_search(company=company, text=text)
+    return render(request, "ledgers/_options.html", {"ledgers": found})
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,6 +11,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -20,9 +21,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from companies.models import Company
+from editlog.models import Change
 from ledgers.models import Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField
-from vouchers.models import Entry
+from ledgers.selectors import chart_build, chart_find, group_list, ledger_list
+from vouchers.models import Entry, Voucher
+from vouchers.selectors import day_book
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,14 @@ class StatementLine:
     entry: Entry
     balance: Decimal  # running, signed
 
+    @property
+    def particulars(self) -> str:
+        """As Tally shows it: the ledger on the other side of the voucher (the first of them)."""
+        others = [
+            e for e in self.entry.voucher.entries.all() if (e.amount > 0) != (self.entry.amount > 0)
+        ]
+        return others[0].ledger.name if others else str(self.entry.voucher)
+
 
 @dataclass
 class Statement:
@@ -149,6 +161,9 @@ def ledger_statement_get(
     entries = (
         Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
         .select_related("voucher__voucher_type")
+        .prefetch_related(
+            Prefetch("voucher__entries", queryset=Entry.objects.select_related("ledger"))
+        )
         .annotate(
             running=Window(Sum("amount"), order_by=[F(name).asc() for name in order]),
             brought_forward=brought_forward,
@@ -175,3 +190,35 @@ def ledger_statement_get(
         statement.lines.append(StatementLine(entry=entry, balance=balance))
     statement.closing = statement.lines[-1].balance
     return statement
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cash_bank: list[tuple[Ledger, Decimal]]
+    receivables: Decimal
+    payables: Decimal
+    today: dt.date
+    vouchers_today: list[Voucher]
+    recent: list[Change]
+
+
+def dashboard_get(*, company: Company, today: dt.date, recent: int = 10) -> Dashboard:
+    """Cash and bank balances, Sundry Debtors and Creditors, today's vouchers, recent saves."""
+    ledgers = list(ledger_list(company=company))
+    roots = chart_build(
+        groups=group_list(company=company),
+        balances=[(ledger, ledger.closing_balance) for ledger in ledgers],
+    )
+    debtors, creditors = chart_find(roots, "Sundry Debtors"), chart_find(roots, "Sundry Creditors")
+    return Dashboard(
+        cash_bank=[
+            (ledger, ledger.closing_balance)
+            for ledger in ledgers
+            if ledger.group is not None and ledger.group.is_cash_bank
+        ],
+        receivables=debtors.total if debtors else ZERO,
+        payables=creditors.total if creditors else ZERO,
+        today=today,
+        vouchers_today=list(day_book(company=company, date_from=today, date_to=today)),
+        recent=list(Change.objects.filter(company=company).order_by("-seq")[:recent]),
+    )

@@ -1,49 +1,94 @@
-"""Reports over HTTP: the Trial Balance (JSON; the browser UI adds pages)."""
+"""Company dashboard and Trial Balance: pages for people, JSON for scripts."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from companies.errors import Invalid
-from companies.http import json_response, member_view
+from companies.http import json_response, member_view, wants_json
 from companies.models import Company
 from companies.validation import parse_date
-from reports.selectors import trial_balance_get
+from companies.views import company_json
+from ledgers.selectors import chart_build, group_list
+from reports.selectors import TrialBalance, dashboard_get, trial_balance_get
+
+
+def _date_param(request: HttpRequest, name: str) -> dt.date | None:
+    if not (raw := request.GET.get(name)):
+        return None
+    try:
+        return parse_date(raw)
+    except ValueError as exc:
+        raise Invalid.field(name, str(exc)) from None
+
+
+@require_http_methods(["GET"])
+@member_view
+def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    if wants_json(request):
+        return json_response(company_json(company, membership.role))
+    context = {
+        "company": company,
+        "membership": membership,
+        "dashboard": dashboard_get(company=company, today=timezone.localdate()),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def _trial_balance_json(report: TrialBalance) -> dict[str, Any]:
+    difference = report.opening_difference
+    return {
+        "as_of": report.as_of,
+        "rows": [
+            {
+                "ledger_id": row.ledger.pk,
+                "ledger": row.ledger.name,
+                "group": row.ledger.group.name if row.ledger.group else None,
+                "debit": row.debit,
+                "credit": row.credit,
+            }
+            for row in report.rows
+        ],
+        "total_debit": report.total_debit,
+        "total_credit": report.total_credit,
+        "opening_difference": abs(difference),
+        "opening_difference_side": None if not difference else "Dr" if difference > 0 else "Cr",
+    }
 
 
 @require_http_methods(["GET"])
 @member_view
 def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
-    as_of = None
-    if raw := request.GET.get("as_of"):
-        try:
-            as_of = parse_date(raw)
-        except ValueError as exc:
-            raise Invalid.field("as_of", str(exc)) from None
+    as_of = _date_param(request, "as_of")
+    if wants_json(request):
+        return json_response(_trial_balance_json(trial_balance_get(company=company, as_of=as_of)))
+    # A person reads the Trial Balance as of a day: today unless they choose another.
+    as_of = as_of or timezone.localdate()
     report = trial_balance_get(company=company, as_of=as_of)
-    return json_response(
-        {
-            "as_of": report.as_of,
-            "rows": [
-                {
-                    "ledger_id": row.ledger.pk,
-                    "ledger": row.ledger.name,
-                    "group": row.ledger.group.name if row.ledger.group else None,
-                    "debit": row.debit,
-                    "credit": row.credit,
-                }
-                for row in report.rows
-            ],
-            "total_debit": report.total_debit,
-            "total_credit": report.total_credit,
-            "opening_difference": abs(report.opening_difference),
-            "opening_difference_side": (
-                None
-                if not report.opening_difference
-                else "Dr"
-                if report.opening_difference > 0
-                else "Cr"
-            ),
-        }
+    roots = chart_build(
+        groups=group_list(company=company), balances=[(r.ledger, r.balance) for r in report.rows]
     )
+    group_id = request.GET.get("group", "")
+    focus = None
+    if group_id.isdigit():
+        focus = next((n for root in roots if (n := root.find(int(group_id)))), None)
+        if focus is None:
+            raise Invalid.field("group", "No such group in this company.")
+    context = {
+        "company": company,
+        "membership": request.membership,  # type: ignore[attr-defined]
+        "report": report,
+        "as_of": as_of,
+        "focus": focus,
+        "groups": [n for n in (focus.children if focus else roots) if n.total],
+        "ledgers": [(lg, amt) for lg, amt in (focus.ledgers if focus else []) if amt],
+        "ungrouped": [] if focus else [r for r in report.rows if r.ledger.group_id is None],
+    }
+    return render(request, "reports/trial_balance.html", context)

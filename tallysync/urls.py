@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from reports import views as reports_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("companies.urls")),
+    path("c/<int:cid>/", reports_views.dashboard, name="company"),
     path("c/<int:cid>/ledgers/", include("ledgers.urls")),
     path("c/<int:cid>/vouchers/", include("vouchers.urls")),
     path("c/<int:cid>/reports/", include("reports.urls")),

@@ -69,6 +69,17 @@ class Voucher(models.Model):
     def __str__(self) -> str:
         return f"{self.voucher_type} No. {self.number}"
 
+    @property
+    def total(self) -> Decimal:
+        """The voucher's amount: the sum of its debits (uses prefetched entries)."""
+        return sum((e.amount for e in self.entries.all() if e.amount > 0), ZERO)
+
+    @property
+    def lead_entry(self) -> Entry | None:
+        """The first line, which the Day Book shows as the voucher's particulars."""
+        entries = list(self.entries.all())
+        return min(entries, key=lambda e: e.position) if entries else None
+
 
 class Entry(models.Model):
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="entries")

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 
 from companies.models import Company
 from ledgers.models import Ledger
-from vouchers.models import Entry, Voucher
+from vouchers.models import Entry, Voucher, VoucherType
 
 
 class Posting(Protocol):
@@ -58,3 +58,25 @@ def day_book(*, company: Company, date_from: dt.date, date_to: dt.date) -> Query
     """Vouchers dated within the range, in date and entry order, entries prefetched."""
     vouchers = Voucher.objects.filter(company=company, date__range=(date_from, date_to))
     return _with_entries(vouchers).order_by("date", "id")
+
+
+def voucher_types(*, company: Company) -> QuerySet[VoucherType]:
+    return VoucherType.objects.filter(company=company).order_by("id")
+
+
+def voucher_type_for_key(*, company: Company, key: str) -> VoucherType | None:
+    """The type named by a URL key ("sales", "credit_note") or name ("Credit Note")."""
+    key = key.strip().lower()
+    for voucher_type in voucher_types(company=company):
+        if key in {voucher_type.base, voucher_type.name.lower()}:
+            return voucher_type
+    return None
+
+
+def voucher_number_next(*, voucher_type: VoucherType, financial_year: int) -> int:
+    """The number the next voucher of this type and year will likely get (the server decides
+    when it saves)."""
+    last = Voucher.objects.filter(
+        voucher_type=voucher_type, financial_year=financial_year
+    ).aggregate(last=Max("number"))["last"]
+    return (last or 0) + 1

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from companies.errors import Invalid, StaleVersion
@@ -21,7 +21,7 @@ from ledgers.models import Ledger
 from ledgers.money import ZERO, format_amount
 from ledgers.services import ledger_totals_post
 from vouchers.models import Entry, Voucher, VoucherType
-from vouchers.selectors import voucher_json
+from vouchers.selectors import voucher_json, voucher_number_next
 
 Base = VoucherType.Base
 # Tally's predefined accounting voucher types: (name, base, abbreviation, key).
@@ -208,14 +208,6 @@ def _line_as_input(entry: Entry) -> dict[str, Any]:
     return {"ledger": entry.ledger_id, "debit" if entry.amount > 0 else "credit": abs(entry.amount)}
 
 
-def _number_next(voucher_type: VoucherType, financial_year: int) -> int:
-    """The next number of this type in this financial year; the company row lock makes it safe."""
-    last = Voucher.objects.filter(
-        voucher_type=voucher_type, financial_year=financial_year
-    ).aggregate(last=Max("number"))["last"]
-    return (last or 0) + 1
-
-
 def _entries_write(voucher: Voucher, lines: list[Line]) -> None:
     Entry.objects.bulk_create(
         Entry(
@@ -248,7 +240,9 @@ def voucher_create(*, company: Company, actor: AbstractBaseUser, data: Any) -> V
             company=company,
             voucher_type=draft.voucher_type,
             financial_year=financial_year,
-            number=_number_next(draft.voucher_type, financial_year),
+            number=voucher_number_next(
+                voucher_type=draft.voucher_type, financial_year=financial_year
+            ),
             date=draft.date,
             narration=draft.narration,
             created_by=actor,
@@ -314,7 +308,9 @@ def voucher_alter(
             voucher.voucher_type_id,
             voucher.financial_year,
         ):
-            voucher.number = _number_next(draft.voucher_type, financial_year)
+            voucher.number = voucher_number_next(
+                voucher_type=draft.voucher_type, financial_year=financial_year
+            )
         voucher.voucher_type = draft.voucher_type
         voucher.financial_year = financial_year
         voucher.date = draft.date

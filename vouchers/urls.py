@@ -4,6 +4,8 @@ from vouchers import views
 
 urlpatterns = [
     path("", views.vouchers, name="vouchers"),
+    path("new/", views.voucher_new, name="voucher-new"),
     path("<int:pk>/", views.voucher, name="voucher"),
+    path("<int:pk>/edit/", views.voucher_edit, name="voucher-edit"),
     path("<int:pk>/cancel/", views.cancel, name="voucher-cancel"),
 ]

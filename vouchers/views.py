@@ -1,22 +1,36 @@
-"""Vouchers over HTTP: Day Book and create, one voucher, alter, cancel, delete (DESIGN.md §7)."""
+"""Vouchers: Day Book, the entry form, view, alter, cancel, delete — pages and JSON (§7)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
-from companies.errors import Invalid
-from companies.http import body_data, json_response, member_view, version_of
+from companies.errors import Invalid, StaleVersion
+from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
 from companies.validation import parse_date
-from vouchers.models import Voucher
-from vouchers.selectors import day_book, voucher_get, voucher_json
+from vouchers.models import Voucher, VoucherType
+from vouchers.selectors import (
+    day_book,
+    voucher_get,
+    voucher_json,
+    voucher_number_next,
+    voucher_type_for_key,
+    voucher_types,
+)
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
 
 MAX_DAY_BOOK_DAYS = 366
+# Receipts and Contras start with the credit line in Tally's double-entry mode.
+FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
@@ -35,24 +49,150 @@ def _saved(voucher: Voucher, status: int = 200) -> HttpResponse:
     return json_response({**change.after, "seq": change.seq}, status=status)
 
 
+def _form_rows(entries: list[dict[str, Any]], errors: dict[str, list[str]]) -> list[dict]:
+    """Rows for the entry form from typed (or stored) lines, each with its own messages."""
+    rows = []
+    for i, entry in enumerate(entries):
+        debit = entry.get("debit")
+        side = entry.get("side") or ("Dr" if debit not in (None, "") else "Cr")
+        rows.append(
+            {
+                "ledger": entry.get("ledger_name", entry.get("ledger", "")),
+                "side": "Cr" if str(side).lower() == "cr" else "Dr",
+                "amount": entry.get("amount") or debit or entry.get("credit") or "",
+                "ledger_errors": errors.get(f"entries.{i}.ledger", []),
+                "amount_errors": [
+                    *errors.get(f"entries.{i}", []),
+                    *errors.get(f"entries.{i}.debit", []),
+                    *errors.get(f"entries.{i}.credit", []),
+                ],
+            }
+        )
+    return rows
+
+
+def _voucher_form(
+    request: HttpRequest,
+    company: Company,
+    *,
+    voucher_type: VoucherType,
+    voucher: Voucher | None = None,
+    data: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The voucher entry screen: new, alteration, or re-shown with what was typed and why not."""
+    errors = errors or {}
+    data = data or {}
+    today = timezone.localdate()
+    day = data.get("date") or (voucher.date.isoformat() if voucher else today.isoformat())
+    if "entries" in data:
+        rows = _form_rows(data["entries"], errors)
+    elif voucher:
+        stored = [
+            {"ledger": e.ledger.name, "side": e.side, "amount": str(abs(e.amount))}
+            for e in voucher.entries.all()
+        ]
+        rows = _form_rows(stored, errors)
+    else:
+        first = FIRST_SIDE.get(voucher_type.base, "Dr")
+        other = "Dr" if first == "Cr" else "Cr"
+        rows = _form_rows([{"side": first}, {"side": other}], errors)
+    context = {
+        "company": company,
+        "membership": request.membership,  # type: ignore[attr-defined]
+        "voucher_type": voucher_type,
+        "types": voucher_types(company=company),
+        "voucher": voucher,
+        "number": voucher.number
+        if voucher
+        else voucher_number_next(
+            voucher_type=voucher_type, financial_year=company.financial_year_of(today)
+        ),
+        "date": day,
+        "narration": data.get("narration", voucher.narration if voucher else ""),
+        "version": data.get("version", voucher.version if voucher else ""),
+        "rows": rows,
+        "errors": errors,
+        "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
+        **(extra or {}),
+    }
+    return render(request, "vouchers/form.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @member_view
 def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
-        voucher = voucher_create(company=company, actor=request.user, data=body_data(request))
-        return _saved(voucher, status=201)
+        return _create(request, company)
     day = _date_param(request, "date", timezone.localdate())
     date_from, date_to = _date_param(request, "from", day), _date_param(request, "to", day)
     if not 0 <= (date_to - date_from).days <= MAX_DAY_BOOK_DAYS:
         raise Invalid.field("to", "Choose an end date on or after the start, at most a year on.")
     rows = day_book(company=company, date_from=date_from, date_to=date_to)
-    return json_response(
-        {
-            "from": date_from,
-            "to": date_to,
-            "vouchers": [voucher_json(v, v.entries.all()) for v in rows],
-        }
+    if wants_json(request):
+        return json_response(
+            {
+                "from": date_from,
+                "to": date_to,
+                "vouchers": [voucher_json(v, v.entries.all()) for v in rows],
+            }
+        )
+    context = {
+        "company": company,
+        "membership": request.membership,  # type: ignore[attr-defined]
+        "vouchers": rows,
+        "day": date_from,
+        "previous_day": date_from - dt.timedelta(days=1),
+        "next_day": date_from + dt.timedelta(days=1),
+    }
+    return render(request, "vouchers/day_book.html", context)
+
+
+def _create(request: HttpRequest, company: Company) -> HttpResponse:
+    data = body_data(request)
+    if wants_json(request):
+        return _saved(voucher_create(company=company, actor=request.user, data=data), status=201)
+    voucher_type = voucher_type_for_key(company=company, key=str(data.get("type", ""))) or (
+        voucher_types(company=company).first()
     )
+    try:
+        voucher = voucher_create(company=company, actor=request.user, data=data)
+    except Invalid as exc:
+        return _voucher_form(
+            request, company, voucher_type=voucher_type, data=data, errors=exc.errors, status=422
+        )
+    messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
+    # Like Tally: after a save, a fresh voucher of the same type on the same date.
+    url = reverse("voucher-new", args=[company.pk])
+    return redirect(f"{url}?type={voucher.voucher_type.base}&date={voucher.date.isoformat()}")
+
+
+@require_http_methods(["GET"])
+@member_view
+def voucher_new(request: HttpRequest, company: Company) -> HttpResponse:
+    voucher_type = voucher_type_for_key(company=company, key=request.GET.get("type", "sales"))
+    if voucher_type is None:
+        raise Invalid.field("type", "Choose a voucher type, such as Sales or Receipt.")
+    data = {"date": request.GET["date"]} if request.GET.get("date") else None
+    return _voucher_form(request, company, voucher_type=voucher_type, data=data)
+
+
+@require_http_methods(["GET"])
+@member_view
+def voucher_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    voucher = voucher_get(company=company, voucher_id=pk)
+    return _voucher_form(request, company, voucher_type=voucher.voucher_type, voucher=voucher)
+
+
+def _detail(request: HttpRequest, company: Company, voucher: Voucher) -> HttpResponse:
+    context = {
+        "company": company,
+        "membership": request.membership,  # type: ignore[attr-defined]
+        "voucher": voucher,
+    }
+    return render(request, "vouchers/detail.html", context)
 
 
 @require_http_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -60,16 +200,60 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
 def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     current = voucher_get(company=company, voucher_id=pk)
     if request.method == "GET":
-        return json_response(voucher_json(current, current.entries.all()))
+        if wants_json(request):
+            return json_response(voucher_json(current, current.entries.all()))
+        return _detail(request, company, current)
     data = body_data(request)
     version = version_of(request, data)
     if request.method == "DELETE":
         voucher_delete(company=company, voucher=current, actor=request.user, version=version)
+        if request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, f"{current} deleted.")
+            day = current.date.isoformat()
+            return HttpResponseClientRedirect(
+                f"{reverse('vouchers', args=[company.pk])}?date={day}"
+            )
         return HttpResponse(status=204)
-    altered = voucher_alter(
-        company=company, voucher=current, actor=request.user, data=data, version=version
-    )
-    return _saved(altered)
+    if wants_json(request):
+        altered = voucher_alter(
+            company=company, voucher=current, actor=request.user, data=data, version=version
+        )
+        return _saved(altered)
+    return _alter_from_form(request, company, current, data, version)
+
+
+def _alter_from_form(
+    request: HttpRequest, company: Company, current: Voucher, data: dict[str, Any], version: Any
+) -> HttpResponse:
+    try:
+        altered = voucher_alter(
+            company=company, voucher=current, actor=request.user, data=data, version=version
+        )
+    except Invalid as exc:
+        return _voucher_form(
+            request,
+            company,
+            voucher_type=current.voucher_type,
+            voucher=current,
+            data=data,
+            errors=exc.errors,
+            status=422,
+        )
+    except StaleVersion as exc:
+        # Keep what this user typed, and show beside it what the other person saved.
+        latest = voucher_get(company=company, voucher_id=current.pk)
+        return _voucher_form(
+            request,
+            company,
+            voucher_type=current.voucher_type,
+            voucher=current,
+            data=data,
+            errors={"__all__": [str(exc)]},
+            status=409,
+            extra={"latest": latest},
+        )
+    messages.success(request, f"{altered} altered.")
+    return redirect("voucher", company.pk, altered.pk)
 
 
 @require_http_methods(["POST"])
@@ -80,4 +264,7 @@ def cancel(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     cancelled = voucher_cancel(
         company=company, voucher=current, actor=request.user, version=version_of(request, data)
     )
-    return _saved(cancelled)
+    if wants_json(request):
+        return _saved(cancelled)
+    messages.success(request, f"{cancelled} cancelled.")
+    return redirect("voucher", company.pk, cancelled.pk)

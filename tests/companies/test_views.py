@@ -34,8 +34,9 @@ def test_a_bad_or_malformed_token_is_401(db):
         assert answer.status_code == 401, header
 
 
-def test_signed_out_is_401(db):
-    assert Client().get("/c/").status_code == 401
+def test_signed_out_is_401_for_scripts_and_sign_in_for_browsers(db):
+    assert Client().get("/c/", headers={"Accept": "application/json"}).status_code == 401
+    assert Client().get("/c/").url == "/login/"
 
 
 def test_company_list_shows_only_my_companies_with_my_role(company, charlie, dave):
@@ -102,10 +103,10 @@ def test_an_accountant_cannot_manage_members(company, bob):
 def test_session_sign_in_works_with_the_csrf_token(company, alice):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
-    assert client.get("/c/").status_code == 200
+    assert client.get("/c/", headers={"Accept": "application/json"}).status_code == 200
     refused = client.post("/c/", {"name": "X"}, content_type="application/json")
     assert refused.status_code == 403
-    client.get("/admin/login/")  # sets the csrftoken cookie
+    client.get("/")  # the page sets the csrftoken cookie
     token = client.cookies["csrftoken"].value
     answer = client.post(
         "/c/", {"name": "X"}, content_type="application/json", headers={"X-CSRFToken": token}

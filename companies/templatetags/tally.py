@@ -1,0 +1,39 @@
+"""Tally's way of showing things: amounts in Indian grouping with Dr/Cr, dates as 26-Nov-2026,
+and `dom_id`, the one name a page region has for the page and for live updates alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.db.models import Model
+
+from ledgers.money import format_amount, format_balance
+
+register = template.Library()
+
+
+@register.filter
+def amount(value: Decimal | None) -> str:
+    """1,00,000.00 — blank for nothing or zero (Tally leaves an empty column empty)."""
+    return format_amount(value) if value else ""
+
+
+@register.filter
+def balance(value: Decimal | None) -> str:
+    """1,00,000.00 Dr / 250.00 Cr / 0.00."""
+    return format_balance(value or Decimal(0))
+
+
+@register.filter
+def tally_date(value: dt.date | None) -> str:
+    return value.strftime("%d-%b-%Y") if value else ""
+
+
+@register.simple_tag
+def dom_id(obj: Model | str, *suffix: Any) -> str:
+    """A page region's stable id: "voucher-17", "ledger-4-balance", "day-book-2026-11-26"."""
+    base = obj if isinstance(obj, str) else f"{obj._meta.model_name}-{obj.pk}"
+    return "-".join([base, *(str(s) for s in suffix)])

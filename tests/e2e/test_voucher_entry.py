@@ -1,0 +1,135 @@
+"""Voucher entry as an accountant does it: keyboard only, Tally's keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def choose_ledger(page: Any, name: str, typed: str) -> None:
+    """Type the start of a ledger name, wait for the server's suggestions for what was typed,
+    press Enter (which completes the name)."""
+    page.keyboard.type(typed)
+    page.wait_for_function(
+        """([name, typed]) => {
+            const input = document.activeElement;
+            const names = input && input.list ? [...input.list.options].map(o => o.value) : [];
+            return names.includes(name)
+                && names.every(n => n.toLowerCase().includes(typed.toLowerCase()));
+        }""",
+        arg=[name, typed],
+    )
+    page.keyboard.press("Enter")
+
+
+def test_f8_sales_voucher_with_the_keyboard_reaches_day_book_and_ledger(ravi, company_url):
+    page = ravi
+    page.goto(company_url)
+    page.keyboard.press("F8")
+    page.wait_for_url(re.compile(r"/vouchers/new/\?type=sales"))
+    expect(page.locator("#voucher-type-name")).to_have_text("Sales")
+    expect(page.locator('input[name="entries-0-ledger"]')).to_be_focused()
+
+    choose_ledger(page, "Sharma Enterprises", "Sharma")
+    expect(page.locator('input[name="entries-0-ledger"]')).to_have_value("Sharma Enterprises")
+    page.keyboard.type("1,00,000")
+    page.keyboard.press("Enter")  # to the next line's Dr/Cr, already Cr
+    expect(page.locator('select[name="entries-1-side"]')).to_be_focused()
+    page.keyboard.press("Enter")
+    choose_ledger(page, "Sales", "Sal")
+    page.keyboard.type("100000")
+    expect(page.locator("#difference-note")).to_have_text("balanced")
+    expect(page.locator("#total-debit")).to_have_text("1,00,000.00")
+    page.screenshot(path=str(DOCS / "voucher-entry.png"))
+    page.keyboard.press("Control+a")
+
+    expect(page.locator(".message")).to_contain_text("Sales No. 1 saved")
+    page.goto(company_url + "vouchers/")
+    row = page.locator("table.day-book tbody tr").first
+    expect(row).to_contain_text("Sharma Enterprises")
+    expect(row).to_contain_text("1,00,000.00")
+    page.goto(company_url + "ledgers/")
+    party = page.locator("tr.ledger-row", has_text="Sharma Enterprises")
+    expect(party).to_contain_text("1,00,000.00 Dr")
+
+
+def test_an_unbalanced_voucher_shows_the_difference_and_is_not_saved(ravi, company_url):
+    page = ravi
+    page.goto(company_url)
+    page.keyboard.press("F8")
+    page.wait_for_url(re.compile(r"type=sales"))
+    choose_ledger(page, "Sharma Enterprises", "Sharma")
+    page.keyboard.type("5000")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    choose_ledger(page, "Sales", "Sal")
+    page.keyboard.type("4500")
+    expect(page.locator("#difference-note")).to_have_text("difference 500.00 Dr to balance")
+    page.keyboard.press("Control+a")
+    expect(page.locator("#voucher-errors")).to_contain_text("Debit 5,000.00 ≠ Credit 4,500.00")
+    # Everything typed is still there.
+    expect(page.locator('input[name="entries-0-amount"]')).to_have_value("5000")
+    expect(page.locator('input[name="entries-1-ledger"]')).to_have_value("Sales")
+    page.goto(company_url + "vouchers/")
+    expect(page.locator("table.day-book")).not_to_contain_text("5,000.00")
+
+
+def test_enter_on_the_last_amount_adds_the_balancing_line(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "vouchers/new/?type=journal")
+    choose_ledger(page, "Rent", "Ren")
+    page.keyboard.type("3000")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    choose_ledger(page, "Gupta Suppliers", "Gupta")
+    page.keyboard.type("2000")
+    page.keyboard.press("Enter")  # last amount, 1,000 short: a third line offers the rest
+    expect(page.locator('select[name="entries-2-side"]')).to_have_value("Cr")
+    expect(page.locator('input[name="entries-2-amount"]')).to_have_value("1000.00")
+    expect(page.locator('input[name="entries-2-ledger"]')).to_be_focused()
+
+
+def test_escape_asks_before_losing_typed_input(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "vouchers/new/?type=payment")
+    page.keyboard.type("Rent")
+    messages: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        messages.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.keyboard.press("Escape")
+    expect(page.locator('input[name="entries-0-ledger"]')).to_have_value("Rent")
+    assert messages == ["Quit without saving? What you typed will be lost."]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("Escape")
+    page.wait_for_url(company_url)
+
+
+def test_trial_balance_page(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "reports/trial-balance/")
+    expect(page.locator("tfoot")).to_contain_text("Grand Total")
+    page.locator("a", has_text="Current Assets").click()
+    expect(page.locator("h1")).to_contain_text("Current Assets")
+    page.goto(company_url + "reports/trial-balance/")
+    page.screenshot(path=str(DOCS / "trial-balance.png"), full_page=True)
+
+
+def test_viewer_sees_no_write_buttons_and_f8_does_nothing(browser, server, company_url):
+    from tests.e2e.conftest import sign_in
+
+    page = sign_in(browser, server, "kiran")
+    page.goto(company_url)
+    expect(page.locator("text=Sales (F8)")).to_have_count(0)
+    page.keyboard.press("F8")
+    page.wait_for_timeout(300)  # F8 would navigate at once; give it the chance to be wrong
+    assert page.url == company_url
+    page.context.close()
