@@ -54,7 +54,7 @@ def _form_data(post: QueryDict) -> dict[str, Any]:
             continue
         prefix, _, rest = key.partition("-")
         index, _, field = rest.partition("-")
-        if prefix == "entries" and index.isdigit() and field:
+        if prefix == "entries" and index.isascii() and index.isdigit() and field:
             rows.setdefault(int(index), {})[field] = value
         else:
             data[key] = value

@@ -118,11 +118,23 @@ def parse_date(value: Any) -> dt.date:
     raise ValueError("Enter a date, like 26-Nov-2026 or 2026-11-26.")
 
 
+MAX_ID = 2**63 - 1  # BIGINT: a larger number can name no row, and would overflow the query
+
+
+def parse_id(value: Any) -> int | None:
+    """A row id or version from input (an int, or ASCII digits like "17"); None if it is none."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            return None
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        return None
+    return value
+
+
 def parse_int(value: Any, *, message: str = "Enter a whole number.") -> int:
-    if isinstance(value, bool):
+    number = parse_id(value)
+    if number is None:
         raise ValueError(message)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise ValueError(message)
+    return number

@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from companies.errors import Invalid, StaleVersion
 from companies.models import Company
 from companies.services import company_lock, writer_require
-from companies.validation import clean_gstin, clean_text, parse_amount, parse_int
+from companies.validation import clean_gstin, clean_text, parse_amount, parse_id, parse_int
 from editlog.services import change_record
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField, money
@@ -98,13 +98,10 @@ def _subgroup_new(*, company: Company, name: str, parent: Group, is_cash_bank: b
 def group_find(*, company: Company, ref: Any) -> Group | None:
     """A group of `company` by id or by name (case-insensitive)."""
     groups = Group.objects.filter(company=company)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        return groups.filter(pk=ref).first()
+    if (group_id := parse_id(ref)) is not None:
+        return groups.filter(pk=group_id).first()
     if isinstance(ref, str) and ref.strip():
-        ref = ref.strip()
-        if ref.isdigit():
-            return groups.filter(pk=int(ref)).first()
-        return groups.annotate(lname=Lower("name")).filter(lname=ref.lower()).first()
+        return groups.annotate(lname=Lower("name")).filter(lname=ref.strip().lower()).first()
     return None
 
 
@@ -293,6 +290,23 @@ def ledger_delete(
         ledger.delete()
 
 
+# A ledger's running totals are BIGINT paise: room for ninety thousand crore crore rupees.
+MAX_TOTAL = Decimal(2**63 - 1).scaleb(-2).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+
+
+def _totals_room_check(per_ledger: dict[int, list[Decimal]]) -> None:
+    """Refuse a posting that would carry a ledger's totals past what the database holds."""
+    current = Ledger.objects.filter(pk__in=per_ledger).values_list(
+        "pk", "name", "total_debit", "total_credit"
+    )
+    for ledger_id, name, debit, credit in current:
+        added_debit, added_credit = per_ledger[ledger_id]
+        if debit + added_debit > MAX_TOTAL or credit + added_credit > MAX_TOTAL:
+            raise Invalid.field(
+                "entries", f"This would carry {name}'s totals past what the books can hold."
+            )
+
+
 _paise = MoneyField().get_prep_value
 _DAY_UPSERT = """
 INSERT INTO ledgers_ledgerday (ledger_id, date, debit, credit) VALUES (%s, %s, %s, %s)
@@ -314,6 +328,8 @@ def ledger_totals_post(*, lines: Iterable[tuple[int, dt.date, Decimal]], sign: i
         column = 0 if amount > 0 else 1
         per_ledger[ledger_id][column] += sign * abs(amount)
         per_day[(ledger_id, day)][column] += sign * abs(amount)
+    if sign > 0:
+        _totals_room_check(per_ledger)
     for ledger_id, (debit, credit) in per_ledger.items():
         Ledger.objects.filter(pk=ledger_id).update(
             total_debit=F("total_debit") + money(debit),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from companies.errors import Invalid, StaleVersion
 from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
-from companies.validation import parse_date
+from companies.validation import parse_date, parse_id
 from ledgers.models import Ledger
 from ledgers.selectors import (
     chart_build,
@@ -136,7 +136,7 @@ def _statement(request: HttpRequest, company: Company, ledger: Ledger) -> HttpRe
     fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
     date_from = _date_param(request, "from", max(fy_start, company.books_beginning))
     date_to = _date_param(request, "to", today)
-    offset = int(request.GET["offset"]) if request.GET.get("offset", "").isdigit() else 0
+    offset = parse_id(request.GET.get("offset", "")) or 0
     statement = ledger_statement_get(
         ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
     )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from companies.errors import Invalid
 from companies.http import json_response, member_view, wants_json
 from companies.models import Company
-from companies.validation import parse_date
+from companies.validation import parse_date, parse_id
 from companies.views import company_json
 from ledgers.selectors import chart_build, group_list
 from reports.selectors import TrialBalance, dashboard_get, trial_balance_get
@@ -75,10 +75,10 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     roots = chart_build(
         groups=group_list(company=company), balances=[(r.ledger, r.balance) for r in report.rows]
     )
-    group_id = request.GET.get("group", "")
+    group_id = parse_id(request.GET.get("group", ""))
     focus = None
-    if group_id.isdigit():
-        focus = next((n for root in roots if (n := root.find(int(group_id)))), None)
+    if group_id is not None:
+        focus = next((n for root in roots if (n := root.find(group_id))), None)
         if focus is None:
             raise Invalid.field("group", "No such group in this company.")
     context = {

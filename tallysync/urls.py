@@ -8,9 +8,9 @@ from reports import views as reports_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("companies.urls")),
-    path("c/<int:cid>/", reports_views.dashboard, name="company"),
-    path("c/<int:cid>/ledgers/", include("ledgers.urls")),
-    path("c/<int:cid>/vouchers/", include("vouchers.urls")),
-    path("c/<int:cid>/reports/", include("reports.urls")),
-    path("c/<int:cid>/editlog/", include("editlog.urls")),
+    path("c/<id:cid>/", reports_views.dashboard, name="company"),
+    path("c/<id:cid>/ledgers/", include("ledgers.urls")),
+    path("c/<id:cid>/vouchers/", include("vouchers.urls")),
+    path("c/<id:cid>/reports/", include("reports.urls")),
+    path("c/<id:cid>/editlog/", include("editlog.urls")),
 ]

@@ -15,7 +15,14 @@ from django.db.models.functions import Lower
 from companies.errors import Invalid, StaleVersion
 from companies.models import Company
 from companies.services import company_lock, writer_require
-from companies.validation import clean_text, parse_amount, parse_date, parse_int
+from companies.validation import (
+    MAX_AMOUNT,
+    clean_text,
+    parse_amount,
+    parse_date,
+    parse_id,
+    parse_int,
+)
 from editlog.services import change_record
 from ledgers.models import Ledger
 from ledgers.money import ZERO, format_amount
@@ -67,8 +74,8 @@ class Draft:
 
 def _type_find(company: Company, ref: Any) -> VoucherType | None:
     types = VoucherType.objects.filter(company=company)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        return types.filter(pk=ref).first()
+    if isinstance(ref, int):
+        return types.filter(pk=ref).first() if parse_id(ref) is not None else None
     if not isinstance(ref, str) or not ref.strip():
         return None
     key = ref.strip().lower()
@@ -82,8 +89,8 @@ def _type_find(company: Company, ref: Any) -> VoucherType | None:
 
 def _ledgers_find(company: Company, refs: list[Any]) -> tuple[dict[int, Ledger], dict[str, Ledger]]:
     """Ledgers of `company` named by id or by name, fetched in one query."""
-    ids = {int(r) for r in refs if isinstance(r, int) or (isinstance(r, str) and r.isdigit())}
-    names = {r.strip().lower() for r in refs if isinstance(r, str) and not r.isdigit()}
+    ids = {ledger_id for r in refs if (ledger_id := parse_id(r)) is not None}
+    names = {r.strip().lower() for r in refs if isinstance(r, str) and parse_id(r) is None}
     found = (
         Ledger.objects.filter(company=company)
         .annotate(lname=Lower("name"))
@@ -103,8 +110,8 @@ def _line_parse(
         return None
     ref = raw.get("ledger")
     ledger = None
-    if isinstance(ref, int) and not isinstance(ref, bool) or isinstance(ref, str) and ref.isdigit():
-        ledger = by_id.get(int(ref))
+    if (ledger_id := parse_id(ref)) is not None:
+        ledger = by_id.get(ledger_id)
     elif isinstance(ref, str) and ref.strip():
         ledger = by_name.get(ref.strip().lower())
     if ledger is None:
@@ -142,7 +149,11 @@ def _lines_parse(company: Company, raw_lines: Any, errors: dict) -> list[Line]:
 def _balance_check(lines: list[Line], errors: dict) -> None:
     debit = sum((line.amount for line in lines if line.amount > 0), ZERO)
     credit = -sum((line.amount for line in lines if line.amount < 0), ZERO)
-    if debit != credit:
+    if debit > MAX_AMOUNT:
+        errors.setdefault("entries", []).append(
+            f"The voucher's total is too large: at most {format_amount(MAX_AMOUNT)}."
+        )
+    elif debit != credit:
         errors.setdefault("entries", []).append(
             f"Debit {format_amount(debit)} ≠ Credit {format_amount(credit)}: "
             f"difference {format_amount(debit - credit)}."
