@@ -24,7 +24,7 @@ from companies.models import Company
 from editlog.models import Change
 from ledgers.models import Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField
-from ledgers.selectors import chart_build, chart_find, group_list, ledger_list
+from ledgers.selectors import ChartNode, chart_build, chart_find, group_list, ledger_list
 from vouchers.models import Entry, Voucher
 from vouchers.selectors import day_book
 
@@ -195,8 +195,8 @@ def ledger_statement_get(
 @dataclass(frozen=True)
 class Dashboard:
     cash_bank: list[tuple[Ledger, Decimal]]
-    receivables: Decimal
-    payables: Decimal
+    receivables: ChartNode  # Sundry Debtors
+    payables: ChartNode  # Sundry Creditors
     today: dt.date
     vouchers_today: list[Voucher]
     recent: list[Change]
@@ -210,14 +210,15 @@ def dashboard_get(*, company: Company, today: dt.date, recent: int = 10) -> Dash
         balances=[(ledger, ledger.closing_balance) for ledger in ledgers],
     )
     debtors, creditors = chart_find(roots, "Sundry Debtors"), chart_find(roots, "Sundry Creditors")
+    assert debtors and creditors, "every company has Tally's predefined groups"
     return Dashboard(
         cash_bank=[
             (ledger, ledger.closing_balance)
             for ledger in ledgers
             if ledger.group is not None and ledger.group.is_cash_bank
         ],
-        receivables=debtors.total if debtors else ZERO,
-        payables=creditors.total if creditors else ZERO,
+        receivables=debtors,
+        payables=creditors,
         today=today,
         vouchers_today=list(day_book(company=company, date_from=today, date_to=today)),
         recent=list(Change.objects.filter(company=company).order_by("-seq")[:recent]),

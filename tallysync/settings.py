@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "vouchers",
     "editlog",
     "reports",
+    "sync",
 ]
 
 MIDDLEWARE = [

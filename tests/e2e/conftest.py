@@ -112,13 +112,19 @@ class Server:
                 self.process.wait()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """A started server whose database holds the seeded office."""
     _need_chromium()
     server = Server(tmp_path_factory.mktemp("e2e"))
     server.manage("migrate", "--noinput", "-v0")
     server.manage("shell", "-v0", stdin=SEED.read_text())
     server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = seeded_server(tmp_path_factory)
     yield server
     server.stop()
 

@@ -1,0 +1,124 @@
+/* Live sync (DESIGN.md §3): one socket per page, fragments applied in seq order, catch-up after
+   any disconnect, and a small indicator that says whether this screen is live. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var companyId = body.dataset.companyId;
+  if (!companyId || !window.WebSocket) return;
+
+  var PING_EVERY = 10000, FIRST_DELAY = 500, MAX_DELAY = 10000, SKEW_LIMIT = 5000;
+  var lastSeq = parseInt(body.dataset.since || "0", 10);
+  var socket = null, delay = FIRST_DELAY, pingTimer = null, countdown = null, pingSentAt = 0;
+  var status = document.getElementById("live-status");
+  var skewNote = document.getElementById("clock-skew");
+
+  function show(state, text) {
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = text;
+    body.dataset.live = state;
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  function ping() {
+    pingSentAt = Date.now();
+    send({ type: "ping", seq: lastSeq, client_time: new Date(pingSentAt).toISOString() });
+  }
+
+  function resume() {
+    send({ type: "resume", since: lastSeq });
+  }
+
+  // A region that holds something the user is typing is never replaced under their hands.
+  function busy(element) {
+    return element.matches("form[data-dirty]") || element.querySelector("form[data-dirty]") ||
+      (element.contains(document.activeElement) && document.activeElement.matches("input, textarea, select"));
+  }
+
+  function refresh(id) {
+    var element = document.getElementById(id);
+    if (!element || busy(element)) return;
+    window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
+  }
+
+  function refreshAll() {
+    document.querySelectorAll("[data-sync-region]").forEach(function (element) { refresh(element.id); });
+  }
+
+  function apply(message) {
+    if (message.html) window.htmx.swap(document.body, message.html, { swapStyle: "none" });
+    (message.refresh || []).forEach(refresh);
+  }
+
+  function checkSkew(serverTime) {
+    if (!skewNote || !serverTime) return;
+    var now = Date.now();
+    var skew = Date.parse(serverTime) - (pingSentAt + (now - pingSentAt) / 2);
+    if (Math.abs(skew) > SKEW_LIMIT) {
+      var seconds = Math.round(Math.abs(skew) / 1000);
+      skewNote.textContent = "This computer's clock is " + seconds + " s " +
+        (skew > 0 ? "behind" : "ahead of") + " the server's: times you type may be off.";
+      skewNote.hidden = false;
+    } else {
+      skewNote.hidden = true;
+    }
+  }
+
+  function onMessage(event) {
+    var message;
+    try { message = JSON.parse(event.data); } catch (e) { return; }
+    if (message.type === "change") {
+      if (message.seq <= lastSeq) return;
+      if (message.seq !== lastSeq + 1) { resume(); return; } // a gap: ask for what is missing
+      apply(message);
+      lastSeq = message.seq;
+      body.dataset.since = String(lastSeq);
+    } else if (message.type === "resync") {
+      refreshAll();
+      lastSeq = message.seq;
+      body.dataset.since = String(lastSeq);
+    } else if (message.type === "pong") {
+      checkSkew(message.server_time);
+      if (message.seq > lastSeq) resume(); // something was committed that never reached us
+    }
+  }
+
+  function retry() {
+    clearInterval(countdown);
+    var wait = Math.round(delay * (0.5 + Math.random() * 0.5));
+    delay = Math.min(delay * 2, MAX_DELAY);
+    var due = Date.now() + wait;
+    function tick() {
+      var left = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+      show(wait > 2000 ? "offline" : "reconnecting",
+        wait > 2000 ? "Server not responding — retrying in " + left + " s" : "Reconnecting…");
+      if (Date.now() >= due) { clearInterval(countdown); connect(); }
+    }
+    tick();
+    countdown = setInterval(tick, 250);
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/c/" + companyId + "/?since=" + lastSeq);
+    socket.onopen = function () {
+      delay = FIRST_DELAY;
+      show("live", "Live");
+      ping();
+      pingTimer = setInterval(ping, PING_EVERY);
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = function (event) {
+      clearInterval(pingTimer);
+      if (event.code === 4401) { show("offline", "Signed out — sign in again"); return; }
+      if (event.code === 4403) { show("offline", "No access to this company"); return; }
+      retry();
+    };
+  }
+
+  window.tallysync = { lastSeq: function () { return lastSeq; } };
+  document.addEventListener("DOMContentLoaded", connect);
+})();

@@ -1,0 +1,111 @@
+"""What a Change looks like on screens: viewer-neutral HTML for htmx out-of-band swaps, rendered
+once per Change, plus the ids of regions too costly to patch that browsers re-fetch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+
+from companies.models import Company
+from companies.templatetags.tally import dom_id
+from editlog.models import Change
+from ledgers.money import format_balance
+from ledgers.selectors import chart_build, group_list, ledger_list
+from vouchers.models import Voucher
+from vouchers.selectors import voucher_get
+
+ROW = "vouchers/_day_book_table.html#row"
+
+
+@dataclass
+class Patch:
+    """Out-of-band HTML and regions to re-fetch, for one Change."""
+
+    html: list[str] = field(default_factory=list)
+    refresh: list[str] = field(default_factory=list)
+
+    def oob(self, fragment: str) -> None:
+        # Inside <template>, table rows parse as rows wherever they are swapped to.
+        self.html.append(f"<template>{fragment}</template>")
+
+
+def _day_book_id(day: dt.date) -> str:
+    return dom_id("day-book", day.isoformat())
+
+
+def _voucher_patch(patch: Patch, change: Change) -> set[int]:
+    """Day Book rows and the voucher view; returns the ledgers whose balances moved."""
+    before, after = change.before or {}, change.after or {}
+    ledger_ids = {e["ledger_id"] for side in (before, after) for e in side.get("entries", [])}
+    row_id = dom_id("voucher", change.object_id)
+    voucher = None
+    if change.verb != Change.Verb.DELETE:
+        try:
+            voucher = voucher_get(company=change.company, voucher_id=change.object_id)
+        except Voucher.DoesNotExist:  # deleted since: a later Change will say so
+            voucher = None
+    old_day = before.get("date")
+    if voucher is None:
+        patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
+    else:
+        row = render_to_string(ROW, {"voucher": voucher}).strip()
+        day = voucher.date.isoformat()
+        if old_day and old_day != day:
+            patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
+        if change.verb == Change.Verb.CREATE or (old_day and old_day != day):
+            rows = f"{_day_book_id(voucher.date)}-rows"
+            patch.oob(f'<tbody hx-swap-oob="beforeend:#{rows}">{row}</tbody>')
+            patch.oob(f'<tr id="{_day_book_id(voucher.date)}-empty" hx-swap-oob="delete"></tr>')
+        else:
+            patch.oob(row.replace(f'id="{row_id}"', f'id="{row_id}" hx-swap-oob="outerHTML"', 1))
+    patch.refresh.append(dom_id("voucher", change.object_id, "view"))
+    return ledger_ids
+
+
+def _balances_patch(patch: Patch, company: Company, ledger_ids: set[int]) -> None:
+    """Closing balances of the ledgers touched, and the totals of every group above them."""
+    ledgers = list(ledger_list(company=company))
+    for ledger in ledgers:
+        if ledger.pk in ledger_ids:
+            cell = dom_id(ledger, "balance")
+            text = format_balance(ledger.closing_balance)
+            patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
+            patch.refresh.append(dom_id(ledger, "statement"))
+    roots = chart_build(
+        groups=group_list(company=company),
+        balances=[(ledger, ledger.closing_balance) for ledger in ledgers],
+    )
+    touched = {ledger.group_id for ledger in ledgers if ledger.pk in ledger_ids}
+    for root in roots:
+        for node in root.walk():
+            if touched & {n.group.pk for n in node.walk()}:
+                cell = dom_id(node.group, "balance")
+                text = format_balance(node.total)
+                patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
+    patch.refresh.append("trial-balance")
+
+
+def _activity_patch(patch: Patch, change: Change) -> None:
+    item = render_to_string("sync/_activity_item.html", {"change": change}).strip()
+    patch.oob(f'<ol hx-swap-oob="afterbegin:#dashboard-activity">{item}</ol>')
+
+
+def change_patch(change: Change) -> Patch:
+    """Every screen region that `change` alters, rendered once for all viewers."""
+    patch = Patch()
+    ledger_ids: set[int] = set()
+    if change.object_type == "voucher":
+        ledger_ids = _voucher_patch(patch, change)
+    elif change.object_type == "ledger":
+        ledger_ids = {change.object_id}
+        patch.refresh.append("ledger-list")
+        if change.verb == Change.Verb.DELETE:
+            patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
+    elif change.object_type == "group":
+        patch.refresh.append("ledger-list")
+    if ledger_ids:
+        _balances_patch(patch, change.company, ledger_ids)
+    _activity_patch(patch, change)
+    return patch

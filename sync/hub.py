@@ -1,0 +1,113 @@
+"""The per-process hub: one channel-layer subscription per open company, fanned out locally.
+
+A broadcast reaches each server process once; the hub hands the pre-encoded frame to every
+socket of that company in this process, with no per-socket layer hop. Each socket has a
+bounded inbox, so one slow socket never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import OrderedDict
+from typing import Protocol
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from companies.models import Company
+from sync.publisher import company_group
+
+log = logging.getLogger(__name__)
+RECENT_FRAMES = 500  # per company, for replays without rendering again
+LAST_SEQ_TTL = 2.0  # seconds a company's last seq may be served from memory
+
+
+class Socket(Protocol):
+    def deliver(self, seq: int, text: str) -> None: ...
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.sockets: dict[int, set[Socket]] = {}
+        self.readers: dict[int, asyncio.Task] = {}
+        self.channels: dict[int, str] = {}
+        self.recent: dict[int, OrderedDict[int, str]] = {}
+        self.last_seq: dict[int, tuple[float, int]] = {}
+
+    async def join(self, company_id: int, socket: Socket) -> None:
+        """Deliver this company's frames to `socket` from now on."""
+        self.sockets.setdefault(company_id, set()).add(socket)
+        if company_id not in self.readers:
+            layer = get_channel_layer()
+            channel = await layer.new_channel()
+            self.channels[company_id] = channel
+            await layer.group_add(company_group(company_id), channel)
+            self.readers[company_id] = asyncio.create_task(self._read(company_id, channel))
+
+    async def leave(self, company_id: int, socket: Socket) -> None:
+        sockets = self.sockets.get(company_id, set())
+        sockets.discard(socket)
+        if sockets:
+            return
+        self.sockets.pop(company_id, None)
+        reader = self.readers.pop(company_id, None)
+        channel = self.channels.pop(company_id, None)
+        if reader:
+            reader.cancel()
+        if channel:
+            await get_channel_layer().group_discard(company_group(company_id), channel)
+
+    async def _read(self, company_id: int, channel: str) -> None:
+        layer = get_channel_layer()
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the layer is down: wait, the sockets' resume covers the gap
+                log.exception("channel layer receive failed for company %s", company_id)
+                await asyncio.sleep(1)
+                continue
+            self.remember(company_id, message["seq"], message["text"])
+            for socket in list(self.sockets.get(company_id, ())):
+                socket.deliver(message["seq"], message["text"])
+
+    def remember(self, company_id: int, seq: int, text: str) -> None:
+        recent = self.recent.setdefault(company_id, OrderedDict())
+        recent[seq] = text
+        while len(recent) > RECENT_FRAMES:
+            recent.popitem(last=False)
+        known = self.last_seq.get(company_id)
+        if known and seq > known[1]:
+            self.last_seq[company_id] = (known[0], seq)
+
+    def frame(self, company_id: int, seq: int) -> str | None:
+        return self.recent.get(company_id, {}).get(seq)
+
+    async def latest_seq(self, company_id: int) -> int:
+        """The company's last committed seq, read from the database at most every 2 s."""
+        now = time.monotonic()
+        known = self.last_seq.get(company_id)
+        if known and now - known[0] < LAST_SEQ_TTL:
+            return known[1]
+        seq = await database_sync_to_async(_last_seq)(company_id)
+        self.last_seq[company_id] = (now, seq)
+        return seq
+
+
+def _last_seq(company_id: int) -> int:
+    return Company.objects.values_list("last_seq", flat=True).get(pk=company_id)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    """This process's hub (one per event loop: daphne runs one; tests may run several)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _hubs:
+        _hubs[loop] = Hub()
+    return _hubs[loop]

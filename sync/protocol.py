@@ -1,0 +1,39 @@
+"""The wire protocol of DESIGN.md §3: frames the server sends, close codes the browser reads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from editlog.models import Change
+from sync.fragments import Patch
+
+CLOSE_UNAUTHENTICATED = 4401  # sign in again; do not retry
+CLOSE_FORBIDDEN = 4403  # not a member of this company; do not retry
+CLOSE_TOO_SLOW = 4008  # fell too far behind: reconnect and resume
+MAX_CLIENT_FRAME = 4096  # bytes; the browser only sends small control frames
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+def change_frame(change: Change, patch: Patch | None) -> str:
+    """One committed Change; `patch` None is a placeholder whose effect a later frame carries."""
+    message: dict[str, Any] = {"type": "change", "seq": change.seq, "at": change.at}
+    if patch is not None:
+        message["html"] = "".join(patch.html)
+        if patch.refresh:
+            message["refresh"] = list(dict.fromkeys(patch.refresh))
+    return encode(message)
+
+
+def resync_frame(seq: int) -> str:
+    return encode({"type": "resync", "seq": seq})
+
+
+def pong_frame(seq: int) -> str:
+    return encode({"type": "pong", "seq": seq, "server_time": timezone.now()})
