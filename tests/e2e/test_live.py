@@ -57,3 +57,16 @@ def test_a_save_reaches_the_other_screen_live_and_after_a_restart(browser, offic
     expect(party).to_contain_text("13,122.00 Dr", timeout=20_000)
     for page in (meena, ravi_day_book):
         page.context.close()
+
+
+def test_a_browser_clock_a_minute_off_is_warned_about(browser, office):
+    import time
+
+    company_url = office.url + office.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
+    page = sign_in(browser, office, "ravi")
+    page.clock.install(time=time.time() + 60)
+    page.goto(company_url)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    expect(page.locator("#clock-skew")).to_be_visible()
+    expect(page.locator("#clock-skew")).to_contain_text("ahead of the server's")
+    page.context.close()
