@@ -11,6 +11,7 @@ class ChangeAdmin(admin.ModelAdmin):
     list_filter = ["company", "verb", "object_type"]
     search_fields = ["object_repr", "actor_name"]
     date_hierarchy = "at"
+    readonly_fields = ["prev_hash", "hash"]
 
     def has_add_permission(self, request):
         return False

@@ -48,11 +48,17 @@ class Change(models.Model):
     object_repr = models.CharField(max_length=250)
     before = models.JSONField(null=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    # The hash chain (editlog.chain): `hash` is the SHA-256 of `prev_hash` (the company's
+    # previous Change's hash) and this Change's content. Altering, removing or rewriting a row
+    # behind the application's back breaks the chain that `verify_editlog` walks.
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = ChangeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["company", "seq"]
+        # company_id, not company: ordering by the relation would join Company for its name.
+        ordering = ["company_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["company", "seq"], name="change_seq_unique"),
             models.CheckConstraint(condition=models.Q(seq__gt=0), name="change_seq_positive"),

@@ -1,27 +1,129 @@
-"""Reads of the Edit Log."""
+"""Reads of the Edit Log: the change feed, the filtered log pages, the before/after diff, and
+the verification of the hash chain."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from companies.errors import Invalid
+from companies.formatting import format_amount, format_balance
 from companies.models import Company
+from companies.validation import parse_date
+from editlog.chain import GENESIS, change_hash
 from editlog.models import Change
+
+OBJECT_TYPES = ("voucher", "ledger", "group", "company", "membership")
+MAX_ID = 2**63 - 1  # BigIntegerField: a larger number would overflow the database
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    """Which Changes to show: by user, object type or one object, and local dates of `at`."""
+
+    user: str = ""
+    object_type: str = ""
+    object_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def object_key(self) -> str:
+        return f"{self.object_type}:{self.object_id}" if self.object_id is not None else ""
+
+    @property
+    def active(self) -> bool:
+        return any((self.user, self.object_type, self.date_from, self.date_to))
+
+
+def whole_number(value: str, *, field: str, message: str) -> int:
+    """A non-negative id or seq from a query string; Invalid otherwise (no overflow, no '²')."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        raise Invalid.field(field, message)
+    return int(text)
+
+
+def object_key_parse(key: str) -> tuple[str, int]:
+    """("voucher", 17) from "voucher:17"; Invalid for anything else."""
+    message = "Name an object like voucher:17 or ledger:4."
+    kind, _, pk = key.strip().partition(":")
+    if not kind or len(kind) > 20:
+        raise Invalid.field("object", message)
+    return kind.lower(), whole_number(pk, field="object", message=message)
+
+
+def _date(params: Mapping[str, str], name: str) -> dt.date | None:
+    if not (raw := params.get(name, "").strip()):
+        return None
+    try:
+        return parse_date(raw)
+    except ValueError as exc:
+        raise Invalid.field(name, str(exc)) from None
+
+
+def change_filters_parse(params: Mapping[str, str]) -> ChangeFilters:
+    """Filters from a query string: user, type, object=voucher:17, from, to (local dates)."""
+    object_type, object_id = params.get("type", "").strip().lower(), None
+    if object_type and object_type not in OBJECT_TYPES:
+        raise Invalid.field("type", f"Choose one of {', '.join(OBJECT_TYPES)}.")
+    if params.get("object", "").strip():
+        object_type, object_id = object_key_parse(params["object"])
+    return ChangeFilters(
+        user=params.get("user", "").strip()[:150],
+        object_type=object_type,
+        object_id=object_id,
+        date_from=_date(params, "from"),
+        date_to=_date(params, "to"),
+    )
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def change_filter(changes: QuerySet[Change], filters: ChangeFilters) -> QuerySet[Change]:
+    if filters.user:
+        changes = changes.filter(Q(actor_name=filters.user) | Q(actor__username=filters.user))
+    if filters.object_type:
+        changes = changes.filter(object_type=filters.object_type)
+    if filters.object_id is not None:
+        changes = changes.filter(object_id=filters.object_id)
+    if filters.date_from:
+        changes = changes.filter(at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        changes = changes.filter(at__lt=_local_midnight(filters.date_to + dt.timedelta(days=1)))
+    return changes
+
+
+# -- the change feed (JSON, the socket's resume) ---------------------------------------------
 
 
 def change_list(
-    *, company: Company, since: int = 0, object_key: str | None = None
+    *,
+    company: Company,
+    since: int = 0,
+    object_key: str | None = None,
+    filters: ChangeFilters | None = None,
 ) -> QuerySet[Change]:
-    """Changes after `since` in seq order, optionally of one object ("voucher:17")."""
+    """Changes after `since` in seq order, optionally of one object ("voucher:17") or filtered."""
     changes = Change.objects.filter(company=company, seq__gt=since).order_by("seq")
     if object_key:
-        kind, _, pk = object_key.partition(":")
-        if not pk.isdigit():
-            raise Invalid.field("object", "Name an object like voucher:17 or ledger:4.")
-        changes = changes.filter(object_type=kind, object_id=int(pk))
-    return changes
+        kind, pk = object_key_parse(object_key)
+        changes = changes.filter(object_type=kind, object_id=pk)
+    return change_filter(changes, filters) if filters else changes
 
 
 def change_json(change: Change) -> dict[str, Any]:
@@ -34,4 +136,312 @@ def change_json(change: Change) -> dict[str, Any]:
         "object_repr": change.object_repr,
         "before": change.before,
         "after": change.after,
+        "hash": change.hash,
     }
+
+
+# -- the before/after diff -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field (or voucher line) as it was and as it became, ready to show.
+
+    `before` None: the field or line was added (or the object created); `after` None: removed.
+    """
+
+    label: str
+    before: str | None = None
+    after: str | None = None
+
+
+HIDDEN = {"id", "version", "ledger_id"}  # bookkeeping, not what a user changed
+SIGNED_AMOUNTS = {"opening_balance"}  # positive = Dr
+AMOUNTS = {"debit", "credit", "opening_debit", "opening_credit", "closing_balance"}
+LABELS = {
+    "gstin": "GSTIN",
+    "opening_balance": "Opening balance",
+    "financial_year_start": "Financial year begins",
+    "books_beginning": "Books begin",
+    "is_revenue": "Revenue",
+}
+# jsonb (PostgreSQL) does not keep key order: show fields in an order a reader expects.
+ORDER = [
+    "name", "user", "role", "type", "number", "date", "group", "parent", "nature",
+    "opening_balance", "address", "state", "gstin", "financial_year_start", "books_beginning",
+    "narration", "cancelled", "entries",
+]  # fmt: skip
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _money(value: Any, *, signed: bool) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return format_balance(amount) if signed else format_amount(amount)
+
+
+def value_text(key: str, value: Any) -> str:
+    """A snapshot value as Tally shows it: 1,00,000.00 (Dr/Cr), 26-Nov-2026, Yes/No."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if key in SIGNED_AMOUNTS or key in AMOUNTS:
+        return _money(value, signed=key in SIGNED_AMOUNTS)
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d-%b-%Y")
+        except ValueError:
+            return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def entry_text(entry: Any) -> str:
+    """A voucher line: "Sharma Enterprises 1,00,000.00 Dr"."""
+    if not isinstance(entry, dict):
+        return value_text("", entry)
+    side = "Dr" if entry.get("debit") not in (None, "") else "Cr"
+    amount = entry.get("debit") if side == "Dr" else entry.get("credit")
+    return f"{entry.get('ledger', '')} {_money(amount, signed=False)} {side}".strip()
+
+
+def _entry_key(entry: Any) -> str:
+    return json.dumps(entry, sort_keys=True, default=str)
+
+
+def _ledger_of(entry: Any) -> Any:
+    return entry.get("ledger_id", entry.get("ledger")) if isinstance(entry, dict) else None
+
+
+Numbered = tuple[int, Any]  # (line number, entry)
+
+
+def _lines_pair(old: list[Numbered], new: list[Numbered]) -> list[FieldChange]:
+    """Lines that differ within one block: the same ledger's lines pair up first, then the rest
+    in order; what is left over was removed or added."""
+    pairs, unpaired = [], []
+    free = list(new)
+    for line in old:
+        same = next((n for n in free if _ledger_of(n[1]) == _ledger_of(line[1])), None)
+        if same is None:
+            unpaired.append(line)
+        else:
+            pairs.append((line, same))
+            free.remove(same)
+    pairs += zip(unpaired, free, strict=False)
+    rows = [(n, FieldChange(f"Line {n}", entry_text(o), entry_text(e))) for (_, o), (n, e) in pairs]
+    rows += [(n, FieldChange(f"Line {n}", before=entry_text(o))) for n, o in unpaired[len(free) :]]
+    rows += [(n, FieldChange(f"Line {n}", after=entry_text(e))) for n, e in free[len(unpaired) :]]
+    return [row for _, row in sorted(rows, key=lambda r: r[0]) if row.before != row.after]
+
+
+def entries_diff(before: list[Any], after: list[Any]) -> list[FieldChange]:
+    """Voucher lines compared line by line: only lines changed, added or removed, numbered as
+    they stand after the change (a removed line as it stood before)."""
+    matcher = SequenceMatcher(
+        a=[_entry_key(e) for e in before], b=[_entry_key(e) for e in after], autojunk=False
+    )
+    rows: list[FieldChange] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            old = [(i + 1, before[i]) for i in range(i1, i2)]
+            rows += _lines_pair(old, [(j + 1, after[j]) for j in range(j1, j2)])
+    return rows
+
+
+def _keys(*snapshots: dict[str, Any]) -> list[str]:
+    keys = {key for snapshot in snapshots for key in snapshot if key not in HIDDEN}
+    return sorted(keys, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
+
+
+def _blank(key: str, value: Any) -> bool:
+    """Nothing worth a line when an object is created or deleted: empty, No, or a zero amount."""
+    if value in (None, "", False, [], {}):
+        return True
+    return key in AMOUNTS | SIGNED_AMOUNTS and _money(value, signed=False) == "0.00"
+
+
+def _snapshot_rows(snapshot: dict[str, Any], *, side: str) -> list[FieldChange]:
+    """Every field that has a value, on one side (a created, deleted or cancelled object)."""
+    rows = []
+    for key in _keys(snapshot):
+        value = snapshot[key]
+        if key == "entries" and isinstance(value, list):
+            texts = [(f"Line {i}", entry_text(e)) for i, e in enumerate(value, 1)]
+        elif _blank(key, value):
+            continue
+        else:
+            texts = [(_label(key), value_text(key, value))]
+        rows += [FieldChange(label, **{side: text}) for label, text in texts]
+    return rows
+
+
+def change_diff(
+    *, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[FieldChange]:
+    """What changed between two snapshots: only the fields that differ (voucher entries line by
+    line); with one side missing, every field of the other (a creation or a deletion)."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        if isinstance(after, dict):
+            return _snapshot_rows(after, side="after")
+        return _snapshot_rows(before, side="before") if isinstance(before, dict) else []
+    rows: list[FieldChange] = []
+    for key in _keys(before, after):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key == "entries" and isinstance(old, list) and isinstance(new, list):
+            rows += entries_diff(old, new)
+        else:
+            rows.append(FieldChange(_label(key), value_text(key, old), value_text(key, new)))
+    return rows
+
+
+def change_diff_of(change: Change) -> list[FieldChange]:
+    """The diff a reader wants: an alteration's changed fields, a creation's new values, and
+    what a deleted or cancelled object was."""
+    if change.verb == Change.Verb.CREATE:
+        return change_diff(before=None, after=change.after)
+    if change.verb in (Change.Verb.DELETE, Change.Verb.CANCEL):
+        return change_diff(before=change.before, after=None)
+    return change_diff(before=change.before, after=change.after)
+
+
+# -- the log pages ---------------------------------------------------------------------------
+
+LINKED_TYPES = ("voucher", "ledger")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    change: Change
+    diff: list[FieldChange]
+    exists: bool  # the object is still there: the log has no deletion of it
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    rows: list[ChangeRow]
+    older: int | None  # pass as `before` for the next (older) page; None on the last page
+
+
+def _deleted(company: Company, changes: list[Change]) -> set[tuple[str, int]]:
+    """(type, id) of the objects among `changes` that the log says were deleted: one query.
+
+    Every deletion records a Change, so the log itself knows what still exists."""
+    ids = {c.object_id for c in changes if c.object_type in LINKED_TYPES}
+    if not ids:
+        return set()
+    found = Change.objects.filter(
+        company=company, verb=Change.Verb.DELETE, object_type__in=LINKED_TYPES, object_id__in=ids
+    ).values_list("object_type", "object_id")
+    return set(found.order_by())
+
+
+def change_rows(*, company: Company, changes: list[Change]) -> list[ChangeRow]:
+    """Changes ready to show: their diff and whether their object can still be opened."""
+    deleted = _deleted(company, changes)
+    return [
+        ChangeRow(
+            change=change,
+            diff=change_diff_of(change),
+            exists=(change.object_type, change.object_id) not in deleted,
+        )
+        for change in changes
+    ]
+
+
+def change_page(
+    *, company: Company, filters: ChangeFilters, before: int | None = None, size: int = 100
+) -> ChangePage:
+    """The newest `size` Changes (older than seq `before`) matching `filters`: two queries."""
+    changes = change_filter(Change.objects.filter(company=company), filters)
+    if before is not None:
+        changes = changes.filter(seq__lt=before)
+    found = list(changes.order_by("-seq")[: size + 1])
+    shown = found[:size]
+    older = shown[-1].seq if len(found) > size else None
+    return ChangePage(rows=change_rows(company=company, changes=shown), older=older)
+
+
+# -- verifying the chain ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditLogProblem:
+    company: Company
+    seq: int  # the first seq the problem concerns
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _missing(company: Company, first: int, last: int) -> EditLogProblem:
+    seqs = f"seq {first}" if first == last else f"seqs {first}–{last}"
+    deleted = "a Change was" if first == last else "Changes were"
+    message = f"{company.name}: {seqs} missing ({deleted} deleted after being written)"
+    return EditLogProblem(company=company, seq=first, message=message)
+
+
+def _altered(company: Company, seq: int) -> EditLogProblem:
+    message = f"Change #{seq} of {company.name} was altered after it was written (hash mismatch)"
+    return EditLogProblem(company=company, seq=seq, message=message)
+
+
+def _rewritten(company: Company, seq: int) -> EditLogProblem:
+    message = (
+        f"Change #{seq} of {company.name} was rewritten after it was written (its hash was "
+        f"recomputed, but Change #{seq + 1} is chained to the original)"
+    )
+    return EditLogProblem(company=company, seq=seq, message=message)
+
+
+def _chain_walk(company: Company, last_seq: int) -> Iterator[EditLogProblem]:
+    """Each row's own hash, its link to the row before, and the gaps between seqs."""
+    expected, prev, prev_intact = 1, GENESIS, True
+    changes = Change.objects.filter(company=company, seq__lte=last_seq).order_by("seq")
+    for change in changes.iterator(chunk_size=2000):
+        intact = change.hash == change_hash(change, prev_hash=change.prev_hash)
+        if change.seq != expected:
+            yield _missing(company, expected, change.seq - 1)  # the link went with the gap
+        elif intact and prev_intact and change.prev_hash != prev:
+            # Both rows are self-consistent: the one before was rehashed (the first row has
+            # nothing before it, so its own start was).
+            yield _rewritten(company, change.seq - 1) if change.seq > 1 else _altered(company, 1)
+        if not intact:
+            yield _altered(company, change.seq)
+        expected, prev, prev_intact = change.seq + 1, change.hash, intact
+    if expected <= last_seq:
+        yield _missing(company, expected, last_seq)
+
+
+def editlog_verify(*, company: Company) -> list[EditLogProblem]:
+    """Walk the company's Changes in seq order, recompute the hash chain and check the seqs are
+    gap-free 1..Company.last_seq; the problems found, in seq order (none: the log is intact)."""
+    last_seq = Company.objects.values_list("last_seq", flat=True).get(pk=company.pk)
+    problems: list[EditLogProblem] = []
+    for problem in _chain_walk(company, last_seq):
+        if not problems or problems[-1].seq != problem.seq:  # one problem per seq is enough
+            problems.append(problem)
+    # Read in this order, a row committed meanwhile is never taken for one written behind the
+    # application's back: a commit raises last_seq with its row.
+    newest = Change.objects.filter(company=company).aggregate(newest=Max("seq"))["newest"]
+    last_seq = Company.objects.values_list("last_seq", flat=True).get(pk=company.pk)
+    if newest is not None and newest > last_seq:
+        message = f"{company.name}: Change #{newest} is beyond the last seq {last_seq}"
+        problems.append(EditLogProblem(company=company, seq=newest, message=message))
+    return problems
+
+
+def change_head(*, company: Company) -> Change | None:
+    """The company's newest Change: its hash vouches for the whole chain before it."""
+    return Change.objects.filter(company=company).order_by("-seq").first()

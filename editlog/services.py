@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,7 +10,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from companies.models import Company
+from editlog.chain import GENESIS, change_hash
 from editlog.models import Change
+
+logger = logging.getLogger(__name__)
+
+
+def _prev_hash(company: Company, seq: int) -> str:
+    """The hash of the Change before `seq`, read under the company lock (so the chain is linear)."""
+    if seq == 1:
+        return GENESIS
+    prev = Change.objects.filter(company=company, seq=seq - 1).values_list("hash", flat=True)
+    found = prev.first()
+    if found is None:
+        # Removed behind the application's back; verify_editlog reports the gap. Refusing to
+        # save would stop the books, so chain on from the genesis hash.
+        logger.error("Edit Log of %s: Change #%d is missing", company, seq - 1)
+        return GENESIS
+    return found
 
 
 def change_record(
@@ -24,13 +42,13 @@ def change_record(
     """Append the next Change of `company`; the caller holds the company row lock (DESIGN §2).
 
     The seq comes from `company.last_seq`, so seqs are gap-free: a rolled-back save takes its
-    seq back with it.
+    seq back with it. The Change's hash chains it to the company's previous Change.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("change_record must run inside the service's transaction")
     company.last_seq += 1
     Company.objects.filter(pk=company.pk).update(last_seq=company.last_seq)
-    return Change.objects.create(
+    change = Change(
         company=company,
         seq=company.last_seq,
         at=timezone.now(),
@@ -43,3 +61,7 @@ def change_record(
         before=before,
         after=after,
     )
+    change.prev_hash = _prev_hash(company, change.seq)
+    change.hash = change_hash(change, prev_hash=change.prev_hash)
+    change.save(force_insert=True)
+    return change

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from django import forms
 from django.db import models
 
@@ -52,15 +51,3 @@ def money(value: Any) -> models.Value:
 def split_signed(amount: Decimal) -> tuple[Decimal, Decimal]:
     """(debit, credit) columns of a signed amount: positive = Dr."""
     return (amount, ZERO) if amount >= 0 else (ZERO, -amount)
-
-
-def format_amount(amount: Decimal) -> str:
-    """Indian digit grouping, two decimals, no sign: 100000 → "1,00,000.00" (babel's en_IN)."""
-    return format_decimal(abs(amount), format="#,##,##0.00", locale="en_IN")
-
-
-def format_balance(amount: Decimal) -> str:
-    """A signed balance the way Tally shows it: "1,00,000.00 Dr", "250.00 Cr", "0.00"."""
-    if amount == 0:
-        return format_amount(amount)
-    return f"{format_amount(amount)} {'Dr' if amount > 0 else 'Cr'}"

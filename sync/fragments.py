@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
+from companies.formatting import format_balance
 from companies.models import Company
 from companies.templatetags.tally import dom_id
 from editlog.models import Change
-from ledgers.money import format_balance
 from ledgers.selectors import chart_build, group_list, ledger_list
 from vouchers.models import Voucher
 from vouchers.selectors import voucher_get

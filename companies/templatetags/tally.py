@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.db.models import Model
 
-from ledgers.money import format_amount, format_balance
+from companies.formatting import format_amount, format_balance
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from companies.formatting import format_balance
 from companies.validation import gstin_check_character, parse_amount, parse_date
-from ledgers.money import format_balance
 
 
 @pytest.mark.parametrize(

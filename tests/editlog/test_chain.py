@@ -1,0 +1,142 @@
+"""Every Change carries the SHA-256 of its content and of the previous Change's hash."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from companies.models import Company
+from companies.services import company_create
+from editlog.chain import GENESIS, change_content, change_hash
+from editlog.models import Change
+from editlog.selectors import editlog_verify
+from tests.conftest import sale
+from vouchers.services import voucher_alter, voucher_create
+
+
+def chain(company: Company) -> list[Change]:
+    return list(Change.objects.filter(company=company).order_by("seq"))
+
+
+def test_each_change_is_chained_to_the_one_before(company, ledgers, voucher):
+    changes = chain(company)
+    assert len(changes) >= 8
+    prev_hash = GENESIS
+    for change in changes:
+        assert re.fullmatch(r"[0-9a-f]{64}", change.hash)
+        assert change.prev_hash == prev_hash
+        assert change.hash == change_hash(change, prev_hash=prev_hash), change.seq
+        prev_hash = change.hash
+    assert len({change.hash for change in changes}) == len(changes)
+
+
+def test_each_company_has_its_own_chain(company, dave):
+    other = company_create(actor=dave, name="Gupta & Sons")
+    first = Change.objects.get(company=other)
+    assert first.seq == 1
+    assert first.hash == change_hash(first, prev_hash=GENESIS)
+
+
+def test_the_hash_written_is_the_hash_of_what_the_database_gives_back(company, alice, ledgers):
+    """Decimals and dates in `after` come back as strings; the hash must not notice."""
+    voucher = voucher_create(company=company, actor=alice, data=sale("1234.50"))
+    written = voucher.change
+    assert written.after["entries"][0]["debit"] == Decimal("1234.50")  # before the round trip
+    assert isinstance(written.after["date"], dt.date)
+    stored = Change.objects.get(pk=written.pk)
+    assert stored.after["entries"][0]["debit"] == "1234.50"
+    assert change_content(stored) == change_content(written)
+    prev = Change.objects.get(company=company, seq=written.seq - 1)
+    assert stored.hash == change_hash(stored, prev_hash=prev.hash)
+
+
+def test_the_chain_goes_on_across_alterations(company, alice, voucher):
+    altered = voucher_alter(
+        company=company, voucher=voucher, actor=alice, data=sale("5.00"), version=voucher.version
+    )
+    prev = Change.objects.get(company=company, seq=altered.change.seq - 1)
+    assert altered.change.hash == change_hash(altered.change, prev_hash=prev.hash)
+    assert editlog_verify(company=company) == []
+
+
+FIELDS = [
+    ("company_id", 999),
+    ("seq", 999),
+    ("at", dt.datetime(2026, 11, 26, tzinfo=dt.UTC)),
+    ("actor_id", 999),
+    ("actor_name", "mallory"),
+    ("verb", "delete"),
+    ("object_type", "ledger"),
+    ("object_id", 999),
+    ("object_repr", "Something else"),
+    ("before", {"name": "x"}),
+    ("after", {"name": "y"}),
+]
+
+
+@dataclasses.dataclass
+class Plain:
+    company_id: int = 1
+    seq: int = 1
+    at: dt.datetime = dt.datetime(2026, 11, 26, 10, 0, 2, 113000, tzinfo=dt.UTC)
+    actor_id: int | None = 1
+    actor_name: str = "alice"
+    verb: str = "create"
+    object_type: str = "voucher"
+    object_id: int = 17
+    object_repr: str = "Sales No. 5"
+    before: dict | None = None
+    after: dict | None = dataclasses.field(default_factory=lambda: {"narration": "Invoice"})
+
+
+@pytest.mark.parametrize(("name", "value"), FIELDS, ids=[name for name, _ in FIELDS])
+def test_the_hash_covers_every_field(name, value):
+    plain = Plain()
+    assert change_hash(dataclasses.replace(plain, **{name: value}), prev_hash=GENESIS) != (
+        change_hash(plain, prev_hash=GENESIS)
+    )
+
+
+def test_the_hash_covers_the_previous_hash_and_is_stable():
+    plain = Plain()
+    assert change_hash(plain, prev_hash=GENESIS) == change_hash(Plain(), prev_hash=GENESIS)
+    assert change_hash(plain, prev_hash="1" * 64) != change_hash(plain, prev_hash=GENESIS)
+
+
+def test_the_same_moment_in_another_time_zone_hashes_the_same():
+    ist = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    plain = Plain()
+    local = dataclasses.replace(plain, at=plain.at.astimezone(ist))
+    assert change_hash(local, prev_hash=GENESIS) == change_hash(plain, prev_hash=GENESIS)
+
+
+def test_key_order_does_not_matter():
+    """jsonb (PostgreSQL) gives keys back in its own order."""
+    one = Plain(after={"a": 1, "b": [{"x": "1.00", "y": None}]})
+    two = Plain(after={"b": [{"y": None, "x": "1.00"}], "a": 1})
+    assert change_hash(one, prev_hash=GENESIS) == change_hash(two, prev_hash=GENESIS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_chains_changes_written_before_the_chain(company, ledgers, voucher):
+    """Migration 0004 gives existing Changes the very hashes change_record would have written
+    (on PostgreSQL it gets past the append-only trigger for that one transaction)."""
+    written = {c.pk: (c.prev_hash, c.hash) for c in Change.objects.all()}
+    executor = MigrationExecutor(connection)
+    executor.migrate([("editlog", "0003_change_actor_protect")])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert {c.pk: (c.prev_hash, c.hash) for c in Change.objects.all()} == written
+    assert editlog_verify(company=company) == []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tgenabled FROM pg_trigger WHERE tgname = 'editlog_change_append_only'"
+            )
+            assert cursor.fetchone()[0] == "O"  # enabled again

@@ -1,0 +1,256 @@
+"""editlog_verify and `manage.py verify_editlog`: an intact log verifies; a row altered, deleted
+or added behind the application's back is found and named by its seq."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import logging
+
+import pytest
+from django.core.management import call_command, execute_from_command_line
+from django.core.management.base import CommandError
+from django.db import connections
+
+from companies.models import Company
+from companies.services import company_create
+from editlog.chain import change_hash
+from editlog.models import Change
+from editlog.selectors import editlog_verify
+from tests.conftest import sale
+from vouchers.services import voucher_create
+
+
+@pytest.fixture
+def books(company, ledgers, voucher, alice):
+    """Sharma Traders with a dozen Changes, and Gupta & Sons with one."""
+    voucher_create(company=company, actor=alice, data=sale("500.00"))
+    other = company_create(actor=alice, name="Gupta & Sons")
+    return company, other
+
+
+def last_seq(company: Company) -> int:
+    return Company.objects.get(pk=company.pk).last_seq
+
+
+def messages(company: Company) -> list[str]:
+    return [str(problem) for problem in editlog_verify(company=company)]
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """The command as a shell runs it: (exit status, stdout, stderr)."""
+    # run_from_argv closes every connection when done, the test's own on PostgreSQL too.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        status = 0
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                execute_from_command_line(["manage.py", "verify_editlog", *args])
+            except SystemExit as exc:
+                status = exc.code
+        return status, out.getvalue(), err.getvalue()
+
+    return run
+
+
+def test_an_intact_log_verifies(books, run):
+    company, other = books
+    assert editlog_verify(company=company) == []
+    assert editlog_verify(company=other) == []
+    status, out, err = run()
+    total = last_seq(company) + last_seq(other)
+    assert (status, err) == (0, "")
+    assert out.strip() == f"Edit Log of 2 companies verified: {total} changes"
+
+
+def test_one_company_can_be_verified_alone(books):
+    company, _ = books
+    out = io.StringIO()
+    call_command("verify_editlog", company=company.pk, stdout=out)
+    assert out.getvalue().strip() == (
+        f"Edit Log of 1 company verified: {last_seq(company)} changes"
+    )
+    with pytest.raises(CommandError, match="No company with id 999999"):
+        call_command("verify_editlog", company=999999)
+
+
+def test_verbose_output_shows_each_chain_head(books):
+    company, _ = books
+    head = Change.objects.get(company=company, seq=last_seq(company))
+    out = io.StringIO()
+    call_command("verify_editlog", company=company.pk, verbosity=2, stdout=out)
+    assert f"Sharma Traders (id {company.pk}): {head.seq} changes, #{head.seq} {head.hash}" in (
+        out.getvalue()
+    )
+
+
+def test_an_altered_row_is_found_and_named(books, raw_sql, run):
+    company, other = books
+    raw_sql(
+        "UPDATE editlog_change SET after = %s WHERE company_id = %s AND seq = 3",
+        ['{"name": "Sharma Enterprises", "opening_balance": "999999.00"}', company.pk],
+    )
+    assert messages(company) == [
+        "Change #3 of Sharma Traders was altered after it was written (hash mismatch)"
+    ]
+    assert editlog_verify(company=other) == []
+    status, out, err = run()
+    assert status == 1
+    assert "first broken seq 3" in err
+    assert "Change #3 of Sharma Traders was altered after it was written (hash mismatch)" in err
+    assert "Gupta" not in err
+    assert "verified" not in out
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("actor_name", "mallory"), ("verb", "delete"), ("object_id", 999999)]
+)
+def test_any_column_altered_is_found(books, raw_sql, column, value):
+    company, _ = books
+    seq = last_seq(company) - 1
+    raw_sql(
+        f"UPDATE editlog_change SET {column} = %s WHERE company_id = %s AND seq = %s",
+        [value, company.pk, seq],
+    )
+    problems = editlog_verify(company=company)
+    assert [p.seq for p in problems] == [seq]
+    assert "hash mismatch" in problems[0].message
+
+
+def test_an_altered_time_is_found(books, raw_sql):
+    company, _ = books
+    change = Change.objects.get(company=company, seq=2)
+    raw_sql(
+        "UPDATE editlog_change SET at = %s WHERE id = %s",
+        [change.at - dt.timedelta(days=1), change.pk],
+    )
+    assert [p.seq for p in editlog_verify(company=company)] == [2]
+
+
+def test_two_rows_swapped_are_found(books, raw_sql):
+    """No gap, every hash a real one: the seqs are in the hashes."""
+    company, _ = books
+    for old, new in ((3, 1000), (4, 3), (1000, 4)):
+        raw_sql(
+            "UPDATE editlog_change SET seq = %s WHERE company_id = %s AND seq = %s",
+            [new, company.pk, old],
+        )
+    assert [p.seq for p in editlog_verify(company=company)] == [3, 4]
+
+
+def test_a_row_rewritten_with_a_fresh_hash_is_found_by_the_next_link(books, raw_sql):
+    """An intruder who knows the recipe and rehashes the row still leaves the next row chained
+    to the old hash. (Rehashing every row up to the newest is caught only by a head hash kept
+    outside the database: `verify_editlog -v 2` prints it.)"""
+    company, _ = books
+    seq = 4
+    raw_sql(
+        "UPDATE editlog_change SET actor_name = 'mallory' WHERE company_id = %s AND seq = %s",
+        [company.pk, seq],
+    )
+    forged = Change.objects.get(company=company, seq=seq)
+    raw_sql(
+        "UPDATE editlog_change SET hash = %s WHERE id = %s",
+        [change_hash(forged, prev_hash=forged.prev_hash), forged.pk],
+    )
+    assert messages(company) == [
+        f"Change #{seq} of Sharma Traders was rewritten after it was written (its hash was"
+        f" recomputed, but Change #{seq + 1} is chained to the original)"
+    ]
+
+
+def test_a_first_row_rechained_and_rehashed_is_found(books, raw_sql):
+    company, _ = books
+    first = Change.objects.get(company=company, seq=1)
+    first.prev_hash = "f" * 64
+    raw_sql(
+        "UPDATE editlog_change SET prev_hash = %s, hash = %s WHERE id = %s",
+        [first.prev_hash, change_hash(first, prev_hash=first.prev_hash), first.pk],
+    )
+    assert messages(company) == [
+        "Change #1 of Sharma Traders was altered after it was written (hash mismatch)"
+    ]
+
+
+def test_a_row_whose_link_was_altered_is_found(books, raw_sql):
+    company, _ = books
+    raw_sql(
+        "UPDATE editlog_change SET prev_hash = %s WHERE company_id = %s AND seq = 6",
+        ["f" * 64, company.pk],
+    )
+    assert [p.seq for p in editlog_verify(company=company)] == [6]
+
+
+def test_a_deleted_row_is_a_gap(books, raw_sql, run):
+    company, _ = books
+    raw_sql("DELETE FROM editlog_change WHERE company_id = %s AND seq = 5", [company.pk])
+    assert messages(company) == [
+        "Sharma Traders: seq 5 missing (a Change was deleted after being written)"
+    ]
+    status, _, err = run("--company", str(company.pk))
+    assert status == 1
+    assert "first broken seq 5" in err
+    assert "seq 5 missing" in err
+
+
+def test_the_row_after_a_gap_is_still_checked(books, raw_sql):
+    company, _ = books
+    raw_sql("DELETE FROM editlog_change WHERE company_id = %s AND seq = 5", [company.pk])
+    raw_sql(
+        "UPDATE editlog_change SET actor_name = 'mallory' WHERE company_id = %s AND seq = 6",
+        [company.pk],
+    )
+    assert [p.seq for p in editlog_verify(company=company)] == [5, 6]
+
+
+def test_deleted_newest_rows_are_a_gap_up_to_the_last_seq(books, raw_sql):
+    company, _ = books
+    newest = last_seq(company)
+    raw_sql("DELETE FROM editlog_change WHERE company_id = %s AND seq >= %s", [company.pk, 7])
+    assert messages(company) == [
+        f"Sharma Traders: seqs 7–{newest} missing (Changes were deleted after being written)"
+    ]
+
+
+def test_a_deleted_first_row_is_a_gap(books, raw_sql):
+    company, _ = books
+    raw_sql("DELETE FROM editlog_change WHERE company_id = %s AND seq = 1", [company.pk])
+    assert [p.seq for p in editlog_verify(company=company)] == [1]
+
+
+def test_a_row_added_behind_the_application_is_found(books, raw_sql):
+    company, _ = books
+    newest = last_seq(company)
+    raw_sql(
+        "INSERT INTO editlog_change (company_id, seq, at, actor_name, verb, object_type,"
+        " object_id, object_repr, prev_hash, hash) VALUES (%s, %s, '2026-11-26 10:00:00',"
+        " 'mallory', 'delete', 'voucher', 1, 'Sales No. 1', %s, %s)",
+        [company.pk, newest + 1, "0" * 64, "0" * 64],
+    )
+    assert messages(company) == [
+        f"Sharma Traders: Change #{newest + 1} is beyond the last seq {newest}"
+    ]
+
+
+def test_saves_after_a_gap_go_on_and_only_the_gap_is_reported(books, raw_sql, alice, caplog):
+    company, _ = books
+    newest = last_seq(company)
+    raw_sql("DELETE FROM editlog_change WHERE company_id = %s AND seq = %s", [company.pk, newest])
+    with caplog.at_level(logging.ERROR, logger="editlog.services"):
+        voucher_create(company=company, actor=alice, data=sale("7.00"))
+    assert f"Change #{newest} is missing" in caplog.text
+    voucher_create(company=company, actor=alice, data=sale("8.00"))
+    assert messages(company) == [
+        f"Sharma Traders: seq {newest} missing (a Change was deleted after being written)"
+    ]
+
+
+def test_an_empty_log_verifies(db, alice):
+    company = Company.objects.create(
+        name="Empty", financial_year_start="2026-04-01", books_beginning="2026-04-01"
+    )
+    assert editlog_verify(company=company) == []
