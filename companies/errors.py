@@ -52,3 +52,18 @@ class StaleVersion(DomainError):
             f"This record was altered{who}{when} (now version {current_version}); "
             "reload it and make your change again."
         )
+
+
+class Locked(DomainError):
+    """Someone else is altering this record (HTTP 423)."""
+
+    status = 423
+
+    def __init__(self, *, holder: str, holder_id: int, since: dt.datetime) -> None:
+        self.holder = holder
+        self.holder_id = holder_id
+        self.since = since
+        super().__init__(
+            f"In use by {holder} since {timezone.localtime(since):%H:%M} — it opens for you "
+            f"when {holder} saves or leaves."
+        )

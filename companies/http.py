@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
-from companies.errors import DomainError, Invalid, StaleVersion
+from companies.errors import DomainError, Invalid, Locked, StaleVersion
 from companies.models import Company
 from companies.selectors import membership_get
 
@@ -91,6 +91,8 @@ def error_response(exc: DomainError) -> JsonResponse:
     body: dict[str, Any] = {"detail": str(exc)}
     if isinstance(exc, Invalid):
         body = {"detail": "Not saved: please correct the marked fields.", "errors": exc.errors}
+    elif isinstance(exc, Locked):
+        body.update(holder={"id": exc.holder_id, "name": exc.holder}, since=exc.since)
     elif isinstance(exc, StaleVersion):
         body.update(
             current_version=exc.current_version,

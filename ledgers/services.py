@@ -20,6 +20,7 @@ from companies.validation import clean_gstin, clean_text, parse_amount, parse_id
 from editlog.services import change_record
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField, money
+from locking.services import lock_check, lock_release
 
 ASSET, LIAB, INCOME, EXPENSE = Group.Nature
 # Tally's 15 primary groups: (name, nature, is_revenue, affects_gross_profit).
@@ -248,6 +249,7 @@ def ledger_alter(
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         writer_require(company=company, actor=actor)
+        lock_check(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
         ledger = Ledger.objects.select_related("group").get(pk=ledger.pk, company=company)
         before = ledger_snapshot(ledger)
         fields = _ledger_fields(company=company, data=data, current=ledger)
@@ -264,6 +266,7 @@ def ledger_alter(
             before=before,
             after=ledger_snapshot(ledger),
         )
+        lock_release(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
     return ledger
 
 
@@ -275,6 +278,7 @@ def ledger_delete(
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         writer_require(company=company, actor=actor)
+        lock_check(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
         ledger = Ledger.objects.select_related("group").get(pk=ledger.pk, company=company)
         if ledger.name == PROFIT_AND_LOSS and ledger.predefined:
             raise Invalid.field("__all__", f"{PROFIT_AND_LOSS} is Tally's own and stays.")
@@ -287,6 +291,7 @@ def ledger_delete(
         change_record(
             company=company, actor=actor, verb="delete", obj=ledger, before=before, after=None
         )
+        lock_release(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
         ledger.delete()
 
 

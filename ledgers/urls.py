@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ledgers import views
+from locking import views as locking_views
 
 urlpatterns = [
     path("", views.ledgers, name="ledgers"),
@@ -9,4 +10,11 @@ urlpatterns = [
     path("groups/", views.groups, name="groups"),
     path("<id:pk>/", views.ledger, name="ledger"),
     path("<id:pk>/edit/", views.ledger_edit, name="ledger-edit"),
+    path("<id:pk>/lock/", locking_views.lock, {"kind": "ledger"}, name="ledger-lock"),
+    path(
+        "<id:pk>/lock/break/",
+        locking_views.lock_take_over,
+        {"kind": "ledger"},
+        name="ledger-lock-break",
+    ),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from companies.errors import Invalid, StaleVersion
+from companies.errors import Invalid, Locked, StaleVersion
 from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
 from companies.validation import parse_date, parse_id
@@ -26,6 +26,8 @@ from ledgers.selectors import (
     ledger_search,
 )
 from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete
+from locking.services import lock_acquire, locks_of_company
+from locking.views import new_connection_id
 from reports.selectors import ledger_statement_get  # the statement page is a report
 
 STATEMENT_PAGE = 200
@@ -45,6 +47,7 @@ def _form_page(
     data: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     if data is None and ledger is not None:
         opening = ledger.opening_balance
@@ -69,6 +72,7 @@ def _form_page(
         general_errors=errors.get("__all__", []),
         groups=group_list(company=company),
         status=status,
+        **(extra or {}),
     )
 
 
@@ -107,7 +111,10 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
     )
     nodes = [node for root in roots for node in root.walk() if node.ledgers or node.children]
     ungrouped = [ledger for ledger in all_ledgers if ledger.group_id is None]
-    return _page(request, "ledgers/list.html", company, nodes=nodes, ungrouped=ungrouped)
+    locks = locks_of_company(company=company)
+    return _page(
+        request, "ledgers/list.html", company, nodes=nodes, ungrouped=ungrouped, locks=locks
+    )
 
 
 @require_http_methods(["GET"])
@@ -119,7 +126,20 @@ def ledger_new(request: HttpRequest, company: Company) -> HttpResponse:
 @require_http_methods(["GET"])
 @member_view
 def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
-    return _form_page(request, company, ledger=ledger_get(company=company, ledger_id=pk))
+    """The alteration screen: takes the ledger's edit lock, or waits for its holder."""
+    ledger = ledger_get(company=company, ledger_id=pk)
+    connection = request.GET.get("connection", "")[:64] or new_connection_id()
+    resource = f"ledger:{ledger.pk}"
+    try:
+        lock_acquire(
+            company=company, resource=resource, actor=request.user, connection_id=connection
+        )
+    except Locked as exc:
+        locked: Locked | None = exc
+    else:
+        locked = None
+    extra = {"connection_id": connection, "resource": resource, "locked": locked}
+    return _form_page(request, company, ledger=ledger, extra=extra)
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
@@ -176,7 +196,7 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
             data=_opening_from_form(data),
             version=version,
         )
-    except (Invalid, StaleVersion) as exc:
+    except (Invalid, Locked, StaleVersion) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
         return _form_page(request, company, ledger=current, data=data, errors=errors, status=422)
     messages.success(request, f"Ledger {altered.name} altered.")

@@ -16,6 +16,7 @@ from companies.models import Company
 from companies.validation import parse_date, parse_id
 from companies.views import company_json
 from ledgers.selectors import chart_build, group_list
+from locking.services import locks_of_company
 from reports.selectors import TrialBalance, dashboard_get, trial_balance_get
 
 
@@ -38,6 +39,7 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
         "company": company,
         "membership": membership,
         "dashboard": dashboard_get(company=company, today=timezone.localdate()),
+        "locks": locks_of_company(company=company),
     }
     return render(request, "reports/dashboard.html", context)
 

@@ -160,6 +160,8 @@
   }
 
   function setUpVoucherForm(form) {
+    if (form.dataset.ready) return;
+    form.dataset.ready = "1";
     form.addEventListener("input", function () { showTotals(form); });
     form.addEventListener("change", function () { showTotals(form); });
     form.addEventListener("keydown", function (event) {
@@ -176,8 +178,10 @@
     if (target) target.focus();
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function setUp() {
     var form = voucherForm();
-    if (form) setUpVoucherForm(form);
-  });
+    if (form && !form.hasAttribute("inert")) setUpVoucherForm(form);
+  }
+  document.addEventListener("DOMContentLoaded", setUp);
+  document.addEventListener("htmx:afterSettle", setUp); // an editor that opened in place
 })();

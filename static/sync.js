@@ -6,7 +6,7 @@
   var companyId = body.dataset.companyId;
   if (!companyId || !window.WebSocket) return;
 
-  var PING_EVERY = 10000, FIRST_DELAY = 500, MAX_DELAY = 10000, SKEW_LIMIT = 5000;
+  var PING_EVERY = parseInt(body.dataset.pingMs || "10000", 10), FIRST_DELAY = 500, MAX_DELAY = 10000, SKEW_LIMIT = 5000;
   var lastSeq = parseInt(body.dataset.since || "0", 10);
   var socket = null, delay = FIRST_DELAY, pingTimer = null, countdown = null, pingSentAt = 0;
   var status = document.getElementById("live-status");
@@ -67,6 +67,62 @@
     }
   }
 
+  /* ---- Record in use: badges, the waiting editor, and letting go ---- */
+
+  function lockUrl(resource) {
+    var parts = resource.split(":");
+    return body.dataset.companyUrl + (parts[0] === "voucher" ? "vouchers/" : "ledgers/") + parts[1] + "/lock/";
+  }
+
+  function badge(resource, holder) {
+    document.querySelectorAll('.lock-badge[data-resource="' + resource + '"]').forEach(function (el) {
+      el.textContent = holder ? "🔒 " + holder.name : "";
+      if (holder && String(holder.id) === body.dataset.userId) el.dataset.mine = ""; else delete el.dataset.mine;
+    });
+  }
+
+  function reopenEditor() {
+    // The holder let go: fetch the editor again for this page, which takes the lock for us.
+    var url = window.location.pathname + "?connection=" + encodeURIComponent(body.dataset.connection || "");
+    window.htmx.ajax("GET", url, { target: "#editor", select: "#editor", swap: "outerHTML" });
+  }
+
+  function onLock(message) {
+    badge(message.resource, message.type === "lock" ? message.holder : null);
+    if (message.type !== "unlock") return;
+    if (document.querySelector('[data-waiting-for="' + message.resource + '"]')) reopenEditor();
+    var held = document.querySelector('[data-holding="' + message.resource + '"]');
+    if (held && message.broken_by) {
+      held.querySelectorAll("form").forEach(function (form) {
+        form.removeAttribute("data-dirty");
+        form.setAttribute("inert", "");
+      });
+      var note = document.createElement("div");
+      note.className = "broken-note";
+      note.setAttribute("role", "alert");
+      note.id = "lock-broken";
+      note.textContent = message.broken_by + " took over this record: what you had not saved was not kept.";
+      body.appendChild(note);
+    }
+  }
+
+  function showInitialLocks() {
+    var data = document.getElementById("locks");
+    if (!data) return;
+    var locks = JSON.parse(data.textContent);
+    Object.keys(locks).forEach(function (resource) { badge(resource, locks[resource]); });
+  }
+
+  window.addEventListener("pagehide", function () {
+    var held = document.querySelector("[data-holding]");
+    if (!held || !window.fetch) return;
+    var token = document.querySelector("[name=csrfmiddlewaretoken]");
+    window.fetch(lockUrl(held.dataset.holding), {
+      method: "DELETE", keepalive: true, credentials: "same-origin",
+      headers: token ? { "X-CSRFToken": token.value } : {}
+    });
+  });
+
   function onMessage(event) {
     var message;
     try { message = JSON.parse(event.data); } catch (e) { return; }
@@ -80,6 +136,8 @@
       refreshAll();
       lastSeq = message.seq;
       body.dataset.since = String(lastSeq);
+    } else if (message.type === "lock" || message.type === "unlock") {
+      onLock(message);
     } else if (message.type === "pong") {
       checkSkew(message.server_time);
       if (message.seq > lastSeq) resume(); // something was committed that never reached us
@@ -103,7 +161,8 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/c/" + companyId + "/?since=" + lastSeq);
+    var connection = body.dataset.connection ? "&connection=" + encodeURIComponent(body.dataset.connection) : "";
+    socket = new WebSocket(scheme + window.location.host + "/ws/c/" + companyId + "/?since=" + lastSeq + connection);
     socket.onopen = function () {
       delay = FIRST_DELAY;
       show("live", "Live");
@@ -120,5 +179,5 @@
   }
 
   window.tallysync = { lastSeq: function () { return lastSeq; } };
-  document.addEventListener("DOMContentLoaded", connect);
+  document.addEventListener("DOMContentLoaded", function () { showInitialLocks(); connect(); });
 })();

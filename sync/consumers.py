@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from companies.selectors import membership_get
 from companies.validation import parse_id
+from locking.services import lock_heartbeat, locks_release_for_connection
 from sync import protocol
 from sync.hub import hub
 from sync.replay import frames_since
@@ -22,11 +23,15 @@ INBOX = 1000  # frames a socket may have waiting before it counts as too slow
 
 
 class CompanyConsumer(AsyncWebsocketConsumer):
+    # No channel-layer channel of its own: frames come from the hub. (Channels would otherwise
+    # give every socket a channel and poll it — with Redis, one blocking read per socket.)
+    channel_layer_alias = "hub-only"
     company_id: int
     sent_seq: int
     inbox: asyncio.Queue
     writer: asyncio.Task | None = None
     joined = False
+    connection_id = ""
 
     async def connect(self) -> None:
         self.company_id = int(self.scope["url_route"]["kwargs"]["cid"])
@@ -40,6 +45,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             await self.close(code=protocol.CLOSE_FORBIDDEN)
             return
         since = _since(self.scope)
+        self.connection_id = _query(self.scope, "connection")[:64]
         self.inbox = asyncio.Queue(maxsize=INBOX)
         self.sent_seq = since if since is not None else await hub().latest_seq(self.company_id)
         # Join before replaying: what commits meanwhile waits in the inbox, nothing falls between.
@@ -52,11 +58,15 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             await hub().leave(self.company_id, self)
         if self.writer:
             self.writer.cancel()
+        if self.connection_id:  # the page is gone: so are the locks it held
+            await database_sync_to_async(locks_release_for_connection)(
+                connection_id=self.connection_id
+            )
 
-    def deliver(self, seq: int, text: str) -> None:
+    def deliver(self, seq: int | None, text: str) -> None:
         """Called by the hub for each live frame; never waits."""
         try:
-            self.inbox.put_nowait(("frame", seq, text))
+            self.inbox.put_nowait(("frame", seq, text) if seq is not None else ("now", 0, text))
         except asyncio.QueueFull:
             log.warning(
                 "socket of company %s fell %s frames behind: cut off", self.company_id, INBOX
@@ -67,6 +77,10 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         message = _parse(text_data)
         kind = message.get("type") if message else None
         if kind == "ping":
+            if self.connection_id:
+                await database_sync_to_async(lock_heartbeat)(
+                    actor=self.scope["user"], connection_id=self.connection_id
+                )
             seq = await hub().latest_seq(self.company_id)
             await self.send(text_data=protocol.pong_frame(seq))
         elif kind == "resume" and isinstance(message.get("since"), int) and message["since"] >= 0:
@@ -81,7 +95,9 @@ class CompanyConsumer(AsyncWebsocketConsumer):
                 await self._replay(replay_from)
             while True:
                 kind, seq, text = await self.inbox.get()
-                if kind == "resume":
+                if kind == "now":  # a lock or unlock: no seq, no order to keep
+                    await self.send(text_data=text)
+                elif kind == "resume":
                     await self._replay(seq)
                 elif seq > self.sent_seq + 1:  # a frame overtook another: fill from the log
                     await self._replay(self.sent_seq)
@@ -108,9 +124,14 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             self.sent_seq = seq
 
 
+def _query(scope: dict[str, Any], name: str) -> str:
+    values = parse_qs(scope.get("query_string", b"").decode()).get(name, [])
+    return values[0] if values else ""
+
+
 def _since(scope: dict[str, Any]) -> int | None:
-    values = parse_qs(scope.get("query_string", b"").decode()).get("since", [])
-    return parse_id(values[0]) if values else None
+    raw = _query(scope, "since")
+    return parse_id(raw) if raw else None
 
 
 def _parse(text: str | None) -> dict[str, Any] | None:

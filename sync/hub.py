@@ -16,8 +16,10 @@ from typing import Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from companies.models import Company
+from locking.services import locks_expire
 from sync.publisher import company_group
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ LAST_SEQ_TTL = 2.0  # seconds a company's last seq may be served from memory
 
 
 class Socket(Protocol):
-    def deliver(self, seq: int, text: str) -> None: ...
+    def deliver(self, seq: int | None, text: str) -> None: ...
 
 
 class Hub:
@@ -36,10 +38,13 @@ class Hub:
         self.channels: dict[int, str] = {}
         self.recent: dict[int, OrderedDict[int, str]] = {}
         self.last_seq: dict[int, tuple[float, int]] = {}
+        self.sweeper: asyncio.Task | None = None
 
     async def join(self, company_id: int, socket: Socket) -> None:
         """Deliver this company's frames to `socket` from now on."""
         self.sockets.setdefault(company_id, set()).add(socket)
+        if self.sweeper is None or self.sweeper.done():
+            self.sweeper = asyncio.create_task(self._sweep())
         if company_id not in self.readers:
             layer = get_channel_layer()
             channel = await layer.new_channel()
@@ -53,6 +58,8 @@ class Hub:
         if sockets:
             return
         self.sockets.pop(company_id, None)
+        if not self.sockets and self.sweeper:
+            self.sweeper.cancel()
         reader = self.readers.pop(company_id, None)
         channel = self.channels.pop(company_id, None)
         if reader:
@@ -71,9 +78,19 @@ class Hub:
                 log.exception("channel layer receive failed for company %s", company_id)
                 await asyncio.sleep(1)
                 continue
-            self.remember(company_id, message["seq"], message["text"])
+            if message["seq"] is not None:
+                self.remember(company_id, message["seq"], message["text"])
             for socket in list(self.sockets.get(company_id, ())):
                 socket.deliver(message["seq"], message["text"])
+
+    async def _sweep(self) -> None:
+        """Free the leases of browsers that died without a word, while this process serves."""
+        while self.sockets:
+            await asyncio.sleep(settings.LOCK_SWEEP_INTERVAL)
+            try:
+                await database_sync_to_async(locks_expire)()
+            except Exception:
+                log.exception("lock sweep failed")
 
     def remember(self, company_id: int, seq: int, text: str) -> None:
         recent = self.recent.setdefault(company_id, OrderedDict())

@@ -31,6 +31,23 @@ def change_frame(change: Change, patch: Patch | None) -> str:
     return encode(message)
 
 
+def lock_frame(*, resource: str, holder: Any, since: Any, broken_by: str = "") -> str:
+    """A lock taken (holder named) or let go (holder None): transient, so no seq."""
+    if holder is None:
+        message: dict[str, Any] = {"type": "unlock", "resource": resource}
+        if broken_by:
+            message["broken_by"] = broken_by
+        return encode(message)
+    return encode(
+        {
+            "type": "lock",
+            "resource": resource,
+            "holder": {"id": holder.pk, "name": holder.get_username()},
+            "since": since,
+        }
+    )
+
+
 def resync_frame(seq: int) -> str:
     return encode({"type": "resync", "seq": seq})
 

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from editlog.models import Change
+from locking.signals import lock_changed
 from sync.fragments import change_patch
-from sync.protocol import change_frame
+from sync.protocol import change_frame, lock_frame
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,25 @@ def publish(change: Change) -> None:
         log.exception("broadcast of change %s/%s failed", change.company_id, change.seq)
 
 
+def publish_lock(
+    *, company_id: int, resource: str, holder: Any, since: Any, broken_by: str, **_: Any
+) -> None:
+    """Tell the company's screens that a record was locked or unlocked (after commit)."""
+    try:
+        text = lock_frame(resource=resource, holder=holder, since=since, broken_by=broken_by)
+        message = {"type": "change.frame", "seq": None, "text": text}
+        async_to_sync(get_channel_layer().group_send)(company_group(company_id), message)
+    except Exception:
+        log.exception("broadcast of %s lock change failed", resource)
+
+
 def _on_change_saved(sender: Any, instance: Change, created: bool, **kwargs: Any) -> None:
     if created:
         transaction.on_commit(partial(publish, instance), robust=True)
 
 
 def connect() -> None:
-    """Publish every Change once its transaction commits (never before, never on rollback)."""
+    """Publish every Change once its transaction commits (never before, never on rollback),
+    and every lock taken or let go."""
     post_save.connect(_on_change_saved, sender=Change, dispatch_uid="sync.publish")
+    lock_changed.connect(publish_lock, dispatch_uid="sync.publish_lock")

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "vouchers",
     "editlog",
     "reports",
+    "locking",
     "sync",
 ]
 
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sync.context_processors.live",
             ],
         },
     },
@@ -102,11 +104,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py's 5 s read timeout must outlast channels-redis's 5 s blocking reads,
+            # or an idle subscription errors out every 5 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Edit locks (locking app): a lease not renewed by its holder's socket for this long is free.
+LOCK_TIMEOUT = int(os.environ.get("LOCK_TIMEOUT", "30"))  # seconds
+LOCK_SWEEP_INTERVAL = int(os.environ.get("LOCK_SWEEP_INTERVAL", "5"))  # seconds
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [

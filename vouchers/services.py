@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from companies.errors import Invalid, StaleVersion
+from companies.formatting import format_amount
 from companies.models import Company
 from companies.services import company_lock, writer_require
 from companies.validation import (
@@ -25,8 +26,9 @@ from companies.validation import (
 )
 from editlog.services import change_record
 from ledgers.models import Ledger
-from ledgers.money import ZERO, format_amount
+from ledgers.money import ZERO
 from ledgers.services import ledger_totals_post
+from locking.services import lock_check, lock_release
 from vouchers.models import Entry, Voucher, VoucherType
 from vouchers.selectors import voucher_json, voucher_number_next
 
@@ -292,8 +294,10 @@ def _voucher_bump(*, voucher: Voucher, version: Any, actor: AbstractBaseUser) ->
 
 
 def _voucher_for_write(company: Company, voucher: Voucher, actor: AbstractBaseUser) -> Voucher:
-    """Lock the company, check the actor may write, and re-read the voucher inside the lock."""
+    """Check the actor may write and nobody else holds the voucher's edit lock, and re-read
+    the voucher inside the company lock."""
     writer_require(company=company, actor=actor)
+    lock_check(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
     return Voucher.objects.select_related("voucher_type").get(pk=voucher.pk, company=company)
 
 
@@ -302,7 +306,8 @@ def voucher_alter(
 ) -> Voucher:
     """Alter a voucher read at `version` (a new type or financial year gets a new number).
 
-    Raises Invalid, NotAllowed or StaleVersion; records a Change.
+    Raises Invalid, NotAllowed, Locked (someone else is altering it) or StaleVersion;
+    records a Change and releases the actor's edit lock.
     """
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
@@ -336,6 +341,7 @@ def voucher_alter(
             before=before,
             after=voucher_json(voucher, draft.lines),
         )
+        lock_release(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
     return voucher
 
 
@@ -363,6 +369,7 @@ def voucher_cancel(
             before=before,
             after=voucher_json(voucher, []),
         )
+        lock_release(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
     return voucher
 
 
@@ -382,4 +389,5 @@ def voucher_delete(
         change_record(
             company=company, actor=actor, verb="delete", obj=voucher, before=before, after=None
         )
+        lock_release(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
         voucher.delete()

@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from companies.errors import Invalid, StaleVersion
+from companies.errors import Invalid, Locked, StaleVersion
 from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
 from companies.validation import parse_date
+from locking.services import lock_acquire, locks_of_company
+from locking.views import new_connection_id
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
     day_book,
@@ -143,6 +145,7 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
         "company": company,
         "membership": request.membership,  # type: ignore[attr-defined]
         "vouchers": rows,
+        "locks": locks_of_company(company=company),
         "day": date_from,
         "previous_day": date_from - dt.timedelta(days=1),
         "next_day": date_from + dt.timedelta(days=1),
@@ -182,8 +185,23 @@ def voucher_new(request: HttpRequest, company: Company) -> HttpResponse:
 @require_http_methods(["GET"])
 @member_view
 def voucher_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """The alteration screen: it takes the voucher's edit lock for this page, or, if someone
+    else holds it, shows their name and waits (read-only) until they let go."""
     voucher = voucher_get(company=company, voucher_id=pk)
-    return _voucher_form(request, company, voucher_type=voucher.voucher_type, voucher=voucher)
+    connection = request.GET.get("connection", "")[:64] or new_connection_id()
+    resource = f"voucher:{voucher.pk}"
+    try:
+        lock_acquire(
+            company=company, resource=resource, actor=request.user, connection_id=connection
+        )
+    except Locked as exc:
+        locked: Locked | None = exc
+    else:
+        locked = None
+    extra = {"connection_id": connection, "resource": resource, "locked": locked}
+    return _voucher_form(
+        request, company, voucher_type=voucher.voucher_type, voucher=voucher, extra=extra
+    )
 
 
 def _detail(request: HttpRequest, company: Company, voucher: Voucher) -> HttpResponse:
@@ -238,6 +256,16 @@ def _alter_from_form(
             data=data,
             errors=exc.errors,
             status=422,
+        )
+    except Locked as exc:
+        return _voucher_form(
+            request,
+            company,
+            voucher_type=current.voucher_type,
+            voucher=current,
+            data=data,
+            errors={"__all__": [str(exc)]},
+            status=423,
         )
     except StaleVersion as exc:
         # Keep what this user typed, and show beside it what the other person saved.

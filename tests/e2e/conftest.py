@@ -54,7 +54,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30) -
 class Server:
     """A daphne process serving TallySync from a database of its own."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, **env: str) -> None:
         self.workdir = workdir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -64,6 +64,7 @@ class Server:
             "TALLYSYNC_VAR_DIR": str(workdir),
             "SECRET_KEY": "e2e-only-secret",
             "DJANGO_SETTINGS_MODULE": "tallysync.settings",
+            **env,
         }
         self.env.pop("REDIS_URL", None)
         self.process: subprocess.Popen | None = None
@@ -112,10 +113,10 @@ class Server:
                 self.process.wait()
 
 
-def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+def seeded_server(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Server:
     """A started server whose database holds the seeded office."""
     _need_chromium()
-    server = Server(tmp_path_factory.mktemp("e2e"))
+    server = Server(tmp_path_factory.mktemp("e2e"), **env)
     server.manage("migrate", "--noinput", "-v0")
     server.manage("shell", "-v0", stdin=SEED.read_text())
     server.start()
@@ -137,8 +138,10 @@ def company_url(server: Server) -> str:
 SHOW_COMPANY = "from companies.models import Company; print(f'/c/{Company.objects.get().pk}/')"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module. Module scope: Playwright's sync API leaves its
+    event loop marked as running in this thread, which would break later async tests."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 
