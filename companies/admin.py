@@ -1,16 +1,19 @@
 from django.contrib import admin
 
+from companies.admin_mixins import ReadOnlyAdmin
 from companies.models import ApiToken, Company, Membership
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyAdmin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Companies and members change in the application (Gateway, members API): Edit Log."""
+
     list_display = ["name", "state", "gstin", "financial_year_start", "books_beginning", "last_seq"]
     search_fields = ["name", "gstin"]
     readonly_fields = ["last_seq", "created_at"]
@@ -18,7 +21,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["user", "company", "role", "created_at"]
     list_filter = ["role", "company"]
     search_fields = ["user__username", "company__name"]

@@ -37,10 +37,9 @@ class TokenAuthenticationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        header = request.headers.get("Authorization", "")
-        if header:
-            scheme, _, key = header.partition(" ")
-            if scheme.lower() != "token" or not key.strip():
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "token":  # other schemes (a proxy's Basic auth) are not ours
+            if not key.strip():
                 return JsonResponse({"detail": "Use 'Authorization: Token <key>'."}, status=401)
             user = token_user(key.strip())
             if user is None:

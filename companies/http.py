@@ -7,11 +7,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRefresh
 
 from companies.errors import DomainError, Invalid, Locked, StaleVersion
 from companies.models import Company
@@ -103,7 +105,8 @@ def error_response(exc: DomainError) -> JsonResponse:
 
 
 class DomainErrorMiddleware:
-    """Answers a refused save (DomainError) or a missing object with JSON, never a 500."""
+    """Answers a refused save (DomainError) or a missing object: JSON for scripts, a page with
+    the reason for browsers (a refresh showing it, for htmx buttons) — never a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -115,6 +118,9 @@ class DomainErrorMiddleware:
         if isinstance(exc, DomainError):
             if wants_json(request):
                 return error_response(exc)
+            if getattr(request, "htmx", False):  # a button's request: say why on a fresh page
+                messages.error(request, str(exc))
+                return HttpResponseClientRefresh()
             return render(request, "error.html", {"message": str(exc)}, status=exc.status)
         if isinstance(exc, ObjectDoesNotExist | Http404):
             if wants_json(request):

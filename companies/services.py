@@ -127,12 +127,12 @@ def member_set(
     """Owner adds an existing user with `role`, or changes a member's role; the last owner stays."""
     if role not in Role.values:
         raise Invalid.field("role", f"Choose one of: {', '.join(Role.values)}.")
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise Invalid.field("username", f"There is no user called {username!r}.")
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
-        membership_require(company=company, actor=actor)
+        membership_require(company=company, actor=actor)  # before saying who exists
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise Invalid.field("username", f"There is no user called {username!r}.")
         membership = Membership.objects.filter(company=company, user=user).first()
         before = _membership_snapshot(membership) if membership else None
         if membership is None:

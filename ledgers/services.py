@@ -280,8 +280,8 @@ def ledger_delete(
         writer_require(company=company, actor=actor)
         lock_check(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
         ledger = Ledger.objects.select_related("group").get(pk=ledger.pk, company=company)
-        if ledger.name == PROFIT_AND_LOSS and ledger.predefined:
-            raise Invalid.field("__all__", f"{PROFIT_AND_LOSS} is Tally's own and stays.")
+        if ledger.predefined and ledger.group_id is None:  # Profit & Loss A/c, however renamed
+            raise Invalid.field("__all__", f"{ledger.name} is Tally's own and stays.")
         used = ledger.entries.values("voucher").distinct().count()
         if used:
             plural = "voucher uses" if used == 1 else "vouchers use"

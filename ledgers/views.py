@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from companies.errors import Invalid, Locked, StaleVersion
 from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
+from companies.services import writer_require
 from companies.validation import parse_date, parse_id
 from ledgers.models import Ledger
 from ledgers.selectors import (
@@ -26,8 +27,8 @@ from ledgers.selectors import (
     ledger_search,
 )
 from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete
-from locking.services import lock_acquire, locks_of_company
-from locking.views import new_connection_id
+from locking.services import locks_of_company
+from locking.views import lock_for_page
 from reports.selectors import ledger_statement_get  # the statement page is a report
 
 STATEMENT_PAGE = 200
@@ -120,6 +121,7 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
 @require_http_methods(["GET"])
 @member_view
 def ledger_new(request: HttpRequest, company: Company) -> HttpResponse:
+    writer_require(company=company, actor=request.user)
     return _form_page(request, company, ledger=None)
 
 
@@ -128,17 +130,7 @@ def ledger_new(request: HttpRequest, company: Company) -> HttpResponse:
 def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     """The alteration screen: takes the ledger's edit lock, or waits for its holder."""
     ledger = ledger_get(company=company, ledger_id=pk)
-    connection = request.GET.get("connection", "")[:64] or new_connection_id()
-    resource = f"ledger:{ledger.pk}"
-    try:
-        lock_acquire(
-            company=company, resource=resource, actor=request.user, connection_id=connection
-        )
-    except Locked as exc:
-        locked: Locked | None = exc
-    else:
-        locked = None
-    extra = {"connection_id": connection, "resource": resource, "locked": locked}
+    extra = lock_for_page(request, company, f"ledger:{ledger.pk}")
     return _form_page(request, company, ledger=ledger, extra=extra)
 
 
@@ -198,7 +190,11 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         )
     except (Invalid, Locked, StaleVersion) as exc:
         errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
-        return _form_page(request, company, ledger=current, data=data, errors=errors, status=422)
+        extra = lock_for_page(request, company, f"ledger:{current.pk}")
+        status = 422 if isinstance(exc, Invalid) else exc.status
+        return _form_page(
+            request, company, ledger=current, data=data, errors=errors, status=status, extra=extra
+        )
     messages.success(request, f"Ledger {altered.name} altered.")
     return redirect("ledger", company.pk, altered.pk)
 

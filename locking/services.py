@@ -130,12 +130,13 @@ def lock_release(*, company: Company, resource: str, actor: AbstractBaseUser) ->
         return bool(_delete_announcing(locks))
 
 
-def locks_release_for_connection(*, connection_id: str) -> int:
-    """Release every lock held through a page whose socket has closed."""
+def locks_release_for_connection(*, actor: AbstractBaseUser, connection_id: str) -> int:
+    """Release the locks `actor` held through a page whose socket has closed."""
     if not connection_id:
         return 0
     with transaction.atomic(durable=True):
-        return len(_delete_announcing(EditLock.objects.filter(connection_id=connection_id)))
+        locks = EditLock.objects.filter(connection_id=connection_id, holder=actor)
+        return len(_delete_announcing(locks))
 
 
 def lock_break(*, company: Company, resource: str, actor: AbstractBaseUser) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.apps import apps
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
+from companies.errors import Locked
 from companies.http import body_data, json_response, member_view
 from companies.models import Company
 from locking.models import EditLock
@@ -19,6 +21,19 @@ def new_connection_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def lock_for_page(request: HttpRequest, company: Company, resource: str) -> dict[str, Any]:
+    """Take `resource`'s lock for the page being rendered (a fresh page id, unless the page
+    asks again for itself with ?connection=), or note who holds it. Context for the editor."""
+    connection = request.GET.get("connection", "")[:64] or new_connection_id()
+    try:
+        lock_acquire(
+            company=company, resource=resource, actor=request.user, connection_id=connection
+        )
+    except Locked as exc:
+        return {"connection_id": connection, "resource": resource, "locked": exc}
+    return {"connection_id": connection, "resource": resource, "locked": None}
+
+
 def lock_json(lock: EditLock) -> dict[str, Any]:
     return {
         "resource": lock.resource,
@@ -28,10 +43,20 @@ def lock_json(lock: EditLock) -> dict[str, Any]:
     }
 
 
+LOCKABLE = {"voucher": "vouchers.Voucher", "ledger": "ledgers.Ledger"}
+
+
+def _existing(company: Company, kind: str, pk: int) -> str:
+    """The resource name of a record of this company; 404 for anything else."""
+    if not apps.get_model(LOCKABLE[kind]).objects.filter(pk=pk, company=company).exists():
+        raise Http404
+    return f"{kind}:{pk}"
+
+
 @require_http_methods(["POST", "DELETE"])
 @member_view
 def lock(request: HttpRequest, company: Company, pk: int, kind: str) -> HttpResponse:
-    resource = f"{kind}:{pk}"
+    resource = _existing(company, kind, pk)
     if request.method == "DELETE":
         lock_release(company=company, resource=resource, actor=request.user)
         return HttpResponse(status=204)
@@ -49,5 +74,6 @@ def lock(request: HttpRequest, company: Company, pk: int, kind: str) -> HttpResp
 @member_view
 def lock_take_over(request: HttpRequest, company: Company, pk: int, kind: str) -> HttpResponse:
     """An owner breaks someone else's lock (the holder's screen is told)."""
-    lock_break(company=company, resource=f"{kind}:{pk}", actor=request.user)
-    return json_response({"resource": f"{kind}:{pk}", "broken": True})
+    resource = _existing(company, kind, pk)
+    lock_break(company=company, resource=resource, actor=request.user)
+    return json_response({"resource": resource, "broken": True})

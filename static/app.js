@@ -10,6 +10,7 @@
   var inr = new Intl.NumberFormat("en-IN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   function keyName(event) {
+    if (event.ctrlKey || event.shiftKey || event.metaKey) return ""; // Ctrl+F8 is not F8
     return (event.altKey ? "Alt+" : "") + event.key;
   }
 
@@ -42,6 +43,7 @@
     }
     if (event.ctrlKey && !event.altKey && (event.key === "a" || event.key === "A")) {
       var form = voucherForm() || document.querySelector("form[data-dirty-guard]");
+      if (form && form.hasAttribute("inert")) { event.preventDefault(); return; } // someone else's
       if (form) {
         event.preventDefault();
         form.removeAttribute("data-dirty");
@@ -69,6 +71,7 @@
       return;
     }
     form.removeAttribute("data-dirty");
+    if (form.method === "post") document.body.dataset.submitting = "1";
   });
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-escape]");

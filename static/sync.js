@@ -113,13 +113,29 @@
     Object.keys(locks).forEach(function (resource) { badge(resource, locks[resource]); });
   }
 
-  window.addEventListener("pagehide", function () {
+  function csrfHeaders() {
+    var token = document.querySelector("[name=csrfmiddlewaretoken]");
+    return token ? { "X-CSRFToken": token.value } : {};
+  }
+
+  function keepHeldLock() {
+    // After a reconnect the server has let go of this page's lock: take it again, or, if
+    // someone took it meanwhile, show the editor as theirs.
     var held = document.querySelector("[data-holding]");
     if (!held || !window.fetch) return;
-    var token = document.querySelector("[name=csrfmiddlewaretoken]");
     window.fetch(lockUrl(held.dataset.holding), {
-      method: "DELETE", keepalive: true, credentials: "same-origin",
-      headers: token ? { "X-CSRFToken": token.value } : {}
+      method: "POST", credentials: "same-origin",
+      headers: Object.assign({ "Content-Type": "application/json" }, csrfHeaders()),
+      body: JSON.stringify({ connection: body.dataset.connection || "" })
+    }).then(function (answer) { if (answer.status === 423) reopenEditor(); });
+  }
+
+  window.addEventListener("pagehide", function () {
+    var held = document.querySelector("[data-holding]");
+    // Saving navigates away too: the save itself lets go of the lock, or keeps it if refused.
+    if (!held || !window.fetch || body.dataset.submitting) return;
+    window.fetch(lockUrl(held.dataset.holding), {
+      method: "DELETE", keepalive: true, credentials: "same-origin", headers: csrfHeaders()
     });
   });
 
@@ -162,8 +178,11 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var connection = body.dataset.connection ? "&connection=" + encodeURIComponent(body.dataset.connection) : "";
+    var previous = socket;
     socket = new WebSocket(scheme + window.location.host + "/ws/c/" + companyId + "/?since=" + lastSeq + connection);
+    var reconnecting = previous !== null;
     socket.onopen = function () {
+      if (reconnecting) keepHeldLock();
       delay = FIRST_DELAY;
       show("live", "Live");
       ping();

@@ -60,8 +60,16 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             self.writer.cancel()
         if self.connection_id:  # the page is gone: so are the locks it held
             await database_sync_to_async(locks_release_for_connection)(
-                connection_id=self.connection_id
+                actor=self.scope["user"], connection_id=self.connection_id
             )
+
+    @property
+    def user_id(self) -> int:
+        return self.scope["user"].pk
+
+    def kick(self) -> None:
+        """No longer a member of this company: close, and tell the browser not to retry."""
+        asyncio.ensure_future(self.close(code=protocol.CLOSE_FORBIDDEN))
 
     def deliver(self, seq: int | None, text: str) -> None:
         """Called by the hub for each live frame; never waits."""

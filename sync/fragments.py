@@ -46,15 +46,16 @@ def _voucher_patch(patch: Patch, change: Change) -> set[int]:
             voucher = voucher_get(company=change.company, voucher_id=change.object_id)
         except Voucher.DoesNotExist:  # deleted since: a later Change will say so
             voucher = None
-    old_day = before.get("date")
+    old_day = str(before.get("date") or "")  # a date before the JSON round trip, text after
     if voucher is None:
         patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
     else:
         row = render_to_string(ROW, {"voucher": voucher}).strip()
         day = voucher.date.isoformat()
-        if old_day and old_day != day:
+        moved = bool(old_day and old_day != day)
+        if change.verb == Change.Verb.CREATE or moved:
+            # Delete first: a page rendered just after this save already has the row.
             patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
-        if change.verb == Change.Verb.CREATE or (old_day and old_day != day):
             rows = f"{_day_book_id(voucher.date)}-rows"
             patch.oob(f'<tbody hx-swap-oob="beforeend:#{rows}">{row}</tbody>')
             patch.oob(f'<tr id="{_day_book_id(voucher.date)}-empty" hx-swap-oob="delete"></tr>')
@@ -64,8 +65,11 @@ def _voucher_patch(patch: Patch, change: Change) -> set[int]:
     return ledger_ids
 
 
-def _balances_patch(patch: Patch, company: Company, ledger_ids: set[int]) -> None:
-    """Closing balances of the ledgers touched, and the totals of every group above them."""
+def _balances_patch(
+    patch: Patch, company: Company, ledger_ids: set[int], left_groups: frozenset[str] = frozenset()
+) -> None:
+    """Closing balances of the ledgers touched, and the totals of every group above them (and
+    above `left_groups`, groups a ledger was moved out of)."""
     ledgers = list(ledger_list(company=company))
     for ledger in ledgers:
         if ledger.pk in ledger_ids:
@@ -80,7 +84,8 @@ def _balances_patch(patch: Patch, company: Company, ledger_ids: set[int]) -> Non
     touched = {ledger.group_id for ledger in ledgers if ledger.pk in ledger_ids}
     for root in roots:
         for node in root.walk():
-            if touched & {n.group.pk for n in node.walk()}:
+            below = node.walk()
+            if any(n.group.pk in touched or n.group.name in left_groups for n in below):
                 cell = dom_id(node.group, "balance")
                 text = format_balance(node.total)
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
@@ -96,16 +101,19 @@ def change_patch(change: Change) -> Patch:
     """Every screen region that `change` alters, rendered once for all viewers."""
     patch = Patch()
     ledger_ids: set[int] = set()
+    left_groups: frozenset[str] = frozenset()
     if change.object_type == "voucher":
         ledger_ids = _voucher_patch(patch, change)
     elif change.object_type == "ledger":
         ledger_ids = {change.object_id}
-        patch.refresh.append("ledger-list")
+        before_group = (change.before or {}).get("group")
+        left_groups = frozenset({before_group} if before_group else ())
+        patch.refresh += ["ledger-list", "dashboard-cash-bank"]
         if change.verb == Change.Verb.DELETE:
             patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
     elif change.object_type == "group":
         patch.refresh.append("ledger-list")
     if ledger_ids:
-        _balances_patch(patch, change.company, ledger_ids)
+        _balances_patch(patch, change.company, ledger_ids, left_groups)
     _activity_patch(patch, change)
     return patch

@@ -28,29 +28,33 @@ LAST_SEQ_TTL = 2.0  # seconds a company's last seq may be served from memory
 
 
 class Socket(Protocol):
+    user_id: int
+
     def deliver(self, seq: int | None, text: str) -> None: ...
+
+    def kick(self) -> None: ...
 
 
 class Hub:
     def __init__(self) -> None:
         self.sockets: dict[int, set[Socket]] = {}
         self.readers: dict[int, asyncio.Task] = {}
-        self.channels: dict[int, str] = {}
+        self.subscribed: dict[int, asyncio.Event] = {}
         self.recent: dict[int, OrderedDict[int, str]] = {}
         self.last_seq: dict[int, tuple[float, int]] = {}
         self.sweeper: asyncio.Task | None = None
 
     async def join(self, company_id: int, socket: Socket) -> None:
-        """Deliver this company's frames to `socket` from now on."""
+        """Deliver this company's frames to `socket` from the moment this returns."""
         self.sockets.setdefault(company_id, set()).add(socket)
         if self.sweeper is None or self.sweeper.done():
             self.sweeper = asyncio.create_task(self._sweep())
-        if company_id not in self.readers:
-            layer = get_channel_layer()
-            channel = await layer.new_channel()
-            self.channels[company_id] = channel
-            await layer.group_add(company_group(company_id), channel)
-            self.readers[company_id] = asyncio.create_task(self._read(company_id, channel))
+        if company_id not in self.readers:  # no await before this: one subscription per company
+            self.subscribed[company_id] = asyncio.Event()
+            self.readers[company_id] = asyncio.create_task(
+                self._read(company_id, self.subscribed[company_id])
+            )
+        await self.subscribed[company_id].wait()
 
     async def leave(self, company_id: int, socket: Socket) -> None:
         sockets = self.sockets.get(company_id, set())
@@ -58,16 +62,24 @@ class Hub:
         if sockets:
             return
         self.sockets.pop(company_id, None)
+        self.subscribed.pop(company_id, None)
         if not self.sockets and self.sweeper:
             self.sweeper.cancel()
         reader = self.readers.pop(company_id, None)
-        channel = self.channels.pop(company_id, None)
         if reader:
             reader.cancel()
-        if channel:
-            await get_channel_layer().group_discard(company_group(company_id), channel)
 
-    async def _read(self, company_id: int, channel: str) -> None:
+    async def _read(self, company_id: int, subscribed: asyncio.Event) -> None:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(company_group(company_id), channel)
+        subscribed.set()
+        try:
+            await self._receive(company_id, channel)
+        finally:
+            await layer.group_discard(company_group(company_id), channel)
+
+    async def _receive(self, company_id: int, channel: str) -> None:
         layer = get_channel_layer()
         while True:
             try:
@@ -77,6 +89,11 @@ class Hub:
             except Exception:  # the layer is down: wait, the sockets' resume covers the gap
                 log.exception("channel layer receive failed for company %s", company_id)
                 await asyncio.sleep(1)
+                continue
+            if message.get("kick"):  # a member removed: their sockets close
+                for socket in list(self.sockets.get(company_id, ())):
+                    if socket.user_id == message["kick"]:
+                        socket.kick()
                 continue
             if message["seq"] is not None:
                 self.remember(company_id, message["seq"], message["text"])

@@ -13,8 +13,9 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
+from companies.models import Membership
 from editlog.models import Change
 from locking.signals import lock_changed
 from sync.fragments import change_patch
@@ -50,6 +51,19 @@ def publish_lock(
         log.exception("broadcast of %s lock change failed", resource)
 
 
+def _on_membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    def kick() -> None:
+        message = {"type": "change.frame", "seq": None, "text": "", "kick": instance.user_id}
+        try:
+            async_to_sync(get_channel_layer().group_send)(
+                company_group(instance.company_id), message
+            )
+        except Exception:
+            log.exception("closing the sockets of removed member %s failed", instance.user_id)
+
+    transaction.on_commit(kick, robust=True)
+
+
 def _on_change_saved(sender: Any, instance: Change, created: bool, **kwargs: Any) -> None:
     if created:
         transaction.on_commit(partial(publish, instance), robust=True)
@@ -60,3 +74,4 @@ def connect() -> None:
     and every lock taken or let go."""
     post_save.connect(_on_change_saved, sender=Change, dispatch_uid="sync.publish")
     lock_changed.connect(publish_lock, dispatch_uid="sync.publish_lock")
+    post_delete.connect(_on_membership_deleted, sender=Membership, dispatch_uid="sync.kick")

@@ -17,23 +17,23 @@ def frames_since(
 ) -> tuple[int, list[tuple[int, str]] | None]:
     """(last seq, frames after `since`) — or (last seq, None) when `since` is past retention.
 
-    A Change superseded later in the range by another Change of the same object is sent as a
-    placeholder frame: the later frame renders that object's current state anyway.
+    A Change of an object deleted later in the range is sent as a placeholder frame (seq
+    only): whatever it drew, the delete takes away.
     """
     last = Company.objects.values_list("last_seq", flat=True).get(pk=company_id)
-    if last - since > RETENTION:
+    if last - since > RETENTION or since > last:  # too far behind, or ahead of a restored database
         return last, None
     changes = list(
         Change.objects.filter(company_id=company_id, seq__gt=since, seq__lte=last)
         .select_related("company")
         .order_by("seq")
     )
-    newest = {change.object_key: change.seq for change in changes}
+    deleted = {c.object_key: c.seq for c in changes if c.verb == Change.Verb.DELETE}
     frames = []
     for change in changes:
         text = cached(company_id, change.seq)
         if text is None:
-            current = newest[change.object_key] == change.seq
-            text = change_frame(change, change_patch(change) if current else None)
+            gone = deleted.get(change.object_key, 0) > change.seq
+            text = change_frame(change, None if gone else change_patch(change))
         frames.append((change.seq, text))
     return last, frames

@@ -36,3 +36,9 @@ def test_the_edit_log_cannot_be_changed_in_the_admin(staff_client, company):
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
     assert staff_client.get(f"/admin/editlog/change/{change.pk}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize("model", ["ledgers/group", "companies/membership", "vouchers/vouchertype"])
+def test_the_books_cannot_be_changed_in_the_admin(staff_client, company, model):
+    """Only the services write the books (rules, Edit Log): the admin adds and deletes nothing."""
+    assert staff_client.get(f"/admin/{model}/add/").status_code == 403

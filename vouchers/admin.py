@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from companies.admin_mixins import ReadOnlyAdmin
 from vouchers.models import Entry, Voucher, VoucherType
 
 
@@ -12,13 +13,13 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(VoucherType)
-class VoucherTypeAdmin(admin.ModelAdmin):
+class VoucherTypeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "company", "base", "abbreviation", "shortcut"]
     list_filter = ["company", "base"]
 
 
 @admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
+class VoucherAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: voucher writes go through the services (numbering, balances, Edit Log)."""
 
     list_display = ["__str__", "company", "date", "financial_year", "is_cancelled", "version"]
@@ -27,12 +28,3 @@ class VoucherAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ["voucher_type", "company"]
     inlines = [EntryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

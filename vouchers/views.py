@@ -16,9 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from companies.errors import Invalid, Locked, StaleVersion
 from companies.http import body_data, json_response, member_view, version_of, wants_json
 from companies.models import Company
+from companies.services import writer_require
 from companies.validation import parse_date
-from locking.services import lock_acquire, locks_of_company
-from locking.views import new_connection_id
+from locking.services import locks_of_company
+from locking.views import lock_for_page
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
     day_book,
@@ -89,6 +90,10 @@ def _voucher_form(
     data = data or {}
     today = timezone.localdate()
     day = data.get("date") or (voucher.date.isoformat() if voucher else today.isoformat())
+    try:
+        financial_year = company.financial_year_of(parse_date(day))
+    except ValueError:
+        financial_year = company.financial_year_of(today)
     if "entries" in data:
         rows = _form_rows(data["entries"], errors)
     elif voucher:
@@ -109,9 +114,7 @@ def _voucher_form(
         "voucher": voucher,
         "number": voucher.number
         if voucher
-        else voucher_number_next(
-            voucher_type=voucher_type, financial_year=company.financial_year_of(today)
-        ),
+        else voucher_number_next(voucher_type=voucher_type, financial_year=financial_year),
         "date": day,
         "narration": data.get("narration", voucher.narration if voucher else ""),
         "version": data.get("version", voucher.version if voucher else ""),
@@ -175,6 +178,7 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
 @require_http_methods(["GET"])
 @member_view
 def voucher_new(request: HttpRequest, company: Company) -> HttpResponse:
+    writer_require(company=company, actor=request.user)
     voucher_type = voucher_type_for_key(company=company, key=request.GET.get("type", "sales"))
     if voucher_type is None:
         raise Invalid.field("type", "Choose a voucher type, such as Sales or Receipt.")
@@ -188,17 +192,7 @@ def voucher_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespons
     """The alteration screen: it takes the voucher's edit lock for this page, or, if someone
     else holds it, shows their name and waits (read-only) until they let go."""
     voucher = voucher_get(company=company, voucher_id=pk)
-    connection = request.GET.get("connection", "")[:64] or new_connection_id()
-    resource = f"voucher:{voucher.pk}"
-    try:
-        lock_acquire(
-            company=company, resource=resource, actor=request.user, connection_id=connection
-        )
-    except Locked as exc:
-        locked: Locked | None = exc
-    else:
-        locked = None
-    extra = {"connection_id": connection, "resource": resource, "locked": locked}
+    extra = lock_for_page(request, company, f"voucher:{voucher.pk}")
     return _voucher_form(
         request, company, voucher_type=voucher.voucher_type, voucher=voucher, extra=extra
     )
@@ -247,38 +241,22 @@ def _alter_from_form(
         altered = voucher_alter(
             company=company, voucher=current, actor=request.user, data=data, version=version
         )
-    except Invalid as exc:
+    except (Invalid, Locked, StaleVersion) as exc:
+        # Keep what this user typed; the re-shown editor takes the lock again for its page; a
+        # stale version shows beside the typing what the other person saved.
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
+        extra = lock_for_page(request, company, f"voucher:{current.pk}")
+        if isinstance(exc, StaleVersion):
+            extra["latest"] = voucher_get(company=company, voucher_id=current.pk)
         return _voucher_form(
             request,
             company,
             voucher_type=current.voucher_type,
             voucher=current,
             data=data,
-            errors=exc.errors,
-            status=422,
-        )
-    except Locked as exc:
-        return _voucher_form(
-            request,
-            company,
-            voucher_type=current.voucher_type,
-            voucher=current,
-            data=data,
-            errors={"__all__": [str(exc)]},
-            status=423,
-        )
-    except StaleVersion as exc:
-        # Keep what this user typed, and show beside it what the other person saved.
-        latest = voucher_get(company=company, voucher_id=current.pk)
-        return _voucher_form(
-            request,
-            company,
-            voucher_type=current.voucher_type,
-            voucher=current,
-            data=data,
-            errors={"__all__": [str(exc)]},
-            status=409,
-            extra={"latest": latest},
+            errors=errors,
+            status=422 if isinstance(exc, Invalid) else exc.status,
+            extra=extra,
         )
     messages.success(request, f"{altered} altered.")
     return redirect("voucher", company.pk, altered.pk)

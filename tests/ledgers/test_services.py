@@ -134,3 +134,10 @@ def test_group_create_rejects_duplicates_and_unknown_parents(company, bob):
         group_create(company=company, actor=bob, name="sundry debtors", parent="Current Assets")
     with pytest.raises(Invalid, match="goes under"):
         group_create(company=company, actor=bob, name="Mine", parent="Nowhere")
+
+
+def test_profit_and_loss_stays_even_renamed(company, alice):
+    pnl = Ledger.objects.get(company=company, name="Profit & Loss A/c")
+    renamed = ledger_alter(company=company, ledger=pnl, actor=alice, data={"name": "PL"}, version=1)
+    with pytest.raises(Invalid, match="PL is Tally's own"):
+        ledger_delete(company=company, ledger=renamed, actor=alice, version=2)

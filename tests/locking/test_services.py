@@ -101,11 +101,12 @@ def test_release_lets_go_and_only_the_holder_can(company, alice, bob, resource, 
     assert not EditLock.objects.exists()
 
 
-def test_a_closed_socket_releases_its_pages_locks(company, bob, ledgers, resource):
+def test_a_closed_socket_releases_its_pages_locks(company, alice, bob, ledgers, resource):
     lock_acquire(company=company, resource=resource, actor=bob, connection_id="page-1")
     ledger = f"ledger:{ledgers['party'].pk}"
     lock_acquire(company=company, resource=ledger, actor=bob, connection_id="page-2")
-    assert locks_release_for_connection(connection_id="page-1") == 1
+    assert locks_release_for_connection(actor=alice, connection_id="page-1") == 0  # not hers
+    assert locks_release_for_connection(actor=bob, connection_id="page-1") == 1
     assert list(EditLock.objects.values_list("resource", flat=True)) == [ledger]
 
 

@@ -64,3 +64,36 @@ def test_lists_show_who_holds_what(company, alice, bob, voucher):
     page = browser(alice).get(f"/c/{company.pk}/vouchers/?date=2026-11-26").content.decode()
     assert f'"voucher:{voucher.pk}": {{"id": {bob.pk}, "name": "bob"}}' in page
     assert f'data-resource="voucher:{voucher.pk}"' in page
+
+
+def test_locks_are_only_for_records_of_this_company(company, alice, dave, voucher):
+    from companies.services import company_create
+
+    other = company_create(actor=dave, name="Gupta & Sons")
+    assert client_for(alice).post(f"/c/{company.pk}/vouchers/999999/lock/").status_code == 404
+    assert client_for(dave).post(f"/c/{other.pk}/vouchers/{voucher.pk}/lock/").status_code == 404
+    assert not EditLock.objects.exists()
+
+
+def test_a_refused_save_keeps_the_lock_for_the_re_shown_form(company, bob, voucher):
+    client = browser(bob)
+    client.get(f"/c/{company.pk}/vouchers/{voucher.pk}/edit/")
+    answer = client.post(
+        f"/c/{company.pk}/vouchers/{voucher.pk}/",
+        {
+            "version": "1",
+            "entries-0-ledger": "Cash",
+            "entries-0-side": "Dr",
+            "entries-0-amount": "1",
+        },
+    )
+    assert answer.status_code == 422
+    html = answer.content.decode()
+    assert f'data-holding="voucher:{voucher.pk}"' in html
+    connection = EditLock.objects.get().connection_id
+    assert f'data-connection="{connection}"' in html
+
+
+def test_viewers_get_no_entry_forms(company, charlie):
+    assert browser(charlie).get(f"/c/{company.pk}/vouchers/new/?type=sales").status_code == 403
+    assert browser(charlie).get(f"/c/{company.pk}/ledgers/new/").status_code == 403

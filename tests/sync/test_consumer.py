@@ -212,3 +212,56 @@ def test_two_sockets_of_one_company_share_one_subscription(company, alice, bob, 
     assert subscriptions == 1
     assert frames[0] == frames[1]
     assert after == 0
+
+
+def test_a_voucher_created_and_altered_while_away_still_arrives(company, alice, bob, ledgers):
+    """Catch-up renders a created voucher even when a later Change altered it."""
+    from vouchers.services import voucher_alter
+
+    seq = last_seq(company)
+    voucher = voucher_create(company=company, actor=alice, data=sale("10"))
+    voucher_alter(company=company, voucher=voucher, actor=alice, data={"narration": "x"}, version=1)
+    headers_bob = session_headers(bob)
+
+    async def scenario():
+        socket, _, _ = await open_socket(company.pk, headers_bob, since=seq)
+        frames = await changes(socket, 2)
+        await socket.disconnect()
+        return frames
+
+    created, altered = run(scenario)
+    assert f'beforeend:#day-book-2026-11-26-rows"><tr id="voucher-{voucher.pk}"' in created["html"]
+    assert f'id="voucher-{voucher.pk}" hx-swap-oob="outerHTML"' in altered["html"]
+
+
+def test_a_client_ahead_of_the_database_is_told_to_resync(company, bob):
+    headers_bob = session_headers(bob)
+    now = last_seq(company)
+
+    async def scenario():
+        socket, _, _ = await open_socket(company.pk, headers_bob, since=now + 50)
+        message = await next_message(socket)
+        await socket.disconnect()
+        return message
+
+    assert run(scenario) == {"type": "resync", "seq": now}
+
+
+def test_a_removed_member_is_closed_out(company, alice, charlie):
+    from companies.services import member_remove
+
+    headers_charlie = session_headers(charlie)
+
+    async def scenario():
+        socket, connected, _ = await open_socket(company.pk, headers_charlie)
+        assert connected
+        await socket.send_json_to({"type": "ping", "seq": 0})
+        assert (await next_message(socket))["type"] == "pong"  # joined, reads done
+        await in_thread(member_remove)(company=company, actor=alice, username="charlie")
+        for _ in range(5):  # the removal's own change frame may come first
+            message = await socket.receive_output(timeout=5)
+            if message["type"] == "websocket.close":
+                return message
+        return None
+
+    assert run(scenario) == {"type": "websocket.close", "code": 4403}
