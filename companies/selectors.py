@@ -1,4 +1,4 @@
-"""Reads of companies and memberships, shared by views and (later) the socket consumer."""
+"""Reads of companies and memberships, shared by views and the socket consumer."""
 
 from __future__ import annotations
 
