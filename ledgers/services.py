@@ -244,8 +244,8 @@ def _ledger_bump(*, ledger: Ledger, version: Any, actor: AbstractBaseUser) -> No
 def ledger_alter(
     *, company: Company, ledger: Ledger, actor: AbstractBaseUser, data: dict[str, Any], version: Any
 ) -> Ledger:
-    """Alter a ledger read at `version`; raises Invalid, NotAllowed or StaleVersion (409);
-    records a Change."""
+    """Alter a ledger read at `version`; raises Invalid, NotAllowed, Locked (423) or
+    StaleVersion (409); records a Change and releases the actor's edit lock."""
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         writer_require(company=company, actor=actor)
@@ -274,7 +274,7 @@ def ledger_delete(
     *, company: Company, ledger: Ledger, actor: AbstractBaseUser, version: Any
 ) -> None:
     """Delete an unused ledger read at `version`; a ledger with entries stays (the message says
-    how many vouchers use it). Records a Change."""
+    how many vouchers use it). Raises Locked or StaleVersion too. Records a Change."""
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         writer_require(company=company, actor=actor)

@@ -349,7 +349,7 @@ def voucher_cancel(
     *, company: Company, voucher: Voucher, actor: AbstractBaseUser, version: Any
 ) -> Voucher:
     """Cancel a voucher read at `version`: it keeps its number and date, loses its amounts
-    (as in Tally). Raises Invalid, NotAllowed or StaleVersion; records a Change."""
+    (as in Tally). Raises Invalid, NotAllowed, Locked or StaleVersion; records a Change."""
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         voucher = _voucher_for_write(company, voucher, actor)
@@ -378,7 +378,7 @@ def voucher_delete(
 ) -> None:
     """Delete a voucher read at `version`; its number is not reused unless it was the last.
 
-    Raises NotAllowed or StaleVersion; records a Change.
+    Raises NotAllowed, Locked or StaleVersion; records a Change.
     """
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
