@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from companies.models import Company
 from ledgers.models import Group, Ledger
@@ -75,11 +75,15 @@ class ChartNode:
 
 
 def chart_build(
-    *, groups: Iterable[Group], balances: Iterable[tuple[Ledger, Decimal]]
+    *,
+    groups: Iterable[Group],
+    balances: Iterable[tuple[Ledger, Decimal]] = (),
+    group_sums: dict[int, Decimal] | None = None,
 ) -> list[ChartNode]:
     """The group tree with every ledger under its group and totals summed up the tree.
 
     `balances` are (ledger, signed balance) pairs; ledgers outside every group are left out.
+    `group_sums` adds, per group id, balances of ledgers not listed (see `group_sums_get`).
     """
     nodes = {group.pk: ChartNode(group=group, depth=0) for group in groups}
     roots = []
@@ -92,9 +96,8 @@ def chart_build(
 
     def total(node: ChartNode, depth: int) -> Decimal:
         node.depth = depth
-        node.total = sum((a for _, a in node.ledgers), ZERO) + sum(
-            (total(child, depth + 1) for child in node.children), ZERO
-        )
+        own = sum((a for _, a in node.ledgers), ZERO) + (group_sums or {}).get(node.group.pk, ZERO)
+        node.total = own + sum((total(child, depth + 1) for child in node.children), ZERO)
         return node.total
 
     for root in roots:
@@ -123,3 +126,16 @@ def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledge
         containing = ledgers.filter(name__icontains=text).exclude(pk__in=seen)
         starting += list(containing[: limit - len(starting)])
     return starting
+
+
+def group_sums_get(*, company: Company) -> dict[int, Decimal]:
+    """Each group's own ledgers' closing balances, summed by the database (no ledger rows)."""
+    sums = (
+        Ledger.objects.filter(company=company, group__isnull=False)
+        .values("group_id")
+        .annotate(
+            opening=Sum("opening_balance"), debit=Sum("total_debit"), credit=Sum("total_credit")
+        )
+        .order_by()
+    )
+    return {row["group_id"]: row["opening"] + row["debit"] - row["credit"] for row in sums}

@@ -12,7 +12,7 @@ from companies.formatting import format_balance
 from companies.models import Company
 from companies.templatetags.tally import dom_id
 from editlog.models import Change
-from ledgers.selectors import chart_build, group_list, ledger_list
+from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
 from vouchers.models import Voucher
 from vouchers.selectors import voucher_get
 
@@ -70,22 +70,19 @@ def _balances_patch(
 ) -> None:
     """Closing balances of the ledgers touched, and the totals of every group above them (and
     above `left_groups`, groups a ledger was moved out of)."""
-    ledgers = list(ledger_list(company=company))
+    ledgers = list(ledger_list(company=company).filter(pk__in=ledger_ids))
     for ledger in ledgers:
-        if ledger.pk in ledger_ids:
-            cell = dom_id(ledger, "balance")
-            text = format_balance(ledger.closing_balance)
-            patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
-            patch.refresh.append(dom_id(ledger, "statement"))
+        cell = dom_id(ledger, "balance")
+        text = format_balance(ledger.closing_balance)
+        patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
+        patch.refresh.append(dom_id(ledger, "statement"))
     roots = chart_build(
-        groups=group_list(company=company),
-        balances=[(ledger, ledger.closing_balance) for ledger in ledgers],
+        groups=group_list(company=company), group_sums=group_sums_get(company=company)
     )
-    touched = {ledger.group_id for ledger in ledgers if ledger.pk in ledger_ids}
+    touched = {ledger.group_id for ledger in ledgers}
     for root in roots:
         for node in root.walk():
-            below = node.walk()
-            if any(n.group.pk in touched or n.group.name in left_groups for n in below):
+            if any(n.group.pk in touched or n.group.name in left_groups for n in node.walk()):
                 cell = dom_id(node.group, "balance")
                 text = format_balance(node.total)
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
