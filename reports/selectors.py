@@ -129,11 +129,12 @@ class StatementLine:
 
     @property
     def particulars(self) -> str:
-        """As Tally shows it: the ledger on the other side of the voucher (the first of them)."""
-        others = [
-            e for e in self.entry.voucher.entries.all() if (e.amount > 0) != (self.entry.amount > 0)
-        ]
-        return others[0].ledger.name if others else str(self.entry.voucher)
+        """As Tally shows it: the ledger on the other side, or "(as per details)" for several."""
+        entry = self.entry
+        others = [e for e in entry.voucher.entries.all() if (e.amount > 0) != (entry.amount > 0)]
+        if len({e.ledger_id for e in others}) > 1:
+            return "(as per details)"
+        return others[0].ledger.name if others else str(entry.voucher)
 
 
 @dataclass

@@ -240,3 +240,13 @@ def test_list_pages_read_in_a_bounded_number_of_queries(company, alice, ledgers,
         party = make_ledger(company, alice, f"Party {i}", "Sundry Debtors")
         voucher_create(company=company, actor=alice, data=sale("10", party=party.name))
     assert count() == few
+
+
+def test_the_voucher_date_reads_the_tally_way_and_takes_indian_input(company, alice, ledgers):
+    client = browser(alice)
+    form = client.get(f"/c/{company.pk}/vouchers/new/?type=sales&date=2026-11-26").content
+    assert b'value="26-Nov-2026"' in form
+    rows = [("Sharma Enterprises", "Dr", "10"), ("Sales", "Cr", "10")]
+    answer = client.post(f"/c/{company.pk}/vouchers/", _form(rows, date="25/11/2026"))
+    assert answer.status_code == 302
+    assert Voucher.objects.get().date.isoformat() == "2026-11-25"

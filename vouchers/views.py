@@ -91,9 +91,12 @@ def _voucher_form(
     today = timezone.localdate()
     day = data.get("date") or (voucher.date.isoformat() if voucher else today.isoformat())
     try:
-        financial_year = company.financial_year_of(parse_date(day))
-    except ValueError:
-        financial_year = company.financial_year_of(today)
+        parsed = parse_date(day)
+    except ValueError:  # shown as typed, with the message
+        parsed = None
+    else:
+        day = parsed.strftime("%d-%b-%Y")  # as Tally writes dates
+    financial_year = company.financial_year_of(parsed or today)
     if "entries" in data:
         rows = _form_rows(data["entries"], errors)
     elif voucher:

@@ -75,3 +75,20 @@ def test_an_empty_statement_page_still_brings_the_balance_forward(company, alice
         Decimal("700"),
         [],
     )
+
+
+def test_a_statement_line_against_several_ledgers_reads_as_per_details(company, alice, ledgers):
+    data = {
+        "type": "Journal",
+        "date": "2026-06-01",
+        "entries": [
+            {"ledger": "Rent", "debit": "300"},
+            {"ledger": "Sharma Enterprises", "credit": "100"},
+            {"ledger": "Gupta Suppliers", "credit": "200"},
+        ],
+    }
+    voucher_create(company=company, actor=alice, data=data)
+    statement = ledger_statement_get(
+        ledger=ledgers["rent"], date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 30)
+    )
+    assert [line.particulars for line in statement.lines] == ["(as per details)"]
