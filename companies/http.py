@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from companies.errors import DomainError, Invalid, Locked, StaleVersion
 from companies.models import Company
 from companies.selectors import membership_get
+from companies.validation import parse_date
 
 MAX_JSON_BODY = 1_000_000
 
@@ -149,6 +150,16 @@ def member_view(
         return view(request, company, *args, **kwargs)
 
     return wrapper
+
+
+def date_param(request: HttpRequest, name: str, default: Any = None) -> Any:
+    """A date from the query string (?date=26-Nov-2026), `default` if absent; Invalid if bad."""
+    if not (raw := request.GET.get(name)):
+        return default
+    try:
+        return parse_date(raw)
+    except ValueError as exc:
+        raise Invalid.field(name, str(exc)) from None
 
 
 def version_of(request: HttpRequest, data: dict[str, Any]) -> Any:

@@ -10,11 +10,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import F, Model
 from django.utils import timezone
 
-from companies.errors import Invalid, NotAllowed
+from companies.errors import Invalid, NotAllowed, StaleVersion
 from companies.models import Company, Membership
-from companies.validation import clean_gstin, clean_text
+from companies.validation import clean_gstin, clean_text, parse_int
 from editlog.services import change_record
 
 Role = Membership.Role
@@ -42,6 +43,29 @@ def membership_require(
 def writer_require(*, company: Company, actor: AbstractBaseUser) -> Membership:
     """Owners and accountants write the books; viewers only read them."""
     return membership_require(company=company, actor=actor, roles=(Role.OWNER, Role.ACCOUNTANT))
+
+
+def version_bump(*, obj: Model, version: Any, actor: AbstractBaseUser) -> None:
+    """Move `obj` (a voucher or ledger) to its next version if it is still at `version` — the
+    lost-update guard, even for a lock holder whose lease ran out. Raises StaleVersion (409)
+    naming who altered it and when, or Invalid for a missing version."""
+    try:
+        version = parse_int(version, message="Send the version you read.")
+    except ValueError as exc:
+        raise Invalid.field("version", str(exc)) from None
+    model = type(obj)
+    bumped = model.objects.filter(pk=obj.pk, version=version).update(
+        version=F("version") + 1, altered_by=actor
+    )
+    if not bumped:
+        current = model.objects.select_related("altered_by").get(pk=obj.pk)
+        raise StaleVersion(
+            current_version=current.version,
+            altered_by=current.altered_by.get_username() if current.altered_by else None,
+            altered_at=current.altered_at,
+        )
+    obj.version = version + 1  # type: ignore[attr-defined]
+    obj.altered_by = actor  # type: ignore[attr-defined]
 
 
 def _financial_year_start(today: dt.date) -> dt.date:

@@ -13,10 +13,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 
-from companies.errors import Invalid, StaleVersion
+from companies.errors import Invalid
 from companies.models import Company
-from companies.services import company_lock, writer_require
-from companies.validation import clean_gstin, clean_text, parse_amount, parse_id, parse_int
+from companies.services import company_lock, version_bump, writer_require
+from companies.validation import clean_gstin, clean_text, parse_amount, parse_id
 from editlog.services import change_record
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField, money
@@ -218,29 +218,6 @@ def ledger_create(*, company: Company, actor: AbstractBaseUser, data: dict[str, 
     return ledger
 
 
-def _version_parse(version: Any) -> int:
-    try:
-        return parse_int(version, message="Send the version you read.")
-    except ValueError as exc:
-        raise Invalid.field("version", str(exc)) from None
-
-
-def _ledger_bump(*, ledger: Ledger, version: Any, actor: AbstractBaseUser) -> None:
-    """Move `ledger` to the next version if it is still at `version`; StaleVersion otherwise."""
-    version = _version_parse(version)
-    bumped = Ledger.objects.filter(pk=ledger.pk, version=version).update(
-        version=F("version") + 1, altered_by=actor
-    )
-    if not bumped:
-        current = Ledger.objects.select_related("altered_by").get(pk=ledger.pk)
-        raise StaleVersion(
-            current_version=current.version,
-            altered_by=current.altered_by.get_username() if current.altered_by else None,
-            altered_at=current.altered_at,
-        )
-    ledger.version = version + 1
-
-
 def ledger_alter(
     *, company: Company, ledger: Ledger, actor: AbstractBaseUser, data: dict[str, Any], version: Any
 ) -> Ledger:
@@ -253,7 +230,7 @@ def ledger_alter(
         ledger = Ledger.objects.select_related("group").get(pk=ledger.pk, company=company)
         before = ledger_snapshot(ledger)
         fields = _ledger_fields(company=company, data=data, current=ledger)
-        _ledger_bump(ledger=ledger, version=version, actor=actor)
+        version_bump(obj=ledger, version=version, actor=actor)
         for name, value in fields.items():
             setattr(ledger, name, value)
         ledger.altered_by = actor
@@ -287,7 +264,7 @@ def ledger_delete(
             plural = "voucher uses" if used == 1 else "vouchers use"
             raise Invalid.field("__all__", f"{used} {plural} {ledger.name}; it cannot be deleted.")
         before = ledger_snapshot(ledger)
-        _ledger_bump(ledger=ledger, version=version, actor=actor)
+        version_bump(obj=ledger, version=version, actor=actor)
         change_record(
             company=company, actor=actor, verb="delete", obj=ledger, before=before, after=None
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -12,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from companies.errors import Invalid, Locked, StaleVersion
-from companies.http import body_data, json_response, member_view, version_of, wants_json
+from companies.http import body_data, date_param, json_response, member_view, version_of, wants_json
 from companies.models import Company
 from companies.services import writer_require
-from companies.validation import parse_date, parse_id
+from companies.validation import parse_id
 from ledgers.models import Ledger
 from ledgers.selectors import (
     chart_build,
@@ -134,20 +133,11 @@ def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse
     return _form_page(request, company, ledger=ledger, extra=extra)
 
 
-def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
-    if not (raw := request.GET.get(name)):
-        return default
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise Invalid.field(name, str(exc)) from None
-
-
 def _statement(request: HttpRequest, company: Company, ledger: Ledger) -> HttpResponse:
     today = timezone.localdate()
     fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
-    date_from = _date_param(request, "from", max(fy_start, company.books_beginning))
-    date_to = _date_param(request, "to", today)
+    date_from = date_param(request, "from", max(fy_start, company.books_beginning))
+    date_to = date_param(request, "to", today)
     offset = parse_id(request.GET.get("offset", "")) or 0
     statement = ledger_statement_get(
         ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE

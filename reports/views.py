@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,22 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from companies.errors import Invalid
-from companies.http import json_response, member_view, wants_json
+from companies.http import date_param, json_response, member_view, wants_json
 from companies.models import Company
-from companies.validation import parse_date, parse_id
+from companies.validation import parse_id
 from companies.views import company_json
 from ledgers.selectors import chart_build, group_list
 from locking.services import locks_of_company
 from reports.selectors import TrialBalance, dashboard_get, trial_balance_get
-
-
-def _date_param(request: HttpRequest, name: str) -> dt.date | None:
-    if not (raw := request.GET.get(name)):
-        return None
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise Invalid.field(name, str(exc)) from None
 
 
 @require_http_methods(["GET"])
@@ -68,7 +58,7 @@ def _trial_balance_json(report: TrialBalance) -> dict[str, Any]:
 @require_http_methods(["GET"])
 @member_view
 def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
-    as_of = _date_param(request, "as_of")
+    as_of = date_param(request, "as_of")
     if wants_json(request):
         return json_response(_trial_balance_json(trial_balance_get(company=company, as_of=as_of)))
     # A person reads the Trial Balance as of a day: today unless they choose another.

@@ -9,20 +9,19 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 
-from companies.errors import Invalid, StaleVersion
+from companies.errors import Invalid
 from companies.formatting import format_amount
 from companies.models import Company
-from companies.services import company_lock, writer_require
+from companies.services import company_lock, version_bump, writer_require
 from companies.validation import (
     MAX_AMOUNT,
     clean_text,
     parse_amount,
     parse_date,
     parse_id,
-    parse_int,
 )
 from editlog.services import change_record
 from ledgers.models import Ledger
@@ -273,26 +272,6 @@ def voucher_create(*, company: Company, actor: AbstractBaseUser, data: Any) -> V
     return voucher
 
 
-def _voucher_bump(*, voucher: Voucher, version: Any, actor: AbstractBaseUser) -> None:
-    """Move `voucher` to the next version if it is still at `version`; StaleVersion otherwise."""
-    try:
-        version = parse_int(version, message="Send the version you read.")
-    except ValueError as exc:
-        raise Invalid.field("version", str(exc)) from None
-    bumped = Voucher.objects.filter(pk=voucher.pk, version=version).update(
-        version=F("version") + 1, altered_by=actor
-    )
-    if not bumped:
-        current = Voucher.objects.select_related("altered_by").get(pk=voucher.pk)
-        raise StaleVersion(
-            current_version=current.version,
-            altered_by=current.altered_by.get_username() if current.altered_by else None,
-            altered_at=current.altered_at,
-        )
-    voucher.version = version + 1
-    voucher.altered_by = actor
-
-
 def _voucher_for_write(company: Company, voucher: Voucher, actor: AbstractBaseUser) -> Voucher:
     """Check the actor may write and nobody else holds the voucher's edit lock, and re-read
     the voucher inside the company lock."""
@@ -312,7 +291,7 @@ def voucher_alter(
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         voucher = _voucher_for_write(company, voucher, actor)
-        _voucher_bump(voucher=voucher, version=version, actor=actor)
+        version_bump(obj=voucher, version=version, actor=actor)
         if voucher.is_cancelled:
             raise Invalid.field("__all__", f"{voucher} is cancelled and cannot be altered.")
         draft = _draft_clean(company=company, data=data, current=voucher)
@@ -353,7 +332,7 @@ def voucher_cancel(
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         voucher = _voucher_for_write(company, voucher, actor)
-        _voucher_bump(voucher=voucher, version=version, actor=actor)
+        version_bump(obj=voucher, version=version, actor=actor)
         if voucher.is_cancelled:
             raise Invalid.field("__all__", f"{voucher} is already cancelled.")
         lines = _entries_remove(voucher)
@@ -383,7 +362,7 @@ def voucher_delete(
     with transaction.atomic(durable=True):
         company = company_lock(company_id=company.pk)
         voucher = _voucher_for_write(company, voucher, actor)
-        _voucher_bump(voucher=voucher, version=version, actor=actor)
+        version_bump(obj=voucher, version=version, actor=actor)
         before = voucher_json(voucher, _entries_remove(voucher))
         before["version"] = voucher.version - 1
         change_record(

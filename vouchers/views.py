@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from companies.errors import Invalid, Locked, StaleVersion
-from companies.http import body_data, json_response, member_view, version_of, wants_json
+from companies.http import body_data, date_param, json_response, member_view, version_of, wants_json
 from companies.models import Company
 from companies.services import writer_require
 from companies.validation import parse_date
@@ -34,16 +34,6 @@ from vouchers.services import voucher_alter, voucher_cancel, voucher_create, vou
 MAX_DAY_BOOK_DAYS = 366
 # Receipts and Contras start with the credit line in Tally's double-entry mode.
 FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
-
-
-def _date_param(request: HttpRequest, name: str, default: dt.date) -> dt.date:
-    raw = request.GET.get(name)
-    if not raw:
-        return default
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise Invalid.field(name, str(exc)) from None
 
 
 def _saved(voucher: Voucher, status: int = 200) -> HttpResponse:
@@ -134,8 +124,8 @@ def _voucher_form(
 def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         return _create(request, company)
-    day = _date_param(request, "date", timezone.localdate())
-    date_from, date_to = _date_param(request, "from", day), _date_param(request, "to", day)
+    day = date_param(request, "date", timezone.localdate())
+    date_from, date_to = date_param(request, "from", day), date_param(request, "to", day)
     if not 0 <= (date_to - date_from).days <= MAX_DAY_BOOK_DAYS:
         raise Invalid.field("to", "Choose an end date on or after the start, at most a year on.")
     rows = day_book(company=company, date_from=date_from, date_to=date_to)
