@@ -98,6 +98,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+else:
+    # Test runs on one PostgreSQL server (a developer's and a benchmark's) must not drop each
+    # other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
