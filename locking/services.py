@@ -68,27 +68,53 @@ def lock_acquire(
     resource_check(resource)
     mine = EditLock.objects.filter(company=company, resource=resource)
     with transaction.atomic(durable=True):
-        renewed = mine.filter(holder=actor).update(connection_id=connection_id, heartbeat_at=Now())
-        taken = renewed or mine.filter(heartbeat_at__lt=_stale_before()).update(
-            holder=actor, connection_id=connection_id, acquired_at=Now(), heartbeat_at=Now()
-        )
-        if not taken:
-            try:
-                with transaction.atomic():
-                    EditLock.objects.create(
-                        company=company,
-                        resource=resource,
-                        holder=actor,
-                        connection_id=connection_id,
-                        acquired_at=Now(),
-                        heartbeat_at=Now(),
-                    )
-            except IntegrityError:
-                raise _locked_by(mine.select_related("holder").get()) from None
+        for _ in range(3):  # the holder may let go between our steps: look again
+            renewed = mine.filter(holder=actor).update(
+                connection_id=connection_id, heartbeat_at=Now()
+            )
+            if renewed or _take_over_or_insert(mine, company, resource, actor, connection_id):
+                break
+            live = (
+                mine.filter(heartbeat_at__gte=_stale_before())
+                .exclude(holder=actor)
+                .select_related("holder")
+                .first()
+            )
+            if live is not None:
+                raise _locked_by(live)
+        else:
+            raise Invalid.field("resource", "This record is changing hands: try again.")
         lock = mine.select_related("holder").get()
         if not renewed:
             _announce(lock, company_id=company.pk, resource=resource)
     return lock
+
+
+def _take_over_or_insert(
+    mine: QuerySet[EditLock],
+    company: Company,
+    resource: str,
+    actor: AbstractBaseUser,
+    connection_id: str,
+) -> bool:
+    """Take an expired lease over, or create the lock; False if someone holds a live one."""
+    if mine.filter(heartbeat_at__lt=_stale_before()).update(
+        holder=actor, connection_id=connection_id, acquired_at=Now(), heartbeat_at=Now()
+    ):
+        return True
+    try:
+        with transaction.atomic():
+            EditLock.objects.create(
+                company=company,
+                resource=resource,
+                holder=actor,
+                connection_id=connection_id,
+                acquired_at=Now(),
+                heartbeat_at=Now(),
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def lock_check(*, company: Company, resource: str, actor: AbstractBaseUser) -> None:
