@@ -49,8 +49,10 @@ class StockCompanyConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def change_frame(self, event: dict) -> None:
-        """The publisher's {"type": "change.frame", "seq", "text"}: forward the text."""
-        await self.send(text_data=event["text"])
+        """The publisher's {"type": "change.frame", "seq", "text"}: forward the text (member
+        removals, {"kick": user id} with no text, are not part of this baseline)."""
+        if event.get("text"):
+            await self.send(text_data=event["text"])
 
 
 application = ProtocolTypeRouter(

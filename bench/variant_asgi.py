@@ -57,14 +57,14 @@ def publish_nowait(change: Any) -> None:
         log.exception("broadcast of change %s/%s failed", change.company_id, change.seq)
 
 
-async def read_in_order(self: Any, company_id: int, channel: str) -> None:
-    """Hub._read with a short hold for frames that overtook an earlier one."""
+async def receive_in_order(self: Any, company_id: int, channel: str) -> None:
+    """Hub._receive (sync/hub.py) with a short hold for frames that overtook an earlier one."""
     layer, loop = get_channel_layer(), asyncio.get_running_loop()
     held: dict[int, str] = {}
     expected: int | None = None  # the next seq to deliver, once one frame went out
     deadline = 0.0  # when the oldest held frame stops waiting
 
-    def deliver(seq: int, text: str) -> None:
+    def deliver(seq: int | None, text: str) -> None:
         for socket in list(self.sockets.get(company_id, ())):
             socket.deliver(seq, text)
 
@@ -89,7 +89,15 @@ async def read_in_order(self: Any, company_id: int, channel: str) -> None:
             log.exception("channel layer receive failed for company %s", company_id)
             await asyncio.sleep(1)
             continue
+        if message.get("kick"):  # as the app does: a removed member's sockets close
+            for socket in list(self.sockets.get(company_id, ())):
+                if socket.user_id == message["kick"]:
+                    socket.kick()
+            continue
         seq, text = message["seq"], message["text"]
+        if seq is None:  # lock frames carry no seq
+            deliver(None, text)
+            continue
         self.remember(company_id, seq, text)
         if expected is not None and seq > expected:
             if not held:
@@ -107,7 +115,9 @@ async def read_in_order(self: Any, company_id: int, channel: str) -> None:
 if os.environ.get("BENCH_PUBLISH_NOWAIT", "1") == "1":
     publisher.publish = publish_nowait  # _on_change_saved looks the name up at each commit
 if HOLD > 0:
-    hub_module.Hub._read = read_in_order
+    if not hasattr(hub_module.Hub, "_receive"):  # this patch mirrors sync/hub.py's loop
+        raise RuntimeError("sync.hub.Hub has no _receive(company_id, channel) to replace")
+    hub_module.Hub._receive = receive_in_order
 
 
 async def application(scope: dict, receive: Any, send: Any) -> None:
