@@ -16,21 +16,19 @@ from companies.errors import Invalid
 from companies.http import body_data, json_response, member_view, wants_json
 from companies.models import Company, Membership
 from companies.selectors import memberships_of_company, memberships_of_user
-from companies.services import company_create, first_run_setup, member_remove, member_set
+from companies.services import (
+    company_create,
+    company_snapshot,
+    first_run_setup,
+    member_remove,
+    member_set,
+)
 from companies.validation import parse_date
 
 
 def company_json(company: Company, role: str | None = None) -> dict[str, Any]:
-    data = {
-        "id": company.pk,
-        "name": company.name,
-        "address": company.address,
-        "state": company.state,
-        "gstin": company.gstin,
-        "financial_year_start": company.financial_year_start,
-        "books_beginning": company.books_beginning,
-        "last_seq": company.last_seq,
-    }
+    """The company as the API shows it: what the Edit Log keeps, its last seq and your role."""
+    data = {**company_snapshot(company), "last_seq": company.last_seq}
     if role:
         data["role"] = role
     return data
