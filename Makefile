@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 0.0.0.0
-PORT ?= 9000
+# `make run HOST=127.0.0.1 PORT=9100` overrides the saved configuration; only values given on
+# the command line count (shells such as zsh export HOST as the machine's name).
+SERVE_FLAGS := $(if $(filter command line,$(origin HOST)),--address $(HOST)) \
+	$(if $(filter command line,$(origin PORT)),--port $(PORT))
 # tests/services run against this PostgreSQL (trust auth); pytest-django creates test_<name>.
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -29,8 +31,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
-	@echo "TallySync is serving on http://$(HOST):$(PORT)/ (open http://localhost:$(PORT)/ here, or this machine's LAN address on each office computer)"
-	$(BIN)/daphne --bind $(HOST) --port $(PORT) tallysync.asgi:application
+	$(BIN)/python manage.py serve $(SERVE_FLAGS)
 
 test: install-dev
 	$(BIN)/ruff check .

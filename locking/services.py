@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
@@ -20,6 +19,7 @@ from companies.models import Company
 from companies.services import membership_require, writer_require
 from locking.models import EditLock
 from locking.signals import lock_changed
+from server.config import config_get
 
 log = logging.getLogger(__name__)
 RESOURCE_KINDS = ("voucher", "ledger")
@@ -27,7 +27,7 @@ RESOURCE_KINDS = ("voucher", "ledger")
 
 def _stale_before() -> Now:
     """The database's now less the lock timeout: a heartbeat older than this has expired."""
-    return Now() - Value(dt.timedelta(seconds=settings.LOCK_TIMEOUT))
+    return Now() - Value(dt.timedelta(seconds=config_get().lock_timeout))
 
 
 def _announce(
@@ -186,7 +186,7 @@ def locks_expire() -> list[EditLock]:
             lock.resource,
             lock.company_id,
             lock.holder,
-            settings.LOCK_TIMEOUT,
+            config_get().lock_timeout,
         )
     return gone
 

@@ -6,17 +6,66 @@
   var companyId = body.dataset.companyId;
   if (!companyId || !window.WebSocket) return;
 
-  var PING_EVERY = parseInt(body.dataset.pingMs || "10000", 10), FIRST_DELAY = 500, MAX_DELAY = 10000, SKEW_LIMIT = 5000;
+  var PING_EVERY = parseInt(body.dataset.pingMs || "10000", 10), FIRST_DELAY = 500, MAX_DELAY = 10000, SKEW_LIMIT = 5000, SEAT_RETRY = 30000;
   var lastSeq = parseInt(body.dataset.since || "0", 10);
   var socket = null, delay = FIRST_DELAY, pingTimer = null, countdown = null, pingSentAt = 0;
   var status = document.getElementById("live-status");
   var skewNote = document.getElementById("clock-skew");
+  var panel = document.getElementById("sync-panel");
+  var refusal = "";
 
   function show(state, text) {
     if (!status) return;
     status.dataset.state = state;
     status.textContent = text;
     body.dataset.live = state;
+    field("state", text);
+  }
+
+  /* ---- The Sync status panel, opened from the Live indicator ---- */
+
+  function field(name, value) {
+    var element = panel && panel.querySelector('[data-field="' + name + '"]');
+    if (element) element.textContent = value;
+  }
+
+  function clock(date) {
+    return date.toLocaleTimeString("en-IN", { hour12: false });
+  }
+
+  function showSeq() {
+    field("seq", String(lastSeq));
+  }
+
+  function showPong(message, roundTrip) {
+    field("server-seq", String(message.seq));
+    field("lag", message.seq > lastSeq ? (message.seq - lastSeq) + " changes" : "up to date");
+    field("server-time", clock(new Date(message.server_time)));
+    field("round-trip", roundTrip + " ms");
+  }
+
+  if (status && panel) {
+    status.addEventListener("click", function () {
+      panel.hidden = !panel.hidden;
+      status.setAttribute("aria-expanded", String(!panel.hidden));
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !panel.hidden) { panel.hidden = true; status.setAttribute("aria-expanded", "false"); }
+    });
+  }
+
+  function notice(text) {
+    var note = document.getElementById("sync-notice");
+    if (!note && !text) return;
+    if (!note) {
+      note = document.createElement("div");
+      note.id = "sync-notice";
+      note.className = "broken-note";
+      note.setAttribute("role", "alert");
+      body.appendChild(note);
+    }
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   function send(message) {
@@ -148,21 +197,29 @@
       apply(message);
       lastSeq = message.seq;
       body.dataset.since = String(lastSeq);
+      showSeq();
     } else if (message.type === "resync") {
       refreshAll();
       lastSeq = message.seq;
       body.dataset.since = String(lastSeq);
+      showSeq();
     } else if (message.type === "lock" || message.type === "unlock") {
       onLock(message);
+    } else if (message.type === "status") {
+      // The server's message bus is down: changes still arrive, with each ping's catch-up.
+      if (message.live) show("live", "Live"); else show("paused", "Live updates paused — catching up every " + Math.round(PING_EVERY / 1000) + " s");
+    } else if (message.type === "refused") {
+      refusal = message.detail;
     } else if (message.type === "pong") {
+      showPong(message, Date.now() - pingSentAt);
       checkSkew(message.server_time);
       if (message.seq > lastSeq) resume(); // something was committed that never reached us
     }
   }
 
-  function retry() {
+  function retry(atLeast) {
     clearInterval(countdown);
-    var wait = Math.round(delay * (0.5 + Math.random() * 0.5));
+    var wait = Math.max(atLeast || 0, Math.round(delay * (0.5 + Math.random() * 0.5)));
     delay = Math.min(delay * 2, MAX_DELAY);
     var due = Date.now() + wait;
     function tick() {
@@ -185,6 +242,9 @@
       if (reconnecting) keepHeldLock();
       delay = FIRST_DELAY;
       show("live", "Live");
+      notice("");
+      field("connected", clock(new Date()));
+      if (reconnecting) field("reconnect", clock(new Date()));
       ping();
       pingTimer = setInterval(ping, PING_EVERY);
     };
@@ -193,6 +253,11 @@
       clearInterval(pingTimer);
       if (event.code === 4401) { show("offline", "Signed out — sign in again"); return; }
       if (event.code === 4403) { show("offline", "No access to this company"); return; }
+      if (event.code === 4429) { // the user limit: say who holds the seats, ask again later
+        notice(refusal || "This server's user limit is reached.");
+        retry(SEAT_RETRY);
+        return;
+      }
       retry();
     };
   }

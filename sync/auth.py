@@ -3,14 +3,20 @@ same-origin check, so a foreign page cannot open a socket with the user's cookie
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
+from django.conf import settings
+from django.contrib import auth
+from django.http.request import split_domain_port, validate_host
 
 from companies.auth import token_user
+from sync.registry import Kind, event_record
 
 
 class TokenAuthMiddleware:
@@ -25,12 +31,13 @@ class TokenAuthMiddleware:
         if scheme.lower() == "token" and key.strip():
             user = await database_sync_to_async(token_user)(key.strip())
             if user is not None:
-                scope = {**scope, "user": user}
+                scope = {**scope, "user": user, "token": key.strip()}
         return await self.app(scope, receive, send)
 
 
 class SameOriginValidator:
-    """Refuses a handshake whose Origin is not the host it was sent to.
+    """Refuses a handshake sent to a host not in ALLOWED_HOSTS (as Django refuses such a page
+    request), or whose Origin is not the host it was sent to.
 
     Browsers always send Origin; scripts (which carry a token, not cookies) may omit it.
     """
@@ -42,10 +49,42 @@ class SameOriginValidator:
         headers = dict(scope.get("headers", []))
         origin = headers.get(b"origin", b"").decode("latin-1")
         host = headers.get(b"host", b"").decode("latin-1")
+        if not self.host_allowed(host):
+            return await _deny(scope, receive, send, f"Host {host} is not allowed")
         if origin and urlsplit(origin).netloc.lower() != host.lower():
-            denier = WebsocketDenier()
-            return await denier(scope, receive, send)
+            return await _deny(scope, receive, send, f"Origin {origin} on host {host}")
         return await self.app(scope, receive, send)
+
+    @staticmethod
+    def host_allowed(host: str) -> bool:
+        domain, _port = split_domain_port(host)
+        return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def still_signed_in(scope: dict) -> bool:
+    """Is the socket's user still signed in: token not revoked, session not ended by sign-out
+    or expiry, password unchanged, account active? (Read afresh from the database.)"""
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    if scope.get("token"):
+        return token_user(scope["token"]) == user
+    session = scope.get("session")
+    if session is None or not session.session_key:
+        return False
+    fresh = SimpleNamespace(
+        session=import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+    )
+    return auth.get_user(fresh) == user  # type: ignore[arg-type]
+
+
+async def _deny(scope: dict, receive: Any, send: Any, detail: str) -> Any:
+    """Refuse the handshake, and say so in the Server Monitor's event log."""
+    client = scope.get("client")
+    await database_sync_to_async(event_record)(
+        kind=Kind.REFUSED_ORIGIN, ip=client[0] if client else None, detail=detail
+    )
+    return await WebsocketDenier()(scope, receive, send)
 
 
 def socket_auth(app: Any) -> Any:

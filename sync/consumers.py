@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import json
 import logging
+import time
+import uuid
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
 
 from companies.selectors import membership_get
 from companies.validation import parse_id
 from locking.services import lock_heartbeat, locks_release_for_connection
-from sync import protocol
+from sync import protocol, registry
+from sync.auth import still_signed_in
 from sync.hub import hub
 from sync.replay import frames_since
 
 log = logging.getLogger(__name__)
 INBOX = 1000  # frames a socket may have waiting before it counts as too slow
+FLOOD_RATE, FLOOD_BURST = 20, 100  # messages/s a socket may send, and in one burst
+RECHECK_EVERY = 30.0  # seconds between checks (with pings) that the user is still signed in
+
+
+class Allowance:
+    """A token bucket: BURST messages at once, RATE per second after that."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst, self.tokens, self.at = rate, burst, burst, time.monotonic()
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 class CompanyConsumer(AsyncWebsocketConsumer):
@@ -30,20 +53,42 @@ class CompanyConsumer(AsyncWebsocketConsumer):
     sent_seq: int
     inbox: asyncio.Queue
     writer: asyncio.Task | None = None
+    cut_off: asyncio.Future | None = None
     joined = False
-    connection_id = ""
+    registered = False
+    connection_id = ""  # the page's id for its edit locks
+    stats: registry.SocketStats
+    allowance: Allowance
+    flooded = False
+    checked_at = 0.0  # when the user was last found still signed in
 
     async def connect(self) -> None:
         self.company_id = int(self.scope["url_route"]["kwargs"]["cid"])
+        self.stats = registry.SocketStats(connection_id=uuid.uuid4().hex)
+        self.allowance = Allowance(FLOOD_RATE, FLOOD_BURST)
+        self.checked_at = time.monotonic()  # the handshake just checked
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
-            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+            await self._refuse(registry.Kind.REFUSED_AUTH, protocol.CLOSE_UNAUTHENTICATED)
             return
         member = await database_sync_to_async(membership_get)(user=user, company_id=self.company_id)
         if member is None:
-            await self.close(code=protocol.CLOSE_FORBIDDEN)
+            await self._refuse(registry.Kind.REFUSED_MEMBER, protocol.CLOSE_FORBIDDEN)
             return
+        try:
+            await database_sync_to_async(registry.connection_open)(
+                connection_id=self.stats.connection_id,
+                user=user,
+                company_id=self.company_id,
+                ip=self.ip,
+                browser=_header(self.scope, b"user-agent"),
+            )
+        except registry.SeatsTaken as taken:
+            await self.send(text_data=protocol.refused_frame(str(taken)))
+            await self._refuse(registry.Kind.REFUSED_LIMIT, protocol.CLOSE_USER_LIMIT, str(taken))
+            return
+        self.registered = True
         since = _since(self.scope)
         self.connection_id = _query(self.scope, "connection")[:64]
         self.inbox = asyncio.Queue(maxsize=INBOX)
@@ -58,10 +103,41 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             await hub().leave(self.company_id, self)
         if self.writer:
             self.writer.cancel()
+        if self.registered:
+            await database_sync_to_async(registry.connection_close)(
+                stats=self.stats,
+                username=self.scope["user"].get_username(),
+                company_id=self.company_id,
+                ip=self.ip,
+                code=code,
+            )
         if self.connection_id:  # the page is gone: so are the locks it held
             await database_sync_to_async(locks_release_for_connection)(
                 actor=self.scope["user"], connection_id=self.connection_id
             )
+
+    async def _refuse(self, kind: str, code: int, detail: str = "") -> None:
+        username = user.get_username() if (user := self.scope.get("user")) else ""
+        await self._log(kind, code=code, detail=detail, username=username)
+        await self.close(code=code)
+
+    async def _log(self, kind: str, **details: Any) -> None:
+        details.setdefault("username", self.scope["user"].get_username())
+        await database_sync_to_async(registry.event_record)(
+            kind=kind, company_id=self.company_id, ip=self.ip, **details
+        )
+
+    @property
+    def ip(self) -> str | None:
+        client = self.scope.get("client")
+        return client[0] if client else None
+
+    async def send(  # type: ignore[override]
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        if text_data is not None:
+            registry.sent(self.stats, text_data)
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     @property
     def user_id(self) -> int:
@@ -76,15 +152,51 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         try:
             self.inbox.put_nowait(("frame", seq, text) if seq is not None else ("now", 0, text))
         except asyncio.QueueFull:
-            log.warning(
-                "socket of company %s fell %s frames behind: cut off", self.company_id, INBOX
-            )
-            asyncio.ensure_future(self.close(code=protocol.CLOSE_TOO_SLOW))
+            if self.cut_off is None:  # once: later frames overflow the same full inbox
+                log.warning(
+                    "socket of company %s fell %s frames behind: cut off",
+                    self.company_id,
+                    self.inbox.maxsize,
+                )
+                self.cut_off = asyncio.ensure_future(self._cut_off())
+
+    def catch_up(self) -> None:
+        """Frames may have been lost while the channel layer was down: replay what is missed."""
+        with contextlib.suppress(asyncio.QueueFull):  # a full inbox is being cut off anyway
+            self.inbox.put_nowait(("resume", None, ""))
+
+    async def _still_signed_in(self) -> bool:
+        """Close (4401) a socket whose user signed out, or whose session or token ended."""
+        now = time.monotonic()
+        if now - self.checked_at < RECHECK_EVERY:
+            return True
+        self.checked_at = now
+        if await database_sync_to_async(still_signed_in)(self.scope):
+            return True
+        await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+        await self._log(registry.Kind.SIGNED_OUT, code=protocol.CLOSE_UNAUTHENTICATED)
+        return False
+
+    async def _cut_off(self) -> None:
+        await self.close(code=protocol.CLOSE_TOO_SLOW)
+        await self._log(registry.Kind.TOO_SLOW, detail=f"{self.inbox.maxsize} frames behind")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        registry.received(self.stats, text_data or bytes_data or "")  # type: ignore[arg-type]
+        if not self.allowance.take(time.monotonic()):
+            if not self.flooded:
+                self.flooded = True
+                await self.close(code=protocol.CLOSE_FLOOD)
+                await self._log(registry.Kind.FLOOD, detail=f"over {FLOOD_RATE} messages/s")
+            return
         message = _parse(text_data)
         kind = message.get("type") if message else None
         if kind == "ping":
+            if not await self._still_signed_in():
+                return
+            registry.pinged(
+                self.stats, ack_seq=_int(message.get("seq")), clock_skew_ms=_skew(message)
+            )
             if self.connection_id:
                 await database_sync_to_async(lock_heartbeat)(
                     actor=self.scope["user"], connection_id=self.connection_id
@@ -93,6 +205,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=protocol.pong_frame(seq))
         elif kind == "resume" and isinstance(message.get("since"), int) and message["since"] >= 0:
             self.inbox.put_nowait(("resume", message["since"], ""))
+            await self._log(registry.Kind.RESUME, detail=f"from seq {message['since']}")
         else:
             detail = "Send JSON: ping or resume with a since seq."
             await self.send(text_data=protocol.encode({"type": "error", "detail": detail}))
@@ -106,7 +219,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
                 if kind == "now":  # a lock or unlock: no seq, no order to keep
                     await self.send(text_data=text)
                 elif kind == "resume":
-                    await self._replay(seq)
+                    await self._replay(self.sent_seq if seq is None else seq)
                 elif seq > self.sent_seq + 1:  # a frame overtook another: fill from the log
                     await self._replay(self.sent_seq)
                 elif seq == self.sent_seq + 1:
@@ -123,6 +236,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             company_id=self.company_id, since=since, cached=hub().frame
         )
         if frames is None:
+            await self._log(registry.Kind.RESYNC, detail=f"from seq {since} to {last}")
             await self.send(text_data=protocol.resync_frame(last))
             self.sent_seq = last
             return
@@ -140,6 +254,26 @@ def _query(scope: dict[str, Any], name: str) -> str:
 def _since(scope: dict[str, Any]) -> int | None:
     raw = _query(scope, "since")
     return parse_id(raw) if raw else None
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    return dict(scope.get("headers", [])).get(name, b"").decode("latin-1")
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _skew(message: dict[str, Any]) -> int | None:
+    """The browser's clock minus the server's, in ms (the trip of the ping is ignored)."""
+    sent = message.get("client_time")
+    try:
+        client = dt.datetime.fromisoformat(sent.replace("Z", "+00:00"))  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if client.tzinfo is None:
+        return None
+    return round((client - timezone.now()).total_seconds() * 1000)
 
 
 def _parse(text: str | None) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ bounded inbox, so one slow socket never holds up the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
@@ -20,11 +21,14 @@ from django.conf import settings
 
 from companies.models import Company
 from locking.services import locks_expire
+from sync import protocol, registry
 from sync.publisher import company_group
 
 log = logging.getLogger(__name__)
 RECENT_FRAMES = 500  # per company, for replays without rendering again
 LAST_SEQ_TTL = 2.0  # seconds a company's last seq may be served from memory
+HOLD = 0.1  # seconds a frame that overtook an earlier one waits for it
+LAYER_RETRY = 1.0  # seconds between attempts to subscribe again after the layer failed
 
 
 class Socket(Protocol):
@@ -34,6 +38,39 @@ class Socket(Protocol):
 
     def kick(self) -> None: ...
 
+    def catch_up(self) -> None: ...
+
+
+class Order:
+    """Puts a company's frames back in seq order, holding an early one for up to HOLD."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected  # the next seq to deliver
+        self.held: dict[int, str] = {}
+        self.deadline = 0.0
+
+    def take(self, seq: int, text: str, *, now: float) -> list[tuple[int | None, str]]:
+        """The frames to deliver now that `seq` arrived (none while it waits for an earlier)."""
+        if seq > self.expected:
+            if not self.held:
+                self.deadline = now + HOLD
+            self.held[seq] = text
+            return []
+        frames: list[tuple[int | None, str]] = [(seq, text)]
+        self.expected = max(self.expected, seq + 1)
+        while self.expected in self.held:
+            frames.append((self.expected, self.held.pop(self.expected)))
+            self.expected += 1
+        return frames
+
+    def release(self) -> list[tuple[int | None, str]]:
+        """The wait ran out: everything held, in order."""
+        frames: list[tuple[int | None, str]] = sorted(self.held.items())
+        self.held.clear()
+        if frames:
+            self.expected = frames[-1][0] + 1  # type: ignore[operator]
+        return frames
+
 
 class Hub:
     def __init__(self) -> None:
@@ -42,19 +79,24 @@ class Hub:
         self.subscribed: dict[int, asyncio.Event] = {}
         self.recent: dict[int, OrderedDict[int, str]] = {}
         self.last_seq: dict[int, tuple[float, int]] = {}
-        self.sweeper: asyncio.Task | None = None
+        self.channels: dict[int, str] = {}
+        self.paused: set[int] = set()  # companies whose layer subscription is failing
+        self.housekeeper: asyncio.Task | None = None
 
     async def join(self, company_id: int, socket: Socket) -> None:
         """Deliver this company's frames to `socket` from the moment this returns."""
+        paused = company_id in self.paused  # later changes reach the socket from the reader
         self.sockets.setdefault(company_id, set()).add(socket)
-        if self.sweeper is None or self.sweeper.done():
-            self.sweeper = asyncio.create_task(self._sweep())
+        if self.housekeeper is None or self.housekeeper.done():
+            self.housekeeper = asyncio.create_task(self._housekeep())
         if company_id not in self.readers:  # no await before this: one subscription per company
             self.subscribed[company_id] = asyncio.Event()
             self.readers[company_id] = asyncio.create_task(
                 self._read(company_id, self.subscribed[company_id])
             )
         await self.subscribed[company_id].wait()
+        if paused and company_id in self.paused:
+            socket.deliver(None, protocol.status_frame(live=False))
 
     async def leave(self, company_id: int, socket: Socket) -> None:
         sockets = self.sockets.get(company_id, set())
@@ -63,51 +105,123 @@ class Hub:
             return
         self.sockets.pop(company_id, None)
         self.subscribed.pop(company_id, None)
-        if not self.sockets and self.sweeper:
-            self.sweeper.cancel()
         reader = self.readers.pop(company_id, None)
         if reader:
             reader.cancel()
 
     async def _read(self, company_id: int, subscribed: asyncio.Event) -> None:
+        """Subscribe and deliver; while the layer is down, retry every second and say so."""
         layer = get_channel_layer()
+        group = company_group(company_id)
         channel = await layer.new_channel()
-        await layer.group_add(company_group(company_id), channel)
-        subscribed.set()
+        self.channels[company_id] = channel
         try:
-            await self._receive(company_id, channel)
+            while True:
+                try:
+                    # Again after every failure: a restarted Redis has forgotten the group.
+                    await layer.group_add(group, channel)
+                    # Frames up to here were committed before: order starts after them.
+                    start = await database_sync_to_async(_last_seq)(company_id)
+                    subscribed.set()
+                    self._layer_state(company_id, up=True)
+                    await self._receive(company_id, channel, Order(start + 1))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # the sockets catch up from the Edit Log meanwhile (pongs)
+                    log.exception("channel layer failed for company %s: retrying", company_id)
+                    subscribed.set()  # a socket joining now is told it is paused
+                    self._layer_state(company_id, up=False)
+                    await asyncio.sleep(LAYER_RETRY)
         finally:
-            await layer.group_discard(company_group(company_id), channel)
+            self.channels.pop(company_id, None)
+            with contextlib.suppress(Exception):
+                await layer.group_discard(group, channel)
 
-    async def _receive(self, company_id: int, channel: str) -> None:
-        layer = get_channel_layer()
-        while True:
-            try:
-                message = await layer.receive(channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the layer is down: wait, the sockets' resume covers the gap
-                log.exception("channel layer receive failed for company %s", company_id)
-                await asyncio.sleep(1)
-                continue
-            if message.get("kick"):  # a member removed: their sockets close
-                for socket in list(self.sockets.get(company_id, ())):
-                    if socket.user_id == message["kick"]:
-                        socket.kick()
-                continue
-            if message["seq"] is not None:
-                self.remember(company_id, message["seq"], message["text"])
+    def _layer_state(self, company_id: int, *, up: bool) -> None:
+        """Tell the company's sockets when live updates stop, and make them catch up after."""
+        if (company_id in self.paused) == (not up):  # no change
+            return
+        if up:
+            self.paused.discard(company_id)
+        else:
+            self.paused.add(company_id)
+        for socket in list(self.sockets.get(company_id, ())):
+            socket.deliver(None, protocol.status_frame(live=up))
+            if up:
+                socket.catch_up()
+
+    async def _receive(self, company_id: int, channel: str, order: Order) -> None:
+        """Deliver frames in seq order: one that overtook its predecessor (two saves published
+        from two threads or processes) waits up to HOLD for it, instead of every socket
+        replaying the gap from the Edit Log."""
+        layer, loop = get_channel_layer(), asyncio.get_running_loop()
+        pending: asyncio.Future | None = None
+        try:
+            while True:
+                if pending is None:  # never cancelled on a timeout: that could lose a message
+                    pending = asyncio.ensure_future(layer.receive(channel))
+                wait = max(0.0, order.deadline - loop.time()) if order.held else None
+                done, _ = await asyncio.wait({pending}, timeout=wait)
+                if not done:  # the missing frame did not come: deliver; the sockets replay
+                    log.warning("seq %s of company %s never came", order.expected, company_id)
+                    self._fan_out(company_id, order.release())
+                    continue
+                message, pending = pending.result(), None
+                self._dispatch(company_id, message, order, now=loop.time())
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+    def _dispatch(self, company_id: int, message: dict, order: Order, *, now: float) -> None:
+        if message.get("kick"):  # a member removed: their sockets close
             for socket in list(self.sockets.get(company_id, ())):
-                socket.deliver(message["seq"], message["text"])
+                if socket.user_id == message["kick"]:
+                    socket.kick()
+            return
+        seq, text = message["seq"], message["text"]
+        if seq is None:  # a lock or unlock: no seq, no order to keep
+            self._fan_out(company_id, [(None, text)])
+            return
+        self.remember(company_id, seq, text)
+        self._fan_out(company_id, order.take(seq, text, now=now))
 
-    async def _sweep(self) -> None:
-        """Free the leases of browsers that died without a word, while this process serves."""
-        while self.sockets:
-            await asyncio.sleep(settings.LOCK_SWEEP_INTERVAL)
+    def _fan_out(self, company_id: int, frames: list[tuple[int | None, str]]) -> None:
+        sockets = list(self.sockets.get(company_id, ()))
+        for seq, text in frames:
+            for socket in sockets:
+                socket.deliver(seq, text)
+
+    async def _housekeep(self) -> None:
+        """While this process serves sockets: flush their counters, free the leases of browsers
+        that died without a word, and keep the connection registry current."""
+        loop = asyncio.get_running_loop()
+        due = {"locks": 0.0, "registry": 0.0}
+        registry.traffic.since = loop.time()
+        while self.sockets:  # after the last socket left: one more flush, then done
+            await asyncio.sleep(registry.FLUSH_EVERY)
+            now = loop.time()
             try:
-                await database_sync_to_async(locks_expire)()
+                totals, seconds, dirty = registry.traffic.take(now)
+                await database_sync_to_async(registry.flush)(
+                    totals=totals, seconds=seconds, dirty=dirty
+                )
+                if now >= due["locks"]:
+                    due["locks"] = now + settings.LOCK_SWEEP_INTERVAL
+                    await database_sync_to_async(locks_expire_logged)()
+                if now >= due["registry"]:
+                    due["registry"] = now + registry.HEARTBEAT_EVERY
+                    await database_sync_to_async(registry.heartbeat_and_prune)()
+                    await self._renew_subscriptions()
             except Exception:
-                log.exception("lock sweep failed")
+                log.exception("housekeeping of the live sockets failed")
+
+    async def _renew_subscriptions(self) -> None:
+        """Add each subscription to its group again: channels-redis forgets a group member
+        after its group_expiry (a day), and the hub's subscription may live longer."""
+        layer = get_channel_layer()
+        for company_id, channel in list(self.channels.items()):
+            if company_id not in self.paused:
+                await layer.group_add(company_group(company_id), channel)
 
     def remember(self, company_id: int, seq: int, text: str) -> None:
         recent = self.recent.setdefault(company_id, OrderedDict())
@@ -130,6 +244,17 @@ class Hub:
         seq = await database_sync_to_async(_last_seq)(company_id)
         self.last_seq[company_id] = (now, seq)
         return seq
+
+
+def locks_expire_logged() -> None:
+    """Free the expired leases, and note each in the connection event log."""
+    for lock in locks_expire():
+        registry.event_record(
+            kind=registry.Kind.LOCK_EXPIRED,
+            username=lock.holder.get_username(),
+            company_id=lock.company_id,
+            detail=f"{lock.resource}: no heartbeat from its page",
+        )
 
 
 def _last_seq(company_id: int) -> int:

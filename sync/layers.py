@@ -1,15 +1,18 @@
 """The in-memory channel layer lives inside one process: a second process would never see the
-first one's broadcasts. Claiming a lock file at start-up refuses that second process."""
+first one's broadcasts. Claiming a lock file (one per database) at start-up refuses that second
+process."""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 
 _claim: IO | None = None
 
@@ -18,12 +21,20 @@ def in_memory_layer() -> bool:
     return settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer")
 
 
+def _database_id() -> str:
+    """Names the database the process serves: two processes on one database are the danger
+    (a test run's own database does not collide with a server running beside it)."""
+    db = connections["default"].settings_dict
+    where = f"{db['ENGINE']}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
 def claim_single_process() -> None:
-    """With the in-memory layer, hold var/server.lock for the life of this process."""
+    """With the in-memory layer, hold var/server-<database>.lock for the life of this process."""
     global _claim
     if not in_memory_layer() or _claim is not None:
         return
-    path = Path(settings.VAR_DIR) / "server.lock"
+    path = Path(settings.VAR_DIR) / f"server-{_database_id()}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+")
     try:
@@ -31,7 +42,7 @@ def claim_single_process() -> None:
     except BlockingIOError:
         handle.close()
         raise ImproperlyConfigured(
-            "Another TallySync server process is already running on this data folder with the "
+            "Another TallySync server process is already serving this database with the "
             "in-memory channel layer, which cannot reach across processes: stop it, or set "
             "REDIS_URL (and DATABASE_URL) to run several processes."
         ) from None

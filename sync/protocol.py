@@ -14,6 +14,8 @@ from sync.fragments import Patch
 CLOSE_UNAUTHENTICATED = 4401  # sign in again; do not retry
 CLOSE_FORBIDDEN = 4403  # not a member of this company; do not retry
 CLOSE_TOO_SLOW = 4008  # fell too far behind: reconnect and resume
+CLOSE_FLOOD = 1008  # policy violation: far more messages than a page ever sends
+CLOSE_USER_LIMIT = 4429  # the server's user limit is reached; a "refused" frame said by whom
 MAX_CLIENT_FRAME = 4096  # bytes; the browser only sends small control frames
 
 
@@ -46,6 +48,15 @@ def lock_frame(*, resource: str, holder: Any, since: Any, broken_by: str = "") -
             "since": since,
         }
     )
+
+
+def refused_frame(detail: str) -> str:
+    return encode({"type": "refused", "detail": detail})
+
+
+def status_frame(*, live: bool) -> str:
+    """Live updates stopped (the channel layer is down: catch up with pings) or resumed."""
+    return encode({"type": "status", "live": live})
 
 
 def resync_frame(seq: int) -> str:

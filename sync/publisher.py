@@ -6,7 +6,10 @@ the save, and the browsers' seq check plus `resume` fetch what a lost broadcast 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
@@ -22,6 +25,10 @@ from sync.fragments import change_patch
 from sync.protocol import change_frame, lock_frame
 
 log = logging.getLogger(__name__)
+SEND_TIMEOUT = 2.0  # seconds a broadcast may take before it counts as lost
+LOG_EVERY = 10.0  # seconds between full error reports while the layer keeps failing
+_serving_loop: asyncio.AbstractEventLoop | None = None
+_quiet_until = 0.0
 
 
 def company_group(company_id: int) -> str:
@@ -32,36 +39,72 @@ def publish(change: Change) -> None:
     """Render `change` once and send it to every server process that has its company open."""
     try:
         text = change_frame(change, change_patch(change))
-        layer = get_channel_layer()
-        message = {"type": "change.frame", "seq": change.seq, "text": text}
-        async_to_sync(layer.group_send)(company_group(change.company_id), message)
     except Exception:
-        log.exception("broadcast of change %s/%s failed", change.company_id, change.seq)
+        log.exception("rendering change %s/%s failed", change.company_id, change.seq)
+        return
+    message = {"type": "change.frame", "seq": change.seq, "text": text}
+    _send(change.company_id, message, f"change {change.company_id}/{change.seq}")
 
 
 def publish_lock(
     *, company_id: int, resource: str, holder: Any, since: Any, broken_by: str, **_: Any
 ) -> None:
     """Tell the company's screens that a record was locked or unlocked (after commit)."""
-    try:
-        text = lock_frame(resource=resource, holder=holder, since=since, broken_by=broken_by)
-        message = {"type": "change.frame", "seq": None, "text": text}
-        async_to_sync(get_channel_layer().group_send)(company_group(company_id), message)
-    except Exception:
-        log.exception("broadcast of %s lock change failed", resource)
+    text = lock_frame(resource=resource, holder=holder, since=since, broken_by=broken_by)
+    _send(company_id, {"type": "change.frame", "seq": None, "text": text}, f"lock {resource}")
 
 
 def _on_membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> None:
-    def kick() -> None:
-        message = {"type": "change.frame", "seq": None, "text": "", "kick": instance.user_id}
-        try:
-            async_to_sync(get_channel_layer().group_send)(
-                company_group(instance.company_id), message
-            )
-        except Exception:
-            log.exception("closing the sockets of removed member %s failed", instance.user_id)
+    message = {"type": "change.frame", "seq": None, "text": "", "kick": instance.user_id}
+    what = f"closing the sockets of removed member {instance.user_id}"
+    transaction.on_commit(partial(_send, instance.company_id, message, what), robust=True)
 
-    transaction.on_commit(kick, robust=True)
+
+def serving(application: Any) -> Any:
+    """ASGI wrapper noting the server's event loop, where broadcasts are sent from then on."""
+
+    async def noted(scope: dict, receive: Any, send: Any) -> Any:
+        global _serving_loop
+        _serving_loop = asyncio.get_running_loop()
+        return await application(scope, receive, send)
+
+    return noted
+
+
+def _send(company_id: int, message: dict[str, Any], what: str) -> None:
+    """Queue the broadcast on the server's event loop and return: a save never waits for the
+    fan-out, nor for a channel layer that is down (SEND_TIMEOUT, then logged)."""
+    group = company_group(company_id)
+    loop = _serving_loop
+    if loop is not None and loop.is_running():
+        future = asyncio.run_coroutine_threadsafe(_group_send(group, message), loop)
+        future.add_done_callback(partial(_sent, what))
+        return
+    try:  # no server loop in this process (a management command): send and wait
+        async_to_sync(_group_send)(group, message)
+    except Exception as error:
+        _failed(what, error)
+
+
+async def _group_send(group: str, message: dict[str, Any]) -> None:
+    async with asyncio.timeout(SEND_TIMEOUT):
+        await get_channel_layer().group_send(group, message)
+
+
+def _sent(what: str, future: Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        _failed(what, future.exception())
+
+
+def _failed(what: str, error: BaseException | None) -> None:
+    """Log a lost broadcast (the screens catch up from the Edit Log with their next ping)."""
+    global _quiet_until
+    now = time.monotonic()
+    if now < _quiet_until:  # the layer is down: a short line each, a traceback per LOG_EVERY
+        log.warning("broadcast of %s failed: %r", what, error)
+        return
+    _quiet_until = now + LOG_EVERY
+    log.error("broadcast of %s failed", what, exc_info=error)
 
 
 def _on_change_saved(sender: Any, instance: Change, created: bool, **kwargs: Any) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+
+from django.utils import timezone
 
 from companies.models import Company
 from editlog.models import Change
+from server.config import config_get
 from sync.fragments import change_patch
 from sync.protocol import change_frame
-
-RETENTION = 1000  # Changes a client may be behind and still replay; beyond that it re-fetches
 
 
 def frames_since(
@@ -21,7 +23,7 @@ def frames_since(
     only): whatever it drew, the delete takes away.
     """
     last = Company.objects.values_list("last_seq", flat=True).get(pk=company_id)
-    if last - since > RETENTION or since > last:  # too far behind, or ahead of a restored database
+    if not _replayable(company_id=company_id, since=since, last=last):
         return last, None
     changes = list(
         Change.objects.filter(company_id=company_id, seq__gt=since, seq__lte=last)
@@ -37,3 +39,16 @@ def frames_since(
             text = change_frame(change, None if gone else change_patch(change))
         frames.append((change.seq, text))
     return last, frames
+
+
+def _replayable(*, company_id: int, since: int, last: int) -> bool:
+    """Within ServerConfig's resume retention: not too many Changes, nor too long away (and not
+    ahead of the database, as after a restore from backup)."""
+    config = config_get()
+    if since > last or last - since > config.resume_retention:
+        return False
+    if not config.resume_retention_hours or since == last:
+        return True
+    oldest = timezone.now() - dt.timedelta(hours=config.resume_retention_hours)
+    missed = Change.objects.filter(company_id=company_id, seq=since + 1)
+    return missed.filter(at__gte=oldest).exists()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from server.network import allowed_hosts
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TALLYSYNC_VAR_DIR", BASE_DIR / "var"))
 
@@ -24,7 +26,15 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes"}
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h]
+# `manage.py serve` passes the hosts it computed, with the configured extra names (settings
+# cannot read the database); otherwise only this computer's own names and addresses.
+if os.environ.get("ALLOWED_HOSTS"):
+    ALLOWED_HOSTS = [h for h in os.environ["ALLOWED_HOSTS"].split(",") if h]
+else:
+    ALLOWED_HOSTS = allowed_hosts()
+# What `manage.py serve` started this process on (None otherwise), for the admin.
+SERVING_ADDRESS = os.environ.get("TALLYSYNC_SERVING_ADDRESS") or None
+SERVING_PORT = int(os.environ.get("TALLYSYNC_SERVING_PORT") or 0) or None
 
 INSTALLED_APPS = [
     "daphne",
@@ -44,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "locking",
     "sync",
+    "server",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After AuthenticationMiddleware, which would otherwise put the session user back.
     "companies.auth.TokenAuthenticationMiddleware",
+    "server.middleware.UserLimitMiddleware",
     "companies.http.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -98,6 +110,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    # Tests use a file like production, not shared-cache memory: there a socket's read in one
+    # thread fails another thread's write with "table is locked" instead of WAL's waiting.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     # Test runs on one PostgreSQL server (a developer's and a benchmark's) must not drop each
     # other's test database.
@@ -116,8 +131,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Edit locks (locking app): a lease not renewed by its holder's socket for this long is free.
-LOCK_TIMEOUT = int(os.environ.get("LOCK_TIMEOUT", "30"))  # seconds
+# Edit locks: the lease (ServerConfig.lock_timeout) is checked for expiry this often.
 LOCK_SWEEP_INTERVAL = int(os.environ.get("LOCK_SWEEP_INTERVAL", "5"))  # seconds
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

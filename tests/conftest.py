@@ -16,6 +16,7 @@ from companies.models import Company, Membership
 from companies.services import company_create
 from ledgers.models import Ledger
 from ledgers.services import ledger_create
+from server.config import config_forget, config_get
 from vouchers.services import voucher_create
 
 FY_START = dt.date(2026, 4, 1)
@@ -25,6 +26,19 @@ DAY = dt.date(2026, 11, 26)
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_server_config() -> None:
+    """Each test's database has its own ServerConfig row: forget the cached one."""
+    config_forget()
+
+
+@pytest.fixture
+def config_cached(db: Any) -> None:
+    """Read the ServerConfig now: a process reads it once per 5 s, not per page, so a page's
+    query count is measured without it."""
+    config_get()
 
 
 @pytest.fixture

@@ -113,12 +113,17 @@ class Server:
                 self.process.wait()
 
 
-def seeded_server(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Server:
-    """A started server whose database holds the seeded office."""
+def seeded_server(
+    tmp_path_factory: pytest.TempPathFactory, config: dict[str, Any] | None = None, **env: str
+) -> Server:
+    """A started server whose database holds the seeded office (and ServerConfig `config`)."""
     _need_chromium()
     server = Server(tmp_path_factory.mktemp("e2e"), **env)
     server.manage("migrate", "--noinput", "-v0")
     server.manage("shell", "-v0", stdin=SEED.read_text())
+    if config:
+        script = "from server.models import ServerConfig as C; C.objects.update_or_create(pk=1, "
+        server.manage("shell", "-v0", "-c", f"{script}defaults={config!r})")
     server.start()
     return server
 

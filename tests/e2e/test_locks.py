@@ -17,13 +17,13 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, PASSWORD, Server, seeded_server, sign_in
 
-LOCK_TIMEOUT, SWEEP = 4, 1
+LOCK_TIMEOUT, SWEEP = 5, 1
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = seeded_server(
-        tmp_path_factory, LOCK_TIMEOUT=str(LOCK_TIMEOUT), LOCK_SWEEP_INTERVAL=str(SWEEP)
+        tmp_path_factory, config={"lock_timeout": LOCK_TIMEOUT}, LOCK_SWEEP_INTERVAL=str(SWEEP)
     )
     yield server
     server.stop()

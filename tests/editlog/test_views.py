@@ -216,7 +216,7 @@ def test_older_changes_are_a_page_further(log, company, alice, monkeypatch):
     assert sorted(seqs(first) + seqs(second)) == sorted(c.seq for c in all_ledger_changes)
 
 
-def test_the_page_reads_in_a_fixed_number_of_queries(company, alice, bob, ledgers):
+def test_the_page_reads_in_a_fixed_number_of_queries(config_cached, company, alice, bob, ledgers):
     client = browser(alice)
 
     def count(query: str = "") -> int:

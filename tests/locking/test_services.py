@@ -20,6 +20,8 @@ from locking.services import (
     locks_release_for_connection,
 )
 from locking.signals import lock_changed
+from server.config import config_forget, config_get
+from server.models import ServerConfig
 from tests.conftest import sale
 from vouchers.models import Voucher
 from vouchers.services import voucher_alter, voucher_delete
@@ -87,11 +89,21 @@ def test_heartbeat_keeps_the_lease_of_that_page(company, bob, resource):
 
 def test_a_lease_is_taken_over_only_after_it_expires(company, alice, bob, resource, settings):
     lock_acquire(company=company, resource=resource, actor=bob)
-    age(resource, settings.LOCK_TIMEOUT - 5)
+    age(resource, config_get().lock_timeout - 5)
     with pytest.raises(Locked):
         lock_acquire(company=company, resource=resource, actor=alice)
-    age(resource, settings.LOCK_TIMEOUT + 1)
+    age(resource, config_get().lock_timeout + 1)
     assert lock_acquire(company=company, resource=resource, actor=alice).holder == alice
+
+
+def test_the_lease_follows_the_configured_lock_timeout(company, alice, bob, resource):
+    ServerConfig.objects.update_or_create(pk=1, defaults={"lock_timeout": 120})
+    config_forget()
+    lock_acquire(company=company, resource=resource, actor=bob)
+    age(resource, 100)  # past the default 30 s, within the configured 120 s
+    with pytest.raises(Locked):
+        lock_acquire(company=company, resource=resource, actor=alice)
+    assert locks_expire() == []
 
 
 def test_release_lets_go_and_only_the_holder_can(company, alice, bob, resource, announcements):
@@ -112,7 +124,7 @@ def test_a_closed_socket_releases_its_pages_locks(company, alice, bob, ledgers, 
 
 def test_the_sweeper_frees_a_dead_browsers_lease(company, bob, resource, settings, caplog):
     lock_acquire(company=company, resource=resource, actor=bob)
-    age(resource, settings.LOCK_TIMEOUT + 1)
+    age(resource, config_get().lock_timeout + 1)
     assert [lock.resource for lock in locks_expire()] == [resource]
     assert "expired: no heartbeat" in caplog.text
     assert locks_of_company(company=company) == {}
@@ -160,7 +172,7 @@ def test_an_expired_holder_still_cannot_overwrite_a_newer_version(
 ):
     """The version check is the backstop behind the lock."""
     lock_acquire(company=company, resource=resource, actor=bob)
-    age(resource, settings.LOCK_TIMEOUT + 1)
+    age(resource, config_get().lock_timeout + 1)
     lock_acquire(company=company, resource=resource, actor=alice)
     voucher_alter(company=company, voucher=voucher, actor=alice, data=sale("7"), version=1)
     with pytest.raises(StaleVersion) as caught:

@@ -13,12 +13,14 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from companies.auth import token_issue
+from sync import registry
 
 
 @pytest.fixture(autouse=True)
 def fresh_channel_layer() -> Iterator[None]:
-    """Each test runs its own event loop: give it a channel layer of its own."""
+    """Each test runs its own event loop: give it a channel layer (and traffic count) of its own."""
     channel_layers.backends = {}
+    registry.traffic = registry.ProcessTraffic()
     yield
     channel_layers.backends = {}
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
+from django.utils import timezone
 
 from companies.models import Company
+from server.config import config_forget
+from server.models import ServerConfig
+from sync.models import ConnectionEvent
 from tests.conftest import sale
 from tests.sync.conftest import (
     changes,
@@ -153,24 +158,48 @@ def test_resume_replays_from_the_seq_the_client_names(company, alice, bob, ledge
     assert [f["seq"] for f in run(scenario)] == [seq + 1, seq + 2]
 
 
-def test_a_client_beyond_retention_is_told_to_resync(company, alice, bob, ledgers, monkeypatch):
-    monkeypatch.setattr("sync.replay.RETENTION", 2)
-    for amount in ("1", "2", "3"):
-        voucher_create(company=company, actor=alice, data=sale(amount))
-    now = last_seq(company)
+def retention(**values) -> None:
+    ServerConfig.objects.update_or_create(pk=1, defaults=values)
+    config_forget()
 
-    headers_bob = session_headers(bob)
+
+def resync_answer(company, user, since: int) -> dict:
+    headers = session_headers(user)
 
     async def scenario():
-        socket, _, _ = await open_socket(company.pk, headers_bob, since=0)
+        socket, _, _ = await open_socket(company.pk, headers, since=since)
         message = await next_message(socket)
         await socket.disconnect()
         return message
 
-    assert run(scenario) == {"type": "resync", "seq": now}
+    return run(scenario)
 
 
-@pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '{"type": "launch"}', "x" * 10_000])
+def test_a_client_beyond_retention_is_told_to_resync(company, alice, bob, ledgers):
+    retention(resume_retention=2)
+    for amount in ("1", "2", "3"):
+        voucher_create(company=company, actor=alice, data=sale(amount))
+    now = last_seq(company)
+    assert resync_answer(company, bob, since=now - 3) == {"type": "resync", "seq": now}
+    assert resync_answer(company, bob, since=now - 2)["type"] == "change"  # within: replayed
+    assert ConnectionEvent.objects.filter(kind="resync", username="bob").count() == 1
+
+
+def test_a_client_away_longer_than_retention_hours_is_told_to_resync(
+    company, alice, bob, ledgers, monkeypatch
+):
+    retention(resume_retention_hours=1)
+    voucher_create(company=company, actor=alice, data=sale("1"))
+    now = last_seq(company)
+    assert resync_answer(company, bob, since=now - 1)["type"] == "change"
+    later = timezone.now() + dt.timedelta(minutes=61)
+    monkeypatch.setattr("sync.replay.timezone.now", lambda: later)
+    assert resync_answer(company, bob, since=now - 1) == {"type": "resync", "seq": now}
+
+
+@pytest.mark.parametrize(
+    "garbage", ["not json", "[1, 2]", '{"type": "launch"}', "x" * 10_000, "{" * 1_000_000]
+)
 def test_garbage_gets_an_answer_and_the_socket_lives_on(company, alice, bob, ledgers, garbage):
     seq = last_seq(company)
 

@@ -1,0 +1,101 @@
+"""The server configuration in the admin site: one row, changed through config_update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.request import validate_host
+from django.urls import reverse
+from django.utils.text import get_text_list
+
+from server.config import config_get
+from server.models import ServerConfig
+from server.network import url_host
+from server.services import config_update
+
+RESTART_LABELS = {"address": "listen address", "port": "port", "host_names": "host names"}
+
+
+def restart_message(fields: list[str]) -> str:
+    """The warning after saving fields that take effect only when the server restarts."""
+    labels = [RESTART_LABELS[name] for name in fields]
+    verb = "take" if len(fields) > 1 or fields == ["host_names"] else "takes"
+    return (
+        f"Saved. The {get_text_list(labels, 'and')} {verb} effect when the server is restarted "
+        "(python manage.py serve)."
+    )
+
+
+def running_notes(config: ServerConfig) -> list[str]:
+    """Where this process differs from the saved row: it read address, port and names at start."""
+    notes = []
+    address, port = settings.SERVING_ADDRESS, settings.SERVING_PORT
+    if address and port and (address, port) != (config.address, config.port):
+        notes.append(f"Running on {url_host(address)}:{port} until restarted.")
+    waiting = [
+        name for name in config.host_name_list if not validate_host(name, settings.ALLOWED_HOSTS)
+    ]
+    if waiting:
+        notes.append(
+            f"Not accepted until the server is restarted with python manage.py serve: "
+            f"{', '.join(waiting)}."
+        )
+    return notes
+
+
+@admin.register(ServerConfig)
+class ServerConfigAdmin(admin.ModelAdmin):
+    """A singleton: the list opens the one row, which is never added or deleted here."""
+
+    fieldsets = [
+        (
+            "Network (takes effect when the server is restarted)",
+            {"fields": list(ServerConfig.RESTART_FIELDS)},
+        ),
+        ("Live sync", {"fields": ["lock_timeout", "resume_retention", "resume_retention_hours"]}),
+        ("Users", {"fields": ["max_users"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The list creates the row with the defaults; an add form could only make a second one.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        config = config_get()
+        return HttpResponseRedirect(reverse("admin:server_serverconfig_change", args=[config.pk]))
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        if str(object_id) == "1":  # the one row always opens, created with the defaults
+            ServerConfig.objects.get_or_create(pk=1)
+        return super().get_object(request, object_id, from_field)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        config = self.get_object(request, object_id)
+        notes = running_notes(config) if config else []
+        extra_context = {**(extra_context or {}), "running_notes": notes}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(
+        self, request: HttpRequest, obj: ServerConfig, form: ModelForm, change: bool
+    ) -> None:
+        restart = config_update(config=obj, changed=form.changed_data, actor=request.user)
+        if restart:
+            messages.warning(request, restart_message(restart))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServerConfigApp(AppConfig):
+    name = "server"
+    verbose_name = "Server"

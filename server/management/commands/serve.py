@@ -1,0 +1,144 @@
+"""`manage.py serve`: start daphne on the configured address and port, and say where to open it."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shlex
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connections
+
+from server.config import config_get
+from server.models import ServerConfig
+from server.network import Address, allowed_hosts, machine_addresses, open_addresses, url_host
+
+ENV_ADDRESS = "TALLYSYNC_ADDRESS"
+ENV_PORT = "TALLYSYNC_PORT"
+ASGI_APPLICATION = "tallysync.asgi:application"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What to run: daphne's argv and the environment it gets."""
+
+    address: str
+    port: int
+    argv: list[str]
+    env: dict[str, str]
+
+
+def field_clean(name: str, value: str, source: str) -> Any:
+    """`value` checked by the ServerConfig field, with the admin's messages, naming `source`."""
+    try:
+        return ServerConfig._meta.get_field(name).clean(value, None)
+    except ValidationError as exc:
+        raise CommandError(f"{source}: {' '.join(exc.messages)}") from None
+
+
+def setting_pick(
+    name: str, *, saved: Any, environ: Mapping[str, str], env_name: str, flag: str | None
+) -> Any:
+    """A flag beats the environment, which beats the saved configuration."""
+    if flag is not None:
+        return field_clean(name, flag, f"--{name}")
+    if environ.get(env_name):
+        return field_clean(name, environ[env_name], env_name)
+    return saved
+
+
+def launch_build(
+    *,
+    config: ServerConfig,
+    environ: Mapping[str, str],
+    hosts: list[str],
+    daphne: str,
+    address: str | None = None,
+    port: str | None = None,
+) -> Launch:
+    """The daphne command line and environment for `config`, overridden by env and flags."""
+    address = setting_pick(
+        "address", saved=config.address, environ=environ, env_name=ENV_ADDRESS, flag=address
+    )
+    port = setting_pick("port", saved=config.port, environ=environ, env_name=ENV_PORT, flag=port)
+    env = {
+        # An operator's own ALLOWED_HOSTS (e.g. behind a reverse proxy) wins over ours.
+        "ALLOWED_HOSTS": ",".join(hosts),
+        **environ,
+        # So that settings (and the admin) know what this process actually serves.
+        "TALLYSYNC_SERVING_ADDRESS": address,
+        "TALLYSYNC_SERVING_PORT": str(port),
+    }
+    argv = [daphne, "--bind", address, "--port", str(port), ASGI_APPLICATION]
+    return Launch(address=address, port=port, argv=argv, env=env)
+
+
+def open_lines(*, address: str, port: int, machine: list[Address]) -> list[str]:
+    """What to tell the office: one "Open http://…" line per address other computers can use."""
+    ips = open_addresses(address, machine)
+    if not all(ip.is_loopback for ip in ips):
+        return [f"Open http://{url_host(ip)}:{port} on each computer" for ip in ips]
+    if ipaddress.ip_address(address).is_unspecified:
+        why = "this computer has no network address yet"
+    else:
+        why = f"the listen address {address} serves only this computer"
+    return [f"Open http://{url_host(ips[0])}:{port} on this computer only: {why}."]
+
+
+def daphne_path() -> str:
+    """The daphne script of this virtualenv, beside its python."""
+    path = Path(sys.executable).parent / "daphne"
+    if not path.exists():
+        raise CommandError(f"daphne is not installed at {path}: run make install.")
+    return str(path)
+
+
+def shell_command(launch: Launch) -> str:
+    """The launch as one shell line: `env` with the variables serve adds, then daphne."""
+    added = [f"{k}={v}" for k, v in launch.env.items() if os.environ.get(k) != v]
+    return shlex.join(["env", *added, *launch.argv])
+
+
+def saved_config() -> ServerConfig:
+    try:
+        return config_get()
+    except DatabaseError as exc:
+        raise CommandError(
+            f"Cannot read the server configuration ({exc}). "
+            "A new database needs python manage.py migrate first."
+        ) from None
+
+
+class Command(BaseCommand):
+    help = "Serve TallySync with daphne on the configured address and port."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--address", help=f"listen address (else ${ENV_ADDRESS}, else saved)")
+        parser.add_argument("--port", help=f"port (else ${ENV_PORT}, else the saved one)")
+        parser.add_argument("--dry-run", action="store_true", help="print the daphne command")
+
+    def handle(self, *args: Any, address: str | None, port: str | None, **options: Any) -> None:
+        config = saved_config()
+        launch = launch_build(
+            config=config,
+            environ=os.environ,
+            hosts=allowed_hosts(config.host_name_list),
+            daphne=daphne_path(),
+            address=address,
+            port=port,
+        )
+        lines = open_lines(address=launch.address, port=launch.port, machine=machine_addresses())
+        self.stdout.write("\n".join(lines))
+        if options["dry_run"]:
+            self.stdout.write(shell_command(launch))
+            return
+        self.stdout.flush()
+        # daphne must not inherit this process's database connection.
+        connections.close_all()
+        os.execve(launch.argv[0], launch.argv, launch.env)

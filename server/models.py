@@ -1,0 +1,97 @@
+"""The server's own configuration: one row, edited in the admin site (Tally's F11 Server
+Configuration)."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+HOST_NAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+
+
+def host_names_validate(value: str) -> None:
+    bad = [name for name in host_names_split(value) if not HOST_NAME.match(name)]
+    if bad:
+        raise ValidationError(
+            "Not a host name: %(names)s. Use letters, digits, dots and hyphens, "
+            "e.g. tally-server or accounts.office.lan.",
+            params={"names": ", ".join(bad)},
+        )
+
+
+def host_names_split(value: str) -> list[str]:
+    """The names of a host-names field: one per line or comma separated, lower case."""
+    return [name.strip().lower() for name in re.split(r"[\s,]+", value) if name.strip()]
+
+
+class ServerConfig(models.Model):
+    """The single row (pk 1) of settings an office administrator may change."""
+
+    # Changing these takes effect when the server is restarted (`manage.py serve` reads them).
+    RESTART_FIELDS = ("address", "port", "host_names")
+
+    address = models.GenericIPAddressField(
+        "listen address",
+        default="0.0.0.0",
+        help_text="0.0.0.0 listens on every network of this computer; 127.0.0.1 only on itself.",
+    )
+    port = models.PositiveIntegerField(
+        default=9000,
+        validators=[
+            MinValueValidator(1024, "Use a port from 1024 to 65535 (lower ones need root)."),
+            MaxValueValidator(65535, "Use a port from 1024 to 65535."),
+        ],
+    )
+    host_names = models.TextField(
+        "extra host names",
+        blank=True,
+        validators=[host_names_validate],
+        help_text="Names the office computers may use besides this computer's addresses, "
+        "one per line (e.g. tally-server.local).",
+    )
+    lock_timeout = models.PositiveIntegerField(
+        "lock timeout (seconds)",
+        default=30,
+        validators=[
+            MinValueValidator(5, "A lock timeout under 5 seconds would drop live editors' locks."),
+            MaxValueValidator(3600, "Use at most 3600 seconds (one hour)."),
+        ],
+        help_text="A record whose editor's browser stopped answering is free after this long.",
+    )
+    resume_retention = models.PositiveIntegerField(
+        "resume retention (changes)",
+        default=1000,
+        validators=[
+            MinValueValidator(10, "Keep at least 10 changes for catching up."),
+            MaxValueValidator(100_000, "Use at most 100000 changes."),
+        ],
+        help_text="A screen that missed more changes than this reloads instead of catching up.",
+    )
+    resume_retention_hours = models.PositiveIntegerField(
+        "resume retention (hours)",
+        default=24,
+        validators=[MaxValueValidator(24 * 90, "Use at most 2160 hours (90 days).")],
+        help_text="A screen away longer than this reloads instead of catching up (0: no limit).",
+    )
+    max_users = models.PositiveIntegerField(
+        "maximum simultaneous users",
+        default=0,
+        validators=[MaxValueValidator(10_000, "Use at most 10000 users (0 means no limit).")],
+        help_text="0: no limit. 1: single-user mode (like Tally Silver).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "server configuration"
+        verbose_name_plural = "server configuration"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="server_config_one")]
+
+    def __str__(self) -> str:
+        return f"Server on {self.address}:{self.port}"
+
+    @property
+    def host_name_list(self) -> list[str]:
+        return host_names_split(self.host_names)

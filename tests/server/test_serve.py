@@ -1,0 +1,161 @@
+"""`manage.py serve` builds daphne's command line from the saved configuration, the environment
+and its flags (in that rising order), and tells the office which address to open."""
+
+import ipaddress
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from server.management.commands import serve
+from server.management.commands.serve import launch_build, open_lines
+from server.models import ServerConfig
+from server.network import machine_addresses
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTS = ["localhost", "127.0.0.1", "192.168.1.10", "tally.lan"]
+
+
+def build(config=None, environ=None, **flags):
+    config = config or ServerConfig(address="0.0.0.0", port=9000)
+    return launch_build(
+        config=config, environ=environ or {}, hosts=HOSTS, daphne="/venv/bin/daphne", **flags
+    )
+
+
+def ips(*texts):
+    return [ipaddress.ip_address(text) for text in texts]
+
+
+def test_the_saved_configuration_is_the_default():
+    launch = build(ServerConfig(address="192.168.1.10", port=9100))
+    assert launch.argv == [
+        "/venv/bin/daphne",
+        "--bind",
+        "192.168.1.10",
+        "--port",
+        "9100",
+        "tallysync.asgi:application",
+    ]
+    assert launch.env["ALLOWED_HOSTS"] == "localhost,127.0.0.1,192.168.1.10,tally.lan"
+    assert launch.env["TALLYSYNC_SERVING_ADDRESS"] == "192.168.1.10"
+    assert launch.env["TALLYSYNC_SERVING_PORT"] == "9100"
+
+
+def test_the_environment_overrides_the_configuration():
+    launch = build(environ={"TALLYSYNC_ADDRESS": "127.0.0.1", "TALLYSYNC_PORT": "9200"})
+    assert (launch.address, launch.port) == ("127.0.0.1", 9200)
+    assert launch.argv[1:5] == ["--bind", "127.0.0.1", "--port", "9200"]
+
+
+def test_flags_override_the_environment():
+    environ = {"TALLYSYNC_ADDRESS": "127.0.0.1", "TALLYSYNC_PORT": "9200"}
+    launch = build(environ=environ, port="9300")
+    assert (launch.address, launch.port) == ("127.0.0.1", 9300)
+    launch = build(environ=environ, address="::")
+    assert (launch.address, launch.port) == ("::", 9200)
+
+
+def test_the_child_keeps_the_environment_and_an_operators_allowed_hosts():
+    launch = build(environ={"PATH": "/usr/bin", "ALLOWED_HOSTS": "*"})
+    assert launch.env["PATH"] == "/usr/bin"
+    assert launch.env["ALLOWED_HOSTS"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("environ", "flags", "message"),
+    [
+        ({}, {"port": "80"}, "--port: Use a port from 1024 to 65535 (lower ones need root)."),
+        ({}, {"port": "nine"}, "--port: “nine” value must be an integer."),
+        ({}, {"address": "192.168.1"}, "--address: Enter a valid IPv4 or IPv6 address."),
+        ({"TALLYSYNC_PORT": "70000"}, {}, "TALLYSYNC_PORT: Use a port from 1024 to 65535."),
+        ({"TALLYSYNC_ADDRESS": "x"}, {}, "TALLYSYNC_ADDRESS: Enter a valid IPv4 or IPv6 address."),
+    ],
+)
+def test_bad_values_are_refused_with_the_admins_messages(environ, flags, message):
+    with pytest.raises(CommandError) as caught:
+        build(environ=environ, **flags)
+    assert str(caught.value) == message
+
+
+def test_a_bad_environment_value_does_not_matter_when_a_flag_wins():
+    assert build(environ={"TALLYSYNC_PORT": "80"}, port="9400").port == 9400
+
+
+def test_each_lan_address_gets_a_line_and_loopback_none():
+    machine = ips("127.0.0.1", "192.168.1.10", "10.0.0.5", "::1", "fd00::2")
+    assert open_lines(address="0.0.0.0", port=9000, machine=machine) == [
+        "Open http://192.168.1.10:9000 on each computer",
+        "Open http://10.0.0.5:9000 on each computer",
+    ]
+    assert open_lines(address="::", port=9000, machine=machine)[-1] == (
+        "Open http://[fd00::2]:9000 on each computer"
+    )
+
+
+def test_a_specific_address_is_the_only_one_shown():
+    machine = ips("127.0.0.1", "192.168.1.10", "10.0.0.5")
+    assert open_lines(address="10.0.0.5", port=9100, machine=machine) == [
+        "Open http://10.0.0.5:9100 on each computer"
+    ]
+
+
+def test_loopback_says_it_serves_only_this_computer():
+    machine = ips("127.0.0.1", "192.168.1.10")
+    assert open_lines(address="127.0.0.1", port=9000, machine=machine) == [
+        "Open http://127.0.0.1:9000 on this computer only: "
+        "the listen address 127.0.0.1 serves only this computer."
+    ]
+    assert open_lines(address="0.0.0.0", port=9000, machine=ips("127.0.0.1")) == [
+        "Open http://127.0.0.1:9000 on this computer only: "
+        "this computer has no network address yet."
+    ]
+
+
+@pytest.mark.django_db
+def test_serve_replaces_itself_with_daphne(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(serve.os, "execve", lambda *args: calls.append(args))
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    call_command("serve", port="9123")
+
+    [(path, argv, env)] = calls
+    assert path == str(Path(sys.executable).parent / "daphne")
+    assert argv[1:] == ["--bind", "0.0.0.0", "--port", "9123", "tallysync.asgi:application"]
+    assert "127.0.0.1" in env["ALLOWED_HOSTS"].split(",")
+    assert env["TALLYSYNC_SERVING_PORT"] == "9123"
+    assert ":9123 on " in capsys.readouterr().out
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_dry_run_prints_where_to_open_and_the_command(tmp_path):
+    """A fresh data folder: serve asks for migrate first, then prints the lines and command."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TALLYSYNC_", "PYTEST"))}
+    for name in ("ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    env["TALLYSYNC_VAR_DIR"] = str(tmp_path)
+
+    fresh = manage("serve", "--dry-run", env=env)
+    assert fresh.returncode == 1
+    assert "A new database needs python manage.py migrate first." in fresh.stderr
+
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    result = manage("serve", "--dry-run", "--port", "9123", env=env)
+    assert result.returncode == 0, result.stderr
+    *lines, command = result.stdout.splitlines()
+    assert lines == open_lines(address="0.0.0.0", port=9123, machine=machine_addresses())
+    assert all(line.startswith("Open http://") and ":9123 on " in line for line in lines)
+    assert command.endswith("--bind 0.0.0.0 --port 9123 tallysync.asgi:application")

@@ -1,0 +1,118 @@
+"""Hostile or stale sockets: a signed-out user's socket closes, a flood is cut off without
+touching the others, a ping for a lock not held is harmless."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+
+from companies.models import ApiToken
+from locking.models import EditLock
+from sync import protocol
+from sync.models import ConnectionEvent
+from tests.conftest import sale
+from tests.sync.conftest import (
+    application,
+    changes,
+    in_thread,
+    next_message,
+    open_socket,
+    session_headers,
+    token_headers,
+)
+from vouchers.services import voucher_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(coroutine_function):
+    return async_to_sync(coroutine_function)()
+
+
+def session_key(headers) -> str:
+    cookie = dict(headers)[b"cookie"].decode()
+    return cookie.partition("sessionid=")[2]
+
+
+def sign_out_by_session(user, headers) -> None:
+    SessionStore(session_key(headers)).delete()  # what logout() does to the session
+
+
+def change_password(user, headers) -> None:
+    user.set_password("a-new-secret-9")
+    user.save()
+
+
+def revoke_tokens(user, headers) -> None:
+    ApiToken.objects.filter(user=user).delete()
+
+
+@pytest.mark.parametrize(
+    ("headers_for", "end"),
+    [
+        (session_headers, sign_out_by_session),
+        (session_headers, change_password),
+        (token_headers, revoke_tokens),
+    ],
+)
+def test_a_socket_closes_at_its_next_ping_once_its_user_is_signed_out(
+    company, bob, monkeypatch, headers_for, end
+):
+    monkeypatch.setattr("sync.consumers.RECHECK_EVERY", 0)
+    headers = headers_for(bob)
+
+    async def scenario():
+        socket, _, _ = await open_socket(company.pk, headers)
+        await socket.send_json_to({"type": "ping"})
+        assert (await next_message(socket))["type"] == "pong"  # still signed in
+        await sync_to_async(end)(bob, headers)
+        await socket.send_json_to({"type": "ping"})
+        closing = await socket.receive_output(timeout=5)
+        await socket.wait()
+        return closing
+
+    assert run(scenario) == {"type": "websocket.close", "code": protocol.CLOSE_UNAUTHENTICATED}
+    assert ConnectionEvent.objects.filter(kind="signed_out", username="bob").exists()
+
+
+def test_a_flooding_socket_is_cut_off_and_the_others_carry_on(
+    company, alice, bob, charlie, ledgers
+):
+    flooder_headers, calm_headers = session_headers(bob), session_headers(charlie)
+
+    async def scenario():
+        flooder, _, _ = await open_socket(company.pk, flooder_headers)
+        calm, _, _ = await open_socket(company.pk, calm_headers)
+        for _ in range(1000):  # 1,000 frames at once, far past the burst allowance
+            await flooder.send_to(text_data='{"type": "resume", "since": 0}')
+        closing = None
+        while closing is None or closing["type"] != "websocket.close":
+            closing = await flooder.receive_output(timeout=10)
+        voucher = await in_thread(voucher_create)(company=company, actor=alice, data=sale("8"))
+        [frame] = await changes(calm, 1)
+        await calm.disconnect()
+        return closing, frame, voucher
+
+    closing, frame, voucher = run(scenario)
+    assert closing["code"] == protocol.CLOSE_FLOOD
+    assert frame["seq"] == voucher.change.seq
+    [event] = ConnectionEvent.objects.filter(kind="flood")
+    assert event.username == "bob"
+
+
+def test_a_ping_for_a_page_holding_no_lock_is_just_a_ping(company, bob):
+    headers = session_headers(bob)
+
+    async def scenario():
+        path = f"/ws/c/{company.pk}/?connection=page-holding-nothing"
+        socket = WebsocketCommunicator(application(), path, headers=headers)
+        assert (await socket.connect(timeout=5))[0]
+        await socket.send_json_to({"type": "ping", "seq": 10**12, "client_time": "garbage"})
+        pong = await next_message(socket)
+        await socket.disconnect()
+        return pong
+
+    assert run(scenario)["type"] == "pong"
+    assert not EditLock.objects.exists()
