@@ -71,6 +71,16 @@ def _form_data(post: QueryDict) -> dict[str, Any]:
     return data
 
 
+def _refuse_surrogates(data: dict[str, Any]) -> None:
+    """JSON's "\\ud800" escapes decode to lone UTF-16 surrogates, which no database stores."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise Invalid.field(
+            "__all__", "The body is not valid JSON text: it has a lone \\uD800–\\uDFFF escape."
+        ) from None
+
+
 def body_data(request: HttpRequest) -> dict[str, Any]:
     """The request body (JSON or form) as a dict; Invalid if it cannot be read."""
     if request.content_type == "application/json":
@@ -84,6 +94,7 @@ def body_data(request: HttpRequest) -> dict[str, Any]:
             raise Invalid.field("__all__", f"The body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise Invalid.field("__all__", "Send a JSON object.")
+        _refuse_surrogates(data)
         return data
     if request.method == "POST":
         return _form_data(request.POST)

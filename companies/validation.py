@@ -10,7 +10,9 @@ from typing import Any
 MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
 PAISA = Decimal("0.01")
 _DIGITS = re.compile(r"^[0-9]{1,3}(,[0-9]{2,3})*(\.[0-9]+)?$|^[0-9]+(\.[0-9]+)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and UTF-16 surrogates
+# (a JSON "\ud800" alone decodes to one, which no database can store). Bidi marks are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
 _GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DATE_FORMATS = ("%Y-%m-%d", "%d-%b-%Y", "%d-%m-%Y", "%d/%m/%Y")

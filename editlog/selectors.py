@@ -16,7 +16,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from companies.errors import Invalid
-from companies.formatting import format_amount, format_balance
+from companies.formatting import bidi_isolated, format_amount, format_balance
 from companies.models import Company
 from companies.validation import parse_date
 from editlog.chain import GENESIS, change_hash
@@ -210,7 +210,8 @@ def entry_text(entry: Any) -> str:
         return value_text("", entry)
     side = "Dr" if entry.get("debit") not in (None, "") else "Cr"
     amount = entry.get("debit") if side == "Dr" else entry.get("credit")
-    return f"{entry.get('ledger', '')} {_money(amount, signed=False)} {side}".strip()
+    ledger = bidi_isolated(str(entry.get("ledger", "")))  # a name must not reorder its amount
+    return f"{ledger} {_money(amount, signed=False)} {side}".strip()
 
 
 def _entry_key(entry: Any) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from companies.errors import Invalid, Locked, StaleVersion
+from companies.formatting import bidi_isolated
 from companies.http import body_data, date_param, json_response, member_view, version_of, wants_json
 from companies.models import Company
 from companies.services import writer_require
@@ -100,7 +101,7 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
             return _form_page(
                 request, company, ledger=None, data=data, errors=exc.errors, status=422
             )
-        messages.success(request, f"Ledger {ledger.name} created.")
+        messages.success(request, f"Ledger {bidi_isolated(ledger.name)} created.")
         return redirect("ledgers", company.pk)
     all_ledgers = list(ledger_list(company=company))
     if wants_json(request):
@@ -185,7 +186,7 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         return _form_page(
             request, company, ledger=current, data=data, errors=errors, status=status, extra=extra
         )
-    messages.success(request, f"Ledger {altered.name} altered.")
+    messages.success(request, f"Ledger {bidi_isolated(altered.name)} altered.")
     return redirect("ledger", company.pk, altered.pk)
 
 

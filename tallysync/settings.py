@@ -1,5 +1,6 @@
 """Settings for TallySync: SQLite + in-memory channel layer by default, PostgreSQL/Redis by URL."""
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "locking",
     "sync",
     "server",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a flagged sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tallysync.urls"
@@ -145,6 +149,50 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
+# Sign-in throttling (django-axes): every authenticate() — the sign-in page, /admin/ and
+# /auth/token/ — passes through AxesStandaloneBackend. Failures count per user name AND address
+# together, so one person mistyping behind the office's NAT locks out only themselves there.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # who then types the right password is not the one guessing
+AXES_LOCKOUT_CALLABLE = "companies.signin.lockout_response"
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+
+# Production is the default (DEBUG off). Headers that cost a plain-HTTP office LAN nothing:
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Pages carry the CSRF token themselves (htmx's hx-headers, the forms' hidden field, sync.js
+# reads the field), so no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# TALLYSYNC_HTTPS=1: the server is reached over TLS (daphne's own, or a proxy that sets
+# X-Forwarded-Proto and drops any the client sent); cookies and redirects then insist on it.
+HTTPS = os.environ.get("TALLYSYNC_HTTPS", "").lower() in {"1", "true", "yes"}
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-HTTP probe gets its answer
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS for subdomains and the browsers' preload list are for public internet domains: an
+    # office server's name does not own its siblings, and a LAN name cannot be preloaded.
+    "security.W005",
+    "security.W021",
+]
+if not HTTPS:
+    # A plain-HTTP office LAN has no TLS to redirect to, pin (HSTS) or keep cookies to
+    # (docs/security.md); set TALLYSYNC_HTTPS=1 behind TLS and these checks apply again.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
+
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
@@ -164,4 +212,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # axes logs every sign-in at INFO (its AccessLog table keeps them); failures are WARNINGs.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

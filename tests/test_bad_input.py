@@ -489,6 +489,46 @@ CASES = [
         "narration",
         "control characters",
     ),
+    case(
+        "narration-nul",
+        amount_body("100") | {"narration": "Invoice\x00 17"},
+        "narration",
+        "control characters",
+    ),
+    case(
+        "narration-backspaces",
+        amount_body("100") | {"narration": "Paid\x08\x08\x08\x08Unpaid"},
+        "narration",
+        "control characters",
+    ),
+    case(
+        "narration-c1-control",
+        amount_body("100") | {"narration": "Invoice\x85 17"},
+        "narration",
+        "control characters",
+    ),
+    case(
+        "narration-line-separator",
+        amount_body("100") | {"narration": "Invoice\u2028 17"},
+        "narration",
+        "control characters",
+    ),
+    case(
+        "json-lone-surrogate",  # was a 500: SQLite cannot encode it
+        '{"type": "Sales", "date": "2026-11-26", "narration": "Invoice \\ud800", "entries": '
+        '[{"ledger": "Sharma Enterprises", "debit": "1"}, {"ledger": "Sales", "credit": "1"}]}',
+        "__all__",
+        "lone",
+        encodings=JSON_ONLY,
+    ),
+    case(
+        "json-lone-surrogate-in-a-ledger-name",
+        '{"type": "Sales", "date": "2026-11-26", "entries": '
+        '[{"ledger": "Sharma \\udfff", "debit": "1"}, {"ledger": "Sales", "credit": "1"}]}',
+        "__all__",
+        "lone",
+        encodings=JSON_ONLY,
+    ),
     # -- Tally's voucher type rules --
     case(
         "contra-non-cash",
@@ -661,6 +701,27 @@ CASES = [
         "name",
         "control characters",
         target="ledgers",
+    ),
+    case(
+        "ledger-name-control-character",
+        {"name": "Verma\x1bTraders", "group": "Sundry Debtors"},
+        "name",
+        "control characters",
+        target="ledgers",
+    ),
+    case(
+        "ledger-name-nul",
+        {"name": "Verma\x00", "group": "Sundry Debtors"},
+        "name",
+        "control characters",
+        target="ledgers",
+    ),
+    case(
+        "ledger-alter-name-control-character",
+        {"name": "Sharma\x7f", "version": "1"},
+        "name",
+        "control characters",
+        target="ledger",
     ),
     case(
         "ledger-unknown-group",

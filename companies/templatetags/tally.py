@@ -1,5 +1,6 @@
 """Tally's way of showing things: amounts in Indian grouping with Dr/Cr, dates as 26-Nov-2026,
-and `dom_id`, the one name a page region has for the page and for live updates alike."""
+names kept from reordering their neighbours (`bdi`), and `dom_id`, the one name a page region
+has for the page and for live updates alike."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 from django import template
 from django.db.models import Model
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from companies.formatting import format_amount, format_balance
 
@@ -30,6 +33,13 @@ def balance(value: Decimal | None) -> str:
 @register.filter
 def tally_date(value: dt.date | None) -> str:
     return value.strftime("%d-%b-%Y") if value else ""
+
+
+@register.filter
+def bdi(value: Any) -> SafeString:
+    """Escaped, inside <bdi>: a name with an RLO (U+202E) or Urdu letters cannot reorder the
+    text around it."""
+    return format_html("<bdi>{}</bdi>", value)
 
 
 @register.simple_tag

@@ -87,16 +87,17 @@ def test_a_row_shows_seq_time_user_action_object_and_history_link(log, company, 
     at = timezone.localtime(log.at)
     assert f'<td class="num">{log.seq}</td>' in html
     assert at.strftime("%d-%b-%Y %H:%M") in html
-    assert "<td>bob</td>" in html
+    assert "<td><bdi>bob</bdi></td>" in html
     assert "<td>Altered</td>" in html
-    assert f'<a href="/c/{company.pk}/vouchers/{voucher.pk}/">Sales No. 1</a>' in html
+    assert f'<a href="/c/{company.pk}/vouchers/{voucher.pk}/"><bdi>Sales No. 1</bdi></a>' in html
     assert f'href="/c/{company.pk}/editlog/?object=voucher:{voucher.pk}">History</a>' in html
 
 
 def test_an_alteration_shows_only_the_changed_fields(log, company, alice):
     html = row(browser(alice).get(url(company)), log)
     assert "Narration:" in html
-    assert "<del>Invoice for Sharma Enterprises</del> → <ins>Invoice 18, corrected</ins>" in html
+    before = "<del><bdi>Invoice for Sharma Enterprises</bdi></del>"
+    assert f"{before} → <ins><bdi>Invoice 18, corrected</bdi></ins>" in html
     for unchanged in ("Type:", "Date:", "Number:", "Line 1:", "Version"):
         assert unchanged not in html
 
@@ -106,17 +107,17 @@ def test_altered_amounts_show_line_by_line_in_indian_grouping(company, alice, vo
         company=company, voucher=voucher, actor=alice, data=sale("250000.00"), version=1
     )
     html = row(browser(alice).get(url(company)), altered.change)
-    assert "<del>Sharma Enterprises 1,00,000.00 Dr</del> → " in html
-    assert "<ins>Sharma Enterprises 2,50,000.00 Dr</ins>" in html
-    assert "<ins>Sales 2,50,000.00 Cr</ins>" in html
+    assert "<del><bdi>Sharma Enterprises 1,00,000.00 Dr</bdi></del> → " in html
+    assert "<ins><bdi>Sharma Enterprises 2,50,000.00 Dr</bdi></ins>" in html
+    assert "<ins><bdi>Sales 2,50,000.00 Cr</bdi></ins>" in html
     assert "Narration:" not in html
 
 
 def test_a_creation_shows_the_new_values(company, alice, voucher):
     html = row(browser(alice).get(url(company)), voucher.change)
-    assert "<ins>Sales</ins>" in html
-    assert "<ins>26-Nov-2026</ins>" in html
-    assert "<ins>Sharma Enterprises 1,00,000.00 Dr</ins>" in html
+    assert "<ins><bdi>Sales</bdi></ins>" in html
+    assert "<ins><bdi>26-Nov-2026</bdi></ins>" in html
+    assert "<ins><bdi>Sharma Enterprises 1,00,000.00 Dr</bdi></ins>" in html
     assert "<del>" not in html
 
 
@@ -129,12 +130,12 @@ def test_a_deleted_voucher_is_shown_without_a_link(company, alice, voucher):
         html = row(page, change)
         assert f"/vouchers/{voucher.pk}/" not in html
         assert f"?object=voucher:{voucher.pk}" in html
-    assert "<del>Sharma Enterprises 1,00,000.00 Dr</del>" in row(page, deletion)
+    assert "<del><bdi>Sharma Enterprises 1,00,000.00 Dr</bdi></del>" in row(page, deletion)
 
 
 def test_ledgers_link_to_their_statement(company, alice, ledgers):
     html = row(browser(alice).get(url(company)), ledgers["rent"].change)
-    assert f'<a href="/c/{company.pk}/ledgers/{ledgers["rent"].pk}/">Rent</a>' in html
+    assert f'<a href="/c/{company.pk}/ledgers/{ledgers["rent"].pk}/"><bdi>Rent</bdi></a>' in html
 
 
 def test_the_row_renders_alone_the_same_for_live_updates(log, company, alice):
@@ -167,7 +168,7 @@ def test_filter_by_object_type(log, company, alice):
 def test_one_objects_history(log, company, alice, voucher):
     page = browser(alice).get(url(company, f"?object=voucher:{voucher.pk}"))
     assert seqs(page) == [log.seq, voucher.change.seq]
-    assert "History of Sales No. 1" in page.content.decode()
+    assert "History of <bdi>Sales No. 1</bdi>" in page.content.decode()
 
 
 def test_filter_by_local_date(company, alice, ledgers, monkeypatch):
