@@ -38,7 +38,9 @@ def test_a_used_ledger_is_not_deleted_over_http(company, api, ledgers, voucher):
 
 
 @pytest.mark.parametrize("count", [1, 30])
-def test_the_ledger_list_reads_in_a_fixed_number_of_queries(config_cached, company, alice, api, count):
+def test_the_ledger_list_reads_in_a_fixed_number_of_queries(
+    config_cached, company, alice, api, count
+):
     for i in range(count):
         make_ledger(company, alice, f"Party {i}", "Sundry Debtors")
     with CaptureQueriesContext(connection) as queries:

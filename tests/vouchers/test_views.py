@@ -77,7 +77,9 @@ def test_another_companys_voucher_is_404(company, voucher, dave):
 
 
 @pytest.mark.parametrize("count", [2, 20])
-def test_the_day_book_reads_in_a_fixed_number_of_queries(config_cached, company, alice, api, ledgers, count):
+def test_the_day_book_reads_in_a_fixed_number_of_queries(
+    config_cached, company, alice, api, ledgers, count
+):
     for _ in range(count):
         voucher_create(company=company, actor=alice, data=sale())
     with CaptureQueriesContext(connection) as queries:
