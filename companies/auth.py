@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from companies.models import ApiToken
+
+log = logging.getLogger(__name__)
 
 
 def token_issue(*, user: AbstractBaseUser) -> str:
@@ -25,7 +29,10 @@ def token_user(key: str) -> AbstractBaseUser | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        try:  # bookkeeping: a database busy with another writer must not refuse the request
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except OperationalError:
+            log.warning("could not note the use of %s's token: the database is busy", token.user)
     return token.user
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -11,14 +13,19 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django_htmx.http import HttpResponseClientRefresh
 
 from companies.errors import DomainError, Invalid, Locked, StaleVersion
 from companies.models import Company
 from companies.selectors import membership_get
 from companies.validation import parse_date
+
+log = logging.getLogger(__name__)
 
 MAX_JSON_BODY = 1_000_000
 
@@ -176,3 +183,27 @@ def date_param(request: HttpRequest, name: str, default: Any = None) -> Any:
 def version_of(request: HttpRequest, data: dict[str, Any]) -> Any:
     """The version the caller read: in the body, else in the query string."""
     return data.get("version", request.GET.get("version"))
+
+
+DATABASE_DOWN = "Not saved: the database is not available — your entry is kept"
+DATABASE_DOWN_READING = "The database is not available just now — try again in a moment"
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_down_message(request: HttpRequest) -> str:
+    writing = request.method not in ("GET", "HEAD", "OPTIONS")
+    return DATABASE_DOWN if writing else DATABASE_DOWN_READING
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that is stopped or locked by another writer is a 503 that says
+    so (JSON, or a page that needs no database), never a bare 500."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, DATABASE_ERRORS):
+        return defaults.server_error(request)
+    log.warning("database not available for %s %s: %s", request.method, request.path, error)
+    message = database_down_message(request)
+    if wants_json(request):
+        return JsonResponse({"detail": message}, status=503)
+    page = render_to_string("503.html", {"message": message})
+    return HttpResponse(page, status=503, headers={"Retry-After": "5"})

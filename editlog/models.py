@@ -53,6 +53,10 @@ class Change(models.Model):
     # behind the application's back breaks the chain that `verify_editlog` walks.
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    # The Idempotency-Key of the request that made this save, and that request's fingerprint:
+    # a retry is answered from here (editlog.idempotency). Not part of the hash: not content.
+    request_key = models.CharField(max_length=100, blank=True, db_default="", editable=False)
+    request_fingerprint = models.CharField(max_length=64, blank=True, db_default="", editable=False)
 
     objects = ChangeQuerySet.as_manager()
 
@@ -62,6 +66,11 @@ class Change(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["company", "seq"], name="change_seq_unique"),
             models.CheckConstraint(condition=models.Q(seq__gt=0), name="change_seq_positive"),
+            models.UniqueConstraint(
+                fields=["company", "actor", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="change_request_key_once",
+            ),
         ]
         indexes = [models.Index(fields=["company", "object_type", "object_id", "seq"])]
 

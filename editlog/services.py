@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from companies.models import Company
 from editlog.chain import GENESIS, change_hash
+from editlog.idempotency import RequestKey
 from editlog.models import Change
 
 logger = logging.getLogger(__name__)
@@ -38,11 +39,14 @@ def change_record(
     obj: Any,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    request_key: RequestKey | None = None,
 ) -> Change:
     """Append the next Change of `company`; the caller holds the company row lock (DESIGN §2).
 
     The seq comes from `company.last_seq`, so seqs are gap-free: a rolled-back save takes its
-    seq back with it. The Change's hash chains it to the company's previous Change.
+    seq back with it. The Change's hash chains it to the company's previous Change. A
+    `request_key` (Idempotency-Key) is remembered with it; a second save under the same key
+    fails the unique constraint.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("change_record must run inside the service's transaction")
@@ -61,6 +65,9 @@ def change_record(
         before=before,
         after=after,
     )
+    if request_key is not None:
+        change.request_key = request_key.key
+        change.request_fingerprint = request_key.fingerprint
     change.prev_hash = _prev_hash(company, change.seq)
     change.hash = change_hash(change, prev_hash=change.prev_hash)
     change.save(force_insert=True)

@@ -17,6 +17,7 @@ from companies.errors import Invalid
 from companies.models import Company
 from companies.services import company_lock, version_bump, writer_require
 from companies.validation import clean_gstin, clean_text, parse_amount, parse_id
+from editlog.idempotency import RequestKey
 from editlog.services import change_record
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField, money
@@ -199,7 +200,13 @@ def _ledger_fields(
     return fields
 
 
-def ledger_create(*, company: Company, actor: AbstractBaseUser, data: dict[str, Any]) -> Ledger:
+def ledger_create(
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    data: dict[str, Any],
+    request_key: RequestKey | None = None,
+) -> Ledger:
     """Create a ledger from API/form data (name, group, opening_debit|opening_credit, gstin,
     state); raises Invalid or NotAllowed; records a Change."""
     with transaction.atomic(durable=True):
@@ -214,12 +221,19 @@ def ledger_create(*, company: Company, actor: AbstractBaseUser, data: dict[str, 
             obj=ledger,
             before=None,
             after=ledger_snapshot(ledger),
+            request_key=request_key,
         )
     return ledger
 
 
 def ledger_alter(
-    *, company: Company, ledger: Ledger, actor: AbstractBaseUser, data: dict[str, Any], version: Any
+    *,
+    company: Company,
+    ledger: Ledger,
+    actor: AbstractBaseUser,
+    data: dict[str, Any],
+    version: Any,
+    request_key: RequestKey | None = None,
 ) -> Ledger:
     """Alter a ledger read at `version`; raises Invalid, NotAllowed, Locked (423) or
     StaleVersion (409); records a Change and releases the actor's edit lock."""
@@ -242,6 +256,7 @@ def ledger_alter(
             obj=ledger,
             before=before,
             after=ledger_snapshot(ledger),
+            request_key=request_key,
         )
         lock_release(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
     return ledger

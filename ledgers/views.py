@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -12,10 +13,21 @@ from django.views.decorators.http import require_http_methods
 
 from companies.errors import Invalid, Locked, StaleVersion
 from companies.formatting import bidi_isolated
-from companies.http import body_data, date_param, json_response, member_view, version_of, wants_json
+from companies.http import (
+    DATABASE_DOWN,
+    DATABASE_ERRORS,
+    body_data,
+    date_param,
+    json_response,
+    member_view,
+    version_of,
+    wants_json,
+)
 from companies.models import Company
 from companies.services import writer_require
 from companies.validation import parse_id
+from editlog.idempotency import saved_once
+from editlog.models import Change
 from ledgers.models import Ledger
 from ledgers.selectors import (
     chart_build,
@@ -85,14 +97,21 @@ def _opening_from_form(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, side: data.get("opening_amount") or "0"}
 
 
+def _saved(change: Change) -> HttpResponse:
+    """The answer to a save: the ledger as it stands (with its balance) and the save's seq."""
+    ledger = ledger_get(company=change.company, ledger_id=change.object_id)
+    status = 201 if change.verb == Change.Verb.CREATE else 200
+    return json_response({**ledger_json(ledger), "seq": change.seq}, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @member_view
 def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         data = body_data(request)
         if wants_json(request):
-            ledger = ledger_create(company=company, actor=request.user, data=data)
-            return json_response({**ledger_json(ledger), "seq": ledger.change.seq}, status=201)
+            create = partial(ledger_create, company=company, actor=request.user, data=data)
+            return saved_once(request, company=company, save=create, answer=_saved)
         try:
             ledger = ledger_create(
                 company=company, actor=request.user, data=_opening_from_form(data)
@@ -101,6 +120,9 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
             return _form_page(
                 request, company, ledger=None, data=data, errors=exc.errors, status=422
             )
+        except DATABASE_ERRORS:  # locked by another writer, or stopped: the typing stays
+            errors = {"__all__": [f"{DATABASE_DOWN}."]}
+            return _form_page(request, company, ledger=None, data=data, errors=errors, status=503)
         messages.success(request, f"Ledger {bidi_isolated(ledger.name)} created.")
         return redirect("ledgers", company.pk)
     all_ledgers = list(ledger_list(company=company))
@@ -167,10 +189,15 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         ledger_delete(company=company, ledger=current, actor=request.user, version=version)
         return HttpResponse(status=204)
     if wants_json(request):
-        altered = ledger_alter(
-            company=company, ledger=current, actor=request.user, data=data, version=version
+        alter = partial(
+            ledger_alter,
+            company=company,
+            ledger=current,
+            actor=request.user,
+            data=data,
+            version=version,
         )
-        return json_response({**ledger_json(altered), "seq": altered.change.seq})
+        return saved_once(request, company=company, save=alter, answer=_saved)
     try:
         altered = ledger_alter(
             company=company,

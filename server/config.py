@@ -12,12 +12,13 @@ _cached: tuple[float, ServerConfig] | None = None
 
 
 def config_get() -> ServerConfig:
-    """The configuration row (created with the defaults on first use), at most 5 s old."""
+    """The configuration row, at most 5 s old; the defaults while it has never been saved (a
+    read that never writes: it must work while another writer holds the database)."""
     global _cached
     now = time.monotonic()
     if _cached is not None and now - _cached[0] < CACHE_SECONDS:
         return _cached[1]
-    config, _ = ServerConfig.objects.get_or_create(pk=1)
+    config = ServerConfig.objects.filter(pk=1).first() or ServerConfig(pk=1)
     _cached = (now, config)
     return config
 

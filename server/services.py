@@ -22,7 +22,9 @@ def config_update(
     config.full_clean()
     # Not durable: the admin calls this inside its own transaction.
     with transaction.atomic():
+        # Never saved before: what it replaces are the defaults.
         saved = ServerConfig.objects.select_for_update().filter(pk=config.pk).first()
+        saved = saved or ServerConfig(pk=config.pk)
         config.save()
         differences = _differences(before=saved, after=config, fields=changed)
         transaction.on_commit(config_forget)

@@ -128,7 +128,8 @@ class Hub:
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # the sockets catch up from the Edit Log meanwhile (pongs)
-                    log.exception("channel layer failed for company %s: retrying", company_id)
+                    if company_id not in self.paused:  # one traceback per outage, not per retry
+                        log.exception("channel layer failed for company %s: retrying", company_id)
                     subscribed.set()  # a socket joining now is told it is paused
                     self._layer_state(company_id, up=False)
                     await asyncio.sleep(LAYER_RETRY)
@@ -143,6 +144,7 @@ class Hub:
             return
         if up:
             self.paused.discard(company_id)
+            log.info("channel layer back for company %s: live again", company_id)
         else:
             self.paused.add(company_id)
         for socket in list(self.sockets.get(company_id, ())):

@@ -15,3 +15,6 @@ urlpatterns = [
     path("c/<id:cid>/reports/", include("reports.urls")),
     path("c/<id:cid>/editlog/", include("editlog.urls")),
 ]
+
+# A database that is down or locked answers 503 with what happened (companies.http).
+handler500 = "companies.http.server_error"

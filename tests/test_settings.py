@@ -11,7 +11,7 @@ def test_sqlite_takes_the_write_lock_at_begin():
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
-    assert "busy_timeout=5000" in options["init_command"]
+    assert "busy_timeout=4000" in options["init_command"]
 
 
 @pytest.mark.django_db
@@ -20,6 +20,6 @@ def test_sqlite_connection_has_the_pragmas():
         pytest.skip("SQLite settings")
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
-        assert cursor.fetchone()[0] == 5000
+        assert cursor.fetchone()[0] == 4000
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1

@@ -23,6 +23,7 @@ from companies.validation import (
     parse_date,
     parse_id,
 )
+from editlog.idempotency import RequestKey
 from editlog.services import change_record
 from ledgers.models import Ledger
 from ledgers.money import ZERO
@@ -238,7 +239,13 @@ def _entries_remove(voucher: Voucher) -> list[Line]:
     return [Line(ledger=e.ledger, amount=e.amount) for e in entries]
 
 
-def voucher_create(*, company: Company, actor: AbstractBaseUser, data: Any) -> Voucher:
+def voucher_create(
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    data: Any,
+    request_key: RequestKey | None = None,
+) -> Voucher:
     """Create a voucher (type, date, narration, entries); the server allocates its number.
 
     Raises Invalid or NotAllowed; records a Change (the voucher's `change` attribute).
@@ -268,6 +275,7 @@ def voucher_create(*, company: Company, actor: AbstractBaseUser, data: Any) -> V
             obj=voucher,
             before=None,
             after=voucher_json(voucher, draft.lines),
+            request_key=request_key,
         )
     return voucher
 
@@ -281,7 +289,13 @@ def _voucher_for_write(company: Company, voucher: Voucher, actor: AbstractBaseUs
 
 
 def voucher_alter(
-    *, company: Company, voucher: Voucher, actor: AbstractBaseUser, data: Any, version: Any
+    *,
+    company: Company,
+    voucher: Voucher,
+    actor: AbstractBaseUser,
+    data: Any,
+    version: Any,
+    request_key: RequestKey | None = None,
 ) -> Voucher:
     """Alter a voucher read at `version` (a new type or financial year gets a new number).
 
@@ -319,6 +333,7 @@ def voucher_alter(
             obj=voucher,
             before=before,
             after=voucher_json(voucher, draft.lines),
+            request_key=request_key,
         )
         lock_release(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
     return voucher

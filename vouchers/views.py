@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -14,10 +15,21 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from companies.errors import Invalid, Locked, StaleVersion
-from companies.http import body_data, date_param, json_response, member_view, version_of, wants_json
+from companies.http import (
+    DATABASE_DOWN,
+    DATABASE_ERRORS,
+    body_data,
+    date_param,
+    json_response,
+    member_view,
+    version_of,
+    wants_json,
+)
 from companies.models import Company
 from companies.services import writer_require
 from companies.validation import parse_date
+from editlog.idempotency import saved_once
+from editlog.models import Change
 from locking.services import locks_of_company
 from locking.views import lock_for_page
 from vouchers.models import Voucher, VoucherType
@@ -36,9 +48,9 @@ MAX_DAY_BOOK_DAYS = 366
 FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
 
 
-def _saved(voucher: Voucher, status: int = 200) -> HttpResponse:
+def _saved(change: Change) -> HttpResponse:
     """The answer to a save: the voucher as recorded in its Change, and that Change's seq."""
-    change = voucher.change  # type: ignore[attr-defined]
+    status = 201 if change.verb == Change.Verb.CREATE else 200
     return json_response({**change.after, "seq": change.seq}, status=status)
 
 
@@ -152,7 +164,12 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
 def _create(request: HttpRequest, company: Company) -> HttpResponse:
     data = body_data(request)
     if wants_json(request):
-        return _saved(voucher_create(company=company, actor=request.user, data=data), status=201)
+        return saved_once(
+            request,
+            company=company,
+            save=partial(voucher_create, company=company, actor=request.user, data=data),
+            answer=_saved,
+        )
     voucher_type = voucher_type_for_key(company=company, key=str(data.get("type", ""))) or (
         voucher_types(company=company).first()
     )
@@ -161,6 +178,11 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     except Invalid as exc:
         return _voucher_form(
             request, company, voucher_type=voucher_type, data=data, errors=exc.errors, status=422
+        )
+    except DATABASE_ERRORS:  # locked by another writer, or stopped: the typing stays on screen
+        errors = {"__all__": [f"{DATABASE_DOWN}."]}
+        return _voucher_form(
+            request, company, voucher_type=voucher_type, data=data, errors=errors, status=503
         )
     messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
     # Like Tally: after a save, a fresh voucher of the same type on the same date.
@@ -220,10 +242,15 @@ def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
             )
         return HttpResponse(status=204)
     if wants_json(request):
-        altered = voucher_alter(
-            company=company, voucher=current, actor=request.user, data=data, version=version
+        alter = partial(
+            voucher_alter,
+            company=company,
+            voucher=current,
+            actor=request.user,
+            data=data,
+            version=version,
         )
-        return _saved(altered)
+        return saved_once(request, company=company, save=alter, answer=_saved)
     return _alter_from_form(request, company, current, data, version)
 
 
@@ -264,6 +291,6 @@ def cancel(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         company=company, voucher=current, actor=request.user, version=version_of(request, data)
     )
     if wants_json(request):
-        return _saved(cancelled)
+        return _saved(cancelled.change)  # type: ignore[attr-defined]
     messages.success(request, f"{cancelled} cancelled.")
     return redirect("voucher", company.pk, cancelled.pk)

@@ -1,0 +1,90 @@
+"""Idempotency-Key: a script that retries a save whose answer it never got (a dropped
+connection, a server killed mid-request) gets the first save's answer, not a second voucher.
+
+The key is stored on the save's Change, inside the save's own transaction, so "saved" and "key
+remembered" commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+
+from companies.errors import DomainError, Invalid
+from companies.models import Company
+from editlog.models import Change
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+
+
+class KeyReused(DomainError):
+    """The key was used before for a different request (HTTP 422)."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """The client's key and a fingerprint of what it asked (method, path, body)."""
+
+    key: str
+    fingerprint: str
+
+
+def request_key_of(request: HttpRequest) -> RequestKey | None:
+    """The request's Idempotency-Key, checked; None when it sent none."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not (0 < len(key) <= 100 and key.isascii() and key.isprintable()):
+        raise Invalid.field(HEADER, "Send an Idempotency-Key of 1 to 100 printable characters.")
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.body)
+    return RequestKey(key=key, fingerprint=digest.hexdigest())
+
+
+def change_for_key(
+    *, company: Company, actor: AbstractBaseUser, request_key: RequestKey | None
+) -> Change | None:
+    """The Change an earlier request with this key saved, if any; KeyReused if that request
+    was a different one."""
+    if request_key is None:
+        return None
+    change = Change.objects.filter(
+        company=company, actor=actor, request_key=request_key.key
+    ).first()
+    if change is not None and change.request_fingerprint != request_key.fingerprint:
+        raise KeyReused(
+            f"This {HEADER} was used for a different request (saved as Edit Log #{change.seq}); "
+            "send a new key for a new save."
+        )
+    return change
+
+
+def saved_once(
+    request: HttpRequest,
+    *,
+    company: Company,
+    save: Callable[..., Any],
+    answer: Callable[[Change], HttpResponse],
+) -> HttpResponse:
+    """Run `save(request_key=…)` (a service that records a Change under the request's key)
+    unless a request with the same key was saved before: then answer from that save's Change."""
+    request_key = request_key_of(request)
+    earlier = change_for_key(company=company, actor=request.user, request_key=request_key)
+    if earlier is None:
+        try:
+            return answer(save(request_key=request_key).change)
+        except IntegrityError:  # the same key, saved meanwhile by a concurrent retry
+            earlier = change_for_key(company=company, actor=request.user, request_key=request_key)
+            if earlier is None:
+                raise
+    response = answer(earlier)
+    response[REPLAYED] = "true"
+    return response
