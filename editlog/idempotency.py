@@ -45,7 +45,7 @@ def request_key_of(request: HttpRequest) -> RequestKey | None:
         return None
     if not (0 < len(key) <= 100 and key.isascii() and key.isprintable()):
         raise Invalid.field(HEADER, "Send an Idempotency-Key of 1 to 100 printable characters.")
-    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.body)
+    digest = hashlib.sha256(f"{request.method} {request.get_full_path()}\n".encode() + request.body)
     return RequestKey(key=key, fingerprint=digest.hexdigest())
 
 
@@ -56,9 +56,8 @@ def change_for_key(
     was a different one."""
     if request_key is None:
         return None
-    change = Change.objects.filter(
-        company=company, actor=actor, request_key=request_key.key
-    ).first()
+    keyed = Change.objects.exclude(request_key="")  # so SQLite uses the partial unique index
+    change = keyed.filter(company=company, actor=actor, request_key=request_key.key).first()
     if change is not None and change.request_fingerprint != request_key.fingerprint:
         raise KeyReused(
             f"This {HEADER} was used for a different request (saved as Edit Log #{change.seq}); "
@@ -81,7 +80,9 @@ def saved_once(
     if earlier is None:
         try:
             return answer(save(request_key=request_key).change)
-        except IntegrityError:  # the same key, saved meanwhile by a concurrent retry
+        except (IntegrityError, DomainError):
+            # A retry racing the first save past the lookup: refused by the key's constraint,
+            # or by a rule the first save changed (the version moved on, the name is taken).
             earlier = change_for_key(company=company, actor=request.user, request_key=request_key)
             if earlier is None:
                 raise

@@ -206,10 +206,13 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
             data=_opening_from_form(data),
             version=version,
         )
-    except (Invalid, Locked, StaleVersion) as exc:
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
-        extra = lock_for_page(request, company, f"ledger:{current.pk}")
-        status = 422 if isinstance(exc, Invalid) else exc.status
+    except (Invalid, Locked, StaleVersion, *DATABASE_ERRORS) as exc:
+        if isinstance(exc, DATABASE_ERRORS):  # nothing can be written now, the lock included
+            errors, status, extra = {"__all__": [f"{DATABASE_DOWN}."]}, 503, {}
+        else:
+            errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
+            extra = lock_for_page(request, company, f"ledger:{current.pk}")
+            status = 422 if isinstance(exc, Invalid) else exc.status
         return _form_page(
             request, company, ledger=current, data=data, errors=errors, status=status, extra=extra
         )

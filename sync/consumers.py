@@ -182,7 +182,16 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         await self._log(registry.Kind.TOO_SLOW, detail=f"{self.inbox.maxsize} frames behind")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        registry.received(self.stats, text_data or bytes_data or "")  # type: ignore[arg-type]
+        if not self.joined:  # refused, or not through connect() yet: nothing to answer
+            return
+        registry.received(self.stats, text_data if text_data is not None else bytes_data or b"")
+        try:
+            await self._answer(text_data)
+        except Exception:  # a bug must end in a clean close (and disconnect's bookkeeping)
+            log.exception("socket of company %s failed on a message", self.company_id)
+            await self.close(code=1011)
+
+    async def _answer(self, text_data: str | None) -> None:
         if not self.allowance.take(time.monotonic()):
             if not self.flooded:
                 self.flooded = True
@@ -192,23 +201,29 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         message = _parse(text_data)
         kind = message.get("type") if message else None
         if kind == "ping":
-            if not await self._still_signed_in():
-                return
-            registry.pinged(
-                self.stats, ack_seq=_int(message.get("seq")), clock_skew_ms=_skew(message)
-            )
-            if self.connection_id:
-                await database_sync_to_async(lock_heartbeat)(
-                    actor=self.scope["user"], connection_id=self.connection_id
-                )
-            seq = await hub().latest_seq(self.company_id)
-            await self.send(text_data=protocol.pong_frame(seq))
+            await self._ping(message)  # type: ignore[arg-type]
         elif kind == "resume" and isinstance(message.get("since"), int) and message["since"] >= 0:
-            self.inbox.put_nowait(("resume", message["since"], ""))
+            with contextlib.suppress(asyncio.QueueFull):  # a full inbox is being cut off
+                self.inbox.put_nowait(("resume", message["since"], ""))
             await self._log(registry.Kind.RESUME, detail=f"from seq {message['since']}")
         else:
             detail = "Send JSON: ping or resume with a since seq."
             await self.send(text_data=protocol.encode({"type": "error", "detail": detail}))
+
+    async def _ping(self, message: dict[str, Any]) -> None:
+        if not await self._still_signed_in():
+            return
+        registry.pinged(self.stats, ack_seq=_int(message.get("seq")), clock_skew_ms=_skew(message))
+        if self.connection_id:
+            await database_sync_to_async(lock_heartbeat)(
+                actor=self.scope["user"], connection_id=self.connection_id
+            )
+        seq = await hub().latest_seq(self.company_id)
+        await self.send(text_data=protocol.pong_frame(seq))
+
+    def recheck(self) -> None:
+        """From the hub, every little while: a socket that never pings is rechecked too."""
+        asyncio.ensure_future(self._still_signed_in())
 
     async def _write(self, replay_from: int | None) -> None:
         try:
@@ -260,8 +275,13 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return dict(scope.get("headers", [])).get(name, b"").decode("latin-1")
 
 
+SEQ_MAX = 2**53  # a seq beyond this is no seq a server sent (and would overflow a column)
+SKEW_MAX_MS = 2**31 - 1
+
+
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    usable = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SEQ_MAX
+    return value if usable else None
 
 
 def _skew(message: dict[str, Any]) -> int | None:
@@ -273,7 +293,8 @@ def _skew(message: dict[str, Any]) -> int | None:
         return None
     if client.tzinfo is None:
         return None
-    return round((client - timezone.now()).total_seconds() * 1000)
+    skew = round((client - timezone.now()).total_seconds() * 1000)
+    return max(-SKEW_MAX_MS, min(SKEW_MAX_MS, skew))  # a clock off by years still fits
 
 
 def _parse(text: str | None) -> dict[str, Any] | None:

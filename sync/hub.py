@@ -40,6 +40,8 @@ class Socket(Protocol):
 
     def catch_up(self) -> None: ...
 
+    def recheck(self) -> None: ...
+
 
 class Order:
     """Puts a company's frames back in seq order, holding an early one for up to HOLD."""
@@ -134,7 +136,8 @@ class Hub:
                     self._layer_state(company_id, up=False)
                     await asyncio.sleep(LAYER_RETRY)
         finally:
-            self.channels.pop(company_id, None)
+            if self.channels.get(company_id) == channel:  # not a newer reader's
+                del self.channels[company_id]
             with contextlib.suppress(Exception):
                 await layer.group_discard(group, channel)
 
@@ -202,11 +205,14 @@ class Hub:
         while self.sockets:  # after the last socket left: one more flush, then done
             await asyncio.sleep(registry.FLUSH_EVERY)
             now = loop.time()
-            try:
+            try:  # on its own: a batch that fails must not stop the sweeps below
                 totals, seconds, dirty = registry.traffic.take(now)
                 await database_sync_to_async(registry.flush)(
                     totals=totals, seconds=seconds, dirty=dirty
                 )
+            except Exception:
+                log.exception("flushing the sockets' counters failed")
+            try:
                 if now >= due["locks"]:
                     due["locks"] = now + settings.LOCK_SWEEP_INTERVAL
                     await database_sync_to_async(locks_expire_logged)()
@@ -214,6 +220,9 @@ class Hub:
                     due["registry"] = now + registry.HEARTBEAT_EVERY
                     await database_sync_to_async(registry.heartbeat_and_prune)()
                     await self._renew_subscriptions()
+                    for sockets in list(self.sockets.values()):  # signed out without a ping
+                        for socket in list(sockets):
+                            socket.recheck()
             except Exception:
                 log.exception("housekeeping of the live sockets failed")
 

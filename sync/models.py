@@ -21,7 +21,7 @@ class Connection(models.Model):
     last_ping_at = models.DateTimeField(null=True)
     seen_at = models.DateTimeField()  # the last ping, or the connect; ages out a dead process
     ack_seq = models.PositiveBigIntegerField(null=True)
-    clock_skew_ms = models.IntegerField(null=True)  # the browser's clock minus the server's
+    clock_skew_ms = models.BigIntegerField(null=True)  # the browser's clock minus the server's
     messages_in = models.PositiveBigIntegerField(default=0)
     messages_out = models.PositiveBigIntegerField(default=0)
     bytes_in = models.PositiveBigIntegerField(default=0)

@@ -38,8 +38,11 @@ class SeatsTaken(Exception):
     """The user limit is reached by other users; the message names who holds the seats."""
 
 
-def utf8_len(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode())
+def utf8_len(text: str | bytes) -> int:
+    """Bytes on the wire: a str's UTF-8 length, a binary frame's own length."""
+    if isinstance(text, bytes) or text.isascii():
+        return len(text)
+    return len(text.encode())
 
 
 @dataclass
@@ -87,7 +90,7 @@ class ProcessTraffic:
 traffic = ProcessTraffic()
 
 
-def received(stats: SocketStats, text: str) -> None:
+def received(stats: SocketStats, text: str | bytes) -> None:
     size = utf8_len(text)
     stats.received(size)
     traffic.totals.received(size)
@@ -216,9 +219,9 @@ def flush(*, totals: Traffic, seconds: float, dirty: list[SocketStats]) -> None:
     """Write one batch: the pinged sockets' counters and this process's traffic sample.
 
     One parameterised UPDATE run for every row (executemany), its parameters built before the
-    transaction: under SQLite's IMMEDIATE transactions the write lock is held only for the
-    statement itself. (bulk_update's CASE WHEN, built in Python inside the transaction, held
-    saves up for ~1 ms per socket: bench/registry.py.)
+    transaction: SQLite's IMMEDIATE transaction holds the write lock from BEGIN, so nothing but
+    the statements runs inside it. (bulk_update's CASE WHEN, built in Python inside the
+    transaction, held saves up for ~1 ms per socket: bench/registry.py.)
     """
     now = timezone.now()
     ops = connection.ops

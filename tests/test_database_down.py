@@ -106,3 +106,25 @@ def test_other_errors_stay_500s(rf):
     except ValueError:
         answer = server_error(rf.get("/"))
     assert answer.status_code == 500
+
+
+def test_an_alteration_keeps_its_typing_too(company, alice, voucher, another_writer):
+    client = Client()
+    client.force_login(alice)
+    form = {
+        "version": voucher.version,
+        "type": "Sales",
+        "date": "26-11-2026",
+        "narration": "Altered while the database was busy",
+        "entries-0-ledger": "Sharma Enterprises",
+        "entries-0-side": "Dr",
+        "entries-0-amount": "777.00",
+        "entries-1-ledger": "Sales",
+        "entries-1-side": "Cr",
+        "entries-1-amount": "777.00",
+    }
+    another_writer()
+    answer = client.post(f"/c/{company.pk}/vouchers/{voucher.pk}/", form)
+    page = answer.content.decode()
+    assert answer.status_code == 503
+    assert f"{NOT_AVAILABLE}." in page and "Altered while the database was busy" in page

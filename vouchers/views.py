@@ -261,25 +261,36 @@ def _alter_from_form(
         altered = voucher_alter(
             company=company, voucher=current, actor=request.user, data=data, version=version
         )
-    except (Invalid, Locked, StaleVersion) as exc:
+    except (Invalid, Locked, StaleVersion, *DATABASE_ERRORS) as exc:
         # Keep what this user typed; the re-shown editor takes the lock again for its page; a
         # stale version shows beside the typing what the other person saved.
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
-        extra = lock_for_page(request, company, f"voucher:{current.pk}")
-        if isinstance(exc, StaleVersion):
-            extra["latest"] = voucher_get(company=company, voucher_id=current.pk)
-        return _voucher_form(
-            request,
-            company,
-            voucher_type=current.voucher_type,
-            voucher=current,
-            data=data,
-            errors=errors,
-            status=422 if isinstance(exc, Invalid) else exc.status,
-            extra=extra,
-        )
+        return _alter_refused(request, company, current, data, exc)
     messages.success(request, f"{altered} altered.")
     return redirect("voucher", company.pk, altered.pk)
+
+
+def _alter_refused(
+    request: HttpRequest, company: Company, current: Voucher, data: dict[str, Any], exc: Exception
+) -> HttpResponse:
+    """The alteration screen again, with what was typed and why it was not saved."""
+    if isinstance(exc, DATABASE_ERRORS):  # nothing can be written now, the lock included
+        errors, status, extra = {"__all__": [f"{DATABASE_DOWN}."]}, 503, {}
+    else:
+        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
+        status = 422 if isinstance(exc, Invalid) else exc.status  # type: ignore[attr-defined]
+        extra = lock_for_page(request, company, f"voucher:{current.pk}")
+    if isinstance(exc, StaleVersion):
+        extra["latest"] = voucher_get(company=company, voucher_id=current.pk)
+    return _voucher_form(
+        request,
+        company,
+        voucher_type=current.voucher_type,
+        voucher=current,
+        data=data,
+        errors=errors,
+        status=status,
+        extra=extra,
+    )
 
 
 @require_http_methods(["POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError
 
+from editlog import idempotency
 from editlog.idempotency import RequestKey
 from editlog.models import Change
 from ledgers.models import Ledger
@@ -90,3 +91,25 @@ def test_the_database_refuses_a_second_save_under_one_key(company, alice, ledger
     voucher_create(company=company, actor=alice, data=sale("1"), request_key=key)
     with pytest.raises(IntegrityError):
         voucher_create(company=company, actor=alice, data=sale("1"), request_key=key)
+
+
+@pytest.mark.parametrize("what", ["voucher alter", "ledger create"])
+def test_a_retry_racing_the_first_save_gets_its_answer(company, api, voucher, monkeypatch, what):
+    """The retry's lookup ran before the first save committed; the save then refuses it (the
+    version moved on, the name is taken) and the retry answers from the first save instead."""
+    if what == "voucher alter":
+        url, body = f"/c/{company.pk}/vouchers/{voucher.pk}/", {**sale("750"), "version": 1}
+    else:
+        url, body = f"/c/{company.pk}/ledgers/", {"name": "Gupta Stores", "group": "Sundry Debtors"}
+    first = post(api, url, body, "racing")
+    real = idempotency.change_for_key
+    calls = []
+
+    def missed_once(**kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(idempotency, "change_for_key", missed_once)
+    again = post(api, url, body, "racing")
+    assert again.status_code == first.status_code and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"

@@ -116,3 +116,35 @@ def test_a_ping_for_a_page_holding_no_lock_is_just_a_ping(company, bob):
 
     assert run(scenario)["type"] == "pong"
     assert not EditLock.objects.exists()
+
+
+def test_a_binary_frame_is_answered_and_counted(company, bob):
+    headers = session_headers(bob)
+
+    async def scenario():
+        socket, _, _ = await open_socket(company.pk, headers)
+        await socket.send_to(bytes_data=b"\xff\xfe\x00 not text")
+        error = await next_message(socket)
+        await socket.send_json_to({"type": "ping"})
+        pong = await next_message(socket)
+        await socket.disconnect()
+        return error, pong
+
+    error, pong = run(scenario)
+    assert error["type"] == "error" and pong["type"] == "pong"  # the socket lived on
+
+
+def test_a_socket_that_never_pings_is_closed_after_sign_out(company, bob, monkeypatch):
+    monkeypatch.setattr("sync.consumers.RECHECK_EVERY", 0)
+    monkeypatch.setattr("sync.registry.FLUSH_EVERY", 0.05)
+    monkeypatch.setattr("sync.registry.HEARTBEAT_EVERY", 0.1)
+    headers = session_headers(bob)
+
+    async def scenario():
+        socket, _, _ = await open_socket(company.pk, headers)
+        await sync_to_async(sign_out_by_session)(bob, headers)
+        while (output := await socket.receive_output(timeout=5))["type"] != "websocket.close":
+            pass
+        return output
+
+    assert run(scenario)["code"] == protocol.CLOSE_UNAUTHENTICATED

@@ -100,6 +100,9 @@ class FakeSocket:
     def catch_up(self):
         self.caught_up += 1
 
+    def recheck(self):
+        pass
+
     async def until(self, condition, timeout: float = 5) -> None:
         async with asyncio.timeout(timeout):
             while not condition():
