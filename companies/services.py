@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
@@ -223,7 +223,15 @@ def first_run_setup(
         errors["password"] = list(exc.messages)
     if errors:
         raise Invalid(errors)
-    user = User.objects.create_superuser(username=username, password=password)
+    with transaction.atomic():
+        # Two first-run forms sent at once: the second waits here, then finds the first owner.
+        # (SQLite's IMMEDIATE transaction already takes the write lock at BEGIN.)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {User._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        if User.objects.exists():
+            raise NotAllowed("TallySync is already set up: sign in instead.")
+        user = User.objects.create_superuser(username=username, password=password)
     company = company_create(
         actor=user, name=company_name, financial_year_start=financial_year_start
     )

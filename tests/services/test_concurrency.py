@@ -309,3 +309,24 @@ def test_trial_balance_as_of_a_day_is_stable_while_later_vouchers_are_saved(
     assert all(status == "ok" for status, _ in results), results
     wrong = [seen for _, found in results[1:] for seen in found]
     assert not wrong, f"expected {expected} as of {DAY}, also saw e.g. {wrong[:3]}"
+
+
+def test_two_first_run_setups_at_once_make_one_owner(settings):
+    from django.contrib.auth.models import User
+
+    # The real hasher: hashing the first owner's password takes long enough for the others to
+    # pass a check made without the lock.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    from companies.errors import NotAllowed
+    from companies.services import first_run_setup
+
+    def setup(name: str):
+        return lambda: first_run_setup(
+            username=name, password="a-long-secret-9", company_name=f"{name} Traders"
+        )
+
+    results = run_together([setup(name) for name in ("meena", "ravi", "kiran", "asha")])
+    outcomes = sorted(outcome for outcome, _ in results)
+    assert outcomes == ["error", "error", "error", "ok"], results
+    assert all(isinstance(value, NotAllowed) for outcome, value in results if outcome == "error")
+    assert User.objects.count() == 1 and Company.objects.count() == 1
