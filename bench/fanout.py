@@ -3,8 +3,9 @@
 Starts its own daphne servers (127.0.0.1 only, a temp folder, its own SQLite file), seeds an
 office, opens N sockets from separate listener processes, drives saves over HTTP and times each
 save until the LAST socket holds its frame. Compares the hub (sync/hub.py) against the stock
-Channels pattern (bench/stock_asgi.py) and the two channels-redis layers. JSON on stdout,
-progress on stderr.
+Channels pattern (bench/stock_asgi.py), the app's sync code as it was before two adopted changes
+(`--variants blocking,nohold`, bench/variant_asgi.py), uvicorn (`--uvicorn-path`) and the two
+channels-redis layers. JSON on stdout, progress on stderr.
 """
 
 from __future__ import annotations
@@ -70,14 +71,20 @@ print(json.dumps({"cid": company.pk, "token": token_issue(user=owner), "seq": co
 """
 
 
-VARIANTS = {  # name -> server environment (with bench/variant_asgi.py as the ASGI app)
-    "nowait": lambda env: {
+VARIANT_APP = "bench.variant_asgi:application"
+MARKS = (  # server log lines counted per scenario: a frame that overtook its predecessor
+    ("hold_ran_out", "never came"),  # sync.hub: held HOLD s, the missing one did not come
+    ("nohold_delivered_early", "nohold: seq"),  # bench/variant_asgi.py: delivered at once
+)
+PATCH_ENV = ("BENCH_APP", "BENCH_PUBLISH", "BENCH_HUB", "BENCH_MIDDLEWARE")  # bench/*_variant*
+VARIANTS = {  # name -> server environment for bench/variant_asgi.py; blocking, nohold: BEFORE
+    "blocking": lambda env: {**env, "BENCH_PUBLISH": "blocking"},  # async_to_sync publish
+    "nohold": lambda env: {**env, "BENCH_HUB": "nohold"},  # the hub delivers at once (HOLD = 0)
+    "sync-last": lambda env: {  # a proposal: sync-only middlewares just before AxesMiddleware
         **env,
         "DJANGO_SETTINGS_MODULE": "bench.settings_variants",
         "BENCH_MIDDLEWARE": "sync-last",
-        "BENCH_PUBLISH_NOWAIT": "1",
     },
-    "hold": lambda env: {**env, "BENCH_PUBLISH_NOWAIT": "0", "BENCH_HUB_HOLD_MS": "100"},
 }
 
 
@@ -122,6 +129,8 @@ def free_port() -> int:
 class Server:
     """One daphne (or uvicorn) process in its own process group, so cleanup kills it all."""
 
+    running: set[Server] = set()  # stopped at the end of the run, whatever interrupted it
+
     def __init__(self, name: str, kind: str, workdir: Path, env: dict[str, str], app: str) -> None:
         self.name, self.kind, self.app = name, kind, app
         self.var = workdir / f"var-{name}"  # the in-memory layer claims its var dir per process
@@ -133,8 +142,8 @@ class Server:
 
     def command(self) -> list[str]:
         where = ["127.0.0.1", str(self.port)]
-        if self.kind == "uvicorn":  # the websockets implementation, as `uvicorn --ws auto` picks
-            options = ["--lifespan", "off", "--ws", "websockets"]
+        if self.kind == "uvicorn":  # its defaults (`versions.uvicorn` says what they resolve to)
+            options = ["--lifespan", "off", "--ws", "auto", "--http", "auto", "--loop", "auto"]
             return [
                 sys.executable,
                 "-m",
@@ -159,6 +168,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        Server.running.add(self)
         end = time.monotonic() + 60
         while time.monotonic() < end:
             if self.process.poll() is not None:
@@ -170,6 +180,7 @@ class Server:
         raise TimeoutError(f"{self.name}: nothing listens on {self.port}: {self.log_tail()}")
 
     def stop(self) -> None:
+        Server.running.discard(self)
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
@@ -408,6 +419,7 @@ class WsClient:
             self.listener.other[kind] += 1
 
     def control(self, opcode: int, payload: bytes) -> None:
+        self.listener.sent["pong" if opcode == 0xA else "close"] += 1
         mask = os.urandom(4)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         try:
@@ -438,6 +450,7 @@ class Listener:
         self.open_clients = 0
         self.seqs: dict[int, list[int]] = {}  # seq -> [count, first ns, last ns, max user lag]
         self.other: Counter[str] = Counter()
+        self.sent: Counter[str] = Counter({"data": 0})  # the clients never send a data message
         self.done = asyncio.Event()
         self.tasks: set[asyncio.Task] = set()
 
@@ -513,6 +526,7 @@ class Listener:
             "duplicates": sum(c.duplicates for c in self.clients),
             "close_codes": dict(Counter(c.close_code for c in self.clients if not c.open)),
             "other_frames": dict(self.other),
+            "sent": dict(self.sent),
             "seqs": {s: r for s, r in self.seqs.items() if self.since < s <= last},
             "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         }
@@ -622,9 +636,11 @@ class Listeners:
                 merged[3] = max(merged[3], lag)
         codes: Counter[Any] = Counter()
         others: Counter[str] = Counter()
+        sent: Counter[str] = Counter()
         for result in results:
             codes.update(result["close_codes"])
             others.update(result["other_frames"])
+            sent.update(result["sent"])
         return {
             "open": sum(r["open"] for r in results),
             "lost": sum(r["lost"] for r in results),
@@ -632,6 +648,7 @@ class Listeners:
             "duplicates": sum(r["duplicates"] for r in results),
             "close_codes": {str(k): v for k, v in codes.items()},
             "other_frames": dict(others),
+            "sent_by_clients": {"data": 0, **sent},
             "cpu_seconds": sum(r["cpu_seconds"] for r in results),
             "seqs": seqs,
         }
@@ -820,6 +837,7 @@ def run_scenario(server: Server, clients: int, office: Office, args: argparse.Na
             listeners.close()
         server.stop()
 
+    server_log = server.log_path.read_text(errors="replace")
     open_, seqs = result["open"], result["seqs"]
     paced_t = timings(paced, seqs, open_)
     paced_t.pop("_send_to_last")
@@ -830,6 +848,7 @@ def run_scenario(server: Server, clients: int, office: Office, args: argparse.Na
     out = {
         "server": server.kind,
         "app": server.app,
+        "patched": {k: v for k, v in server.env.items() if k in PATCH_ENV},
         "settings": server.env.get("DJANGO_SETTINGS_MODULE"),
         "channel_layer": server.env.get("BENCH_CHANNEL_LAYER", "in-memory"),
         "clients": clients,
@@ -884,7 +903,9 @@ def run_scenario(server: Server, clients: int, office: Office, args: argparse.Na
             "duplicates": result["duplicates"],
             "close_codes": result["close_codes"],
             "other_frames": result["other_frames"],
+            "sent_by_clients": result["sent_by_clients"],
         },
+        "overtaken_frames_in_server_log": {name: server_log.count(mark) for name, mark in MARKS},
         "listener_cpu_seconds": round(result["cpu_seconds"], 2),
         "load_average_1m": [round(load_before, 2), round(load_after, 2)],
     }
@@ -931,6 +952,41 @@ def redis_forget(url: str, prefix: str) -> None:
         log(f"could not clean Redis keys {prefix}*: {exc}")
 
 
+UVICORN_INFO = """
+import importlib.metadata as m, json, uvicorn.loops.auto as loops
+from uvicorn.protocols.http.auto import AutoHTTPProtocol as http
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol as ws
+try:
+    import uvloop  # noqa: F401
+    loop = "uvloop"
+except ImportError:
+    loop = "asyncio"
+print(json.dumps({"uvicorn": m.version("uvicorn"), "websockets": m.version("websockets"),
+                  "ws_auto": ws.__name__, "http_auto": http.__name__, "loop_auto": loop}))
+"""
+
+
+def versions(uvicorn_env: dict[str, str] | None) -> dict[str, Any]:
+    """The servers' packages; for uvicorn what `--ws/--http/--loop auto` resolve to."""
+    from importlib import metadata
+
+    out: dict[str, Any] = {"python": sys.version.split()[0]}
+    for name in ("django", "channels", "daphne", "twisted", "channels-redis"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    if uvicorn_env is not None:
+        done = subprocess.run(
+            [sys.executable, "-c", UVICORN_INFO],
+            cwd=ROOT,
+            env=uvicorn_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        out["uvicorn"] = json.loads(done.stdout) if done.returncode == 0 else done.stderr[-300:]
+    return out
+
+
 def app_commit() -> str:
     """HEAD, with "+dirty" if the sync or wiring code differs from it (read-only git)."""
     git = ["git", "--no-optional-locks", "-C", str(ROOT)]
@@ -949,15 +1005,16 @@ def best_burst(scenario: dict) -> dict | None:
     return max(bursts, key=rank, default=None)
 
 
-def goals(scenarios: dict[str, dict]) -> dict[str, Any]:
-    """The issue's goals, on the hub with daphne and the in-memory layer (the default server).
+def goals(scenarios: dict[str, dict], prefix: str = "hub-", server: str = "daphne") -> dict:
+    """The issue's goals, on the hub with daphne and the in-memory layer (the default server;
+    with `prefix` and `server`, the same checks on the hub under another server).
     `met` is end to end (from just before the POST); `met_fanout_only` takes off the save's own
     time (p50 with no socket open). Not the spread: daphne queues every socket's frame before
     it writes the first, so first -> last socket shows only the final writes."""
     out: dict[str, Any] = {}
-    hub = {k: s for k, s in scenarios.items() if k.startswith("hub-") and "error" not in s}
+    hub = {k: s for k, s in scenarios.items() if k.startswith(prefix) and "error" not in s}
     for s in hub.values():
-        if s["server"] != "daphne" or s["channel_layer"] != "in-memory":
+        if s["server"] != server or s["channel_layer"] != "in-memory":
             continue
         n, paced = s["clients"], s["paced"]
         if n in LATENCY_GOAL_MS:
@@ -994,6 +1051,20 @@ def goals(scenarios: dict[str, dict]) -> dict[str, Any]:
         ),
     }
     return out
+
+
+def flood_check(scenarios: dict[str, dict]) -> dict[str, Any]:
+    """The app closes a socket that sends more than 100 messages at once or 20/s after that
+    (1008, sync.consumers): the bench's clients send no data message, only the protocol's pong
+    and close control frames, which the server answers itself; no socket may be closed 1008."""
+    ran = {k: s for k, s in scenarios.items() if "error" not in s}
+    data = {k: s["frames"].get("sent_by_clients", {}).get("data") for k, s in ran.items()}
+    closed = {k: s["frames"]["close_codes"].get("1008", 0) for k, s in ran.items()}
+    return {
+        "client_data_messages": data,
+        "closed_1008": closed,
+        "under_limit": bool(ran) and all(v == 0 for v in [*data.values(), *closed.values()]),
+    }
 
 
 def merge(results: list[dict], path: str = "") -> Any:
@@ -1118,7 +1189,13 @@ def build_report(
             for k, s in redis_runs.items()
         },
         "skipped": skipped,
+        "flood_limit": flood_check(scenarios),
         "goals": goals(scenarios),
+        **(
+            {"goals_under_uvicorn": goals(scenarios, "uvicorn-hub-", "uvicorn")}
+            if any(k.startswith("uvicorn-hub-") for k in scenarios)
+            else {}
+        ),
     }
 
 
@@ -1141,9 +1218,12 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         default="",
-        help="also run the hub with proposed app changes, comma-separated: nowait (publish"
-        " without waiting for the event loop + sync-only middleware last), hold (the hub holds"
-        " an early frame up to 100 ms for the one it overtook); see bench/variant_asgi.py",
+        help="also run the app changed from outside, comma-separated. Adopted changes taken"
+        " back out (the code as it was before, as a baseline): blocking (publish waits in the"
+        " saving thread in async_to_sync for the event loop), nohold (the hub delivers a frame"
+        " that overtook its predecessor at once; the sockets replay the gap). A proposal:"
+        " sync-last (the sync-only middlewares just before AxesMiddleware). See"
+        " bench/variant_asgi.py and bench/settings_variants.py",
     )
     parser.add_argument(
         "--uvicorn-path",
@@ -1192,32 +1272,27 @@ def main() -> None:
     runs: dict[str, list[dict]] = {}
     skipped: dict[str, str] = {}
     redis_used = False
+    plan: list[tuple[str, str, str, dict[str, str], int]] = []
+    machine_versions: dict[str, Any] = {}
     try:
         log(f"workdir {workdir}; migrating and seeding")
         manage(env, "migrate", "--noinput", "-v0")
         seed = json.loads(manage(env, "shell", "-v0", stdin=SEED).strip().splitlines()[-1])
         office = Office(seed["cid"], seed["token"])
-        hub_app, stock_app = "tallysync.asgi:application", "bench.stock_asgi:application"
-        plan: list[tuple[str, str, str, dict[str, str], int]] = []
+        hub_app = "tallysync.asgi:application"
+        stock_env = {**env, "BENCH_APP": "stock"}  # bench/stock_asgi.py + publisher.serving
         uvicorn_env = None
         if args.uvicorn_path:
             path = os.pathsep.join([str(ROOT), str(Path(args.uvicorn_path).resolve())])
             uvicorn_env = {**env, "PYTHONPATH": path}
+        machine_versions = versions(uvicorn_env)
         for n in counts:
             plan.append((f"hub-inmemory-{n}", "daphne", hub_app, env, n))
             if not args.no_stock:
-                plan.append((f"stock-inmemory-{n}", "daphne", stock_app, env, n))
+                plan.append((f"stock-inmemory-{n}", "daphne", VARIANT_APP, stock_env, n))
             for variant in args.variants:
-                variant_app = "bench.variant_asgi:application"
-                plan.append(
-                    (
-                        f"{variant}-hub-inmemory-{n}",
-                        "daphne",
-                        variant_app,
-                        VARIANTS[variant](env),
-                        n,
-                    )
-                )
+                variant_env = VARIANTS[variant](env)
+                plan.append((f"{variant}-hub-inmemory-{n}", "daphne", VARIANT_APP, variant_env, n))
             if uvicorn_env:
                 plan.append((f"uvicorn-hub-inmemory-{n}", "uvicorn", hub_app, uvicorn_env, n))
         if args.no_redis:
@@ -1246,8 +1321,19 @@ def main() -> None:
                     log(f"{name} failed: {type(exc).__name__}: {exc}")
                     error = f"{type(exc).__name__}: {exc}"
                     runs.setdefault(key, []).append({"error": error, "log": server.log_tail()})
+    except RunTimeout as exc:  # report what finished; name what did not run
+        log(str(exc))
+        left = [
+            key if args.repeat == 1 else f"{key}#{r}"
+            for r in range(1, args.repeat + 1)
+            for key, *_ in plan
+            if len(runs.get(key, [])) < r
+        ]
+        skipped["time_limit"] = f"{exc}; not run or cut short: {', '.join(left) or 'none'}"
     finally:
         signal.alarm(0)
+        for server in list(Server.running):  # one the time limit interrupted mid-scenario
+            server.stop()
         if redis_used:
             redis_forget(args.redis_url, prefix)
         if args.keep:
@@ -1259,6 +1345,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load_average_start": [round(x, 2) for x in load_start],
         "fd_limit": fds,
+        "versions": machine_versions,
     }
     try:
         report = build_report(runs, args, machine, skipped)

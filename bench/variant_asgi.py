@@ -1,127 +1,77 @@
-"""Bench-only ASGI app: tallysync.asgi with proposed sync changes patched in from outside
-(bench/fanout.py `--variants`), each switched by an environment variable.
+"""Bench-only ASGI app for bench/fanout.py: tallysync.asgi with one of the sync changes the app
+has adopted taken back out, patched in from outside — the code as it was BEFORE, kept so a run
+measures each change as a ratio against the app beside it. Chosen by environment:
 
-BENCH_PUBLISH_NOWAIT=1 — the app's publish runs in the request's thread and calls
-`async_to_sync(layer.group_send)`, which blocks that thread until the event loop has run
-group_send, behind whatever fan-out is queued there, so every save's HTTP answer waits for the
-loop. Here the frame is rendered in the same place, then `run_coroutine_threadsafe` queues
-group_send and returns.
+BENCH_PUBLISH=blocking — the publish as it was before `sync.publisher` queued broadcasts on the
+serving loop: the frame is rendered as now, then `async_to_sync(layer.group_send)` runs in the
+thread that committed the save, which waits until the event loop has run group_send, behind
+whatever fan-out is queued there; so every save's HTTP answer waits for the loop (no 2 s
+timeout either). Replaces `sync.publisher._send`, which `publish` looks up at each commit.
 
-BENCH_HUB_HOLD_MS=<ms> — two saves committing close together in different request threads may
-publish in the opposite order. The app's hub hands seq N+1 to every socket at once, each socket
-sees the gap and replays from the Edit Log, and since N is not in the hub's cache yet each of
-them renders N again: N database round trips and renders for one inversion. Here the hub holds
-a frame that arrives early for up to the given time, waiting for the missing one, and delivers
-in order; only when the wait runs out does it deliver as today (the sockets then replay).
+BENCH_HUB=nohold — the hub as it was before `sync.hub.Order` held a frame that overtook its
+predecessor (up to HOLD = 0.1 s): every frame goes to the sockets the moment it arrives; a
+socket that sees a gap replays it from the Edit Log (`CompanyConsumer._write`), i.e. HOLD = 0.
+Replaces `Order.take`, so nothing is ever held and `Hub._receive` never waits with a timeout.
+
+BENCH_APP=stock — not the app: bench/stock_asgi.py (the stock Channels consumer, the baseline),
+wrapped in `sync.publisher.serving` as tallysync.asgi is, so its saves publish the way the app's
+do now (queued on the serving loop). Without the wrapper the publisher finds no serving loop and
+falls back to send-and-wait in the saving thread, i.e. the baseline would also carry `blocking`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import os
-from concurrent.futures import Future
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from tallysync.asgi import application as app_application
+if os.environ.get("BENCH_APP") == "stock":
+    from bench.stock_asgi import application as stock_application
 
-# Imported once tallysync.asgi has set Django up (isort would hoist a plain import above it).
+    base_application: Any = importlib.import_module("sync.publisher").serving(stock_application)
+else:
+    from tallysync.asgi import application as base_application
+
+# Imported once Django is set up (isort would hoist a plain import above the asgi module).
 publisher = importlib.import_module("sync.publisher")
 hub_module = importlib.import_module("sync.hub")
-change_patch = importlib.import_module("sync.fragments").change_patch
-change_frame = importlib.import_module("sync.protocol").change_frame
 
 log = logging.getLogger(__name__)
-HOLD = float(os.environ.get("BENCH_HUB_HOLD_MS", "0")) / 1000
-_loop: asyncio.AbstractEventLoop | None = None
+PUBLISH = os.environ.get("BENCH_PUBLISH", "")
+HUB = os.environ.get("BENCH_HUB", "")
 
 
-def _failed(future: Future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("broadcast failed", exc_info=future.exception())
-
-
-def publish_nowait(change: Any) -> None:
+def send_blocking(company_id: int, message: dict[str, Any], what: str) -> None:
+    """`sync.publisher._send` before: send from the saving thread and wait for the loop."""
     try:
-        text = change_frame(change, change_patch(change))
-        message = {"type": "change.frame", "seq": change.seq, "text": text}
-        group = publisher.company_group(change.company_id)
-        if _loop is None:  # no request served yet (cannot happen for a save over HTTP)
-            raise RuntimeError("the server's event loop is not known yet")
-        coroutine = get_channel_layer().group_send(group, message)
-        asyncio.run_coroutine_threadsafe(coroutine, _loop).add_done_callback(_failed)
+        group = publisher.company_group(company_id)
+        async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception:
-        log.exception("broadcast of change %s/%s failed", change.company_id, change.seq)
+        log.exception("broadcast of %s failed", what)
 
 
-async def receive_in_order(self: Any, company_id: int, channel: str) -> None:
-    """Hub._receive (sync/hub.py) with a short hold for frames that overtook an earlier one."""
-    layer, loop = get_channel_layer(), asyncio.get_running_loop()
-    held: dict[int, str] = {}
-    expected: int | None = None  # the next seq to deliver, once one frame went out
-    deadline = 0.0  # when the oldest held frame stops waiting
-
-    def deliver(seq: int | None, text: str) -> None:
-        for socket in list(self.sockets.get(company_id, ())):
-            socket.deliver(seq, text)
-
-    while True:
-        try:
-            if held:
-                left = max(0.0, deadline - loop.time())
-                message = await asyncio.wait_for(layer.receive(channel), left)
-            else:
-                message = await layer.receive(channel)
-        except asyncio.CancelledError:
-            raise
-        except TimeoutError:  # the missing frame did not come: go on as the app does today
-            log.warning(
-                "hub hold ran out: seq %s never came, delivering %s", expected, sorted(held)
-            )
-            for seq in sorted(held):
-                deliver(seq, held.pop(seq))
-                expected = seq + 1
-            continue
-        except Exception:
-            log.exception("channel layer receive failed for company %s", company_id)
-            await asyncio.sleep(1)
-            continue
-        if message.get("kick"):  # as the app does: a removed member's sockets close
-            for socket in list(self.sockets.get(company_id, ())):
-                if socket.user_id == message["kick"]:
-                    socket.kick()
-            continue
-        seq, text = message["seq"], message["text"]
-        if seq is None:  # lock frames carry no seq
-            deliver(None, text)
-            continue
-        self.remember(company_id, seq, text)
-        if expected is not None and seq > expected:
-            if not held:
-                deadline = loop.time() + HOLD
-            log.warning("hub hold: seq %s came before %s", seq, expected)
-            held[seq] = text
-            continue
-        deliver(seq, text)
-        expected = max(expected or 0, seq + 1)
-        while expected in held:
-            deliver(expected, held.pop(expected))
-            expected += 1
+def take_at_once(self: Any, seq: int, text: str, *, now: float) -> list[tuple[int | None, str]]:
+    """`sync.hub.Order.take` with no hold: deliver every frame as it arrives, in arrival order
+    (logged when it overtook one, so bench/fanout.py can count how often that happened)."""
+    if seq > self.expected:
+        log.warning("nohold: seq %s came before %s, delivered at once", seq, self.expected)
+    self.expected = max(self.expected, seq + 1)
+    return [(seq, text)]
 
 
-if os.environ.get("BENCH_PUBLISH_NOWAIT", "1") == "1":
-    publisher.publish = publish_nowait  # _on_change_saved looks the name up at each commit
-if HOLD > 0:
-    if not hasattr(hub_module.Hub, "_receive"):  # this patch mirrors sync/hub.py's loop
-        raise RuntimeError("sync.hub.Hub has no _receive(company_id, channel) to replace")
-    hub_module.Hub._receive = receive_in_order
+if PUBLISH not in ("", "blocking") or HUB not in ("", "nohold"):
+    raise RuntimeError(f"unknown variant BENCH_PUBLISH={PUBLISH!r} BENCH_HUB={HUB!r}")
+if PUBLISH == "blocking":
+    if not callable(getattr(publisher, "_send", None)):  # this patch mirrors sync/publisher.py
+        raise RuntimeError("sync.publisher has no _send(company_id, message, what) to replace")
+    publisher._send = send_blocking
+if HUB == "nohold":
+    if not callable(getattr(getattr(hub_module, "Order", None), "take", None)):
+        raise RuntimeError("sync.hub has no Order.take(seq, text, now=) to replace")
+    hub_module.Order.take = take_at_once
 
-
-async def application(scope: dict, receive: Any, send: Any) -> None:
-    global _loop
-    if _loop is None:
-        _loop = asyncio.get_running_loop()
-    await app_application(scope, receive, send)
+application = base_application
