@@ -190,6 +190,16 @@ DATABASE_DOWN_READING = "The database is not available just now — try again in
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
+def form_refusal(exc: Exception) -> tuple[dict[str, list[str]], int]:
+    """Messages per field and the status for a form page whose save was refused (a rule, a
+    lock, a stale version, or a database that is not available): the page shows the typing."""
+    if isinstance(exc, DATABASE_ERRORS):
+        return {"__all__": [f"{DATABASE_DOWN}."]}, 503
+    if isinstance(exc, Invalid):
+        return exc.errors, 422
+    return {"__all__": [str(exc)]}, getattr(exc, "status", 400)
+
+
 def database_down_message(request: HttpRequest) -> str:
     writing = request.method not in ("GET", "HEAD", "OPTIONS")
     return DATABASE_DOWN if writing else DATABASE_DOWN_READING

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from companies.errors import Invalid, Locked, StaleVersion
 from companies.formatting import bidi_isolated
 from companies.http import (
-    DATABASE_DOWN,
     DATABASE_ERRORS,
     body_data,
     date_param,
+    form_refusal,
     json_response,
     member_view,
     version_of,
@@ -116,13 +116,11 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
             ledger = ledger_create(
                 company=company, actor=request.user, data=_opening_from_form(data)
             )
-        except Invalid as exc:
+        except (Invalid, *DATABASE_ERRORS) as exc:  # the typing stays on screen
+            errors, status = form_refusal(exc)
             return _form_page(
-                request, company, ledger=None, data=data, errors=exc.errors, status=422
+                request, company, ledger=None, data=data, errors=errors, status=status
             )
-        except DATABASE_ERRORS:  # locked by another writer, or stopped: the typing stays
-            errors = {"__all__": [f"{DATABASE_DOWN}."]}
-            return _form_page(request, company, ledger=None, data=data, errors=errors, status=503)
         messages.success(request, f"Ledger {bidi_isolated(ledger.name)} created.")
         return redirect("ledgers", company.pk)
     all_ledgers = list(ledger_list(company=company))
@@ -207,12 +205,9 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
             version=version,
         )
     except (Invalid, Locked, StaleVersion, *DATABASE_ERRORS) as exc:
-        if isinstance(exc, DATABASE_ERRORS):  # nothing can be written now, the lock included
-            errors, status, extra = {"__all__": [f"{DATABASE_DOWN}."]}, 503, {}
-        else:
-            errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
-            extra = lock_for_page(request, company, f"ledger:{current.pk}")
-            status = 422 if isinstance(exc, Invalid) else exc.status
+        errors, status = form_refusal(exc)
+        # The re-shown editor takes the lock again for its page (not while nothing can be written).
+        extra = {} if status == 503 else lock_for_page(request, company, f"ledger:{current.pk}")
         return _form_page(
             request, company, ledger=current, data=data, errors=errors, status=status, extra=extra
         )

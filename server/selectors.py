@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection as database
-from django.db.models import Sum
 from django.utils import timezone
 
 import tallysync
@@ -88,16 +87,17 @@ def users_per_company(clients: list[Client]) -> list[dict[str, Any]]:
 
 
 def rates_get(*, now: dt.datetime) -> dict[str, Any]:
-    """Messages/s and bytes/s in and out: now, over the last minute, and per chart bucket."""
+    """Messages/s and bytes/s in and out: now, over the last minute, and per chart bucket; and
+    the processes that sent samples in that minute."""
     since = now - dt.timedelta(seconds=RATE_WINDOW)
     samples = list(
         TrafficSample.objects.filter(at__gt=since).values_list(
-            "at", "messages_in", "messages_out", "bytes_in", "bytes_out"
+            "process", "at", "messages_in", "messages_out", "bytes_in", "bytes_out"
         )
     )
     buckets = [[0, 0, 0, 0] for _ in range(RATE_WINDOW // BUCKET)]
     recent = [0, 0, 0, 0]
-    for at, *counts in samples:
+    for _, at, *counts in samples:
         index = min(int((at - since).total_seconds() // BUCKET), len(buckets) - 1)
         for i, count in enumerate(counts):
             buckets[index][i] += count
@@ -109,6 +109,7 @@ def rates_get(*, now: dt.datetime) -> dict[str, Any]:
         "now": {k: recent[i] / NOW_WINDOW for i, k in enumerate(keys)},
         "minute": {k: minute[i] / RATE_WINDOW for i, k in enumerate(keys)},
         "chart": chart_points([b[1] / BUCKET for b in buckets], [b[0] / BUCKET for b in buckets]),
+        "processes": {process for process, *_ in samples},
     }
 
 
@@ -137,24 +138,20 @@ def events_get(*, kind: str = "") -> list[ConnectionEvent]:
     return shown
 
 
-def server_info_get(*, now: dt.datetime, clients: list[Client]) -> dict[str, Any]:
-    """Version, uptime, backends and the processes serving sockets."""
+def server_info_get(*, clients: list[Client], sending: set[str]) -> dict[str, Any]:
+    """Version, start, backends, and the processes serving sockets (or `sending` samples)."""
     config = config_get()
-    totals = TrafficSample.objects.filter(at__gt=now - dt.timedelta(seconds=RATE_WINDOW))
-    processes = {PROCESS, *(c.row.process for c in clients)}
-    processes |= set(totals.values_list("process", flat=True).distinct())
+    processes = {PROCESS, *(c.row.process for c in clients), *sending}
     users = {c.row.user_id for c in clients}
     return {
         "version": tallysync.__version__,
         "process": PROCESS,
         "started_at": STARTED_AT,
-        "uptime": now - STARTED_AT,
         "database": f"{database.display_name} {_database_version()}",
         "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"].rpartition(".")[2],
         "processes": sorted(processes),
         "max_users": config.max_users,
         "users": len(users),
-        "bytes_total": totals.aggregate(Sum("bytes_out"))["bytes_out__sum"] or 0,
     }
 
 
@@ -168,6 +165,7 @@ def _database_version() -> str:
 def monitor_get() -> dict[str, Any]:
     now = timezone.now()
     clients = clients_get(now=now)
+    rates = rates_get(now=now)
     return {
         "now": now,
         "clients": clients[:CLIENTS_SHOWN],
@@ -175,7 +173,7 @@ def monitor_get() -> dict[str, Any]:
         "clients_hidden": max(0, len(clients) - CLIENTS_SHOWN),
         "silent_count": sum(not c.responding for c in clients),
         "companies": users_per_company(clients),
-        "rates": rates_get(now=now),
-        "server": server_info_get(now=now, clients=clients),
+        "rates": rates,
+        "server": server_info_get(clients=clients, sending=rates["processes"]),
         "ping_seconds": ping_ms() // 1000,
     }

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 INBOX = 1000  # frames a socket may have waiting before it counts as too slow
 FLOOD_RATE, FLOOD_BURST = 20, 100  # messages/s a socket may send, and in one burst
 RECHECK_EVERY = 30.0  # seconds between checks (with pings) that the user is still signed in
+NOTE_EVERY = 10.0  # seconds between resume/resync lines in the event log, per socket
 
 
 class Allowance:
@@ -61,6 +62,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
     allowance: Allowance
     flooded = False
     checked_at = 0.0  # when the user was last found still signed in
+    noted_at = 0.0  # when a resume or resync of this socket last went into the event log
 
     async def connect(self) -> None:
         self.company_id = int(self.scope["url_route"]["kwargs"]["cid"])
@@ -126,6 +128,14 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(registry.event_record)(
             kind=kind, company_id=self.company_id, ip=self.ip, **details
         )
+
+    async def _note(self, kind: str, detail: str) -> None:
+        """Log a resume or resync, at most one per socket every NOTE_EVERY seconds: a client
+        may send them as often as its allowance lets it, and each would be a database write."""
+        now = time.monotonic()
+        if now - self.noted_at >= NOTE_EVERY:
+            self.noted_at = now
+            await self._log(kind, detail=detail)
 
     @property
     def ip(self) -> str | None:
@@ -205,7 +215,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         elif kind == "resume" and isinstance(message.get("since"), int) and message["since"] >= 0:
             with contextlib.suppress(asyncio.QueueFull):  # a full inbox is being cut off
                 self.inbox.put_nowait(("resume", message["since"], ""))
-            await self._log(registry.Kind.RESUME, detail=f"from seq {message['since']}")
+            await self._note(registry.Kind.RESUME, f"from seq {message['since']}")
         else:
             detail = "Send JSON: ping or resume with a since seq."
             await self.send(text_data=protocol.encode({"type": "error", "detail": detail}))
@@ -251,7 +261,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             company_id=self.company_id, since=since, cached=hub().frame
         )
         if frames is None:
-            await self._log(registry.Kind.RESYNC, detail=f"from seq {since} to {last}")
+            await self._note(registry.Kind.RESYNC, f"from seq {since} to {last}")
             await self.send(text_data=protocol.resync_frame(last))
             self.sent_seq = last
             return

@@ -16,10 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from companies.errors import Invalid, Locked, StaleVersion
 from companies.http import (
-    DATABASE_DOWN,
     DATABASE_ERRORS,
     body_data,
     date_param,
+    form_refusal,
     json_response,
     member_view,
     version_of,
@@ -175,14 +175,10 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     )
     try:
         voucher = voucher_create(company=company, actor=request.user, data=data)
-    except Invalid as exc:
+    except (Invalid, *DATABASE_ERRORS) as exc:  # the typing stays on screen
+        errors, status = form_refusal(exc)
         return _voucher_form(
-            request, company, voucher_type=voucher_type, data=data, errors=exc.errors, status=422
-        )
-    except DATABASE_ERRORS:  # locked by another writer, or stopped: the typing stays on screen
-        errors = {"__all__": [f"{DATABASE_DOWN}."]}
-        return _voucher_form(
-            request, company, voucher_type=voucher_type, data=data, errors=errors, status=503
+            request, company, voucher_type=voucher_type, data=data, errors=errors, status=status
         )
     messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
     # Like Tally: after a save, a fresh voucher of the same type on the same date.
@@ -273,12 +269,9 @@ def _alter_refused(
     request: HttpRequest, company: Company, current: Voucher, data: dict[str, Any], exc: Exception
 ) -> HttpResponse:
     """The alteration screen again, with what was typed and why it was not saved."""
-    if isinstance(exc, DATABASE_ERRORS):  # nothing can be written now, the lock included
-        errors, status, extra = {"__all__": [f"{DATABASE_DOWN}."]}, 503, {}
-    else:
-        errors = exc.errors if isinstance(exc, Invalid) else {"__all__": [str(exc)]}
-        status = 422 if isinstance(exc, Invalid) else exc.status  # type: ignore[attr-defined]
-        extra = lock_for_page(request, company, f"voucher:{current.pk}")
+    errors, status = form_refusal(exc)
+    # The re-shown editor takes the lock again for its page (not while nothing can be written).
+    extra = {} if status == 503 else lock_for_page(request, company, f"voucher:{current.pk}")
     if isinstance(exc, StaleVersion):
         extra["latest"] = voucher_get(company=company, voucher_id=current.pk)
     return _voucher_form(

@@ -255,18 +255,23 @@ class RedisServer:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=STOP_TIMEOUT)
+        terminate(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 # --- the server processes --------------------------------------------------------------------
+
+
+def terminate(process: subprocess.Popen) -> None:
+    """SIGTERM, as a service manager stops a server; SIGKILL if it does not go in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT)
 
 
 def free_ports(count: int) -> list[int]:
@@ -383,12 +388,7 @@ class Daphne:
         """SIGTERM, as a service manager stops it (SIGKILL if it does not go in time)."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=STOP_TIMEOUT)
+        terminate(self.process)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when the machine's power goes."""

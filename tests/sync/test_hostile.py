@@ -148,3 +148,19 @@ def test_a_socket_that_never_pings_is_closed_after_sign_out(company, bob, monkey
         return output
 
     assert run(scenario)["code"] == protocol.CLOSE_UNAUTHENTICATED
+
+
+def test_a_resume_storm_writes_one_event_line_not_one_per_message(company, bob):
+    headers = session_headers(bob)
+
+    async def scenario():
+        socket, _, _ = await open_socket(company.pk, headers)
+        for _ in range(50):  # within the flood allowance
+            await socket.send_json_to({"type": "resume", "since": 0})
+        await socket.send_json_to({"type": "ping"})
+        while (await next_message(socket))["type"] != "pong":
+            pass
+        await socket.disconnect()
+
+    run(scenario)
+    assert ConnectionEvent.objects.filter(kind__in=["resume", "resync"]).count() == 1

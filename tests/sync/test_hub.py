@@ -185,3 +185,33 @@ def test_sockets_are_told_when_the_layer_fails_and_catch_up_when_it_returns(comp
     assert paused == [(None, protocol.status_frame(live=False))]
     assert frames[1:] == [(None, protocol.status_frame(live=True)), (start + 1, "next")]
     assert caught_up == 1  # the socket replays what the layer dropped meanwhile
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subscriptions_are_renewed_before_the_layer_forgets_them(company, monkeypatch):
+    """channels-redis drops a group member after its group_expiry (a day); a hub that serves
+    longer adds its channel again with each registry heartbeat."""
+    layer = FlakyLayer()
+    layer.up = True
+    added: list[str] = []
+    add = layer.group_add
+
+    async def counted(group, channel):
+        added.append(group)
+        await add(group, channel)
+
+    layer.group_add = counted
+    monkeypatch.setattr("sync.hub.get_channel_layer", lambda: layer)
+    monkeypatch.setattr("sync.registry.FLUSH_EVERY", 0.05)
+    monkeypatch.setattr("sync.registry.HEARTBEAT_EVERY", 0.1)
+
+    async def scenario():
+        socket = FakeSocket()
+        await hub().join(company.pk, socket)
+        async with asyncio.timeout(10):
+            while len(added) < 3:  # the subscription, then two renewals
+                await asyncio.sleep(0.02)
+        await hub().leave(company.pk, socket)
+
+    async_to_sync(scenario)()
+    assert set(added) == {company_group(company.pk)}
