@@ -178,7 +178,9 @@
       .filter(function (i) { return !i.value; })[0];
     var marked = form.querySelector(".field-error");
     var target = marked ? marked.parentElement.querySelector("input, select") : (firstEmpty || first);
-    if (target) target.focus();
+    // An editor that opened in place settles a moment after the swap: whoever already clicked
+    // into a field keeps it (their typing must not land in the first ledger box).
+    if (target && !form.contains(document.activeElement)) target.focus();
   }
 
   function setUp() {
