@@ -1,11 +1,12 @@
 """Live fan-out benchmark: saves through the JSON API, frames on N real WebSocket clients.
 
-Starts its own daphne servers (127.0.0.1 only, a temp folder, its own SQLite file), seeds an
-office, opens N sockets from separate listener processes, drives saves over HTTP and times each
-save until the LAST socket holds its frame. Compares the hub (sync/hub.py) against the stock
-Channels pattern (bench/stock_asgi.py), the app's sync code as it was before two adopted changes
-(`--variants blocking,nohold`, bench/variant_asgi.py), uvicorn (`--uvicorn-path`) and the two
-channels-redis layers. JSON on stdout, progress on stderr.
+Starts its own servers (127.0.0.1 only, a temp folder, its own SQLite file) with the command
+line `manage.py serve` uses (server.launch: uvicorn), seeds an office, opens N sockets from
+separate listener processes, drives saves over HTTP and times each save until the LAST socket
+holds its frame. Compares the hub (sync/hub.py) against the stock Channels pattern
+(bench/stock_asgi.py), the app's sync code as it was before two adopted changes (`--variants
+blocking,nohold`, bench/variant_asgi.py), the same app under daphne (the server before uvicorn)
+and the two channels-redis layers. JSON on stdout, progress on stderr.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # server.launch: the app's own server command line
+from server.launch import server_argv  # noqa: E402  (a leaf module: no Django set-up)
+
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python 3.11 lacks the name
 ANCILLARY = socket.CMSG_SPACE(16)
 CHANGE = b'{"type":"change","seq":'  # sync.protocol.encode: compact, "type" then "seq"
@@ -127,7 +131,8 @@ def free_port() -> int:
 
 
 class Server:
-    """One daphne (or uvicorn) process in its own process group, so cleanup kills it all."""
+    """One server process (the app's uvicorn, or daphne) in its own process group, so cleanup
+    kills it all."""
 
     running: set[Server] = set()  # stopped at the end of the run, whatever interrupted it
 
@@ -141,21 +146,9 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
-        where = ["127.0.0.1", str(self.port)]
-        if self.kind == "uvicorn":  # its defaults (`versions.uvicorn` says what they resolve to)
-            options = ["--lifespan", "off", "--ws", "auto", "--http", "auto", "--loop", "auto"]
-            return [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                self.app,
-                "--host",
-                where[0],
-                "--port",
-                where[1],
-                *options,
-            ]
-        return [sys.executable, "-m", "daphne", "-b", where[0], "-p", where[1], self.app]
+        if self.kind == "uvicorn":  # as `manage.py serve` runs it
+            return server_argv("127.0.0.1", self.port, app=self.app)
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), self.app]
 
     def start(self) -> None:
         self.port = free_port()
@@ -952,38 +945,22 @@ def redis_forget(url: str, prefix: str) -> None:
         log(f"could not clean Redis keys {prefix}*: {exc}")
 
 
-UVICORN_INFO = """
-import importlib.metadata as m, json, uvicorn.loops.auto as loops
-from uvicorn.protocols.http.auto import AutoHTTPProtocol as http
-from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol as ws
-try:
-    import uvloop  # noqa: F401
-    loop = "uvloop"
-except ImportError:
-    loop = "asyncio"
-print(json.dumps({"uvicorn": m.version("uvicorn"), "websockets": m.version("websockets"),
-                  "ws_auto": ws.__name__, "http_auto": http.__name__, "loop_auto": loop}))
-"""
+SERVER_PACKAGES = (
+    *("django", "channels", "channels-redis"),
+    *("uvicorn", "uvloop", "httptools", "websockets"),  # the app's server (server.launch)
+    *("daphne", "twisted", "autobahn"),  # the daphne scenarios
+)
 
 
-def versions(uvicorn_env: dict[str, str] | None) -> dict[str, Any]:
-    """The servers' packages; for uvicorn what `--ws/--http/--loop auto` resolve to."""
+def versions() -> dict[str, Any]:
+    """The servers' packages, and the options the app's uvicorn runs with."""
     from importlib import metadata
 
     out: dict[str, Any] = {"python": sys.version.split()[0]}
-    for name in ("django", "channels", "daphne", "twisted", "channels-redis"):
+    for name in SERVER_PACKAGES:
         with contextlib.suppress(metadata.PackageNotFoundError):
             out[name] = metadata.version(name)
-    if uvicorn_env is not None:
-        done = subprocess.run(
-            [sys.executable, "-c", UVICORN_INFO],
-            cwd=ROOT,
-            env=uvicorn_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        out["uvicorn"] = json.loads(done.stdout) if done.returncode == 0 else done.stderr[-300:]
+    out["uvicorn_command"] = " ".join(server_argv("HOST", 0, python="python")[1:])
     return out
 
 
@@ -1005,12 +982,12 @@ def best_burst(scenario: dict) -> dict | None:
     return max(bursts, key=rank, default=None)
 
 
-def goals(scenarios: dict[str, dict], prefix: str = "hub-", server: str = "daphne") -> dict:
-    """The issue's goals, on the hub with daphne and the in-memory layer (the default server;
-    with `prefix` and `server`, the same checks on the hub under another server).
+def goals(scenarios: dict[str, dict], prefix: str = "hub-", server: str = "uvicorn") -> dict:
+    """The issue's goals, on the hub with the app's server and the in-memory layer (with
+    `prefix` and `server`, the same checks on the hub under another server).
     `met` is end to end (from just before the POST); `met_fanout_only` takes off the save's own
-    time (p50 with no socket open). Not the spread: daphne queues every socket's frame before
-    it writes the first, so first -> last socket shows only the final writes."""
+    time (p50 with no socket open). Not the spread: a server may queue every socket's frame
+    before it writes the first (daphne does), so first -> last socket shows only the writes."""
     out: dict[str, Any] = {}
     hub = {k: s for k, s in scenarios.items() if k.startswith(prefix) and "error" not in s}
     for s in hub.values():
@@ -1157,7 +1134,8 @@ def build_report(
         "app_commit": app_commit(),
         "machine": {**machine, "load_average_end": [round(x, 2) for x in os.getloadavg()]},
         "method": {
-            "server": "one process on 127.0.0.1 (daphne unless named), SQLite (WAL) in a temp dir",
+            "server": "one process on 127.0.0.1 (uvicorn as manage.py serve runs it; daphne in "
+            "daphne-*), SQLite (WAL) in a temp dir",
             "latency": "send_to_last = wall clock just before the POST to the kernel receive "
             "stamp (SO_TIMESTAMPNS) of the frame with that seq on the LAST socket; "
             "answer_to_last starts at the HTTP answer instead (negative: the frame beat it); "
@@ -1175,7 +1153,7 @@ def build_report(
         "scenarios": scenarios,
         **({"runs": runs} if args.repeat > 1 else {}),
         "stock_over_hub": compare(scenarios, "hub-", "stock-"),
-        "uvicorn_over_daphne": compare(scenarios, "hub-", "uvicorn-hub-"),
+        "daphne_over_uvicorn": compare(scenarios, "hub-", "daphne-hub-"),
         **{f"{v}_over_hub": compare(scenarios, "hub-", f"{v}-hub-") for v in args.variants},
         "redis_layers": {
             k: {
@@ -1192,8 +1170,8 @@ def build_report(
         "flood_limit": flood_check(scenarios),
         "goals": goals(scenarios),
         **(
-            {"goals_under_uvicorn": goals(scenarios, "uvicorn-hub-", "uvicorn")}
-            if any(k.startswith("uvicorn-hub-") for k in scenarios)
+            {"goals_under_daphne": goals(scenarios, "daphne-hub-", "daphne")}
+            if any(k.startswith("daphne-hub-") for k in scenarios)
             else {}
         ),
     }
@@ -1226,9 +1204,9 @@ def main() -> None:
         " bench/variant_asgi.py and bench/settings_variants.py",
     )
     parser.add_argument(
-        "--uvicorn-path",
-        help="a folder holding uvicorn + websockets (pip install --target DIR uvicorn websockets):"
-        " also run the hub scenarios under uvicorn, with DIR on PYTHONPATH (the venv stays as is)",
+        "--no-daphne",
+        action="store_true",
+        help="skip the hub under daphne (the server before uvicorn, kept as a baseline)",
     )
     parser.add_argument("--py-spy", help="py-spy binary: profile each server (kept with --keep)")
     parser.add_argument(
@@ -1281,20 +1259,16 @@ def main() -> None:
         office = Office(seed["cid"], seed["token"])
         hub_app = "tallysync.asgi:application"
         stock_env = {**env, "BENCH_APP": "stock"}  # bench/stock_asgi.py + publisher.serving
-        uvicorn_env = None
-        if args.uvicorn_path:
-            path = os.pathsep.join([str(ROOT), str(Path(args.uvicorn_path).resolve())])
-            uvicorn_env = {**env, "PYTHONPATH": path}
-        machine_versions = versions(uvicorn_env)
+        machine_versions = versions()
         for n in counts:
-            plan.append((f"hub-inmemory-{n}", "daphne", hub_app, env, n))
+            plan.append((f"hub-inmemory-{n}", "uvicorn", hub_app, env, n))
             if not args.no_stock:
-                plan.append((f"stock-inmemory-{n}", "daphne", VARIANT_APP, stock_env, n))
+                plan.append((f"stock-inmemory-{n}", "uvicorn", VARIANT_APP, stock_env, n))
             for variant in args.variants:
                 variant_env = VARIANTS[variant](env)
-                plan.append((f"{variant}-hub-inmemory-{n}", "daphne", VARIANT_APP, variant_env, n))
-            if uvicorn_env:
-                plan.append((f"uvicorn-hub-inmemory-{n}", "uvicorn", hub_app, uvicorn_env, n))
+                plan.append((f"{variant}-hub-inmemory-{n}", "uvicorn", VARIANT_APP, variant_env, n))
+            if not args.no_daphne:
+                plan.append((f"daphne-hub-inmemory-{n}", "daphne", hub_app, env, n))
         if args.no_redis:
             skipped["redis"] = "--no-redis"
         elif problem := redis_problem(args.redis_url):
@@ -1310,7 +1284,7 @@ def main() -> None:
                     "BENCH_LAYER_PREFIX": prefix,
                 }
                 key = f"hub-redis-{layer}-{args.redis_clients}"
-                plan.append((key, "daphne", hub_app, layer_env, args.redis_clients))
+                plan.append((key, "uvicorn", hub_app, layer_env, args.redis_clients))
         for repeat in range(1, args.repeat + 1):  # interleaved, so load drift hits all alike
             for key, kind, app, server_env, n in plan:
                 name = key if args.repeat == 1 else f"{key}#{repeat}"

@@ -38,7 +38,6 @@ SERVING_ADDRESS = os.environ.get("TALLYSYNC_SERVING_ADDRESS") or None
 SERVING_PORT = int(os.environ.get("TALLYSYNC_SERVING_PORT") or 0) or None
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

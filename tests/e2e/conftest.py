@@ -1,4 +1,5 @@
-"""Real-browser tests: a daphne server on its own SQLite file, driven by Debian's Chromium.
+"""Real-browser tests: the server (uvicorn, as `manage.py serve` starts it) on its own SQLite
+file, driven by Debian's Chromium.
 
 Without Chromium the tests skip with the reason on a developer's machine; with CI=true they
 fail, since `.ci/run` installs it.
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from server.launch import server_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -52,7 +55,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30) -
 
 
 class Server:
-    """A daphne process serving TallySync from a database of its own."""
+    """A server process (server.launch: uvicorn) serving TallySync from a database of its own."""
 
     def __init__(self, workdir: Path, **env: str) -> None:
         self.workdir = workdir
@@ -84,18 +87,9 @@ class Server:
         return done.stdout
 
     def start(self) -> None:
-        log = (self.workdir / "daphne.log").open("a")
+        log = (self.workdir / "server.log").open("a")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "tallysync.asgi:application",
-            ],
+            server_argv("127.0.0.1", self.port),
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -30,7 +30,7 @@ def test_all_ok_is_200_for_anyone(client):
 
 
 def test_it_answers_under_asgi_too():
-    """Under daphne the channel layer check runs on the server's own event loop."""
+    """Under the server the channel layer check runs on the server's own event loop."""
     response = async_to_sync(AsyncClient().get)("/healthz")
     assert response.status_code == 200
     assert response.json()["channel_layer"]["ok"] is True

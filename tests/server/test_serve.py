@@ -1,5 +1,6 @@
-"""`manage.py serve` builds daphne's command line from the saved configuration, the environment
-and its flags (in that rising order), and tells the office which address to open."""
+"""`manage.py serve` builds the server's (uvicorn's) command line from the saved configuration,
+the environment and its flags (in that rising order), and tells the office which address to
+open."""
 
 import ipaddress
 import os
@@ -21,9 +22,7 @@ HOSTS = ["localhost", "127.0.0.1", "192.168.1.10", "tally.lan"]
 
 def build(config=None, environ=None, **flags):
     config = config or ServerConfig(address="0.0.0.0", port=9000)
-    return launch_build(
-        config=config, environ=environ or {}, hosts=HOSTS, daphne="/venv/bin/daphne", **flags
-    )
+    return launch_build(config=config, environ=environ or {}, hosts=HOSTS, **flags)
 
 
 def ips(*texts):
@@ -32,14 +31,17 @@ def ips(*texts):
 
 def test_the_saved_configuration_is_the_default():
     launch = build(ServerConfig(address="192.168.1.10", port=9100))
-    assert launch.argv == [
-        "/venv/bin/daphne",
-        "--bind",
+    assert launch.argv[:8] == [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tallysync.asgi:application",
+        "--host",
         "192.168.1.10",
         "--port",
         "9100",
-        "tallysync.asgi:application",
     ]
+    assert launch.argv[8:10] == ["--app-dir", str(ROOT)]
     assert launch.env["ALLOWED_HOSTS"] == "localhost,127.0.0.1,192.168.1.10,tally.lan"
     assert launch.env["TALLYSYNC_SERVING_ADDRESS"] == "192.168.1.10"
     assert launch.env["TALLYSYNC_SERVING_PORT"] == "9100"
@@ -48,7 +50,7 @@ def test_the_saved_configuration_is_the_default():
 def test_the_environment_overrides_the_configuration():
     launch = build(environ={"TALLYSYNC_ADDRESS": "127.0.0.1", "TALLYSYNC_PORT": "9200"})
     assert (launch.address, launch.port) == ("127.0.0.1", 9200)
-    assert launch.argv[1:5] == ["--bind", "127.0.0.1", "--port", "9200"]
+    assert launch.argv[4:8] == ["--host", "127.0.0.1", "--port", "9200"]
 
 
 def test_flags_override_the_environment():
@@ -116,18 +118,32 @@ def test_loopback_says_it_serves_only_this_computer():
 
 
 @pytest.mark.django_db
-def test_serve_replaces_itself_with_daphne(monkeypatch, capsys):
+def test_serve_replaces_itself_with_uvicorn(monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(serve.os, "execve", lambda *args: calls.append(args))
     monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
     call_command("serve", port="9123")
 
     [(path, argv, env)] = calls
-    assert path == str(Path(sys.executable).parent / "daphne")
-    assert argv[1:] == ["--bind", "0.0.0.0", "--port", "9123", "tallysync.asgi:application"]
+    assert path == sys.executable
+    assert argv[1:8] == ["-m", "uvicorn", "tallysync.asgi:application"] + [
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "9123",
+    ]
     assert "127.0.0.1" in env["ALLOWED_HOSTS"].split(",")
     assert env["TALLYSYNC_SERVING_PORT"] == "9123"
     assert ":9123 on " in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_serve_names_a_missing_server_package(monkeypatch):
+    """Without uvloop, uvicorn would fall back to plain asyncio; serve refuses and says why."""
+    monkeypatch.setattr(serve, "_found", lambda module: module != "uvloop")
+    monkeypatch.setattr(serve.os, "execve", lambda *args: pytest.fail("started anyway"))
+    with pytest.raises(CommandError, match="^uvloop not installed in this Python: run make"):
+        call_command("serve", port="9123")
 
 
 def manage(*args, env):
@@ -158,4 +174,4 @@ def test_dry_run_prints_where_to_open_and_the_command(tmp_path):
     *lines, command = result.stdout.splitlines()
     assert lines == open_lines(address="0.0.0.0", port=9123, machine=machine_addresses())
     assert all(line.startswith("Open http://") and ":9123 on " in line for line in lines)
-    assert command.endswith("--bind 0.0.0.0 --port 9123 tallysync.asgi:application")
+    assert "-m uvicorn tallysync.asgi:application --host 0.0.0.0 --port 9123 " in command

@@ -1,10 +1,11 @@
-"""Real TallySync servers for tests/services: databases, daphne processes and raw socket clients.
+"""Real TallySync servers for tests/services: databases, server processes and raw socket clients.
 
 The servers cannot see pytest-django's test database (its data is never committed where another
 process could read it), so a test makes books of its own — a throwaway PostgreSQL database or a
-SQLite file in tmp_path — migrates and seeds them with `manage.py`, and runs daphne on them. A
-daphne here can be stopped (SIGTERM), killed (SIGKILL) and started again on the same port; its
-log survives restarts and is printed by the test.
+SQLite file in tmp_path — migrates and seeds them with `manage.py`, and serves them with the
+command line `manage.py serve` uses (server.launch: uvicorn). A server here can be stopped
+(SIGTERM), killed (SIGKILL) and started again on the same port; its log survives restarts and is
+printed by the test.
 
 The socket clients speak RFC 6455 over a plain asyncio stream (no global state, no library that
 hides what the server sends); `SyncClient` adds what static/sync.js does on top.
@@ -44,11 +45,12 @@ import dj_database_url
 import psycopg
 import redis
 
+from server.launch import server_argv
 from tests.conftest import sale
 from tests.services.conftest import CONNECT_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 30.0  # seconds for a daphne process to listen
+START_TIMEOUT = 30.0  # seconds for a server process to listen
 HTTP_TIMEOUT = 30.0
 DELIVERY_TIMEOUT = 30.0  # seconds for every frame to reach the sockets after the saves
 STOP_TIMEOUT = 10.0
@@ -333,17 +335,15 @@ def books_prepare(database_url: str, workdir: Path, redis_url: str = "") -> Book
     return Books(database_url, env, seeded["token"], seeded["company"])
 
 
-class Daphne:
-    """One daphne process, which may be stopped or killed and started again on its port; its
-    output (every run's) goes to a log file the test prints."""
+class Server:
+    """One server process (uvicorn, as `manage.py serve` starts it), which may be stopped or
+    killed and started again on its port; its output (every run's) goes to a log file the test
+    prints."""
 
-    def __init__(
-        self, name: str, port: int, env: dict[str, str], workdir: Path, args: tuple = ()
-    ) -> None:
+    def __init__(self, name: str, port: int, env: dict[str, str], workdir: Path) -> None:
         self.name = name
         self.port = port
         self.env = env
-        self.args = list(args)
         self.log_path = workdir / f"{name}.log"
         self.process: subprocess.Popen | None = None
         self.runs = 0
@@ -355,8 +355,7 @@ class Daphne:
             log.write(f"===== {self.name} run {self.runs} =====\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-                + [*self.args, "tallysync.asgi:application"],
+                server_argv("127.0.0.1", self.port),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

@@ -1,7 +1,7 @@
 """Faults (issue 7): real servers killed, restarted, cut off from Redis or from their database,
 and a client that stops reading — the books stay whole and every screen catches up.
 
-Each scenario runs real daphne processes (tests/services/servers.py) on books of its own, and
+Each scenario runs real server processes (tests/services/servers.py) on books of its own, and
 prints its measured figures as one JSON line (`pytest -s` shows them) for docs/reliability.md.
 Nothing waits by sleeping: each step polls its condition under a deadline. The only sleeps are
 a client's own behaviour (its backoff between retries, the pace of a user's saves).
@@ -37,9 +37,9 @@ from tests.services.servers import (
     START_TIMEOUT,
     Answer,
     Books,
-    Daphne,
     PostgresCluster,
     RedisServer,
+    Server,
     SyncClient,
     WebSocket,
     books_prepare,
@@ -79,7 +79,7 @@ def redis_url(services_available: None) -> str:
 
 
 @contextlib.contextmanager
-def running(*servers: Daphne) -> Iterator[None]:
+def running(*servers: Server) -> Iterator[None]:
     """The servers listening for the block; always stopped after, their logs printed."""
     try:
         for server in servers:
@@ -215,7 +215,7 @@ def test_sigkill_during_a_storm_of_saves_loses_and_doubles_nothing(
     exactly once, nothing is half-written, the books balance, the Edit Log is whole, and a
     retried key is answered with the first save's voucher."""
     with books_on(backend, tmp_path, redis_url) as books:
-        server = Daphne("daphne", free_ports(1)[0], books.env, tmp_path)
+        server = Server("server", free_ports(1)[0], books.env, tmp_path)
         with running(server):
             storm = Storm(server.port, books)
             began = time.monotonic()
@@ -398,12 +398,12 @@ def test_twenty_clients_catch_up_after_a_restart(redis_url: str, tmp_path: Path)
     save more: every socket applies every seq in order within 15 s of the port accepting."""
     with throwaway_database() as database_url:
         books = books_prepare(database_url, tmp_path, redis_url)
-        server = Daphne("daphne", free_ports(1)[0], books.env, tmp_path)
+        server = Server("server", free_ports(1)[0], books.env, tmp_path)
         with running(server):
             asyncio.run(restart_under_clients(server, books))
 
 
-async def restart_under_clients(server: Daphne, books: Books) -> None:
+async def restart_under_clients(server: Server, books: Books) -> None:
     db, cid = books.database_url, books.company_id
     start = last_seq(db, cid)
     clients = [
@@ -491,7 +491,7 @@ def test_redis_outage_keeps_saves_fast_and_screens_caught_up(
         private.start()
         with throwaway_database() as database_url:
             books = books_prepare(database_url, tmp_path, private.url)
-            server = Daphne("daphne", port, books.env, tmp_path)
+            server = Server("server", port, books.env, tmp_path)
             with running(server):
                 asyncio.run(redis_outage(server, books, private))
     finally:
@@ -499,7 +499,7 @@ def test_redis_outage_keeps_saves_fast_and_screens_caught_up(
         print(f"----- redis-server (port {private.port}) -----\n{private.log()}")
 
 
-async def timed_saves(server: Daphne, books: Books, count: int | None, until_time: float = 0):
+async def timed_saves(server: Server, books: Books, count: int | None, until_time: float = 0):
     """Saves one after another at SAVE_PACE, `count` of them or until `until_time`: the
     Answers (each with its seconds)."""
     answers: list[Answer] = []
@@ -514,7 +514,7 @@ async def timed_saves(server: Daphne, books: Books, count: int | None, until_tim
     return answers
 
 
-async def redis_outage(server: Daphne, books: Books, private: RedisServer) -> None:
+async def redis_outage(server: Server, books: Books, private: RedisServer) -> None:
     db, cid = books.database_url, books.company_id
     start = last_seq(db, cid)
     clients = [
@@ -621,7 +621,7 @@ def test_sqlite_held_by_another_writer_refuses_the_save_then_takes_it(tmp_path: 
     6 s (never a 500, never a hang), and the same save succeeds once the lock is let go."""
     path = tmp_path / "books.sqlite3"
     books = books_prepare(sqlite_url(path), tmp_path)
-    server = Daphne("daphne", free_ports(1)[0], books.env, tmp_path)
+    server = Server("server", free_ports(1)[0], books.env, tmp_path)
     with running(server):
         assert keyed_save(server.port, books, str(uuid.uuid4()), sale("10.00")).status == 201
         key = str(uuid.uuid4())
@@ -662,7 +662,7 @@ def test_postgres_stopped_refuses_the_save_then_takes_it(tmp_path: Path) -> None
         cluster.create()
         cluster.start()
         books = books_prepare(cluster.create_database("tallysync"), tmp_path)
-        server = Daphne("daphne", port, books.env, tmp_path)
+        server = Server("server", port, books.env, tmp_path)
         with running(server):
             assert keyed_save(port, books, str(uuid.uuid4()), sale("10.00")).status == 201
             cluster.stop()
@@ -699,12 +699,12 @@ def test_a_slow_client_delays_no_one_is_cut_off_and_resumes(redis_url: str, tmp_
     gets everything it missed, in order."""
     with throwaway_database() as database_url:
         books = books_prepare(database_url, tmp_path, redis_url)
-        server = Daphne("daphne", free_ports(1)[0], books.env, tmp_path)
+        server = Server("server", free_ports(1)[0], books.env, tmp_path)
         with running(server):
             asyncio.run(slow_reader(server, books))
 
 
-async def slow_reader(server: Daphne, books: Books) -> None:
+async def slow_reader(server: Server, books: Books) -> None:
     db, cid = books.database_url, books.company_id
     start = last_seq(db, cid)
     auth = {"Authorization": f"Token {books.token}"}

@@ -1,4 +1,4 @@
-"""Two real daphne processes on one PostgreSQL database and one Redis channel layer.
+"""Two real server processes on one PostgreSQL database and one Redis channel layer.
 
 A save made through process 1's JSON API must reach a socket held open on process 2 (and one on
 process 1) as exactly the committed seqs, in order, nothing missing or repeated — the promise
@@ -31,7 +31,7 @@ from tests.services.servers import (
     HTTP_TIMEOUT,
     SEED,
     START_TIMEOUT,
-    Daphne,
+    Server,
     WebSocket,
     free_ports,
     last_seq,
@@ -64,7 +64,7 @@ def redis_url(services_available: None) -> str:
 def test_a_save_on_one_process_reaches_sockets_on_both_in_order(
     postgres: None, redis_url: str, tmp_path: Path
 ) -> None:
-    servers: list[Daphne] = []
+    servers: list[Server] = []
     try:
         with throwaway_database() as database_url:
             env = {
@@ -84,7 +84,7 @@ def test_a_save_on_one_process_reaches_sockets_on_both_in_order(
             token, company_id = seeded["token"], seeded["company"]
 
             servers = [
-                Daphne(f"daphne-{i}", port, env, tmp_path)
+                Server(f"server-{i}", port, env, tmp_path)
                 for i, port in enumerate(free_ports(2), start=1)
             ]
             for server in servers:
@@ -115,7 +115,7 @@ def test_a_save_on_one_process_reaches_sockets_on_both_in_order(
 
 
 async def deliver_and_check(
-    servers: list[Daphne], *, company_id: int, token: str, start: int, database: str
+    servers: list[Server], *, company_id: int, token: str, start: int, database: str
 ) -> None:
     one, two = servers
     auth = {"Authorization": f"Token {token}"}

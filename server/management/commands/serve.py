@@ -1,14 +1,14 @@
-"""`manage.py serve`: start daphne on the configured address and port, and say where to open it."""
+"""`manage.py serve`: start uvicorn (server.launch) on the configured address and port, and say
+where to open it."""
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import shlex
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,17 +16,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
 from server.config import config_get
+from server.launch import server_argv
 from server.models import ServerConfig
 from server.network import Address, allowed_hosts, machine_addresses, open_addresses, url_host
 
 ENV_ADDRESS = "TALLYSYNC_ADDRESS"
 ENV_PORT = "TALLYSYNC_PORT"
-ASGI_APPLICATION = "tallysync.asgi:application"
 
 
 @dataclass(frozen=True)
 class Launch:
-    """What to run: daphne's argv and the environment it gets."""
+    """What to run: the server's argv and the environment it gets."""
 
     address: str
     port: int
@@ -58,11 +58,10 @@ def launch_build(
     config: ServerConfig,
     environ: Mapping[str, str],
     hosts: list[str],
-    daphne: str,
     address: str | None = None,
     port: str | None = None,
 ) -> Launch:
-    """The daphne command line and environment for `config`, overridden by env and flags."""
+    """The server's command line and environment for `config`, overridden by env and flags."""
     address = setting_pick(
         "address", saved=config.address, environ=environ, env_name=ENV_ADDRESS, flag=address
     )
@@ -75,7 +74,7 @@ def launch_build(
         "TALLYSYNC_SERVING_ADDRESS": address,
         "TALLYSYNC_SERVING_PORT": str(port),
     }
-    argv = [daphne, "--bind", address, "--port", str(port), ASGI_APPLICATION]
+    argv = server_argv(address, port)
     return Launch(address=address, port=port, argv=argv, env=env)
 
 
@@ -91,16 +90,19 @@ def open_lines(*, address: str, port: int, machine: list[Address]) -> list[str]:
     return [f"Open http://{url_host(ips[0])}:{port} on this computer only: {why}."]
 
 
-def daphne_path() -> str:
-    """The daphne script of this virtualenv, beside its python."""
-    path = Path(sys.executable).parent / "daphne"
-    if not path.exists():
-        raise CommandError(f"daphne is not installed at {path}: run make install.")
-    return str(path)
+def server_installed() -> None:
+    """uvicorn and the packages `server.launch` names, in this Python, or a plain message."""
+    missing = [m for m in ("uvicorn", "uvloop", "httptools", "websockets") if not _found(m)]
+    if missing:
+        raise CommandError(f"{', '.join(missing)} not installed in this Python: run make install.")
+
+
+def _found(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def shell_command(launch: Launch) -> str:
-    """The launch as one shell line: `env` with the variables serve adds, then daphne."""
+    """The launch as one shell line: `env` with the variables serve adds, then the server."""
     added = [f"{k}={v}" for k, v in launch.env.items() if os.environ.get(k) != v]
     return shlex.join(["env", *added, *launch.argv])
 
@@ -116,20 +118,20 @@ def saved_config() -> ServerConfig:
 
 
 class Command(BaseCommand):
-    help = "Serve TallySync with daphne on the configured address and port."
+    help = "Serve TallySync (uvicorn) on the configured address and port."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--address", help=f"listen address (else ${ENV_ADDRESS}, else saved)")
         parser.add_argument("--port", help=f"port (else ${ENV_PORT}, else the saved one)")
-        parser.add_argument("--dry-run", action="store_true", help="print the daphne command")
+        parser.add_argument("--dry-run", action="store_true", help="print the server command")
 
     def handle(self, *args: Any, address: str | None, port: str | None, **options: Any) -> None:
         config = saved_config()
+        server_installed()
         launch = launch_build(
             config=config,
             environ=os.environ,
             hosts=allowed_hosts(config.host_name_list),
-            daphne=daphne_path(),
             address=address,
             port=port,
         )
@@ -139,6 +141,6 @@ class Command(BaseCommand):
             self.stdout.write(shell_command(launch))
             return
         self.stdout.flush()
-        # daphne must not inherit this process's database connection.
+        # The server must not inherit this process's database connection.
         connections.close_all()
         os.execve(launch.argv[0], launch.argv, launch.env)
