@@ -13,6 +13,9 @@ predecessor (up to HOLD = 0.1 s): every frame goes to the sockets the moment it 
 socket that sees a gap replays it from the Edit Log (`CompanyConsumer._write`), i.e. HOLD = 0.
 Replaces `Order.take`, so nothing is ever held and `Hub._receive` never waits with a timeout.
 
+BENCH_GC=nofreeze — tallysync.asgi as it was before it called `gc.freeze()` at the end of its
+start-up: `gc.unfreeze()` puts the start-up objects back into the collector's full passes.
+
 BENCH_APP=stock — not the app: bench/stock_asgi.py (the stock Channels consumer, the baseline),
 wrapped in `sync.publisher.serving` as tallysync.asgi is, so its saves publish the way the app's
 do now (queued on the serving loop). Without the wrapper the publisher finds no serving loop and
@@ -21,6 +24,7 @@ falls back to send-and-wait in the saving thread, i.e. the baseline would also c
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -43,6 +47,7 @@ hub_module = importlib.import_module("sync.hub")
 log = logging.getLogger(__name__)
 PUBLISH = os.environ.get("BENCH_PUBLISH", "")
 HUB = os.environ.get("BENCH_HUB", "")
+GC = os.environ.get("BENCH_GC", "")
 
 
 def send_blocking(company_id: int, message: dict[str, Any], what: str) -> None:
@@ -63,8 +68,12 @@ def take_at_once(self: Any, seq: int, text: str, *, now: float) -> list[tuple[in
     return [(seq, text)]
 
 
-if PUBLISH not in ("", "blocking") or HUB not in ("", "nohold"):
-    raise RuntimeError(f"unknown variant BENCH_PUBLISH={PUBLISH!r} BENCH_HUB={HUB!r}")
+if PUBLISH not in ("", "blocking") or HUB not in ("", "nohold") or GC not in ("", "nofreeze"):
+    raise RuntimeError(f"unknown variant BENCH_PUBLISH={PUBLISH!r} BENCH_HUB={HUB!r} {GC=}")
+if GC == "nofreeze":
+    if gc.get_freeze_count() == 0:  # this undoes tallysync/asgi.py's gc.freeze()
+        raise RuntimeError("tallysync.asgi froze nothing: no gc.freeze() to take back")
+    gc.unfreeze()
 if PUBLISH == "blocking":
     if not callable(getattr(publisher, "_send", None)):  # this patch mirrors sync/publisher.py
         raise RuntimeError("sync.publisher has no _send(company_id, message, what) to replace")

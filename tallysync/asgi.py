@@ -1,5 +1,6 @@
-"""ASGI entry point served by daphne: HTTP pages and the live WebSocket."""
+"""ASGI entry point served by uvicorn (server.launch): HTTP pages and the live WebSocket."""
 
+import gc
 import os
 
 from channels.routing import ProtocolTypeRouter
@@ -17,3 +18,7 @@ claim_single_process()
 application = serving(
     ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
 )
+# What start-up built (Django, the models, the URL and template machinery) lives as long as the
+# process: keep it out of the collector's full passes, which otherwise walk it every time and
+# stall every socket's fan-out meanwhile (bench/fanout.py --variants nofreeze measures this).
+gc.freeze()
