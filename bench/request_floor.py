@@ -1,0 +1,275 @@
+"""What one request costs the server's CPU, without a network server: the ASGI application
+(`tallysync.asgi`, as daphne and uvicorn run it) driven in this process on a fresh SQLite file,
+one request at a time, cases interleaved round by round. JSON on stdout, progress on stderr.
+
+It answers "how many saves per second can one server process do at most?": a process runs
+Python under one GIL, so its requests share one core, and a save can be no cheaper than a
+request that does nothing. The network server's own HTTP parsing and writing come on top (see
+`fanout.py`'s `no_sockets.server_cpu_ms_per_save` for the whole).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_SAVES_PER_S = 300.0  # issue 4: one process, SQLite, 100 listeners
+VOUCHER_DATE = "2026-11-26"
+
+
+def log(message: str) -> None:
+    print(f"[request_floor] {message}", file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class Driver:
+    """Sends one HTTP request through the ASGI application and returns its status."""
+
+    def __init__(self, application: Any, token: str) -> None:
+        self.application, self.token = application, token
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+        headers = [
+            (b"host", b"127.0.0.1"),
+            (b"authorization", f"Token {self.token}".encode()),
+            (b"accept", b"application/json"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 9000),
+            "headers": headers,
+        }
+        delivered = False
+        status: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # no disconnect while the request runs
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+
+        await self.application(scope, receive, send)
+        return status[0]
+
+
+def voucher_body(i: int) -> bytes:
+    amount = f"{1000 + i % 9000}.00"
+    return json.dumps(
+        {
+            "type": "Sales",
+            "date": VOUCHER_DATE,
+            "narration": f"floor {i}",
+            "entries": [
+                {"ledger": "Sharma Enterprises", "debit": amount},
+                {"ledger": "Sales", "credit": amount},
+            ],
+        }
+    ).encode()
+
+
+def seed() -> tuple[int, str]:
+    """An office like fanout.py's: a user, a company, six ledgers, an API token."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from companies.auth import token_issue
+    from companies.services import company_create
+    from ledgers.services import ledger_create
+
+    owner = User.objects.create_user("floor", password="floor-pass-1")
+    company = company_create(
+        actor=owner, name="Floor Traders", financial_year_start=dt.date(2026, 4, 1)
+    )
+    for name, group, extra in [
+        ("Sharma Enterprises", "Sundry Debtors", {}),
+        ("Sales", "Sales Accounts", {}),
+        ("HDFC Bank", "Bank Accounts", {"opening_debit": "250000"}),
+        ("Capital", "Capital Account", {"opening_credit": "250000"}),
+        ("Gupta Suppliers", "Sundry Creditors", {}),
+        ("Rent", "Indirect Expenses", {}),
+    ]:
+        ledger_create(company=company, actor=owner, data={"name": name, "group": group, **extra})
+    return company.pk, token_issue(user=owner)
+
+
+def git_commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        return f"{head}{' (uncommitted changes)' if dirty else ''}"
+    except OSError:
+        return "unknown"
+
+
+async def measure(
+    cases: dict[str, tuple[Callable[[int], Any], int]], rounds: int, per_round: int, warmups: int
+) -> dict[str, dict[str, list[float]]]:
+    """CPU (every thread of this process) and wall ms per request, cases taking turns."""
+    samples: dict[str, dict[str, list[float]]] = {n: {"cpu": [], "wall": []} for n in cases}
+    counter = 0
+    for name, (request, expected) in cases.items():
+        for _ in range(warmups):
+            counter += 1
+            status = await request(counter)
+            if status != expected:
+                raise SystemExit(f"{name}: HTTP {status}, expected {expected}")
+    for round_ in range(rounds):
+        for name, (request, expected) in cases.items():
+            for _ in range(per_round):
+                counter += 1
+                cpu, wall = time.process_time(), time.perf_counter()
+                status = await request(counter)
+                samples[name]["cpu"].append((time.process_time() - cpu) * 1000)
+                samples[name]["wall"].append((time.perf_counter() - wall) * 1000)
+                if status != expected:
+                    raise SystemExit(f"{name}: HTTP {status}, expected {expected}")
+        log(f"round {round_ + 1}/{rounds}")
+    return samples
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "mean": round(statistics.fmean(values), 3),
+        "p50": round(pct(values, 50), 3),
+        "p90": round(pct(values, 90), 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--per-round", type=int, default=20, help="requests per case per round")
+    parser.add_argument("--warmups", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 rounds of 5")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.per_round, args.warmups = 2, 5, 5
+
+    load_start = os.getloadavg()
+    workdir = Path(tempfile.mkdtemp(prefix="tallysync-floor-"))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="tallysync.settings",
+        TALLYSYNC_VAR_DIR=str(workdir / "var"),
+        DATABASE_URL=f"sqlite:///{workdir / 'floor.sqlite3'}",
+        SECRET_KEY="floor-bench-only-not-secret",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="ERROR",  # the 404 case would log a line per request
+    )
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db.models.signals import post_save
+
+    from editlog.models import Change
+    from sync import publisher
+    from tallysync.asgi import application
+
+    log(f"workdir {workdir}; migrating and seeding")
+    call_command("migrate", verbosity=0)
+    cid, token = seed()
+    driver = Driver(application, token)
+    vouchers = f"/c/{cid}/vouchers/"
+
+    async def not_found(i: int) -> int:  # every middleware and the token; no view
+        return await driver.request("GET", f"/c/{cid}/no-such-page/")
+
+    async def refused(i: int) -> int:  # the save view, refused before the service: writes nothing
+        return await driver.request("POST", vouchers, b"{not json")
+
+    async def save(i: int) -> int:
+        return await driver.request("POST", vouchers, voucher_body(i))
+
+    async def save_unpublished(i: int) -> int:  # the same save, with no frame rendered
+        post_save.disconnect(dispatch_uid="sync.publish", sender=Change)
+        try:
+            return await driver.request("POST", vouchers, voucher_body(i))
+        finally:
+            publisher.connect()
+
+    cases = {
+        "not_found": (not_found, 404),
+        "refused_save": (refused, 400),
+        "save_unpublished": (save_unpublished, 201),
+        "save": (save, 201),
+    }
+    samples = asyncio.run(measure(cases, args.rounds, args.per_round, args.warmups))
+    cpu = {name: statistics.fmean(s["cpu"]) for name, s in samples.items()}
+    budget = 1000.0 / GOAL_SAVES_PER_S
+    report = {
+        "command": " ".join([".venv/bin/python", "bench/request_floor.py", *sys.argv[1:]]),
+        "app_commit": git_commit(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_start": [round(x, 2) for x in load_start],
+            "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "versions": {"python": platform.python_version(), "django": django.get_version()},
+        "method": {
+            "driver": "the ASGI application called in this process (no network server), "
+            "one request at a time; CPU = time.process_time (all threads)",
+            "rounds": args.rounds,
+            "per_round": args.per_round,
+            "warmups": args.warmups,
+            "database": "a fresh SQLite file in a temp folder (WAL, the app's settings)",
+        },
+        "cases": {
+            name: {"cpu_ms": summary(s["cpu"]), "wall_ms": summary(s["wall"])}
+            for name, s in samples.items()
+        },
+        "derived": {
+            "cpu_budget_ms_per_save_for_goal": round(budget, 2),
+            "saves_per_s_ceiling_one_process": round(1000.0 / cpu["save"], 1),
+            "requests_per_s_ceiling_not_found": round(1000.0 / cpu["not_found"], 1),
+            "not_found_over_budget": round(cpu["not_found"] / budget, 2),
+            "save_over_budget": round(cpu["save"] / budget, 2),
+            "publish_cpu_ms": round(cpu["save"] - cpu["save_unpublished"], 3),
+            "save_over_not_found": round(cpu["save"] / cpu["not_found"], 2),
+        },
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
