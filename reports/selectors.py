@@ -202,6 +202,11 @@ class Dashboard:
     vouchers_today: list[Voucher]
     recent: list[Change]
 
+    @property
+    def days(self) -> list[tuple[dt.date, list[Voucher]]]:
+        """Today as the Day Book table shows days."""
+        return [(self.today, self.vouchers_today)]
+
 
 def dashboard_get(*, company: Company, today: dt.date, recent: int = 10) -> Dashboard:
     """Cash and bank balances, Sundry Debtors and Creditors, today's vouchers, recent saves."""

@@ -60,6 +60,18 @@ def day_book(*, company: Company, date_from: dt.date, date_to: dt.date) -> Query
     return _with_entries(vouchers).order_by("date", "id")
 
 
+def day_book_days(
+    vouchers: Iterable[Voucher], *, date_from: dt.date, date_to: dt.date
+) -> list[tuple[dt.date, list[Voucher]]]:
+    """Every day of the range with its vouchers (none for a quiet day), in date order: each day
+    is a region of its own on the page, where a save dated that day is added live."""
+    by_day: dict[dt.date, list[Voucher]] = {}
+    for voucher in vouchers:
+        by_day.setdefault(voucher.date, []).append(voucher)
+    days = (date_from + dt.timedelta(n) for n in range((date_to - date_from).days + 1))
+    return [(day, by_day.get(day, [])) for day in days]
+
+
 def voucher_types(*, company: Company) -> QuerySet[VoucherType]:
     return VoucherType.objects.filter(company=company).order_by("id")
 

@@ -35,6 +35,7 @@ from locking.views import lock_for_page
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
     day_book,
+    day_book_days,
     voucher_get,
     voucher_json,
     voucher_number_next,
@@ -149,14 +150,16 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
                 "vouchers": [voucher_json(v, v.entries.all()) for v in rows],
             }
         )
+    span = dt.timedelta(days=(date_to - date_from).days + 1)  # the next period is as long
     context = {
         "company": company,
         "membership": request.membership,  # type: ignore[attr-defined]
-        "vouchers": rows,
+        "days": day_book_days(rows, date_from=date_from, date_to=date_to),
         "locks": locks_of_company(company=company),
         "day": date_from,
-        "previous_day": date_from - dt.timedelta(days=1),
-        "next_day": date_from + dt.timedelta(days=1),
+        "date_to": date_to if date_to != date_from else None,
+        "previous": (date_from - span, date_to - span),
+        "next": (date_from + span, date_to + span),
     }
     return render(request, "vouchers/day_book.html", context)
 

@@ -70,3 +70,25 @@ def test_a_browser_clock_a_minute_off_is_warned_about(browser, office):
     expect(page.locator("#clock-skew")).to_be_visible()
     expect(page.locator("#clock-skew")).to_contain_text("ahead of the server's")
     page.context.close()
+
+
+def test_a_periods_day_book_shows_a_save_dated_its_last_day_live(browser, office):
+    """A Day Book over several days adds a save dated any of them, not only the first."""
+    import datetime as dt
+
+    company_url = office.url + office.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
+    meena = sign_in(browser, office, "meena")
+    ravi = sign_in(browser, office, "ravi")
+    ravi.goto(company_url + "vouchers/")
+    today = dt.date.fromisoformat(ravi.locator('input[name="date"]').input_value())
+    start = today - dt.timedelta(days=3)
+    ravi.goto(company_url + f"vouchers/?from={start}&to={today}")
+    expect(ravi.locator("h1")).to_contain_text(" to ")
+    expect(ravi.locator("#live-status")).to_have_attribute("data-state", "live")
+
+    save_sale(meena, company_url, "4,321")
+    expect(ravi.locator(f"#day-book-{today}-rows")).to_contain_text("4,321.00")
+    expect(ravi.locator(".period-empty")).to_be_hidden()
+    assert ravi.evaluate("performance.getEntriesByType('navigation').length") == 1
+    for page in (meena, ravi):
+        page.context.close()

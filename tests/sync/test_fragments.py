@@ -129,3 +129,22 @@ def test_fragments_are_the_same_for_every_viewer(company, alice, charlie, ledger
         by_id(owner.get(url).content.decode(), row).outer
         == by_id(viewer.get(url).content.decode(), row).outer
     )
+
+
+def test_a_new_voucher_reaches_a_periods_day_book_whichever_day_it_is_dated(
+    company, alice, ledgers, browser
+):
+    """A Day Book over a period has a region per day: a save dated its fifth day is added live
+    there too (it used to have one for its first day only)."""
+    period = f"/c/{company.pk}/vouchers/?from=2026-11-22&to=2026-11-28"
+    on_screen = browser.get(period).content.decode()
+    voucher_create(company=company, actor=alice, data=sale("1,25,000"))  # dated 26-Nov
+    patch = last_patch(company)
+    [target] = [
+        swap.attrs["hx-swap-oob"].partition(":")[2].lstrip("#")
+        for swap in oob_swaps("".join(patch.html))
+        if swap.attrs["hx-swap-oob"].startswith("beforeend:")
+    ]
+    assert target == "day-book-2026-11-26-rows"
+    assert by_id(on_screen, target) is not None
+    assert check_patch_matches_pages(patch, {period: browser.get(period).content.decode()}) >= 2

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import balance, client_for, sale
@@ -92,3 +93,22 @@ def test_the_day_book_refuses_a_bad_range(company, api):
     answer = api.get(f"/c/{company.pk}/vouchers/?from=2026-11-26&to=2026-01-01")
     assert answer.status_code == 400
     assert "to" in answer.json()["errors"]
+
+
+def test_a_periods_day_book_has_each_day_and_moves_by_its_length(company, alice, ledgers):
+    client = Client()  # a browser: the page, not JSON
+    client.force_login(alice)
+    url = f"/c/{company.pk}/vouchers/?from=2026-11-24&to=2026-11-26"
+    empty = client.get(url).content.decode()
+    assert 'Day Book <span class="muted">24-Nov-2026 to 26-Nov-2026</span>' in empty
+    for day in ("2026-11-24", "2026-11-25", "2026-11-26"):
+        assert f'id="day-book-{day}-rows"' in empty
+    assert "No vouchers in this period." in empty
+    assert "No vouchers on this day." not in empty
+    assert "?from=2026-11-21&amp;to=2026-11-23" in empty  # the three days before
+    assert "?from=2026-11-27&amp;to=2026-11-29" in empty
+
+    voucher = voucher_create(company=company, actor=alice, data=sale("2,500"))  # 26-Nov
+    page = client.get(url).content.decode()
+    rows = page.index('id="day-book-2026-11-26-rows"')
+    assert page.index(f'id="voucher-{voucher.pk}"') > rows > page.index('id="day-book-2026-11-25')
