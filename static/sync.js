@@ -73,6 +73,7 @@
   }
 
   function ping() {
+    refreshDeferred();
     pingSentAt = Date.now();
     send({ type: "ping", seq: lastSeq, client_time: new Date(pingSentAt).toISOString() });
   }
@@ -87,11 +88,23 @@
       (element.contains(document.activeElement) && document.activeElement.matches("input, textarea, select"));
   }
 
+  // Regions a change or resync named while they were busy: fetched once the user leaves them
+  // (focus moves out, a form is saved and swapped away, or at the next ping), not left stale.
+  var deferred = {};
+
   function refresh(id) {
     var element = document.getElementById(id);
-    if (!element || busy(element)) return;
+    if (!element) { delete deferred[id]; return; }
+    if (busy(element)) { deferred[id] = true; return; }
+    delete deferred[id];
     window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
   }
+
+  function refreshDeferred() {
+    Object.keys(deferred).forEach(refresh);
+  }
+  document.addEventListener("focusout", function () { setTimeout(refreshDeferred, 0); });
+  document.addEventListener("htmx:afterSettle", refreshDeferred);
 
   function refreshAll() {
     document.querySelectorAll("[data-sync-region]").forEach(function (element) { refresh(element.id); });
