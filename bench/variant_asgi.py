@@ -16,6 +16,10 @@ Replaces `Order.take`, so nothing is ever held and `Hub._receive` never waits wi
 BENCH_GC=nofreeze — tallysync.asgi as it was before it called `gc.freeze()` at the end of its
 start-up: `gc.unfreeze()` puts the start-up objects back into the collector's full passes.
 
+BENCH_SEND=wrapped — `sync.consumers.CompanyConsumer.frame` as it was before it wrote feed frames
+to the server's own `send`: through `self.send`, i.e. channels' session wrapper, as every
+consumer message goes.
+
 BENCH_APP=stock — not the app: bench/stock_asgi.py (the stock Channels consumer, the baseline),
 wrapped in `sync.publisher.serving` as tallysync.asgi is, so its saves publish the way the app's
 do now (queued on the serving loop). Without the wrapper the publisher finds no serving loop and
@@ -43,11 +47,13 @@ else:
 # Imported once Django is set up (isort would hoist a plain import above the asgi module).
 publisher = importlib.import_module("sync.publisher")
 hub_module = importlib.import_module("sync.hub")
+consumers = importlib.import_module("sync.consumers")
 
 log = logging.getLogger(__name__)
 PUBLISH = os.environ.get("BENCH_PUBLISH", "")
 HUB = os.environ.get("BENCH_HUB", "")
 GC = os.environ.get("BENCH_GC", "")
+SEND = os.environ.get("BENCH_SEND", "")
 
 
 def send_blocking(company_id: int, message: dict[str, Any], what: str) -> None:
@@ -70,6 +76,17 @@ def take_at_once(self: Any, seq: int, text: str, *, now: float) -> list[tuple[in
 
 if PUBLISH not in ("", "blocking") or HUB not in ("", "nohold") or GC not in ("", "nofreeze"):
     raise RuntimeError(f"unknown variant BENCH_PUBLISH={PUBLISH!r} BENCH_HUB={HUB!r} {GC=}")
+if SEND not in ("", "wrapped"):
+    raise RuntimeError(f"unknown variant {SEND=}")
+if SEND == "wrapped":
+    if not callable(getattr(consumers.CompanyConsumer, "frame", None)):
+        raise RuntimeError("sync.consumers.CompanyConsumer has no frame(text) to replace")
+
+    async def frame_wrapped(self: Any, text: str) -> None:
+        """`CompanyConsumer.frame` before: through `send` and channels' session wrapper."""
+        await self.send(text_data=text)
+
+    consumers.CompanyConsumer.frame = frame_wrapped
 if GC == "nofreeze":
     if gc.get_freeze_count() == 0:  # this undoes tallysync/asgi.py's gc.freeze()
         raise RuntimeError("tallysync.asgi froze nothing: no gc.freeze() to take back")

@@ -18,6 +18,8 @@ from django.http.request import split_domain_port, validate_host
 from companies.auth import token_user
 from sync.registry import Kind, event_record
 
+SERVER_SEND = "tallysync.server_send"  # scope key: the server's own `send` for this socket
+
 
 class TokenAuthMiddleware:
     """Puts the token's user in the scope; AuthMiddleware then leaves it alone."""
@@ -88,4 +90,11 @@ async def _deny(scope: dict, receive: Any, send: Any, detail: str) -> Any:
 
 
 def socket_auth(app: Any) -> Any:
-    return SameOriginValidator(TokenAuthMiddleware(AuthMiddlewareStack(app)))
+    checked = SameOriginValidator(TokenAuthMiddleware(AuthMiddlewareStack(app)))
+
+    async def keeping_server_send(scope: dict, receive: Any, send: Any) -> Any:
+        # Below, channels' session middleware wraps `send`; the consumer writes its frames to
+        # the server's own (sync.consumers.CompanyConsumer.frame).
+        return await checked({**scope, SERVER_SEND: send}, receive, send)
+
+    return keeping_server_send
