@@ -3,6 +3,7 @@ same-origin check, so a foreign page cannot open a socket with the user's cookie
 
 from __future__ import annotations
 
+import time
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +17,7 @@ from django.contrib import auth
 from django.http.request import split_domain_port, validate_host
 
 from companies.auth import token_user
-from sync.registry import Kind, event_record
+from sync.registry import Kind, event_record, refusal_detail, refusals
 
 SERVER_SEND = "tallysync.server_send"  # scope key: the server's own `send` for this socket
 
@@ -81,11 +82,15 @@ def still_signed_in(scope: dict) -> bool:
 
 
 async def _deny(scope: dict, receive: Any, send: Any, detail: str) -> Any:
-    """Refuse the handshake, and say so in the Server Monitor's event log."""
+    """Refuse the handshake, and say so in the Server Monitor's event log (sync.registry.
+    Refusals: not every try of a client that keeps trying)."""
     client = scope.get("client")
-    await database_sync_to_async(event_record)(
-        kind=Kind.REFUSED_ORIGIN, ip=client[0] if client else None, detail=detail
-    )
+    ip = client[0] if client else None
+    left_out = refusals.take(Kind.REFUSED_ORIGIN, ip, time.monotonic())
+    if left_out is not None:
+        await database_sync_to_async(event_record)(
+            kind=Kind.REFUSED_ORIGIN, ip=ip, detail=refusal_detail(detail, left_out)
+        )
     return await WebsocketDenier()(scope, receive, send)
 
 

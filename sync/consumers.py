@@ -119,8 +119,11 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             )
 
     async def _refuse(self, kind: str, code: int, detail: str = "") -> None:
-        username = user.get_username() if (user := self.scope.get("user")) else ""
-        await self._log(kind, code=code, detail=detail, username=username)
+        left_out = registry.refusals.take(kind, self.ip, time.monotonic())
+        if left_out is not None:
+            username = user.get_username() if (user := self.scope.get("user")) else ""
+            detail = registry.refusal_detail(detail, left_out)
+            await self._log(kind, code=code, detail=detail, username=username)
         await self.close(code=code)
 
     async def _log(self, kind: str, **details: Any) -> None:

@@ -29,6 +29,8 @@ STARTED_AT = timezone.now()
 FLUSH_EVERY = 2.0  # seconds between batches of counters
 HEARTBEAT_EVERY = 20.0  # seconds between "this process's sockets are still open" marks
 STALE_AFTER = dt.timedelta(seconds=60)  # rows not marked for this long: their process died
+REFUSAL_NOTE_EVERY = 10.0  # seconds between refusal lines per kind of refusal and address
+REFUSALS_KEPT = 10_000  # (kind, address) pairs remembered before the quiet ones are dropped
 EVENT_RETENTION = dt.timedelta(days=7)
 SAMPLE_RETENTION = dt.timedelta(minutes=10)
 Kind = ConnectionEvent.Kind
@@ -106,6 +108,44 @@ def pinged(stats: SocketStats, *, ack_seq: int | None, clock_skew_ms: int | None
     stats.ack_seq, stats.clock_skew_ms = ack_seq, clock_skew_ms
     stats.last_ping_at = timezone.now()
     traffic.dirty[stats.connection_id] = stats
+
+
+class Refusals:
+    """Which refused handshakes get a line in the event log: the first of each kind from an
+    address, then at most one every REFUSAL_NOTE_EVERY seconds saying how many were left out.
+    A browser retrying, or a script hammering the socket URL, must not turn every try into a
+    database write. Used on the event loop only."""
+
+    def __init__(self) -> None:
+        self.noted: dict[tuple[str, str | None], tuple[float, int]] = {}
+
+    def take(self, kind: str, ip: str | None, now: float) -> int | None:
+        """None: leave this refusal out; else note it, with the number left out since."""
+        noted_at, left_out = self.noted.get((kind, ip), (-REFUSAL_NOTE_EVERY, 0))
+        if now - noted_at < REFUSAL_NOTE_EVERY:
+            self.noted[(kind, ip)] = (noted_at, left_out + 1)
+            return None
+        if len(self.noted) >= REFUSALS_KEPT:
+            self.noted = {
+                key: value
+                for key, value in self.noted.items()
+                if now - value[0] < REFUSAL_NOTE_EVERY
+            }
+        self.noted[(kind, ip)] = (now, 0)
+        return left_out
+
+    def forget(self) -> None:
+        self.noted.clear()
+
+
+refusals = Refusals()
+
+
+def refusal_detail(detail: str, left_out: int) -> str:
+    if not left_out:
+        return detail
+    more = f"{left_out} more like it left out since the last line"
+    return f"{detail} ({more})" if detail else more.capitalize()
 
 
 def event_record(

@@ -17,6 +17,7 @@ from companies.services import company_create
 from ledgers.models import Ledger
 from ledgers.services import ledger_create
 from server.config import config_forget, config_get
+from sync.registry import refusals
 from vouchers.services import voucher_create
 
 FY_START = dt.date(2026, 4, 1)
@@ -30,8 +31,10 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_server_config() -> None:
-    """Each test's database has its own ServerConfig row: forget the cached one."""
+    """Each test's database has its own ServerConfig row: forget the cached one (and which
+    refused handshakes this process already logged)."""
     config_forget()
+    refusals.forget()
 
 
 @pytest.fixture

@@ -208,3 +208,32 @@ def test_an_expired_lock_is_logged_by_the_sweep(company, bob, ledgers):
     [event] = events("lock_expired")
     assert (event.username, event.company_id) == ("bob", company.pk)
     assert event.detail == f"ledger:{ledger.pk}: no heartbeat from its page"
+
+
+def test_a_client_hammering_the_socket_gets_one_line_then_a_count(company, monkeypatch):
+    """Ten refused handshakes from one address within the quiet interval write one event row;
+    the next one after it says how many were left out."""
+    headers = [(b"host", b"testserver"), (b"origin", b"http://testserver")]
+
+    async def refused() -> int:
+        socket, _, _ = await open_socket(company.pk, headers)
+        closing = await socket.receive_output(timeout=5)
+        await socket.disconnect()
+        return closing["code"]
+
+    async def scenario():
+        return [await refused() for _ in range(10)]
+
+    monkeypatch.setattr(registry, "REFUSAL_NOTE_EVERY", 3600.0)  # however slow this machine is
+    assert run(scenario) == [protocol.CLOSE_UNAUTHENTICATED] * 10
+    [event] = events("refused_auth")
+    assert event.detail == ""
+
+    monkeypatch.setattr(registry, "REFUSAL_NOTE_EVERY", 0.0)  # the quiet interval has passed
+    assert run(refused) == protocol.CLOSE_UNAUTHENTICATED
+    assert [
+        e.detail for e in ConnectionEvent.objects.filter(kind="refused_auth").order_by("pk")
+    ] == [
+        "",
+        "9 more like it left out since the last line",
+    ]
