@@ -236,6 +236,22 @@ def manage(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 # --- the saves ------------------------------------------------------------------------------
 
 
+def voucher_body(i: int) -> bytes:
+    """The i-th two-line Sales voucher the benches save, as JSON for the API."""
+    amount = f"{1000 + i % 9000}.00"
+    return json.dumps(
+        {
+            "type": "Sales",
+            "date": VOUCHER_DATE,
+            "narration": f"fanout {i}",
+            "entries": [
+                {"ledger": "Sharma Enterprises", "debit": amount},
+                {"ledger": "Sales", "credit": amount},
+            ],
+        }
+    ).encode()
+
+
 class Poster:
     """POSTs two-line Sales vouchers on one keep-alive HTTP connection (blocking, http.client)."""
 
@@ -250,18 +266,7 @@ class Poster:
 
     def save(self, i: int) -> tuple[int, int, int]:
         """(ns before the POST, ns when the answer was read, the Change's seq); wall clock."""
-        amount = f"{1000 + i % 9000}.00"
-        body = json.dumps(
-            {
-                "type": "Sales",
-                "date": VOUCHER_DATE,
-                "narration": f"fanout {i}",
-                "entries": [
-                    {"ledger": "Sharma Enterprises", "debit": amount},
-                    {"ledger": "Sales", "credit": amount},
-                ],
-            }
-        ).encode()
+        body = voucher_body(i)
         for attempt in (1, 2):
             sent = time.time_ns()
             try:

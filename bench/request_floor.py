@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import platform
@@ -25,8 +27,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.fanout import SEED, voucher_body  # noqa: E402  (fanout.py's office and its saves)
+
 GOAL_SAVES_PER_S = 300.0  # issue 4: one process, SQLite, 100 listeners
-VOUCHER_DATE = "2026-11-26"
 
 
 def log(message: str) -> None:
@@ -85,45 +89,14 @@ class Driver:
         return status[0]
 
 
-def voucher_body(i: int) -> bytes:
-    amount = f"{1000 + i % 9000}.00"
-    return json.dumps(
-        {
-            "type": "Sales",
-            "date": VOUCHER_DATE,
-            "narration": f"floor {i}",
-            "entries": [
-                {"ledger": "Sharma Enterprises", "debit": amount},
-                {"ledger": "Sales", "credit": amount},
-            ],
-        }
-    ).encode()
-
-
 def seed() -> tuple[int, str]:
-    """An office like fanout.py's: a user, a company, six ledgers, an API token."""
-    import datetime as dt
-
-    from django.contrib.auth.models import User
-
-    from companies.auth import token_issue
-    from companies.services import company_create
-    from ledgers.services import ledger_create
-
-    owner = User.objects.create_user("floor", password="floor-pass-1")
-    company = company_create(
-        actor=owner, name="Floor Traders", financial_year_start=dt.date(2026, 4, 1)
-    )
-    for name, group, extra in [
-        ("Sharma Enterprises", "Sundry Debtors", {}),
-        ("Sales", "Sales Accounts", {}),
-        ("HDFC Bank", "Bank Accounts", {"opening_debit": "250000"}),
-        ("Capital", "Capital Account", {"opening_credit": "250000"}),
-        ("Gupta Suppliers", "Sundry Creditors", {}),
-        ("Rent", "Indirect Expenses", {}),
-    ]:
-        ledger_create(company=company, actor=owner, data={"name": name, "group": group, **extra})
-    return company.pk, token_issue(user=owner)
+    """fanout.py's office (its SEED script, run here instead of in `manage.py shell`): a user,
+    a company, six ledgers, an API token."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(SEED, {})  # noqa: S102 - the bench's own script
+    office = json.loads(printed.getvalue().strip().splitlines()[-1])
+    return office["cid"], office["token"]
 
 
 def git_commit() -> str:
@@ -195,7 +168,6 @@ def main() -> None:
         LOG_LEVEL="ERROR",  # the 404 case would log a line per request
     )
     os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
