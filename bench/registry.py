@@ -366,7 +366,7 @@ def flush_bench(office: Office, ids: list[str], runs: int, warmups: int) -> dict
 
     def save_during(how: Callable[..., None]) -> Callable[[], None]:
         """A voucher_create started 10 ms after a 200-socket flush began in another thread of
-        this process (as daphne runs the flush in a worker thread beside the requests)."""
+        this process (as the server runs the flush in a worker thread beside the requests)."""
 
         def flusher(batch: list[registry.SocketStats]) -> None:
             try:

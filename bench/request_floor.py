@@ -1,5 +1,5 @@
 """What one request costs the server's CPU, without a network server: the ASGI application
-(`tallysync.asgi`, as daphne and uvicorn run it) driven in this process on a fresh SQLite file,
+(`tallysync.asgi`, as uvicorn runs it) driven in this process on a fresh SQLite file,
 one request at a time, cases interleaved round by round. JSON on stdout, progress on stderr.
 
 It answers "how many saves per second can one server process do at most?": a process runs

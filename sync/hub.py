@@ -276,7 +276,7 @@ _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakK
 
 
 def hub() -> Hub:
-    """This process's hub (one per event loop: daphne runs one; tests may run several)."""
+    """This process's hub (one per event loop: the server runs one; tests may run several)."""
     loop = asyncio.get_running_loop()
     if loop not in _hubs:
         _hubs[loop] = Hub()

@@ -175,7 +175,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Pages carry the CSRF token themselves (htmx's hx-headers, the forms' hidden field, sync.js
 # reads the field), so no script needs to read the cookie.
 CSRF_COOKIE_HTTPONLY = True
-# TALLYSYNC_HTTPS=1: the server is reached over TLS (daphne's own, or a proxy that sets
+# TALLYSYNC_HTTPS=1: the server is reached over TLS (through a reverse proxy that sets
 # X-Forwarded-Proto and drops any the client sent); cookies and redirects then insist on it.
 HTTPS = os.environ.get("TALLYSYNC_HTTPS", "").lower() in {"1", "true", "yes"}
 SECURE_SSL_REDIRECT = HTTPS
