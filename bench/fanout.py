@@ -39,7 +39,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # server.launch: the app's own server command line
-from server.launch import server_argv  # noqa: E402  (a leaf module: no Django set-up)
+from server.launch import PACKAGES, server_argv  # noqa: E402  (a leaf module: no Django set-up)
 
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python 3.11 lacks the name
 ANCILLARY = socket.CMSG_SPACE(16)
@@ -956,7 +956,7 @@ def redis_forget(url: str, prefix: str) -> None:
 
 SERVER_PACKAGES = (
     *("django", "channels", "channels-redis"),
-    *("uvicorn", "uvloop", "httptools", "websockets"),  # the app's server (server.launch)
+    *PACKAGES,  # the app's server (server.launch)
     *("daphne", "twisted", "autobahn"),  # the daphne scenarios
 )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 ASGI_APPLICATION = "tallysync.asgi:application"
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("uvicorn", "uvloop", "httptools", "websockets")  # what OPTIONS below name
 OPTIONS = (
     "--loop",
     "uvloop",

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
 from server.config import config_get
-from server.launch import server_argv
+from server.launch import PACKAGES, server_argv
 from server.models import ServerConfig
 from server.network import Address, allowed_hosts, machine_addresses, open_addresses, url_host
 
@@ -92,7 +92,7 @@ def open_lines(*, address: str, port: int, machine: list[Address]) -> list[str]:
 
 def server_installed() -> None:
     """uvicorn and the packages `server.launch` names, in this Python, or a plain message."""
-    missing = [m for m in ("uvicorn", "uvloop", "httptools", "websockets") if not _found(m)]
+    missing = [module for module in PACKAGES if not _found(module)]
     if missing:
         raise CommandError(f"{', '.join(missing)} not installed in this Python: run make install.")
 
