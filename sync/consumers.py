@@ -155,8 +155,8 @@ class CompanyConsumer(AsyncWebsocketConsumer):
     async def frame(self, text: str) -> None:
         """One frame of the feed, written to the server's `send` itself: channels' session
         wrapper, which has nothing to do for a WebSocket frame yet reads the lazy session on
-        every message, was a tenth of the fan-out at 1,000 sockets (bench/fanout.py --variants
-        wrapped)."""
+        every message, cost a third of the fan-out's CPU per socket at 1,000 sockets
+        (bench/fanout.py --variants wrapped)."""
         registry.sent(self.stats, text)
         await self.scope.get(SERVER_SEND, self.base_send)({"type": "websocket.send", "text": text})
 

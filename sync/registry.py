@@ -145,7 +145,7 @@ def refusal_detail(detail: str, left_out: int) -> str:
     if not left_out:
         return detail
     more = f"{left_out} more like it left out since the last line"
-    return f"{detail} ({more})" if detail else more.capitalize()
+    return f"{detail} ({more})" if detail else more
 
 
 def event_record(
