@@ -82,12 +82,14 @@ MARKS = (  # server log lines counted per scenario: a frame that overtook its pr
 )
 PATCH_ENV = (  # bench/*_variant*
     *("BENCH_APP", "BENCH_PUBLISH", "BENCH_HUB", "BENCH_MIDDLEWARE", "BENCH_GC", "BENCH_SEND"),
+    "BENCH_RECHECK",
 )
 VARIANTS = {  # name -> server environment for bench/variant_asgi.py; blocking, nohold: BEFORE
     "blocking": lambda env: {**env, "BENCH_PUBLISH": "blocking"},  # async_to_sync publish
     "nohold": lambda env: {**env, "BENCH_HUB": "nohold"},  # the hub delivers at once (HOLD = 0)
     "nofreeze": lambda env: {**env, "BENCH_GC": "nofreeze"},  # no gc.freeze() after start-up
     "wrapped": lambda env: {**env, "BENCH_SEND": "wrapped"},  # frames via channels' wrapper
+    "burstrecheck": lambda env: {**env, "BENCH_RECHECK": "burst"},  # all rechecks at heartbeat
     "sync-last": lambda env: {  # a proposal: sync-only middlewares just before AxesMiddleware
         **env,
         "DJANGO_SETTINGS_MODULE": "bench.settings_variants",
@@ -1209,7 +1211,8 @@ def main() -> None:
         " back out (the code as it was before, as a baseline): blocking (publish waits in the"
         " saving thread in async_to_sync for the event loop), nohold (the hub delivers a frame"
         " that overtook its predecessor at once; the sockets replay the gap), nofreeze (no"
-        " gc.freeze() after start-up), wrapped (feed frames through channels' session wrapper)."
+        " gc.freeze() after start-up), wrapped (feed frames through channels' session wrapper),"
+        " burstrecheck (every socket's sign-in recheck at the heartbeat)."
         " A proposal:"
         " sync-last (the sync-only middlewares just before AxesMiddleware). See"
         " bench/variant_asgi.py and bench/settings_variants.py",

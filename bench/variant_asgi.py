@@ -20,6 +20,10 @@ BENCH_SEND=wrapped — `sync.consumers.CompanyConsumer.frame` as it was before i
 to the server's own `send`: through `self.send`, i.e. channels' session wrapper, as every
 consumer message goes.
 
+BENCH_RECHECK=burst — the sign-in recheck as it was before sockets took turns: the hub asked
+every socket at each heartbeat (HEARTBEAT_EVERY) and a socket's first recheck was due exactly
+RECHECK_EVERY after connecting, so all that were due made their database reads at once.
+
 BENCH_APP=stock — not the app: bench/stock_asgi.py (the stock Channels consumer, the baseline),
 wrapped in `sync.publisher.serving` as tallysync.asgi is, so its saves publish the way the app's
 do now (queued on the serving loop). Without the wrapper the publisher finds no serving loop and
@@ -32,6 +36,7 @@ import gc
 import importlib
 import logging
 import os
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -54,6 +59,8 @@ PUBLISH = os.environ.get("BENCH_PUBLISH", "")
 HUB = os.environ.get("BENCH_HUB", "")
 GC = os.environ.get("BENCH_GC", "")
 SEND = os.environ.get("BENCH_SEND", "")
+RECHECK = os.environ.get("BENCH_RECHECK", "")
+registry = importlib.import_module("sync.registry")
 
 
 def send_blocking(company_id: int, message: dict[str, Any], what: str) -> None:
@@ -87,6 +94,24 @@ if SEND == "wrapped":
         await self.send(text_data=text)
 
     consumers.CompanyConsumer.frame = frame_wrapped
+if RECHECK not in ("", "burst"):
+    raise RuntimeError(f"unknown variant {RECHECK=}")
+if RECHECK == "burst":
+    if not callable(getattr(hub_module.Hub, "_recheck_due", None)):
+        raise RuntimeError("sync.hub.Hub has no _recheck_due() to replace")
+
+    def recheck_at_heartbeat(self: Any) -> None:
+        """`Hub._recheck_due` before: every socket, at each heartbeat only."""
+        now = time.monotonic()
+        if now < getattr(self, "bench_recheck_at", 0.0):
+            return
+        self.bench_recheck_at = now + registry.HEARTBEAT_EVERY
+        for sockets in list(self.sockets.values()):
+            for socket in list(sockets):
+                socket.recheck()
+
+    consumers.RECHECK_SPREAD = 0.0
+    hub_module.Hub._recheck_due = recheck_at_heartbeat
 if GC == "nofreeze":
     if gc.get_freeze_count() == 0:  # this undoes tallysync/asgi.py's gc.freeze()
         raise RuntimeError("tallysync.asgi froze nothing: no gc.freeze() to take back")

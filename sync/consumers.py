@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import random
 import time
 import uuid
 from typing import Any
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 INBOX = 1000  # frames a socket may have waiting before it counts as too slow
 FLOOD_RATE, FLOOD_BURST = 20, 100  # messages/s a socket may send, and in one burst
 RECHECK_EVERY = 30.0  # seconds between checks (with pings) that the user is still signed in
+# The first recheck comes 20-30 s after connecting, so that sockets which connected together (all
+# the office's browsers after a restart) do not make their database reads together ever after.
+RECHECK_SPREAD = 10.0
 NOTE_EVERY = 10.0  # seconds between resume/resync lines in the event log, per socket
 
 
@@ -68,7 +72,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         self.company_id = int(self.scope["url_route"]["kwargs"]["cid"])
         self.stats = registry.SocketStats(connection_id=uuid.uuid4().hex)
         self.allowance = Allowance(FLOOD_RATE, FLOOD_BURST)
-        self.checked_at = time.monotonic()  # the handshake just checked
+        self.checked_at = time.monotonic() - random.uniform(0, RECHECK_SPREAD)  # handshake checked
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
@@ -243,8 +247,10 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=protocol.pong_frame(seq))
 
     def recheck(self) -> None:
-        """From the hub, every little while: a socket that never pings is rechecked too."""
-        asyncio.ensure_future(self._still_signed_in())
+        """From the hub every couple of seconds: a socket that never pings is rechecked too,
+        when its own turn comes."""
+        if time.monotonic() - self.checked_at >= RECHECK_EVERY:
+            asyncio.ensure_future(self._still_signed_in())
 
     async def _write(self, replay_from: int | None) -> None:
         try:

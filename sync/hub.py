@@ -220,11 +220,18 @@ class Hub:
                     due["registry"] = now + registry.HEARTBEAT_EVERY
                     await database_sync_to_async(registry.heartbeat_and_prune)()
                     await self._renew_subscriptions()
-                    for sockets in list(self.sockets.values()):  # signed out without a ping
-                        for socket in list(sockets):
-                            socket.recheck()
+                self._recheck_due()
             except Exception:
                 log.exception("housekeeping of the live sockets failed")
+
+    def _recheck_due(self) -> None:
+        """Recheck each socket whose turn has come (signed out without a ping?). Every tick,
+        so that each goes on its own schedule: all of them at the 20 s heartbeat made a burst
+        of database reads, one per socket, that held up the saves and the fan-out meanwhile
+        (bench/fanout.py --variants burstrecheck)."""
+        for sockets in list(self.sockets.values()):
+            for socket in list(sockets):
+                socket.recheck()
 
     async def _renew_subscriptions(self) -> None:
         """Add each subscription to its group again: channels-redis forgets a group member

@@ -150,6 +150,34 @@ def test_a_socket_that_never_pings_is_closed_after_sign_out(company, bob, monkey
     assert run(scenario)["code"] == protocol.CLOSE_UNAUTHENTICATED
 
 
+def test_sockets_are_rechecked_on_their_own_turn_not_at_the_heartbeat(company, bob, monkeypatch):
+    """A socket signed out after the hub's heartbeat is closed at its own turn (the hub asks
+    every tick), not at the next heartbeat; sockets that connected together are due at
+    different times, so their database reads do not come in one burst."""
+    import asyncio
+
+    from sync.hub import hub
+
+    monkeypatch.setattr("sync.consumers.RECHECK_EVERY", 0.3)
+    monkeypatch.setattr("sync.consumers.RECHECK_SPREAD", 0.2)
+    monkeypatch.setattr("sync.registry.FLUSH_EVERY", 0.05)
+    monkeypatch.setattr("sync.registry.HEARTBEAT_EVERY", 3600)  # once, at the first tick
+    headers = session_headers(bob)
+
+    async def scenario():
+        sockets = [(await open_socket(company.pk, headers))[0] for _ in range(12)]
+        due = [s.checked_at for s in hub().sockets[company.pk]]
+        await asyncio.sleep(0.2)  # the hub's first tick (and its heartbeat) have passed
+        await sync_to_async(sign_out_by_session)(bob, headers)
+        closed = [await s.receive_output(timeout=5) for s in sockets]
+        return due, closed
+
+    due, closed = run(scenario)
+    assert max(due) - min(due) > 0.02  # spread, not all at once
+    assert {c["type"] for c in closed} == {"websocket.close"}
+    assert {c["code"] for c in closed} == {protocol.CLOSE_UNAUTHENTICATED}
+
+
 def test_a_resume_storm_writes_one_event_line_not_one_per_message(company, bob):
     headers = session_headers(bob)
 
