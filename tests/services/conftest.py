@@ -31,18 +31,24 @@ HOW_TO_RUN = "run via `make test` / set DATABASE_URL=postgres://postgres@127.0.0
 CONNECT_TIMEOUT = 5  # seconds
 
 
+def pg_connect(db: dict[str, Any], **options: Any) -> psycopg.Connection:
+    """A psycopg connection to the database a dj-database-url dict names."""
+    return psycopg.connect(
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        dbname=db.get("NAME"),
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        connect_timeout=CONNECT_TIMEOUT,
+        **options,
+    )
+
+
 def _database_problem(db: dict[str, Any]) -> str | None:
     """Why the configured PostgreSQL cannot be used, or None if a connection works."""
     where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db.get('NAME')}"
     try:
-        with psycopg.connect(
-            host=db.get("HOST") or None,
-            port=db.get("PORT") or None,
-            dbname=db.get("NAME"),
-            user=db.get("USER") or None,
-            password=db.get("PASSWORD") or None,
-            connect_timeout=CONNECT_TIMEOUT,
-        ) as conn:
+        with pg_connect(db) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -47,7 +47,7 @@ import redis
 
 from server.launch import server_argv
 from tests.conftest import sale
-from tests.services.conftest import CONNECT_TIMEOUT
+from tests.services.conftest import CONNECT_TIMEOUT, pg_connect
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0  # seconds for a server process to listen
@@ -90,16 +90,8 @@ print(json.dumps({"token": token_issue(user=owner), "company": company.pk}))
 
 def _admin_connection() -> psycopg.Connection:
     """Autocommit connection to the configured database (CREATE/DROP DATABASE need it)."""
-    db = dj_database_url.config()  # the URL as given, not pytest-django's test_<name>
-    return psycopg.connect(
-        host=db.get("HOST") or None,
-        port=db.get("PORT") or None,
-        dbname=db.get("NAME"),
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        connect_timeout=CONNECT_TIMEOUT,
-        autocommit=True,
-    )
+    # The URL as given, not pytest-django's test_<name>.
+    return pg_connect(dj_database_url.config(), autocommit=True)
 
 
 @contextlib.contextmanager

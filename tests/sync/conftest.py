@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -73,6 +73,11 @@ async def changes(communicator: WebsocketCommunicator, count: int) -> list[dict]
         if message["type"] == "change":
             frames.append(message)
     return frames
+
+
+def run(coroutine_function: Any) -> Any:
+    """Run a test's async scenario to its end from the (sync) test."""
+    return async_to_sync(coroutine_function)()
 
 
 def in_thread(function: Any) -> Any:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from tests.sync.conftest import (
     in_thread,
     next_message,
     open_socket,
+    run,
     session_headers,
     token_headers,
 )
@@ -30,10 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def last_seq(company: Company) -> int:
     return Company.objects.get(pk=company.pk).last_seq
-
-
-def run(coroutine_function):
-    return async_to_sync(coroutine_function)()
 
 
 def test_a_member_gets_each_save_live_with_its_seq(company, alice, bob, ledgers):

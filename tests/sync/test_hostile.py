@@ -4,7 +4,7 @@ touching the others, a ping for a lock not held is harmless."""
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 
@@ -19,16 +19,13 @@ from tests.sync.conftest import (
     in_thread,
     next_message,
     open_socket,
+    run,
     session_headers,
     token_headers,
 )
 from vouchers.services import voucher_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run(coroutine_function):
-    return async_to_sync(coroutine_function)()
 
 
 def session_key(headers) -> str:

@@ -8,7 +8,7 @@ import datetime as dt
 import time
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -21,15 +21,11 @@ from sync import protocol, registry
 from sync.hub import locks_expire_logged
 from sync.models import Connection, ConnectionEvent, TrafficSample
 from tests.conftest import sale
-from tests.sync.conftest import changes, in_thread, next_message, open_socket, session_headers
+from tests.sync.conftest import changes, in_thread, next_message, open_socket, run, session_headers
 from vouchers.services import voucher_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHROME = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0.0.0 Safari/537.36"
-
-
-def run(coroutine_function):
-    return async_to_sync(coroutine_function)()
 
 
 async def until(condition, deadline: float = 10):
