@@ -414,6 +414,7 @@ class WebSocket:
         self.arrivals: list[float] = []  # time.monotonic() of each message
         self.changed = asyncio.Condition()
         self.closed: tuple[int, str] | None = None
+        self.handshake: dict[str, str] = {}
         self.task = asyncio.create_task(self._read_all())
 
     @classmethod
@@ -451,7 +452,9 @@ class WebSocket:
         except BaseException:
             writer.close()
             raise
-        return cls(reader, writer, on_message)
+        socket = cls(reader, writer, on_message)
+        socket.handshake = answered  # the server's 101 headers, lower-cased names
+        return socket
 
     async def _frame(self) -> tuple[int, bytes]:
         first, second = await self.reader.readexactly(2)
@@ -511,6 +514,9 @@ class WebSocket:
 
     def send_json(self, message: dict[str, Any]) -> None:
         self._send(TEXT, json.dumps(message).encode())
+
+    def send_text(self, text: str) -> None:
+        self._send(TEXT, text.encode())
 
     def pause_reading(self) -> None:
         """Stop reading for good, as a hung browser tab: nothing more is read from the kernel,
