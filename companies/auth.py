@@ -23,17 +23,27 @@ def token_issue(*, user: AbstractBaseUser) -> str:
     return key
 
 
-def token_user(key: str) -> AbstractBaseUser | None:
+def token_get(key: str) -> ApiToken | None:
+    """The live token for `key` (its user active), read only."""
     token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
-    if token is None or not token.user.is_active:
-        return None
+    return token if token is not None and token.user.is_active else None
+
+
+def token_user(key: str) -> AbstractBaseUser | None:
+    token = token_get(key)
+    return token.user if token is not None else None
+
+
+def token_use_note(token: ApiToken) -> None:
+    """Note (at most once a minute) when the token was last used, for the admin's list.
+    Bookkeeping: a database busy with another writer only costs the note."""
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        try:  # bookkeeping: a database busy with another writer must not refuse the request
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        except OperationalError:
-            log.warning("could not note the use of %s's token: the database is busy", token.user)
-    return token.user
+    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() <= 60:
+        return
+    try:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    except OperationalError:
+        log.warning("could not note the use of %s's token: the database is busy", token.user)
 
 
 class TokenAuthenticationMiddleware:
@@ -48,10 +58,16 @@ class TokenAuthenticationMiddleware:
         if scheme.lower() == "token":  # other schemes (a proxy's Basic auth) are not ours
             if not key.strip():
                 return JsonResponse({"detail": "Use 'Authorization: Token <key>'."}, status=401)
-            user = token_user(key.strip())
-            if user is None:
+            token = token_get(key.strip())
+            if token is None:
                 return JsonResponse({"detail": "This API token is not valid."}, status=401)
-            request.user = user
+            request.user = token.user
             request.token_auth = True  # type: ignore[attr-defined]
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+            response = self.get_response(request)
+            # After the answer is made, and not when the database was not available: the note
+            # must never add its own wait for a busy database to a save's.
+            if response.status_code != 503:
+                token_use_note(token)
+            return response
         return self.get_response(request)
