@@ -115,7 +115,8 @@ def git_commit() -> str:
 async def measure(
     cases: dict[str, tuple[Callable[[int], Any], int]], rounds: int, per_round: int, warmups: int
 ) -> dict[str, dict[str, list[float]]]:
-    """CPU (every thread of this process) and wall ms per request, cases taking turns."""
+    """CPU (every thread of this process) and wall ms per request, cases taking turns; and the
+    queries one request of each case makes (counted once, after the warm-ups)."""
     samples: dict[str, dict[str, list[float]]] = {n: {"cpu": [], "wall": []} for n in cases}
     counter = 0
     for name, (request, expected) in cases.items():
@@ -124,6 +125,10 @@ async def measure(
             status = await request(counter)
             if status != expected:
                 raise SystemExit(f"{name}: HTTP {status}, expected {expected}")
+        counter += 1
+        before = QUERIES[0]
+        await request(counter)
+        samples[name]["queries"] = [float(QUERIES[0] - before)]
     for round_ in range(rounds):
         for name, (request, expected) in cases.items():
             for _ in range(per_round):
@@ -136,6 +141,24 @@ async def measure(
                     raise SystemExit(f"{name}: HTTP {status}, expected {expected}")
         log(f"round {round_ + 1}/{rounds}")
     return samples
+
+
+QUERIES = [0]  # statements executed by any connection of this process (count_queries)
+
+
+def count_queries() -> None:
+    """Count every statement, whichever thread's connection runs it: each request opens its own
+    connection (in its own thread), so the wrapper goes on each new connection."""
+    from django.db.backends.signals import connection_created
+
+    def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        QUERIES[0] += 1
+        return execute(sql, params, many, context)
+
+    def wrap(sender: Any, connection: Any, **kwargs: Any) -> None:
+        connection.execute_wrappers.append(counted)
+
+    connection_created.connect(wrap, weak=False)
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -206,6 +229,7 @@ def main() -> None:
         "save_unpublished": (save_unpublished, 201),
         "save": (save, 201),
     }
+    count_queries()
     samples = asyncio.run(measure(cases, args.rounds, args.per_round, args.warmups))
     cpu = {name: statistics.fmean(s["cpu"]) for name, s in samples.items()}
     budget = 1000.0 / GOAL_SAVES_PER_S
@@ -227,7 +251,11 @@ def main() -> None:
             "database": "a fresh SQLite file in a temp folder (WAL, the app's settings)",
         },
         "cases": {
-            name: {"cpu_ms": summary(s["cpu"]), "wall_ms": summary(s["wall"])}
+            name: {
+                "cpu_ms": summary(s["cpu"]),
+                "wall_ms": summary(s["wall"]),
+                "queries": int(s["queries"][0]),
+            }
             for name, s in samples.items()
         },
         "derived": {
