@@ -2,11 +2,10 @@
 multi-process tests and `bench/fanout.py` all start it. A leaf: no Django import, so the bench
 can build the same command line without setting Django up.
 
-uvicorn with uvloop, httptools and websockets (sans-I/O) replaced daphne as the server:
-`bench/fanout.py`, both in one run, measured it at about half daphne's CPU per save with 1,000
-sockets open and half its save → last-socket p99 (bench/README.md has the figures). Each choice
-is named rather than left to uvicorn's "auto", so a missing package fails at start instead of
-quietly running the slow pure-Python fallback.
+uvicorn with uvloop, httptools and websockets (sans-I/O) replaced daphne as the server (why:
+bench/README.md, `daphne_over_uvicorn`). Each choice is named rather than left to uvicorn's
+"auto", so a missing package fails at start instead of quietly running the slow pure-Python
+fallback.
 """
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # for `collectstatic` behind a reverse proxy
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Daphne serves no files itself: WhiteNoise serves static/ straight from the app folders (no
+# uvicorn serves no files itself: WhiteNoise serves static/ straight from the app folders (no
 # collectstatic step for `make run`), with caching headers; the office LAN needs no CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -42,6 +42,9 @@ def test_the_saved_configuration_is_the_default():
         "9100",
     ]
     assert launch.argv[8:10] == ["--app-dir", str(ROOT)]
+    # Clients connect directly: a local process's X-Forwarded-For must not pick the address
+    # that the event log and the sign-in lockout see.
+    assert "--no-proxy-headers" in launch.argv
     assert launch.env["ALLOWED_HOSTS"] == "localhost,127.0.0.1,192.168.1.10,tally.lan"
     assert launch.env["TALLYSYNC_SERVING_ADDRESS"] == "192.168.1.10"
     assert launch.env["TALLYSYNC_SERVING_PORT"] == "9100"
