@@ -109,18 +109,21 @@ class CompanyConsumer(AsyncWebsocketConsumer):
             await hub().leave(self.company_id, self)
         if self.writer:
             self.writer.cancel()
-        if self.registered:
-            await database_sync_to_async(registry.connection_close)(
-                stats=self.stats,
-                username=self.scope["user"].get_username(),
-                company_id=self.company_id,
-                ip=self.ip,
-                code=code,
-            )
         if self.connection_id:  # the page is gone: so are the locks it held
             await database_sync_to_async(locks_release_for_connection)(
                 actor=self.scope["user"], connection_id=self.connection_id
             )
+        if self.registered:
+            try:  # bookkeeping for the monitor: a failure must not keep anything else held
+                await database_sync_to_async(registry.connection_close)(
+                    stats=self.stats,
+                    username=self.scope["user"].get_username(),
+                    company_id=self.company_id,
+                    ip=self.ip,
+                    code=code,
+                )
+            except Exception:  # the row ages out with the process's heartbeat
+                log.exception("registry row of a socket of company %s not closed", self.company_id)
 
     async def _refuse(self, kind: str, code: int, detail: str = "") -> None:
         left_out = registry.refusals.take(kind, self.ip, time.monotonic())

@@ -7,10 +7,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import OperationalError
 
 from companies.models import ApiToken
 from locking.models import EditLock
-from sync import protocol
+from locking.services import lock_acquire
+from sync import protocol, registry
 from sync.models import ConnectionEvent
 from tests.conftest import sale
 from tests.sync.conftest import (
@@ -112,6 +114,32 @@ def test_a_ping_for_a_page_holding_no_lock_is_just_a_ping(company, bob):
         return pong
 
     assert run(scenario)["type"] == "pong"
+    assert not EditLock.objects.exists()
+
+
+def test_a_closed_pages_locks_go_even_when_its_registry_row_cannot_be_written(
+    company, bob, ledgers, monkeypatch
+):
+    lock_acquire(
+        company=company,
+        resource=f"ledger:{ledgers['party'].pk}",
+        actor=bob,
+        connection_id="page-1",
+    )
+
+    def database_busy(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(registry, "connection_close", database_busy)
+    headers = session_headers(bob)
+
+    async def scenario():
+        path = f"/ws/c/{company.pk}/?connection=page-1"
+        socket = WebsocketCommunicator(application(), path, headers=headers)
+        assert (await socket.connect(timeout=5))[0]
+        await socket.disconnect()
+
+    run(scenario)
     assert not EditLock.objects.exists()
 
 
