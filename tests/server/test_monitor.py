@@ -69,8 +69,22 @@ def test_connected_clients_with_lag_skew_counters_and_silence(staff, company, bo
     assert "3 s ago" in bob_row
     charlie_row = page[page.index('id="client-c"') :]
     assert 'class="silent"' in page and "not responding" in charlie_row[:2000]
-    assert "<b>Sharma Traders</b>: bob, charlie" in page
+    assert "<b><bdi>Sharma Traders</bdi></b>: <bdi>bob</bdi>, <bdi>charlie</bdi>" in page
     assert "Connected clients (2, 1 not responding)" in page
+
+
+def test_names_cannot_reorder_the_lines_around_them(staff, company, bob):
+    """A company or user name with an RLO (U+202E) is isolated wherever the monitor shows it,
+    as on every other page (tests/test_escaping.py)."""
+    company.name = "Sharma \u202eTraders"
+    company.save(update_fields=["name"])
+    connect(bob, company, pk="b")
+    ConnectionEvent.objects.create(
+        at=timezone.now(), kind="connect", process="p", username="bob", company_id=company.pk
+    )
+    page = staff.get("/monitor/").content.decode()
+    assert page.count("<bdi>Sharma \u202eTraders</bdi>") == 3  # per company, client, event
+    assert "\u202eTraders<" not in page.replace("\u202eTraders</bdi>", "")
 
 
 def test_a_long_list_shows_the_longest_connected_and_counts_the_rest(
@@ -136,7 +150,7 @@ def test_htmx_polls_get_only_the_part_that_asked(staff, company):
     events = staff.get("/monitor/", headers={"HX-Request": "true", "HX-Target": "monitor-events"})
     html = events.content.decode()
     assert html.lstrip().startswith('<div id="monitor-events"')
-    assert "<td>Sharma Traders</td>" in html and "Transfer rates" not in html
+    assert "<td><bdi>Sharma Traders</bdi></td>" in html and "Transfer rates" not in html
 
 
 @pytest.mark.parametrize(
