@@ -26,7 +26,7 @@ from ledgers.models import Ledger, LedgerDay
 from ledgers.money import ZERO, MoneyField
 from ledgers.selectors import ChartNode, chart_build, chart_find, group_list, ledger_list
 from vouchers.models import Entry, Voucher
-from vouchers.selectors import day_book
+from vouchers.selectors import day_book, day_book_days
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ class Dashboard:
     @property
     def days(self) -> list[tuple[dt.date, list[Voucher]]]:
         """Today as the Day Book table shows days."""
-        return [(self.today, self.vouchers_today)]
+        return day_book_days(self.vouchers_today, date_from=self.today, date_to=self.today)
 
 
 def dashboard_get(*, company: Company, today: dt.date, recent: int = 10) -> Dashboard:

@@ -3,7 +3,6 @@ once per Change, plus the ids of regions too costly to patch that browsers re-fe
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
@@ -31,10 +30,6 @@ class Patch:
         self.html.append(f"<template>{fragment}</template>")
 
 
-def _day_book_id(day: dt.date) -> str:
-    return dom_id("day-book", day.isoformat())
-
-
 def _voucher_patch(patch: Patch, change: Change) -> set[int]:
     """Day Book rows and the voucher view; returns the ledgers whose balances moved."""
     before, after = change.before or {}, change.after or {}
@@ -56,9 +51,8 @@ def _voucher_patch(patch: Patch, change: Change) -> set[int]:
         if change.verb == Change.Verb.CREATE or moved:
             # Delete first: a page rendered just after this save already has the row.
             patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
-            rows = f"{_day_book_id(voucher.date)}-rows"
+            rows = dom_id("day-book", voucher.date.isoformat(), "rows")
             patch.oob(f'<tbody hx-swap-oob="beforeend:#{rows}">{row}</tbody>')
-            patch.oob(f'<tr id="{_day_book_id(voucher.date)}-empty" hx-swap-oob="delete"></tr>')
         else:
             patch.oob(row.replace(f'id="{row_id}"', f'id="{row_id}" hx-swap-oob="outerHTML"', 1))
     patch.refresh.append(dom_id("voucher", change.object_id, "view"))

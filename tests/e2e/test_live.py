@@ -88,7 +88,7 @@ def test_a_periods_day_book_shows_a_save_dated_its_last_day_live(browser, office
 
     save_sale(meena, company_url, "4,321")
     expect(ravi.locator(f"#day-book-{today}-rows")).to_contain_text("4,321.00")
-    expect(ravi.locator(".period-empty")).to_be_hidden()
+    expect(ravi.locator(".day-book-empty")).to_be_hidden()
     assert ravi.evaluate("performance.getEntriesByType('navigation').length") == 1
     for page in (meena, ravi):
         page.context.close()
