@@ -280,11 +280,14 @@ def flush(*, totals: Traffic, seconds: float, dirty: list[SocketStats]) -> None:
         )
         for s in dirty
     ]
+    traffic_moved = bool(totals.messages_in or totals.messages_out)
+    if not rows and not traffic_moved:  # an idle tick takes no write lock from the saves
+        return
     with transaction.atomic():
         if rows:
             with connection.cursor() as cursor:
                 cursor.executemany(_FLUSH_SQL, rows)
-        if totals.messages_in or totals.messages_out:
+        if traffic_moved:
             TrafficSample.objects.create(process=PROCESS, at=now, seconds=seconds, **vars(totals))
 
 

@@ -233,3 +233,14 @@ def test_a_client_hammering_the_socket_gets_one_line_then_a_count(company, monke
         "",
         "9 more like it left out since the last line",
     ]
+
+
+def test_an_idle_flush_takes_no_write_lock(db):
+    """Every 2 s each process flushes; with no pinged socket and no traffic it must not open
+    a transaction (on SQLite an IMMEDIATE one, which takes the write lock the saves need)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        registry.flush(totals=registry.Traffic(), seconds=2.0, dirty=[])
+    assert [q["sql"] for q in queries] == []
