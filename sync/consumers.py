@@ -230,10 +230,10 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         kind = message.get("type") if message else None
         if kind == "ping":
             await self._ping(message)  # type: ignore[arg-type]
-        elif kind == "resume" and isinstance(message.get("since"), int) and message["since"] >= 0:
+        elif kind == "resume" and (since := parse_id(message.get("since"))) is not None:
             with contextlib.suppress(asyncio.QueueFull):  # a full inbox is being cut off
-                self.inbox.put_nowait(("resume", message["since"], ""))
-            await self._note(registry.Kind.RESUME, f"from seq {message['since']}")
+                self.inbox.put_nowait(("resume", since, ""))
+            await self._note(registry.Kind.RESUME, f"from seq {since}")
         else:
             detail = "Send JSON: ping or resume with a since seq."
             await self.send(text_data=protocol.encode({"type": "error", "detail": detail}))
@@ -241,7 +241,8 @@ class CompanyConsumer(AsyncWebsocketConsumer):
     async def _ping(self, message: dict[str, Any]) -> None:
         if not await self._still_signed_in():
             return
-        registry.pinged(self.stats, ack_seq=_int(message.get("seq")), clock_skew_ms=_skew(message))
+        ack_seq = parse_id(message.get("seq"))
+        registry.pinged(self.stats, ack_seq=ack_seq, clock_skew_ms=_skew(message))
         if self.connection_id:
             await database_sync_to_async(lock_heartbeat)(
                 actor=self.scope["user"], connection_id=self.connection_id
@@ -305,13 +306,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
     return dict(scope.get("headers", [])).get(name, b"").decode("latin-1")
 
 
-SEQ_MAX = 2**53  # a seq beyond this is no seq a server sent (and would overflow a column)
 SKEW_MAX_MS = 2**31 - 1
-
-
-def _int(value: Any) -> int | None:
-    usable = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SEQ_MAX
-    return value if usable else None
 
 
 def _skew(message: dict[str, Any]) -> int | None:
