@@ -70,6 +70,12 @@ def test_the_child_keeps_the_environment_and_an_operators_allowed_hosts():
     assert launch.env["ALLOWED_HOSTS"] == "*"
 
 
+def test_an_empty_allowed_hosts_keeps_the_configured_names():
+    """settings.py treats ALLOWED_HOSTS= as unset; serve must too, or the names set in the
+    admin (tally.lan) would silently stop being served."""
+    assert build(environ={"ALLOWED_HOSTS": ""}).env["ALLOWED_HOSTS"] == ",".join(HOSTS)
+
+
 @pytest.mark.parametrize(
     ("environ", "flags", "message"),
     [

@@ -67,9 +67,10 @@ def launch_build(
     )
     port = setting_pick("port", saved=config.port, environ=environ, env_name=ENV_PORT, flag=port)
     env = {
-        # An operator's own ALLOWED_HOSTS (e.g. behind a reverse proxy) wins over ours.
-        "ALLOWED_HOSTS": ",".join(hosts),
         **environ,
+        # An operator's own ALLOWED_HOSTS (e.g. behind a reverse proxy) wins over ours; an empty
+        # one counts as unset, as settings.py reads it (else the configured names would go).
+        "ALLOWED_HOSTS": environ.get("ALLOWED_HOSTS") or ",".join(hosts),
         # So that settings (and the admin) know what this process actually serves.
         "TALLYSYNC_SERVING_ADDRESS": address,
         "TALLYSYNC_SERVING_PORT": str(port),
