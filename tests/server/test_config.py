@@ -100,3 +100,21 @@ def test_nothing_is_logged_when_the_transaction_rolls_back(alice):
         raise RuntimeError("the caller's transaction fails")
     assert not ServerConfig.objects.exists()
     assert not ConnectionEvent.objects.exists()
+
+
+def test_another_processs_change_is_seen_within_the_cache_time(db):
+    """Another process's save does not clear this process's cache: the row is read again once
+    it is CACHE_SECONDS old, and not before."""
+    from server import config
+
+    def age_cache(seconds: float) -> None:  # as if the row had been read `seconds` ago
+        read_at, row = config._cached
+        config._cached = (read_at - seconds, row)
+
+    ServerConfig.objects.create(pk=1, max_users=0)
+    assert config.config_get().max_users == 0
+    ServerConfig.objects.filter(pk=1).update(max_users=3)  # as another process saves it
+    age_cache(config.CACHE_SECONDS - 1)
+    assert config.config_get().max_users == 0
+    age_cache(1)
+    assert config.config_get().max_users == 3
