@@ -57,20 +57,23 @@ def browser_name(agent: str) -> str:
 def clients_get(*, now: dt.datetime) -> list[Client]:
     """Every open socket of every process, oldest first, with its lag and ping age."""
     rows = list(connections_live(now=now).select_related("user").order_by("connected_at"))
-    companies = dict(
-        Company.objects.filter(pk__in={r.company_id for r in rows}).values_list("pk", "name")
-    )
-    last_seqs = dict(Company.objects.filter(pk__in=companies).values_list("pk", "last_seq"))
+    companies = {
+        pk: (name, last_seq)
+        for pk, name, last_seq in Company.objects.filter(
+            pk__in={r.company_id for r in rows}
+        ).values_list("pk", "name", "last_seq")
+    }
     silent_after = 2 * ping_ms() / 1000 + 2  # two missed pings, and a little slack
     clients = []
     for row in rows:
         ping_age = (now - row.last_ping_at).total_seconds() if row.last_ping_at else None
         quiet = ping_age if ping_age is not None else (now - row.connected_at).total_seconds()
-        lag = last_seqs[row.company_id] - row.ack_seq if row.ack_seq is not None else None
+        name, last_seq = companies[row.company_id]  # Connection.company is a CASCADE key
+        lag = last_seq - row.ack_seq if row.ack_seq is not None else None
         clients.append(
             Client(
                 row=row,
-                company_name=companies.get(row.company_id, "?"),
+                company_name=name,
                 lag=lag,
                 ping_age=ping_age,
                 responding=quiet <= silent_after,
