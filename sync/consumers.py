@@ -65,7 +65,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
     stats: registry.SocketStats
     allowance: Allowance
     flooded = False
-    checked_at = 0.0  # when the user was last found still signed in
+    checked_at = 0.0  # the sign-in recheck is due RECHECK_EVERY after this
     noted_at = 0.0  # when a resume or resync of this socket last went into the event log
 
     async def connect(self) -> None:

@@ -198,7 +198,8 @@ class Hub:
 
     async def _housekeep(self) -> None:
         """While this process serves sockets: flush their counters, free the leases of browsers
-        that died without a word, and keep the connection registry current."""
+        that died without a word, keep the connection registry current, renew the layer
+        subscriptions, and recheck the sign-in of each socket whose turn has come."""
         loop = asyncio.get_running_loop()
         due = {"locks": 0.0, "registry": 0.0}
         registry.traffic.since = loop.time()

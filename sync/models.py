@@ -19,7 +19,7 @@ class Connection(models.Model):
     browser = models.CharField(max_length=200, blank=True)
     connected_at = models.DateTimeField()
     last_ping_at = models.DateTimeField(null=True)
-    seen_at = models.DateTimeField()  # the last ping, or the connect; ages out a dead process
+    seen_at = models.DateTimeField()  # its process's last heartbeat (20 s); ages out a dead one
     ack_seq = models.PositiveBigIntegerField(null=True)
     clock_skew_ms = models.BigIntegerField(null=True)  # the browser's clock minus the server's
     messages_in = models.PositiveBigIntegerField(default=0)
