@@ -554,6 +554,14 @@ async def redis_outage(server: Server, books: Books, private: RedisServer) -> No
             back + CAUGHT_UP_AFTER - time.monotonic(),
             lambda: f"caught up after Redis returned: {behind(target)}",
         )
+        # The hub subscribes again on its own schedule (LAYER_RETRY, plus the Redis client's
+        # reconnect): wait for its live frame as for the catch-up, not just look once.
+        with contextlib.suppress(AssertionError):
+            await until(
+                lambda: all(any(up and t > back for t, up in c.statuses) for c in clients),
+                back + CAUGHT_UP_AFTER - time.monotonic(),
+                "a {'live': true} frame on every socket",
+            )
         live = [next((t for t, up in c.statuses if up and t > back), None) for c in clients]
 
         def delivery(answers: list[Answer]) -> dict[str, float]:
