@@ -44,7 +44,7 @@ if layer := os.environ.get("BENCH_CHANNEL_LAYER"):
 SYNC_ONLY = [
     "companies.auth.TokenAuthenticationMiddleware",
     "server.middleware.UserLimitMiddleware",
-    "companies.http.DomainErrorMiddleware",
+    "core.http.DomainErrorMiddleware",
 ]
 LAST = "axes.middleware.AxesMiddleware"
 if os.environ.get("BENCH_MIDDLEWARE") == "sync-last":

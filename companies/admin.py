@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from companies.admin_mixins import ReadOnlyAdmin
 from companies.models import ApiToken, Company, Membership
+from core.admin import ReadOnlyAdmin
 
 
 class MembershipInline(ReadOnlyAdmin, admin.TabularInline):

@@ -5,8 +5,9 @@ class CompaniesConfig(AppConfig):
     name = "companies"
 
     def ready(self) -> None:
-        from django.urls import register_converter
+        from companies.models import Company, Membership
+        from companies.snapshots import company_snapshot, membership_snapshot
+        from core.records import RecordKind, register
 
-        from companies.converters import IdConverter
-
-        register_converter(IdConverter, "id")
+        register(RecordKind("company", Company, "Company", snapshot=company_snapshot))
+        register(RecordKind("membership", Membership, "Member", snapshot=membership_snapshot))

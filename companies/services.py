@@ -13,9 +13,10 @@ from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
-from companies.errors import Invalid, NotAllowed, StaleVersion
 from companies.models import Company, Membership
-from companies.validation import clean_gstin, clean_text, parse_int
+from companies.snapshots import company_snapshot, membership_snapshot
+from core.errors import Invalid, NotAllowed, StaleVersion
+from core.validation import clean_gstin, clean_text, parse_int
 from editlog.services import change_record
 
 Role = Membership.Role
@@ -121,22 +122,6 @@ def company_create(
     return company
 
 
-def company_snapshot(company: Company) -> dict[str, Any]:
-    return {
-        "id": company.pk,
-        "name": company.name,
-        "address": company.address,
-        "state": company.state,
-        "gstin": company.gstin,
-        "financial_year_start": company.financial_year_start,
-        "books_beginning": company.books_beginning,
-    }
-
-
-def _membership_snapshot(membership: Membership) -> dict[str, Any]:
-    return {"user": membership.user.get_username(), "role": membership.role}
-
-
 def _owners_left_after(company: Company, membership: Membership) -> int:
     return (
         Membership.objects.filter(company=company, role=Role.OWNER)
@@ -158,7 +143,7 @@ def member_set(
         if user is None:
             raise Invalid.field("username", f"There is no user called {username!r}.")
         membership = Membership.objects.filter(company=company, user=user).first()
-        before = _membership_snapshot(membership) if membership else None
+        before = membership_snapshot(membership) if membership else None
         if membership is None:
             membership = Membership.objects.create(company=company, user=user, role=role)
         elif membership.role != role:
@@ -174,7 +159,7 @@ def member_set(
             verb="alter" if before else "create",
             obj=membership,
             before=before,
-            after=_membership_snapshot(membership),
+            after=membership_snapshot(membership),
         )
     return membership
 
@@ -193,7 +178,7 @@ def member_remove(*, company: Company, actor: AbstractBaseUser, username: str) -
             raise Invalid.field("username", f"{username} is not a member of {company.name}.")
         if membership.is_owner and not _owners_left_after(company, membership):
             raise Invalid.field("username", "A company needs at least one owner.")
-        before = _membership_snapshot(membership)
+        before = membership_snapshot(membership)
         change_record(
             company=company, actor=actor, verb="delete", obj=membership, before=before, after=None
         )

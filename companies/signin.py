@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from companies.http import json_response, wants_json
+from core.http import json_response, wants_json
 
 LOCKOUT_STATUS = 429
 

@@ -12,18 +12,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from companies.auth import token_issue
-from companies.errors import Invalid
-from companies.http import body_data, json_response, member_view, wants_json
+from companies.decorators import member_view
 from companies.models import Company, Membership
 from companies.selectors import memberships_of_company, memberships_of_user
 from companies.services import (
     company_create,
-    company_snapshot,
     first_run_setup,
     member_remove,
     member_set,
 )
-from companies.validation import parse_date
+from companies.snapshots import company_snapshot
+from core.errors import Invalid
+from core.http import body_data, json_response, wants_json
+from core.validation import parse_date
 
 
 def company_json(company: Company, role: str | None = None) -> dict[str, Any]:

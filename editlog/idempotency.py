@@ -16,8 +16,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 
-from companies.errors import DomainError, Invalid
 from companies.models import Company
+from core.errors import DomainError, Invalid
 from editlog.models import Change
 
 HEADER = "Idempotency-Key"

@@ -15,15 +15,15 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from companies.errors import Invalid
-from companies.formatting import bidi_isolated, format_amount, format_balance
 from companies.models import Company
-from companies.validation import parse_date
+from core.errors import Invalid
+from core.formatting import bidi_isolated
+from core.money import format_amount, format_balance
+from core.validation import MAX_ID, parse_date
 from editlog.chain import GENESIS, change_hash
 from editlog.models import Change
 
 OBJECT_TYPES = ("voucher", "ledger", "group", "company", "membership")
-MAX_ID = 2**63 - 1  # BigIntegerField: a larger number would overflow the database
 
 
 # -- filters ---------------------------------------------------------------------------------

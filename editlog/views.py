@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from companies.http import json_response, member_view, wants_json
+from companies.decorators import member_view
 from companies.models import Company
 from companies.selectors import memberships_of_company
+from core.http import json_response, wants_json
 from editlog.selectors import (
     OBJECT_TYPES,
     ChangeFilters,

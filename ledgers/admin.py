@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from companies.admin_mixins import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from ledgers.models import Group, Ledger
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from ledgers.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField
 
 
 class Group(models.Model):

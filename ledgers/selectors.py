@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from companies.models import Company
+from core.money import ZERO
 from ledgers.models import Group, Ledger
-from ledgers.money import ZERO
 
 
 def ledger_list(*, company: Company) -> QuerySet[Ledger]:

@@ -13,14 +13,15 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 
-from companies.errors import Invalid
 from companies.models import Company
 from companies.services import company_lock, version_bump, writer_require
-from companies.validation import clean_gstin, clean_text, parse_amount, parse_id
+from core.errors import Invalid
+from core.money import ZERO, MoneyField, money, parse_amount
+from core.validation import clean_gstin, clean_text, parse_id
 from editlog.idempotency import RequestKey
 from editlog.services import change_record
 from ledgers.models import Group, Ledger, LedgerDay
-from ledgers.money import ZERO, MoneyField, money
+from ledgers.snapshots import group_snapshot, ledger_snapshot
 from locking.services import lock_check, lock_release
 
 ASSET, LIAB, INCOME, EXPENSE = Group.Nature
@@ -124,24 +125,15 @@ def group_create(*, company: Company, actor: AbstractBaseUser, name: str, parent
         assert parent_group is not None
         group = _subgroup_new(company=company, name=name, parent=parent_group, is_cash_bank=False)
         group.save()
-        after = {"id": group.pk, "name": group.name, "parent": parent_group.name}
         change_record(
-            company=company, actor=actor, verb="create", obj=group, before=None, after=after
+            company=company,
+            actor=actor,
+            verb="create",
+            obj=group,
+            before=None,
+            after=group_snapshot(group),
         )
     return group
-
-
-def ledger_snapshot(ledger: Ledger) -> dict[str, Any]:
-    """What the Edit Log keeps of a ledger (its totals are derived, so they are not kept)."""
-    return {
-        "id": ledger.pk,
-        "name": ledger.name,
-        "group": ledger.group.name if ledger.group else None,
-        "opening_balance": ledger.opening_balance,
-        "gstin": ledger.gstin,
-        "state": ledger.state,
-        "version": ledger.version,
-    }
 
 
 def _parse_opening(data: dict[str, Any], errors: dict[str, list[str]]) -> Decimal | None:

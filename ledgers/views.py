@@ -11,21 +11,21 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from companies.errors import Invalid, Locked, StaleVersion
-from companies.formatting import bidi_isolated
-from companies.http import (
+from companies.decorators import member_view
+from companies.models import Company
+from companies.services import writer_require
+from core.errors import Invalid, Locked, StaleVersion
+from core.formatting import bidi_isolated
+from core.http import (
     DATABASE_ERRORS,
     body_data,
     date_param,
     form_refusal,
     json_response,
-    member_view,
     version_of,
     wants_json,
 )
-from companies.models import Company
-from companies.services import writer_require
-from companies.validation import parse_id
+from core.validation import parse_id
 from editlog.idempotency import saved_once
 from editlog.models import Change
 from ledgers.models import Ledger

@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Now
 
-from companies.errors import Invalid, Locked
 from companies.models import Company
 from companies.services import membership_require, writer_require
+from core.errors import Invalid, Locked
 from locking.models import EditLock
 from locking.signals import lock_changed
 from server.config import config_get

@@ -9,9 +9,10 @@ from django.apps import apps
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
-from companies.errors import Locked
-from companies.http import body_data, json_response, member_view
+from companies.decorators import member_view
 from companies.models import Company
+from core.errors import Locked
+from core.http import body_data, json_response
 from locking.models import EditLock
 from locking.services import lock_acquire, lock_break, lock_release
 

@@ -21,9 +21,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from companies.models import Company
+from core.money import ZERO, MoneyField
 from editlog.models import Change
 from ledgers.models import Ledger, LedgerDay
-from ledgers.money import ZERO, MoneyField
 from ledgers.selectors import ChartNode, chart_build, chart_find, group_list, ledger_list
 from vouchers.models import Entry, Voucher
 from vouchers.selectors import day_book, day_book_days

@@ -9,11 +9,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from companies.errors import Invalid
-from companies.http import date_param, json_response, member_view, wants_json
+from companies.decorators import member_view
 from companies.models import Company
-from companies.validation import parse_id
 from companies.views import company_json
+from core.errors import Invalid
+from core.http import date_param, json_response, wants_json
+from core.validation import parse_id
 from ledgers.selectors import chart_build, group_list
 from locking.services import locks_of_company
 from reports.selectors import TrialBalance, dashboard_get, trial_balance_get

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
 from companies.selectors import membership_get
-from companies.validation import parse_id
+from core.validation import parse_id
 from locking.services import lock_heartbeat, locks_release_for_connection
 from sync import protocol, registry
 from sync.auth import SERVER_SEND, still_signed_in

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 
-from companies.formatting import format_balance
 from companies.models import Company
-from companies.templatetags.tally import dom_id
+from core.money import format_balance
+from core.templatetags.tally import dom_id
 from editlog.models import Change
 from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
 from vouchers.models import Voucher

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "core",
     "template_partials",
     "companies",
     "ledgers",
@@ -68,7 +69,7 @@ MIDDLEWARE = [
     # After AuthenticationMiddleware, which would otherwise put the session user back.
     "companies.auth.TokenAuthenticationMiddleware",
     "server.middleware.UserLimitMiddleware",
-    "companies.http.DomainErrorMiddleware",
+    "core.http.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -101,7 +102,7 @@ TEMPLATES = [
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     # A save waits this long for another writer, then answers "the database is not
-    # available" (companies.http.server_error) — within the 5 s a user is promised.
+    # available" (core.http.server_error) — within the 5 s a user is promised.
     "timeout": 4,
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "

@@ -16,5 +16,5 @@ urlpatterns = [
     path("c/<id:cid>/editlog/", include("editlog.urls")),
 ]
 
-# A database that is down or locked answers 503 with what happened (companies.http).
-handler500 = "companies.http.server_error"
+# A database that is down or locked answers 503 with what happened (core.http).
+handler500 = "core.http.server_error"

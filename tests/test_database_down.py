@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from companies.http import server_error
+from core.http import server_error
 from tests.conftest import sale
 from vouchers.models import Voucher
 

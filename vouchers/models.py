@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from core.money import ZERO, MoneyField
 from ledgers.models import Ledger
-from ledgers.money import ZERO, MoneyField
 
 
 class VoucherType(models.Model):

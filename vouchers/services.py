@@ -12,25 +12,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from companies.errors import Invalid
-from companies.formatting import format_amount
 from companies.models import Company
 from companies.services import company_lock, version_bump, writer_require
-from companies.validation import (
-    MAX_AMOUNT,
-    clean_text,
-    parse_amount,
-    parse_date,
-    parse_id,
-)
+from core.errors import Invalid
+from core.money import MAX_AMOUNT, ZERO, format_amount, parse_amount
+from core.validation import clean_text, parse_date, parse_id
 from editlog.idempotency import RequestKey
 from editlog.services import change_record
 from ledgers.models import Ledger
-from ledgers.money import ZERO
 from ledgers.services import ledger_totals_post
 from locking.services import lock_check, lock_release
 from vouchers.models import Entry, Voucher, VoucherType
-from vouchers.selectors import voucher_json, voucher_number_next
+from vouchers.selectors import voucher_number_next
+from vouchers.snapshots import voucher_snapshot
 
 Base = VoucherType.Base
 # Tally's predefined accounting voucher types: (name, base, abbreviation, key).
@@ -274,7 +268,7 @@ def voucher_create(
             verb="create",
             obj=voucher,
             before=None,
-            after=voucher_json(voucher, draft.lines),
+            after=voucher_snapshot(voucher, draft.lines),
             request_key=request_key,
         )
     return voucher
@@ -310,7 +304,7 @@ def voucher_alter(
             raise Invalid.field("__all__", f"{voucher} is cancelled and cannot be altered.")
         draft = _draft_clean(company=company, data=data, current=voucher)
         before_lines = _entries_remove(voucher)
-        before = voucher_json(voucher, before_lines)
+        before = voucher_snapshot(voucher, before_lines)
         before["version"] = voucher.version - 1
         financial_year = company.financial_year_of(draft.date)
         if (draft.voucher_type.pk, financial_year) != (
@@ -332,7 +326,7 @@ def voucher_alter(
             verb="alter",
             obj=voucher,
             before=before,
-            after=voucher_json(voucher, draft.lines),
+            after=voucher_snapshot(voucher, draft.lines),
             request_key=request_key,
         )
         lock_release(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
@@ -351,7 +345,7 @@ def voucher_cancel(
         if voucher.is_cancelled:
             raise Invalid.field("__all__", f"{voucher} is already cancelled.")
         lines = _entries_remove(voucher)
-        before = voucher_json(voucher, lines)
+        before = voucher_snapshot(voucher, lines)
         before["version"] = voucher.version - 1
         voucher.is_cancelled = True
         voucher.save()
@@ -361,7 +355,7 @@ def voucher_cancel(
             verb="cancel",
             obj=voucher,
             before=before,
-            after=voucher_json(voucher, []),
+            after=voucher_snapshot(voucher, []),
         )
         lock_release(company=company, resource=f"voucher:{voucher.pk}", actor=actor)
     return voucher
@@ -378,7 +372,7 @@ def voucher_delete(
         company = company_lock(company_id=company.pk)
         voucher = _voucher_for_write(company, voucher, actor)
         version_bump(obj=voucher, version=version, actor=actor)
-        before = voucher_json(voucher, _entries_remove(voucher))
+        before = voucher_snapshot(voucher, _entries_remove(voucher))
         before["version"] = voucher.version - 1
         change_record(
             company=company, actor=actor, verb="delete", obj=voucher, before=before, after=None

@@ -14,20 +14,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from companies.errors import Invalid, Locked, StaleVersion
-from companies.http import (
+from companies.decorators import member_view
+from companies.models import Company
+from companies.services import writer_require
+from core.errors import Invalid, Locked, StaleVersion
+from core.http import (
     DATABASE_ERRORS,
     body_data,
     date_param,
     form_refusal,
     json_response,
-    member_view,
     version_of,
     wants_json,
 )
-from companies.models import Company
-from companies.services import writer_require
-from companies.validation import parse_date
+from core.validation import parse_date
 from editlog.idempotency import saved_once
 from editlog.models import Change
 from locking.services import locks_of_company
@@ -147,7 +147,7 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
             {
                 "from": date_from,
                 "to": date_to,
-                "vouchers": [voucher_json(v, v.entries.all()) for v in rows],
+                "vouchers": [voucher_json(v) for v in rows],
             }
         )
     span = dt.timedelta(days=(date_to - date_from).days + 1)  # the next period is as long
@@ -227,7 +227,7 @@ def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     current = voucher_get(company=company, voucher_id=pk)
     if request.method == "GET":
         if wants_json(request):
-            return json_response(voucher_json(current, current.entries.all()))
+            return json_response(voucher_json(current))
         return _detail(request, company, current)
     data = body_data(request)
     version = version_of(request, data)

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import ledgers.money
+import core.money
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -40,15 +40,15 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200)),
-                ('opening_balance', ledgers.money.MoneyField(default=Decimal('0.00'))),
+                ('opening_balance', core.money.MoneyField(default=Decimal('0.00'))),
                 ('gstin', models.CharField(blank=True, max_length=15, verbose_name='GSTIN')),
                 ('state', models.CharField(blank=True, max_length=100)),
                 ('predefined', models.BooleanField(default=False)),
                 ('version', models.PositiveIntegerField(default=1)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('altered_at', models.DateTimeField(auto_now=True)),
-                ('total_debit', ledgers.money.MoneyField(default=Decimal('0.00'))),
-                ('total_credit', ledgers.money.MoneyField(default=Decimal('0.00'))),
+                ('total_debit', core.money.MoneyField(default=Decimal('0.00'))),
+                ('total_credit', core.money.MoneyField(default=Decimal('0.00'))),
                 ('altered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='companies.company')),
                 ('group', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledgers', to='ledgers.group')),
@@ -62,8 +62,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('date', models.DateField()),
-                ('debit', ledgers.money.MoneyField(default=Decimal('0.00'))),
-                ('credit', ledgers.money.MoneyField(default=Decimal('0.00'))),
+                ('debit', core.money.MoneyField(default=Decimal('0.00'))),
+                ('credit', core.money.MoneyField(default=Decimal('0.00'))),
                 ('ledger', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='days', to='ledgers.ledger')),
             ],
         ),

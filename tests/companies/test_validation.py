@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from companies.formatting import format_balance
-from companies.validation import gstin_check_character, parse_amount, parse_date
+from core.money import format_balance, parse_amount
+from core.validation import gstin_check_character, parse_date
 
 
 @pytest.mark.parametrize(

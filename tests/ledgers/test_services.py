@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from companies.errors import Invalid, NotAllowed, StaleVersion
+from core.errors import Invalid, NotAllowed, StaleVersion
 from editlog.models import Change
 from ledgers.models import Group, Ledger
 from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.db.models.functions import Now
 
-from companies.errors import Locked, NotAllowed, StaleVersion
+from core.errors import Locked, NotAllowed, StaleVersion
 from locking.models import EditLock
 from locking.services import (
     lock_acquire,

@@ -15,8 +15,8 @@ from django.db import connection
 from django.db.models import Sum
 
 import vouchers.services
-from companies.errors import Invalid, StaleVersion
 from companies.models import Company
+from core.errors import Invalid, StaleVersion
 from editlog.models import Change
 from ledgers.models import Ledger
 from reports.selectors import trial_balance_get
@@ -317,8 +317,8 @@ def test_two_first_run_setups_at_once_make_one_owner(settings):
     # The real hasher: hashing the first owner's password takes long enough for the others to
     # pass a check made without the lock.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    from companies.errors import NotAllowed
     from companies.services import first_run_setup
+    from core.errors import NotAllowed
 
     def setup(name: str):
         return lambda: first_run_setup(

@@ -28,8 +28,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, connection
 from django.db.models.signals import post_save
 
-from companies.errors import Locked, StaleVersion
 from companies.models import Company, Membership
+from core.errors import Locked, StaleVersion
 from editlog.models import Change
 from locking.models import EditLock
 from locking.services import lock_acquire, lock_release

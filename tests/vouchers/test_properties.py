@@ -30,13 +30,12 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from companies.errors import Invalid, StaleVersion
-from companies.formatting import format_amount
 from companies.models import Company, Membership
 from companies.services import company_create
+from core.errors import Invalid, StaleVersion
+from core.money import ZERO, format_amount
 from editlog.models import Change
 from ledgers.models import Ledger, LedgerDay
-from ledgers.money import ZERO
 from ledgers.services import ledger_alter
 from reports.selectors import trial_balance_get
 from tests.conftest import FY_START, make_ledger

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from companies.errors import Invalid, NotAllowed, StaleVersion
 from companies.models import Company
+from core.errors import Invalid, NotAllowed, StaleVersion
 from editlog.models import Change
 from ledgers.models import LedgerDay
 from tests.conftest import DAY, balance, sale

@@ -1,15 +1,12 @@
-"""Turning user input into clean values, collecting messages a user can read per field."""
+"""Turning user input into clean values (text, dates, ids, GSTINs), collecting messages a user
+can read per field. Amounts are parsed in `core.money`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
-PAISA = Decimal("0.01")
-_DIGITS = re.compile(r"^[0-9]{1,3}(,[0-9]{2,3})*(\.[0-9]+)?$|^[0-9]+(\.[0-9]+)?$")
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and UTF-16 surrogates
 # (a JSON "\ud800" alone decodes to one, which no database can store). Bidi marks are text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -70,38 +67,6 @@ def clean_gstin(value: Any, *, errors: dict[str, list[str]], field: str = "gstin
     else:
         return value
     return ""
-
-
-def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
-    """A positive amount of rupees and paise; raises ValueError with a message for the user.
-
-    Accepts 100000, "100000", "1,00,000.00"; refuses exponents, NaN, Infinity, floats, more
-    than two decimals and anything beyond NUMERIC(18, 2).
-    """
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValueError("Enter an amount.")
-    if isinstance(value, float):
-        raise ValueError("Send amounts as strings or whole numbers, not floating point.")
-    if isinstance(value, int | Decimal):
-        value = str(value)
-    if not isinstance(value, str):
-        raise ValueError("Enter an amount.")
-    text = value.strip()
-    if not _DIGITS.match(text):
-        if re.search(r"[eE]", text) and not re.search(r"[a-df-zA-DF-Z]", text):
-            raise ValueError("Write the amount in digits, like 1,00,000.00 (no exponents).")
-        raise ValueError("Enter an amount in digits, like 1,00,000.00.")
-    try:
-        amount = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        raise ValueError("Enter an amount in digits, like 1,00,000.00.") from None
-    if amount > MAX_AMOUNT:
-        raise ValueError("This amount is too large (at most 99,99,99,99,99,99,999.99).")
-    if amount != amount.quantize(PAISA):
-        raise ValueError("At most two decimals (paise).")
-    if amount == 0 and not allow_zero:
-        raise ValueError("The amount must be more than zero.")
-    return amount.quantize(PAISA)
 
 
 def parse_date(value: Any) -> dt.date:

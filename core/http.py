@@ -1,4 +1,5 @@
-"""What every JSON/form endpoint shares: reading the body, member checks, error answers."""
+"""What every JSON/form endpoint shares: reading the body, answering in the format asked for,
+error answers."""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
@@ -20,10 +19,8 @@ from django.template.loader import render_to_string
 from django.views import defaults
 from django_htmx.http import HttpResponseClientRefresh
 
-from companies.errors import DomainError, Invalid, Locked, StaleVersion
-from companies.models import Company
-from companies.selectors import membership_get
-from companies.validation import parse_date
+from core.errors import DomainError, Invalid, Locked, StaleVersion
+from core.validation import parse_date
 
 log = logging.getLogger(__name__)
 
@@ -147,27 +144,6 @@ class DomainErrorMiddleware:
             message = "There is nothing here, or it is not yours to see."
             return render(request, "error.html", {"message": message}, status=404)
         return None
-
-
-def member_view(
-    view: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
-    """A view of one company: the caller must be signed in (401) and a member (else 404)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, cid: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            if wants_json(request):
-                return json_response({"detail": "Sign in first."}, status=401)
-            return redirect_to_login(request.get_full_path())
-        membership = membership_get(user=request.user, company_id=cid)
-        if membership is None:
-            raise Http404
-        request.membership = membership  # type: ignore[attr-defined]
-        company: Company = membership.company
-        return view(request, company, *args, **kwargs)
-
-    return wrapper
 
 
 def date_param(request: HttpRequest, name: str, default: Any = None) -> Any:

@@ -1,4 +1,4 @@
-"""Domain errors every service raises; `companies.http` turns them into HTTP answers."""
+"""Domain errors every service raises; `core.http` turns them into HTTP answers."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from companies.formatting import format_amount, format_balance
+from core.money import format_amount, format_balance
 
 register = template.Library()
 

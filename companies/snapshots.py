@@ -1,0 +1,23 @@
+"""What the Edit Log keeps of a company and of a membership (hashed: shapes only grow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from companies.models import Company, Membership
+
+
+def company_snapshot(company: Company) -> dict[str, Any]:
+    return {
+        "id": company.pk,
+        "name": company.name,
+        "address": company.address,
+        "state": company.state,
+        "gstin": company.gstin,
+        "financial_year_start": company.financial_year_start,
+        "books_beginning": company.books_beginning,
+    }
+
+
+def membership_snapshot(membership: Membership) -> dict[str, Any]:
+    return {"user": membership.user.get_username(), "role": membership.role}

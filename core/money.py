@@ -1,0 +1,102 @@
+"""Money, the one home: Decimal rupees in Python, whole paise (exact integers) in the database;
+parsing what people type, and showing it the Indian way (lakh and crore grouping, Dr/Cr).
+
+SQLite stores a DecimalField as a binary float (NUMERIC affinity), and adding to a running total
+with F() in float drifts by paise after enough saves. Integer paise are exact on SQLite and
+PostgreSQL alike, and sums of them stay exact.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import format_decimal
+from django import forms
+from django.db import models
+
+PAISA = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
+_DIGITS = re.compile(r"^[0-9]{1,3}(,[0-9]{2,3})*(\.[0-9]+)?$|^[0-9]+(\.[0-9]+)?$")
+
+
+class MoneyField(models.BigIntegerField):
+    """A signed amount of rupees with two decimals, stored as paise."""
+
+    description = "Amount in rupees (stored as paise)"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
+        return None if value is None else Decimal(value).scaleb(-2)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(str(value)).quantize(PAISA)
+
+    def get_prep_value(self, value: Any) -> int | None:
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        paise = amount * 100
+        if paise != paise.to_integral_value():
+            raise ValueError(f"{amount} has more than two decimals")
+        return int(paise)
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        return forms.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+
+
+def money(value: Any) -> models.Value:
+    """An amount as a query value, for F() arithmetic on MoneyFields."""
+    return models.Value(Decimal(value), output_field=MoneyField())
+
+
+def split_signed(amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(debit, credit) columns of a signed amount: positive = Dr."""
+    return (amount, ZERO) if amount >= 0 else (ZERO, -amount)
+
+
+def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
+    """A positive amount of rupees and paise; raises ValueError with a message for the user.
+
+    Accepts 100000, "100000", "1,00,000.00"; refuses exponents, NaN, Infinity, floats, more
+    than two decimals and anything beyond NUMERIC(18, 2).
+    """
+    if isinstance(value, bool) or value is None or value == "":
+        raise ValueError("Enter an amount.")
+    if isinstance(value, float):
+        raise ValueError("Send amounts as strings or whole numbers, not floating point.")
+    if isinstance(value, int | Decimal):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("Enter an amount.")
+    text = value.strip()
+    if not _DIGITS.match(text):
+        if re.search(r"[eE]", text) and not re.search(r"[a-df-zA-DF-Z]", text):
+            raise ValueError("Write the amount in digits, like 1,00,000.00 (no exponents).")
+        raise ValueError("Enter an amount in digits, like 1,00,000.00.")
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError("Enter an amount in digits, like 1,00,000.00.") from None
+    if amount > MAX_AMOUNT:
+        raise ValueError("This amount is too large (at most 99,99,99,99,99,99,999.99).")
+    if amount != amount.quantize(PAISA):
+        raise ValueError("At most two decimals (paise).")
+    if amount == 0 and not allow_zero:
+        raise ValueError("The amount must be more than zero.")
+    return amount.quantize(PAISA)
+
+
+def format_amount(amount: Decimal) -> str:
+    """Indian digit grouping, two decimals, no sign: 100000 → "1,00,000.00" (babel's en_IN)."""
+    return format_decimal(abs(amount), format="#,##,##0.00", locale="en_IN")
+
+
+def format_balance(amount: Decimal) -> str:
+    """A signed balance the way Tally shows it: "1,00,000.00 Dr", "250.00 Cr", "0.00"."""
+    if amount == 0:
+        return format_amount(amount)
+    return f"{format_amount(amount)} {'Dr' if amount > 0 else 'Cr'}"

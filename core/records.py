@@ -1,0 +1,95 @@
+"""The registry of record kinds: what the Edit Log, edit locks and live screens need to know
+about each kind of record, registered by the app that owns it (in its AppConfig.ready).
+
+Adding a kind of record is one `register` call: `editlog` keeps its snapshots and labels its
+diffs, `locking` locks it when it is lockable, `sync` sends what its live patcher renders —
+none of them names a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+
+
+@dataclass
+class Patch:
+    """What one saved change alters on open screens: out-of-band HTML fragments (viewer
+    neutral), and the ids of regions too costly to patch that browsers fetch again."""
+
+    html: list[str] = field(default_factory=list)
+    refresh: list[str] = field(default_factory=list)
+
+    def oob(self, fragment: str) -> None:
+        # Inside <template>, table rows parse as rows wherever they are swapped to.
+        self.html.append(f"<template>{fragment}</template>")
+
+
+# A live patcher: adds to the Patch what a Change (editlog.models.Change) alters on screens.
+Patcher = Callable[[Patch, Any], None]
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record. `name` is its `object_type` in the Edit Log and the prefix of its
+    lock resource ("voucher:17"), so it never changes once Changes carry it."""
+
+    name: str
+    model: type[Model]
+    label: str
+    # What the Edit Log keeps of a record: hashed into the chain, so its shape only grows, and
+    # a new shape gets a new `snapshot_version` (stored in each snapshot as "_v" from 2 on).
+    snapshot: Callable[[Any], dict[str, Any]]
+    snapshot_version: int = 1
+    lockable: bool = False
+    # Edit Log diff: labels for snapshot keys, keys shown as amounts (signed: Dr/Cr), and the
+    # order a reader expects (jsonb keeps none).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    amounts: frozenset[str] = frozenset()
+    signed_amounts: frozenset[str] = frozenset()
+    order: tuple[str, ...] = ()
+    # The record's page for a link from the Edit Log: url name taking (company id, record id).
+    url_name: str = ""
+    live: Patcher | None = None
+
+
+_kinds: dict[str, RecordKind] = {}
+
+
+def register(kind: RecordKind) -> RecordKind:
+    """Add a kind (once per name; registering the same model again replaces it, as a test app's
+    reload does)."""
+    existing = _kinds.get(kind.name)
+    if existing is not None and existing.model is not kind.model:
+        raise ValueError(f"Record kind {kind.name!r} is registered for {existing.model.__name__}")
+    _kinds[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    _kinds.pop(name, None)
+
+
+def kind_get(name: str) -> RecordKind | None:
+    return _kinds.get(name)
+
+
+def kind_of(obj: Model | type[Model]) -> RecordKind:
+    """The kind of a record (or model); LookupError for a model nobody registered."""
+    model = obj if isinstance(obj, type) else type(obj)
+    name = model._meta.model_name
+    kind = _kinds.get(name or "")
+    if kind is None or kind.model is not model:
+        raise LookupError(f"{model.__name__} is not a registered record kind (core.records)")
+    return kind
+
+
+def kinds() -> list[RecordKind]:
+    return list(_kinds.values())
+
+
+def lockable_kinds() -> list[RecordKind]:
+    return [kind for kind in _kinds.values() if kind.lockable]

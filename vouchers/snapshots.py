@@ -1,0 +1,41 @@
+"""What the Edit Log keeps of a voucher (hashed: its shape only grows). A save answers with it
+too, so a retried request gets the first save's answer from its Change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Protocol
+
+from ledgers.models import Ledger
+from vouchers.models import Voucher
+
+
+class Posting(Protocol):
+    """An Entry, or a checked draft line not yet written."""
+
+    ledger: Ledger
+    amount: Decimal
+
+
+def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -> dict[str, Any]:
+    """The voucher with `lines` (its entries when not given)."""
+    if lines is None:
+        lines = voucher.entries.select_related("ledger").order_by("position")
+    return {
+        "id": voucher.pk,
+        "type": voucher.voucher_type.name,
+        "number": voucher.number,
+        "date": voucher.date,
+        "narration": voucher.narration,
+        "cancelled": voucher.is_cancelled,
+        "version": voucher.version,
+        "entries": [
+            {
+                "ledger_id": line.ledger.pk,
+                "ledger": line.ledger.name,
+                ("debit" if line.amount > 0 else "credit"): abs(line.amount),
+            }
+            for line in lines
+        ],
+    }
