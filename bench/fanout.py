@@ -56,7 +56,7 @@ SEED = """
 import datetime as dt, json
 from django.contrib.auth.models import User
 from companies.auth import token_issue
-from companies.services import company_create
+from books.services import company_create
 from ledgers.services import ledger_create
 owner = User.objects.create_user("fanout", password="fanout-pass-1")
 start = dt.date(2026, 4, 1)

@@ -118,8 +118,8 @@ class Office:
     def __init__(self) -> None:
         from django.contrib.auth import get_user_model
 
+        from books.services import company_create
         from companies.models import Membership
-        from companies.services import company_create
         from ledgers.services import ledger_create
 
         users = get_user_model().objects

@@ -96,7 +96,7 @@ def build(lines: int, seed: int) -> Company:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from companies.services import company_create
+    from books.services import company_create
     from ledgers.models import Ledger
     from ledgers.services import ledger_create
     from vouchers.models import VoucherType

@@ -18,6 +18,8 @@ class Company(models.Model):
     books_beginning = models.DateField(help_text="No voucher may be dated before this day")
     # The seq of the newest editlog.Change; bumped only while this row is locked (DESIGN §2).
     last_seq = models.BigIntegerField(default=0, editable=False)
+    # The hash of that Change (editlog.chain), so the next one chains on without reading it.
+    last_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

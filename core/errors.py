@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from django.utils import timezone
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -67,3 +71,21 @@ class Locked(DomainError):
             f"In use by {holder} since {timezone.localtime(since):%H:%M} — it opens for you "
             f"when {holder} saves or leaves."
         )
+
+
+class Parsed(Generic[T]):
+    """Input parsed before the write lock: the value, or the Invalid it raised, kept until the
+    checks a user expects first (role, edit lock, version) have passed under the lock."""
+
+    def __init__(self, parse: Callable[..., T], /, **kwargs: Any) -> None:
+        self._value: T | None = None
+        self._error: Invalid | None = None
+        try:
+            self._value = parse(**kwargs)
+        except Invalid as exc:
+            self._error = exc
+
+    def get(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, connection
 from django.db.models import F
-from django.db.models.functions import Lower
 
 from companies.models import Company
-from companies.services import company_lock, version_bump, writer_require
-from core.errors import Invalid
-from core.money import ZERO, MoneyField, money, parse_amount
-from core.validation import clean_gstin, clean_text, parse_id
+from core.errors import Invalid, Parsed
+from core.money import ZERO, MoneyField, money
+from core.validation import clean_text
 from editlog.idempotency import RequestKey
-from editlog.services import change_record
+from editlog.write import UnitOfWork, company_write
+from ledgers.drafts import LedgerDraft, group_find, ledger_draft, name_taken_message
 from ledgers.models import Group, Ledger, LedgerDay
-from ledgers.snapshots import group_snapshot, ledger_snapshot
-from locking.services import lock_check, lock_release
+from ledgers.snapshots import ledger_snapshot
 
 ASSET, LIAB, INCOME, EXPENSE = Group.Nature
 # Tally's 15 primary groups: (name, nature, is_revenue, affects_gross_profit).
@@ -98,16 +97,6 @@ def _subgroup_new(*, company: Company, name: str, parent: Group, is_cash_bank: b
     )
 
 
-def group_find(*, company: Company, ref: Any) -> Group | None:
-    """A group of `company` by id or by name (case-insensitive)."""
-    groups = Group.objects.filter(company=company)
-    if (group_id := parse_id(ref)) is not None:
-        return groups.filter(pk=group_id).first()
-    if isinstance(ref, str) and ref.strip():
-        return groups.annotate(lname=Lower("name")).filter(lname=ref.strip().lower()).first()
-    return None
-
-
 def group_create(*, company: Company, actor: AbstractBaseUser, name: str, parent: Any) -> Group:
     """A user group under any group; it takes its parent's nature. Records a Change."""
     errors: dict[str, list[str]] = {}
@@ -115,81 +104,43 @@ def group_create(*, company: Company, actor: AbstractBaseUser, name: str, parent
     parent_group = group_find(company=company, ref=parent)
     if parent_group is None:
         errors.setdefault("parent", []).append("Choose the group this group goes under.")
-    with transaction.atomic(durable=True):
-        company = company_lock(company_id=company.pk)
-        writer_require(company=company, actor=actor)
-        if name and Group.objects.filter(company=company, name__iexact=name).exists():
+    with company_write(company=company, actor=actor) as work:
+        if name and Group.objects.filter(company=work.company, name__iexact=name).exists():
             errors.setdefault("name", []).append(f"A group called {name} already exists.")
         if errors:
             raise Invalid(errors)
         assert parent_group is not None
-        group = _subgroup_new(company=company, name=name, parent=parent_group, is_cash_bank=False)
-        group.save()
-        change_record(
-            company=company,
-            actor=actor,
-            verb="create",
-            obj=group,
-            before=None,
-            after=group_snapshot(group),
+        group = _subgroup_new(
+            company=work.company, name=name, parent=parent_group, is_cash_bank=False
         )
+        group.save()
+        work.record("create", group, before=None)
     return group
 
 
-def _parse_opening(data: dict[str, Any], errors: dict[str, list[str]]) -> Decimal | None:
-    """Signed opening balance from opening_debit / opening_credit (one of them, or neither)."""
-    debit, credit = data.get("opening_debit"), data.get("opening_credit")
-    if debit not in (None, "") and credit not in (None, ""):
-        errors.setdefault("opening_credit", []).append(
-            "An opening balance is either Dr or Cr, not both."
-        )
-        return None
-    field, raw, sign = (
-        ("opening_credit", credit, -1) if credit not in (None, "") else ("opening_debit", debit, 1)
-    )
-    if raw in (None, ""):
-        return ZERO
+@contextmanager
+def _name_kept(name: str) -> Iterator[None]:
+    """The database's unique name refusing a name taken by another save at the same moment,
+    with the draft's own message (the save's transaction is rolled back by the raise)."""
     try:
-        return sign * parse_amount(raw, allow_zero=True)
-    except ValueError as exc:
-        errors.setdefault(field, []).append(str(exc))
-        return None
+        yield
+    except IntegrityError as exc:
+        if "ledger_name_unique" not in str(exc):
+            raise
+        raise Invalid.field("name", name_taken_message(name)) from None
 
 
-def _ledger_fields(
-    *, company: Company, data: dict[str, Any], current: Ledger | None
-) -> dict[str, Any]:
-    """Clean ledger input; keys missing from `data` keep the current ledger's values."""
-    errors: dict[str, list[str]] = {}
-    fields: dict[str, Any] = {}
-    if current is None or "name" in data:
-        fields["name"] = clean_text(
-            data.get("name"), field="name", max_length=200, errors=errors, required=True
-        )
-    if current is None or "group" in data:
-        fields["group"] = group_find(company=company, ref=data.get("group"))
-        if fields["group"] is None:
-            errors.setdefault("group", []).append("Choose a group, such as Sundry Debtors.")
-        elif current is not None and current.group is None:
-            errors.setdefault("group", []).append(f"{current.name} stands outside every group.")
-    if current is None or "opening_debit" in data or "opening_credit" in data:
-        fields["opening_balance"] = _parse_opening(data, errors)
-    if current is None or "gstin" in data:
-        fields["gstin"] = clean_gstin(data.get("gstin"), errors=errors)
-    if current is None or "state" in data:
-        fields["state"] = clean_text(
-            data.get("state"), field="state", max_length=100, errors=errors
-        )
-    name = fields.get("name")
-    if name:
-        clash = Ledger.objects.filter(company=company, name__iexact=name)
-        if current is not None:
-            clash = clash.exclude(pk=current.pk)
-        if clash.exists():
-            errors.setdefault("name", []).append(f"A ledger called {name} already exists.")
-    if errors:
-        raise Invalid(errors)
-    return fields
+def ledger_post(
+    work: UnitOfWork, draft: LedgerDraft, *, request_key: RequestKey | None = None
+) -> Ledger:
+    """Create a ledger from a whole draft; records a Change (the ledger's `change`)."""
+    ledger = Ledger(company=work.company, altered_by=work.actor, **draft.given())
+    with _name_kept(ledger.name):
+        ledger.save(force_insert=True)
+    ledger.change = work.record(  # type: ignore[attr-defined]
+        "create", ledger, before=None, request_key=request_key
+    )
+    return ledger
 
 
 def ledger_create(
@@ -201,20 +152,36 @@ def ledger_create(
 ) -> Ledger:
     """Create a ledger from API/form data (name, group, opening_debit|opening_credit, gstin,
     state); raises Invalid or NotAllowed; records a Change."""
-    with transaction.atomic(durable=True):
-        company = company_lock(company_id=company.pk)
-        writer_require(company=company, actor=actor)
-        fields = _ledger_fields(company=company, data=data, current=None)
-        ledger = Ledger.objects.create(company=company, altered_by=actor, **fields)
-        ledger.change = change_record(  # type: ignore[attr-defined]
-            company=company,
-            actor=actor,
-            verb="create",
-            obj=ledger,
-            before=None,
-            after=ledger_snapshot(ledger),
-            request_key=request_key,
-        )
+    draft = Parsed(ledger_draft, company=company, data=data)
+    with company_write(company=company, actor=actor) as work:
+        return ledger_post(work, draft.get(), request_key=request_key)
+
+
+def _for_write(work: UnitOfWork, ledger: Ledger) -> Ledger:
+    """The ledger re-read inside the company lock; Locked while someone else is altering it."""
+    work.guard(ledger)
+    return Ledger.objects.select_related("group").get(pk=ledger.pk, company=work.company)
+
+
+def ledger_repost(
+    work: UnitOfWork,
+    ledger: Ledger,
+    draft: LedgerDraft,
+    *,
+    version: Any,
+    request_key: RequestKey | None = None,
+) -> Ledger:
+    """Set the fields `draft` gives on a ledger read at `version`; records a Change."""
+    before = ledger_snapshot(ledger)
+    work.bump(ledger, version)
+    given = draft.given()
+    for name, value in given.items():
+        setattr(ledger, name, value)
+    with _name_kept(ledger.name):
+        ledger.save(update_fields=[*given, "altered_at"])
+    ledger.change = work.record(  # type: ignore[attr-defined]
+        "alter", ledger, before=before, request_key=request_key
+    )
     return ledger
 
 
@@ -229,29 +196,10 @@ def ledger_alter(
 ) -> Ledger:
     """Alter a ledger read at `version`; raises Invalid, NotAllowed, Locked (423) or
     StaleVersion (409); records a Change and releases the actor's edit lock."""
-    with transaction.atomic(durable=True):
-        company = company_lock(company_id=company.pk)
-        writer_require(company=company, actor=actor)
-        lock_check(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
-        ledger = Ledger.objects.select_related("group").get(pk=ledger.pk, company=company)
-        before = ledger_snapshot(ledger)
-        fields = _ledger_fields(company=company, data=data, current=ledger)
-        version_bump(obj=ledger, version=version, actor=actor)
-        for name, value in fields.items():
-            setattr(ledger, name, value)
-        ledger.altered_by = actor
-        ledger.save(update_fields=[*fields, "altered_at"])
-        ledger.change = change_record(  # type: ignore[attr-defined]
-            company=company,
-            actor=actor,
-            verb="alter",
-            obj=ledger,
-            before=before,
-            after=ledger_snapshot(ledger),
-            request_key=request_key,
-        )
-        lock_release(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
-    return ledger
+    draft = Parsed(ledger_draft, company=company, data=data, current=ledger)
+    with company_write(company=company, actor=actor) as work:
+        ledger = _for_write(work, ledger)
+        return ledger_repost(work, ledger, draft.get(), version=version, request_key=request_key)
 
 
 def ledger_delete(
@@ -259,11 +207,8 @@ def ledger_delete(
 ) -> None:
     """Delete an unused ledger read at `version`; a ledger with entries stays (the message says
     how many vouchers use it). Raises Locked or StaleVersion too. Records a Change."""
-    with transaction.atomic(durable=True):
-        company = company_lock(company_id=company.pk)
-        writer_require(company=company, actor=actor)
-        lock_check(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
-        ledger = Ledger.objects.select_related("group").get(pk=ledger.pk, company=company)
+    with company_write(company=company, actor=actor) as work:
+        ledger = _for_write(work, ledger)
         if ledger.predefined and ledger.group_id is None:  # Profit & Loss A/c, however renamed
             raise Invalid.field("__all__", f"{ledger.name} is Tally's own and stays.")
         used = ledger.entries.values("voucher").distinct().count()
@@ -271,11 +216,8 @@ def ledger_delete(
             plural = "voucher uses" if used == 1 else "vouchers use"
             raise Invalid.field("__all__", f"{used} {plural} {ledger.name}; it cannot be deleted.")
         before = ledger_snapshot(ledger)
-        version_bump(obj=ledger, version=version, actor=actor)
-        change_record(
-            company=company, actor=actor, verb="delete", obj=ledger, before=before, after=None
-        )
-        lock_release(company=company, resource=f"ledger:{ledger.pk}", actor=actor)
+        work.bump(ledger, version)
+        work.record("delete", ledger, before=before)
         ledger.delete()
 
 
@@ -284,16 +226,21 @@ MAX_TOTAL = Decimal(2**63 - 1).scaleb(-2).quantize(Decimal("0.01"), rounding="RO
 
 
 def _totals_room_check(per_ledger: dict[int, list[Decimal]]) -> None:
-    """Refuse a posting that would carry a ledger's totals past what the database holds."""
+    """Refuse a posting to a ledger deleted since its draft was made, or one that would carry a
+    ledger's totals past what the database holds."""
     current = Ledger.objects.filter(pk__in=per_ledger).values_list(
         "pk", "name", "total_debit", "total_credit"
     )
+    found = 0
     for ledger_id, name, debit, credit in current:
+        found += 1
         added_debit, added_credit = per_ledger[ledger_id]
         if debit + added_debit > MAX_TOTAL or credit + added_credit > MAX_TOTAL:
             raise Invalid.field(
                 "entries", f"This would carry {name}'s totals past what the books can hold."
             )
+    if found != len(per_ledger):
+        raise Invalid.field("entries", "A ledger of this voucher was deleted meanwhile.")
 
 
 _paise = MoneyField().get_prep_value

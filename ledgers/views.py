@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
-from companies.services import writer_require
 from core.errors import Invalid, Locked, StaleVersion
 from core.formatting import bidi_isolated
 from core.http import (

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Now
 
+from companies.access import membership_require, writer_require
 from companies.models import Company
-from companies.services import membership_require, writer_require
 from core.errors import Invalid, Locked
 from locking.models import EditLock
 from locking.signals import lock_changed

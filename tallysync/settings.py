@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "vouchers",
     "editlog",
     "reports",
+    "books",
     "locking",
     "sync",
     "server",

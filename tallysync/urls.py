@@ -7,7 +7,7 @@ from reports import views as reports_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("companies.urls")),
+    path("", include("books.urls")),
     path("", include("server.urls")),
     path("c/<id:cid>/", reports_views.dashboard, name="company"),
     path("c/<id:cid>/ledgers/", include("ledgers.urls")),

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from books.services import company_create
 from companies.auth import token_issue
 from companies.models import Company, Membership
-from companies.services import company_create
 from ledgers.models import Ledger
 from ledgers.services import ledger_create
 from server.config import config_forget, config_get

@@ -22,8 +22,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from books.services import company_create
 from companies.models import ApiToken, Company, Membership
-from companies.services import company_create
 from ledgers.models import Group, Ledger
 from locking.models import EditLock
 from locking.services import lock_acquire

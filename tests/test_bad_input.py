@@ -18,8 +18,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from books.services import company_create
 from companies.models import Company, Membership
-from companies.services import company_create
 from editlog.models import Change
 from ledgers.models import Group, Ledger, LedgerDay
 from tests.conftest import DAY, client_for, make_ledger, sale

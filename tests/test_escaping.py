@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from books.services import company_create
 from companies.models import Company
-from companies.services import company_create
 from editlog.models import Change
 from editlog.selectors import entry_text
 from ledgers.models import Group, Ledger

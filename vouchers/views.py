@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
-from companies.services import writer_require
 from core.errors import Invalid, Locked, StaleVersion
 from core.http import (
     DATABASE_ERRORS,

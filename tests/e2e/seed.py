@@ -3,8 +3,8 @@ import datetime as dt
 
 from django.contrib.auth.models import User
 
+from books.services import company_create
 from companies.models import Membership
-from companies.services import company_create
 from ledgers.services import ledger_create
 
 PASSWORD = "office-pass-1"

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from books.services import company_create
 from companies.models import Company
-from companies.services import company_create
 from editlog.chain import GENESIS, change_content, change_hash
 from editlog.models import Change
 from editlog.selectors import editlog_verify

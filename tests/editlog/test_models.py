@@ -30,7 +30,7 @@ def test_querysets_refuse_bulk_alteration(change, method):
 
 
 def test_seqs_are_gap_free_per_company(company, alice, ledgers, voucher, dave):
-    from companies.services import company_create
+    from books.services import company_create
 
     other = company_create(actor=dave, name="Gupta & Sons")
     for each in (company, other):

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from companies.services import member_set
+from books.services import member_set
 from editlog.models import Change
 from editlog.selectors import ChangeFilters, change_page
 from ledgers.services import ledger_alter

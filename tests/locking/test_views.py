@@ -67,7 +67,7 @@ def test_lists_show_who_holds_what(company, alice, bob, voucher):
 
 
 def test_locks_are_only_for_records_of_this_company(company, alice, dave, voucher):
-    from companies.services import company_create
+    from books.services import company_create
 
     other = company_create(actor=dave, name="Gupta & Sons")
     assert client_for(alice).post(f"/c/{company.pk}/vouchers/999999/lock/").status_code == 404

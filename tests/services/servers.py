@@ -64,7 +64,7 @@ from django.db import connection
 
 from companies.auth import token_issue
 from companies.models import Company
-from companies.services import company_create
+from books.services import company_create
 from ledgers.services import ledger_create
 
 # A company id no parallel run shares, so its channel-layer group `company.<id>` is this run's

@@ -14,10 +14,10 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-import vouchers.services
 from companies.models import Company
 from core.errors import Invalid, StaleVersion
 from editlog.models import Change
+from editlog.write import UnitOfWork
 from ledgers.models import Ledger
 from reports.selectors import trial_balance_get
 from tests.conftest import DAY, sale
@@ -196,15 +196,15 @@ def test_failed_creates_beside_successful_ones_leave_no_gap(
 ):
     """Some threads send an unbalanced voucher (refused before any write); others fail after
     their Change was written (rolled back, seq and number with it); the rest succeed."""
-    real_change_record = vouchers.services.change_record
+    real_record = UnitOfWork.record
 
-    def change_record_then_fail(**kwargs):
-        change = real_change_record(**kwargs)
-        if kwargs["obj"].narration == "fail late":
+    def record_then_fail(self, verb, obj, **kwargs):
+        change = real_record(self, verb, obj, **kwargs)
+        if obj.narration == "fail late":
             raise RuntimeError(f"failing after taking seq {change.seq}")
         return change
 
-    monkeypatch.setattr(vouchers.services, "change_record", change_record_then_fail)
+    monkeypatch.setattr(UnitOfWork, "record", record_then_fail)
     seq_before = assert_seqs_gap_free(company)
     rounds = 16
     unbalanced = sale() | {
@@ -317,7 +317,7 @@ def test_two_first_run_setups_at_once_make_one_owner(settings):
     # The real hasher: hashing the first owner's password takes long enough for the others to
     # pass a check made without the lock.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    from companies.services import first_run_setup
+    from books.services import first_run_setup
     from core.errors import NotAllowed
 
     def setup(name: str):

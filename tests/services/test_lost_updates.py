@@ -38,7 +38,8 @@ from sync import publisher
 from tests.conftest import sale
 from tests.services.conftest import run_together
 from vouchers.models import Voucher
-from vouchers.services import MAX_NARRATION, voucher_alter, voucher_create
+from vouchers.drafts import MAX_NARRATION
+from vouchers.services import voucher_alter, voucher_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
 

@@ -273,7 +273,7 @@ def test_a_client_ahead_of_the_database_is_told_to_resync(company, bob):
 
 
 def test_a_removed_member_is_closed_out(company, alice, charlie):
-    from companies.services import member_remove
+    from books.services import member_remove
 
     headers_charlie = session_headers(charlie)
 

@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from books.services import company_create
 from companies.models import Company, Membership
-from companies.services import company_create
 from core.errors import Invalid, StaleVersion
 from core.money import ZERO, format_amount
 from editlog.models import Change

@@ -115,7 +115,7 @@ def test_voucher_lines_are_checked(company, alice, ledgers, entries, field, mess
 
 
 def test_ledgers_of_another_company_are_unknown(company, alice, dave, ledgers):
-    from companies.services import company_create
+    from books.services import company_create
     from tests.conftest import make_ledger
 
     other = company_create(actor=dave, name="Gupta & Sons")
@@ -280,14 +280,15 @@ def test_voucher_delete_with_a_stale_version_is_refused(company, alice, ledgers,
 
 def test_a_failure_after_the_change_rolls_back_everything(company, alice, ledgers, monkeypatch):
     """The voucher, its entries, the totals and the Change commit together or not at all."""
-    import vouchers.services
+    from editlog.write import UnitOfWork
 
-    def record_then_fail(**kwargs):
-        vouchers.services.change_record.__wrapped__(**kwargs)
+    real_record = UnitOfWork.record
+
+    def record_then_fail(self, *args, **kwargs):
+        real_record(self, *args, **kwargs)
         raise RuntimeError("disk full")
 
-    record_then_fail.__wrapped__ = vouchers.services.change_record  # type: ignore[attr-defined]
-    monkeypatch.setattr(vouchers.services, "change_record", record_then_fail)
+    monkeypatch.setattr(UnitOfWork, "record", record_then_fail)
     seq = Company.objects.get(pk=company.pk).last_seq
     with pytest.raises(RuntimeError):
         voucher_create(company=company, actor=alice, data=sale())

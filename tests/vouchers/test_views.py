@@ -66,7 +66,7 @@ def test_a_viewer_reads_but_cannot_write(company, charlie, voucher):
 
 
 def test_another_companys_voucher_is_404(company, voucher, dave):
-    from companies.services import company_create
+    from books.services import company_create
 
     other = company_create(actor=dave, name="Gupta & Sons")
     client = client_for(dave)

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from books.services import company_create, member_remove, member_set
 from companies.models import Company, Membership
-from companies.services import company_create, member_remove, member_set
 from core.errors import Invalid, NotAllowed
 from editlog.models import Change
 from ledgers.models import Group, Ledger

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from companies import views
+from books import views
 
 urlpatterns = [
     path("", views.gateway, name="gateway"),

@@ -46,7 +46,7 @@ def test_signed_out_is_401_for_scripts_and_sign_in_for_browsers(db):
 
 
 def test_company_list_shows_only_my_companies_with_my_role(company, charlie, dave):
-    from companies.services import company_create
+    from books.services import company_create
 
     company_create(actor=dave, name="Gupta & Sons")
     answer = client_for(charlie).get("/c/")

@@ -1,0 +1,173 @@
+"""The one way to write the books: a unit of work per save (DESIGN §2, §8).
+
+    with company_write(company=company, actor=user) as w:   # durable transaction, company
+        w.bump(voucher, version)                           # lock and role in one step
+        ...domain writes...
+        w.record("alter", voucher, before=before, after=after)
+
+`company_write` opens one durable transaction, locks the company row and checks the actor's
+role in one query; `bump` is the lost-update guard (and, for a lockable kind, refuses while
+someone else holds the record's edit lock); `record` appends the record's Change, chained to
+the previous one through `Company.last_hash`, so no read of the log is needed. Several records
+in one unit of work give one Change each; the company row learns its new `last_seq` and
+`last_hash` once, when the work ends.
+
+It lives in `editlog` rather than `core` because it needs the Company row, the membership and
+the Edit Log itself: `core` imports no app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils import timezone
+
+from companies.access import WRITERS, role_refusal
+from companies.models import Company, Membership
+from core.errors import Invalid, StaleVersion
+from core.records import kind_of
+from core.validation import parse_int
+from editlog.chain import change_hash
+from editlog.idempotency import RequestKey
+from editlog.models import Change
+from locking.services import lock_check, lock_release
+
+# Verbs that end an alteration: the actor's edit lock on the record goes with the save.
+ENDING = {Change.Verb.ALTER, Change.Verb.CANCEL, Change.Verb.DELETE}
+
+
+class UnitOfWork:
+    """One save's writes on one company, inside its transaction and its company lock."""
+
+    def __init__(
+        self, *, company: Company, actor: AbstractBaseUser, membership: Membership | None = None
+    ) -> None:
+        self.company = company
+        self.actor = actor
+        self.membership = membership
+        self.changes: list[Change] = []
+
+    def resource(self, obj: Model) -> str:
+        return f"{kind_of(obj).name}:{obj.pk}"
+
+    def guard(self, obj: Model) -> None:
+        """Refuse (Locked, 423) while someone else holds `obj`'s edit lock."""
+        if kind_of(obj).lockable:
+            lock_check(company=self.company, resource=self.resource(obj), actor=self.actor)
+
+    def bump(self, obj: Model, version: Any) -> None:
+        """Move `obj` to its next version if it is still at `version` — the lost-update guard,
+        even for a lock holder whose lease ran out. Raises StaleVersion (409) naming who
+        altered it and when, or Invalid for a missing version."""
+        try:
+            version = parse_int(version, message="Send the version you read.")
+        except ValueError as exc:
+            raise Invalid.field("version", str(exc)) from None
+        model = type(obj)
+        bumped = model.objects.filter(pk=obj.pk, version=version).update(
+            version=F("version") + 1, altered_by=self.actor
+        )
+        if not bumped:
+            current = model.objects.select_related("altered_by").get(pk=obj.pk)
+            raise StaleVersion(
+                current_version=current.version,
+                altered_by=current.altered_by.get_username() if current.altered_by else None,
+                altered_at=current.altered_at,
+            )
+        obj.version = version + 1  # type: ignore[attr-defined]
+        obj.altered_by = self.actor  # type: ignore[attr-defined]
+
+    def record(
+        self,
+        verb: str,
+        obj: Model,
+        *,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None = None,
+        request_key: RequestKey | None = None,
+    ) -> Change:
+        """Append `obj`'s Change: `after` defaults to its registered snapshot (none for a
+        deletion). Seqs are gap-free: a rolled-back save takes its seq back with it. A
+        `request_key` (Idempotency-Key) is kept with it, unique per company and actor. A save
+        that ends an alteration lets go of the actor's edit lock."""
+        kind = kind_of(obj)
+        if after is None and verb != Change.Verb.DELETE:
+            after = kind.snapshot(obj)
+        company = self.company
+        change = Change(
+            company=company,
+            seq=company.last_seq + 1,
+            at=timezone.now(),
+            actor=self.actor,
+            actor_name=self.actor.get_username() if self.actor else "",
+            verb=verb,
+            object_type=kind.name,
+            object_id=obj.pk,
+            object_repr=str(obj)[:250],
+            before=before,
+            after=after,
+            prev_hash=company.last_hash,
+        )
+        if request_key is not None:
+            change.request_key = request_key.key
+            change.request_fingerprint = request_key.fingerprint
+        change.hash = change_hash(change, prev_hash=change.prev_hash)
+        change.save(force_insert=True)
+        company.last_seq, company.last_hash = change.seq, change.hash
+        self.changes.append(change)
+        if kind.lockable and verb in ENDING:
+            lock_release(company=company, resource=self.resource(obj), actor=self.actor)
+        return change
+
+    def close(self) -> None:
+        """The company row learns where its Edit Log now ends (one UPDATE for the whole work)."""
+        if self.changes:
+            Company.objects.filter(pk=self.company.pk).update(
+                last_seq=self.company.last_seq, last_hash=self.company.last_hash
+            )
+
+
+def company_lock(
+    *, company_id: int, actor: AbstractBaseUser, roles: tuple[str, ...]
+) -> tuple[Company, Membership]:
+    """The company row, locked until the transaction ends, and the actor's membership with one
+    of `roles` — one query; NotAllowed (403) for another role or a non-member.
+
+    On SQLite the IMMEDIATE transaction already holds the database write lock."""
+    membership = (
+        Membership.objects.select_related("company")
+        .select_for_update(of=("company",))
+        .filter(company_id=company_id, user_id=actor.pk)
+        .first()
+    )
+    if membership is None or membership.role not in roles:
+        company = membership.company if membership else Company.objects.get(pk=company_id)
+        raise role_refusal(company=company, membership=membership, roles=roles)
+    return membership.company, membership
+
+
+@contextmanager
+def company_write(
+    *, company: Company, actor: AbstractBaseUser, roles: tuple[str, ...] = WRITERS
+) -> Iterator[UnitOfWork]:
+    """A unit of work on `company` for `actor`, who must hold one of `roles` (owner or
+    accountant by default); everything in it commits together or not at all."""
+    with transaction.atomic(durable=True):
+        locked, membership = company_lock(company_id=company.pk, actor=actor, roles=roles)
+        work = UnitOfWork(company=locked, actor=actor, membership=membership)
+        yield work
+        work.close()
+
+
+@contextmanager
+def company_founding(*, company: Company, actor: AbstractBaseUser) -> Iterator[UnitOfWork]:
+    """The unit of work of a company being created in the caller's transaction (nobody else
+    can see it yet, so there is nothing to lock)."""
+    work = UnitOfWork(company=company, actor=actor)
+    yield work
+    work.close()
