@@ -9,5 +9,35 @@ class CompaniesConfig(AppConfig):
         from companies.snapshots import company_snapshot, membership_snapshot
         from core.records import RecordKind, register
 
-        register(RecordKind("company", Company, "Company", snapshot=company_snapshot))
-        register(RecordKind("membership", Membership, "Member", snapshot=membership_snapshot))
+        register(
+            RecordKind(
+                "company",
+                Company,
+                "Company",
+                snapshot=company_snapshot,
+                labels={
+                    "gstin": "GSTIN",
+                    "financial_year_start": "Financial year begins",
+                    "books_beginning": "Books begin",
+                },
+                order=(
+                    "name",
+                    "address",
+                    "state",
+                    "gstin",
+                    "financial_year_start",
+                    "books_beginning",
+                ),
+                position=40,
+            )
+        )
+        register(
+            RecordKind(
+                "membership",
+                Membership,
+                "Member",
+                snapshot=membership_snapshot,
+                order=("user", "role"),
+                position=50,
+            )
+        )

@@ -54,6 +54,8 @@ class RecordKind:
     # The record's page for a link from the Edit Log: url name taking (company id, record id).
     url_name: str = ""
     live: Patcher | None = None
+    # Where the kind stands in lists a user picks from (the Edit Log's type filter): lower first.
+    position: int = 100
 
 
 _kinds: dict[str, RecordKind] = {}
@@ -88,8 +90,9 @@ def kind_of(obj: Model | type[Model]) -> RecordKind:
 
 
 def kinds() -> list[RecordKind]:
-    return list(_kinds.values())
+    """Every kind, by `position` (then as registered)."""
+    return sorted(_kinds.values(), key=lambda kind: kind.position)
 
 
 def lockable_kinds() -> list[RecordKind]:
-    return [kind for kind in _kinds.values() if kind.lockable]
+    return [kind for kind in kinds() if kind.lockable]

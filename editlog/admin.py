@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from editlog.models import Change
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The Edit Log, read-only: it cannot be altered, deleted or switched off."""
 
     list_display = ["seq", "company", "at", "actor_name", "verb", "object_type", "object_repr"]
@@ -12,12 +13,3 @@ class ChangeAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "actor_name"]
     date_hierarchy = "at"
     readonly_fields = ["prev_hash", "hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,18 +13,17 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from companies.models import Company
 from core.errors import Invalid
 from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance
+from core.records import RecordKind, kind_get, kinds
 from core.validation import MAX_ID, parse_date
 from editlog.chain import GENESIS, change_hash
 from editlog.models import Change
-
-OBJECT_TYPES = ("voucher", "ledger", "group", "company", "membership")
-
 
 # -- filters ---------------------------------------------------------------------------------
 
@@ -74,11 +73,16 @@ def _date(params: Mapping[str, str], name: str) -> dt.date | None:
         raise Invalid.field(name, str(exc)) from None
 
 
+def object_types() -> list[str]:
+    """The kinds of record the log can be filtered by, in the order a user picks from."""
+    return [kind.name for kind in kinds()]
+
+
 def change_filters_parse(params: Mapping[str, str]) -> ChangeFilters:
     """Filters from a query string: user, type, object=voucher:17, from, to (local dates)."""
     object_type, object_id = params.get("type", "").strip().lower(), None
-    if object_type and object_type not in OBJECT_TYPES:
-        raise Invalid.field("type", f"Choose one of {', '.join(OBJECT_TYPES)}.")
+    if object_type and object_type not in object_types():
+        raise Invalid.field("type", f"Choose one of {', '.join(object_types())}.")
     if params.get("object", "").strip():
         object_type, object_id = object_key_parse(params["object"])
     return ChangeFilters(
@@ -155,27 +159,23 @@ class FieldChange:
     after: str | None = None
 
 
-HIDDEN = {"id", "version", "ledger_id"}  # bookkeeping, not what a user changed
-SIGNED_AMOUNTS = {"opening_balance"}  # positive = Dr
-AMOUNTS = {"debit", "credit", "opening_debit", "opening_credit", "closing_balance"}
-LABELS = {
-    "gstin": "GSTIN",
-    "opening_balance": "Opening balance",
-    "financial_year_start": "Financial year begins",
-    "books_beginning": "Books begin",
-    "is_revenue": "Revenue",
-}
-# jsonb (PostgreSQL) does not keep key order: show fields in an order a reader expects.
-ORDER = [
-    "name", "user", "role", "type", "number", "date", "group", "parent", "nature",
-    "opening_balance", "address", "state", "gstin", "financial_year_start", "books_beginning",
-    "narration", "cancelled", "entries",
-]  # fmt: skip
+# Labels, amounts and field order come from the record's kind (core.records); these are every
+# kind's: bookkeeping a user did not change, and the amounts of a voucher line.
+HIDDEN = {"id", "version", "ledger_id"}
+LINE_AMOUNTS = frozenset({"debit", "credit"})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _label(key: str) -> str:
-    return LABELS.get(key, key.replace("_", " ").capitalize())
+def _label(key: str, kind: RecordKind | None) -> str:
+    if kind is not None and key in kind.labels:
+        return kind.labels[key]
+    return key.replace("_", " ").capitalize()
+
+
+def _is_amount(key: str, kind: RecordKind | None) -> bool:
+    if key in LINE_AMOUNTS:
+        return True
+    return kind is not None and (key in kind.amounts or key in kind.signed_amounts)
 
 
 def _money(value: Any, *, signed: bool) -> str:
@@ -186,14 +186,14 @@ def _money(value: Any, *, signed: bool) -> str:
     return format_balance(amount) if signed else format_amount(amount)
 
 
-def value_text(key: str, value: Any) -> str:
+def value_text(key: str, value: Any, kind: RecordKind | None = None) -> str:
     """A snapshot value as Tally shows it: 1,00,000.00 (Dr/Cr), 26-Nov-2026, Yes/No."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if key in SIGNED_AMOUNTS or key in AMOUNTS:
-        return _money(value, signed=key in SIGNED_AMOUNTS)
+    if _is_amount(key, kind):
+        return _money(value, signed=kind is not None and key in kind.signed_amounts)
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value).strftime("%d-%b-%Y")
@@ -258,67 +258,77 @@ def entries_diff(before: list[Any], after: list[Any]) -> list[FieldChange]:
     return rows
 
 
-def _keys(*snapshots: dict[str, Any]) -> list[str]:
+def _keys(kind: RecordKind | None, *snapshots: dict[str, Any]) -> list[str]:
+    # jsonb (PostgreSQL) does not keep key order: show fields in the order the kind gives.
+    order = kind.order if kind is not None else ()
     keys = {key for snapshot in snapshots for key in snapshot if key not in HIDDEN}
-    return sorted(keys, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
+    return sorted(keys, key=lambda k: (order.index(k) if k in order else len(order), k))
 
 
-def _blank(key: str, value: Any) -> bool:
+def _blank(key: str, value: Any, kind: RecordKind | None) -> bool:
     """Nothing worth a line when an object is created or deleted: empty, No, or a zero amount."""
     if value in (None, "", False, [], {}):
         return True
-    return key in AMOUNTS | SIGNED_AMOUNTS and _money(value, signed=False) == "0.00"
+    return _is_amount(key, kind) and _money(value, signed=False) == "0.00"
 
 
-def _snapshot_rows(snapshot: dict[str, Any], *, side: str) -> list[FieldChange]:
+def _snapshot_rows(
+    snapshot: dict[str, Any], *, side: str, kind: RecordKind | None
+) -> list[FieldChange]:
     """Every field that has a value, on one side (a created, deleted or cancelled object)."""
     rows = []
-    for key in _keys(snapshot):
+    for key in _keys(kind, snapshot):
         value = snapshot[key]
         if key == "entries" and isinstance(value, list):
             texts = [(f"Line {i}", entry_text(e)) for i, e in enumerate(value, 1)]
-        elif _blank(key, value):
+        elif _blank(key, value, kind):
             continue
         else:
-            texts = [(_label(key), value_text(key, value))]
+            texts = [(_label(key, kind), value_text(key, value, kind))]
         rows += [FieldChange(label, **{side: text}) for label, text in texts]
     return rows
 
 
 def change_diff(
-    *, before: dict[str, Any] | None, after: dict[str, Any] | None
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    kind: RecordKind | None = None,
 ) -> list[FieldChange]:
-    """What changed between two snapshots: only the fields that differ (voucher entries line by
-    line); with one side missing, every field of the other (a creation or a deletion)."""
+    """What changed between two snapshots of a record of `kind` (its labels and field order):
+    only the fields that differ (voucher entries line by line); with one side missing, every
+    field of the other (a creation or a deletion)."""
     if not isinstance(before, dict) or not isinstance(after, dict):
         if isinstance(after, dict):
-            return _snapshot_rows(after, side="after")
-        return _snapshot_rows(before, side="before") if isinstance(before, dict) else []
+            return _snapshot_rows(after, side="after", kind=kind)
+        if isinstance(before, dict):
+            return _snapshot_rows(before, side="before", kind=kind)
+        return []
     rows: list[FieldChange] = []
-    for key in _keys(before, after):
+    for key in _keys(kind, before, after):
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
         if key == "entries" and isinstance(old, list) and isinstance(new, list):
             rows += entries_diff(old, new)
         else:
-            rows.append(FieldChange(_label(key), value_text(key, old), value_text(key, new)))
+            texts = value_text(key, old, kind), value_text(key, new, kind)
+            rows.append(FieldChange(_label(key, kind), *texts))
     return rows
 
 
 def change_diff_of(change: Change) -> list[FieldChange]:
     """The diff a reader wants: an alteration's changed fields, a creation's new values, and
     what a deleted or cancelled object was."""
+    kind = kind_get(change.object_type)
     if change.verb == Change.Verb.CREATE:
-        return change_diff(before=None, after=change.after)
+        return change_diff(before=None, after=change.after, kind=kind)
     if change.verb in (Change.Verb.DELETE, Change.Verb.CANCEL):
-        return change_diff(before=change.before, after=None)
-    return change_diff(before=change.before, after=change.after)
+        return change_diff(before=change.before, after=None, kind=kind)
+    return change_diff(before=change.before, after=change.after, kind=kind)
 
 
 # -- the log pages ---------------------------------------------------------------------------
-
-LINKED_TYPES = ("voucher", "ledger")
 
 
 @dataclass(frozen=True)
@@ -326,6 +336,7 @@ class ChangeRow:
     change: Change
     diff: list[FieldChange]
     exists: bool  # the object is still there: the log has no deletion of it
+    url: str = ""  # its page, while it exists and its kind has one
 
 
 @dataclass(frozen=True)
@@ -338,26 +349,33 @@ def _deleted(company: Company, changes: list[Change]) -> set[tuple[str, int]]:
     """(type, id) of the objects among `changes` that the log says were deleted: one query.
 
     Every deletion records a Change, so the log itself knows what still exists."""
-    ids = {c.object_id for c in changes if c.object_type in LINKED_TYPES}
+    linked = _linked_types()
+    ids = {c.object_id for c in changes if c.object_type in linked}
     if not ids:
         return set()
     found = Change.objects.filter(
-        company=company, verb=Change.Verb.DELETE, object_type__in=LINKED_TYPES, object_id__in=ids
+        company=company, verb=Change.Verb.DELETE, object_type__in=linked, object_id__in=ids
     ).values_list("object_type", "object_id")
     return set(found.order_by())
 
 
+def _linked_types() -> dict[str, str]:
+    """The url name of each kind whose records have a page of their own."""
+    return {kind.name: kind.url_name for kind in kinds() if kind.url_name}
+
+
 def change_rows(*, company: Company, changes: list[Change]) -> list[ChangeRow]:
-    """Changes ready to show: their diff and whether their object can still be opened."""
+    """Changes ready to show: their diff, whether their object can still be opened, and its
+    page."""
     deleted = _deleted(company, changes)
-    return [
-        ChangeRow(
-            change=change,
-            diff=change_diff_of(change),
-            exists=(change.object_type, change.object_id) not in deleted,
-        )
-        for change in changes
-    ]
+    linked = _linked_types()
+    rows = []
+    for change in changes:
+        exists = (change.object_type, change.object_id) not in deleted
+        url_name = linked.get(change.object_type) if exists else None
+        url = reverse(url_name, args=(company.pk, change.object_id)) if url_name else ""
+        rows.append(ChangeRow(change=change, diff=change_diff_of(change), exists=exists, url=url))
+    return rows
 
 
 def change_page(

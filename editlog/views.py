@@ -11,12 +11,12 @@ from companies.models import Company
 from companies.selectors import memberships_of_company
 from core.http import json_response, wants_json
 from editlog.selectors import (
-    OBJECT_TYPES,
     ChangeFilters,
     change_filters_parse,
     change_json,
     change_list,
     change_page,
+    object_types,
     whole_number,
 )
 
@@ -55,7 +55,7 @@ def _log_page(request: HttpRequest, company: Company, filters: ChangeFilters) ->
         "membership": request.membership,  # type: ignore[attr-defined]
         "page": page,
         "filters": filters,
-        "object_types": OBJECT_TYPES,
+        "object_types": object_types(),
         "usernames": [membership.user.get_username() for membership in members],
         "older_query": older.urlencode(),
         "newest_query": newest.urlencode() if before is not None else None,

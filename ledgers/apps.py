@@ -6,10 +6,22 @@ class LedgersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.records import RecordKind, register
+        from ledgers.live import group_live, ledger_live
         from ledgers.models import Group, Ledger
         from ledgers.snapshots import group_snapshot, ledger_snapshot
 
-        register(RecordKind("group", Group, "Group", snapshot=group_snapshot))
+        register(
+            RecordKind(
+                "group",
+                Group,
+                "Group",
+                snapshot=group_snapshot,
+                labels={"is_revenue": "Revenue"},
+                order=("name", "parent", "nature"),
+                live=group_live,
+                position=30,
+            )
+        )
         register(
             RecordKind(
                 "ledger",
@@ -17,6 +29,13 @@ class LedgersConfig(AppConfig):
                 "Ledger",
                 snapshot=ledger_snapshot,
                 lockable=True,
+                labels={"opening_balance": "Opening balance", "gstin": "GSTIN"},
+                # positive = Dr; the rest are the JSON API's words for the same amounts
+                signed_amounts=frozenset({"opening_balance"}),
+                amounts=frozenset({"opening_debit", "opening_credit", "closing_balance"}),
+                order=("name", "group", "opening_balance", "address", "state", "gstin"),
                 url_name="ledger",
+                live=ledger_live,
+                position=20,
             )
         )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ledgers import views
-from locking import views as locking_views
+from locking.urls import lock_urls
 
 urlpatterns = [
     path("", views.ledgers, name="ledgers"),
@@ -10,11 +10,5 @@ urlpatterns = [
     path("groups/", views.groups, name="groups"),
     path("<id:pk>/", views.ledger, name="ledger"),
     path("<id:pk>/edit/", views.ledger_edit, name="ledger-edit"),
-    path("<id:pk>/lock/", locking_views.lock, {"kind": "ledger"}, name="ledger-lock"),
-    path(
-        "<id:pk>/lock/break/",
-        locking_views.lock_take_over,
-        {"kind": "ledger"},
-        name="ledger-lock-break",
-    ),
+    *lock_urls("ledger"),
 ]

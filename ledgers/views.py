@@ -39,8 +39,8 @@ from ledgers.selectors import (
     ledger_search,
 )
 from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete
+from locking.pages import lock_for_page
 from locking.services import locks_of_company
-from locking.views import lock_for_page
 from reports.selectors import ledger_statement_get  # the statement page is a report
 
 STATEMENT_PAGE = 200

@@ -17,12 +17,12 @@ from django.db.models.functions import Now
 from companies.access import membership_require, writer_require
 from companies.models import Company
 from core.errors import Invalid, Locked
+from core.records import kind_get
 from locking.models import EditLock
 from locking.signals import lock_changed
 from server.config import config_get
 
 log = logging.getLogger(__name__)
-RESOURCE_KINDS = ("voucher", "ledger")
 
 
 def _stale_before() -> Now:
@@ -47,8 +47,10 @@ def _announce(
 
 
 def resource_check(resource: str) -> str:
-    kind, _, pk = resource.partition(":")
-    if kind not in RESOURCE_KINDS or not (pk.isascii() and pk.isdigit()):
+    """`resource` names a record of a lockable kind (core.records): "voucher:17"."""
+    name, _, pk = resource.partition(":")
+    kind = kind_get(name)
+    if kind is None or not kind.lockable or not (pk.isascii() and pk.isdigit()):
         raise Invalid.field("resource", 'Name a record like "voucher:17" or "ledger:4".')
     return resource
 

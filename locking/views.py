@@ -1,38 +1,19 @@
-"""Edit locks over HTTP: POST takes (or renews) a record's lock, DELETE lets it go (§7)."""
+"""Edit locks over HTTP: POST takes (or renews) a record's lock, DELETE lets it go (§7). One
+pair of routes per lockable kind (locking.urls.lock_urls)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.apps import apps
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from companies.decorators import member_view
 from companies.models import Company
-from core.errors import Locked
 from core.http import body_data, json_response
+from core.records import kind_get
 from locking.models import EditLock
 from locking.services import lock_acquire, lock_break, lock_release
-
-
-def new_connection_id() -> str:
-    """A page's own id: the locks it takes live as long as its socket."""
-    return secrets.token_urlsafe(16)
-
-
-def lock_for_page(request: HttpRequest, company: Company, resource: str) -> dict[str, Any]:
-    """Take `resource`'s lock for the page being rendered (a fresh page id, unless the page
-    asks again for itself with ?connection=), or note who holds it. Context for the editor."""
-    connection = request.GET.get("connection", "")[:64] or new_connection_id()
-    try:
-        lock_acquire(
-            company=company, resource=resource, actor=request.user, connection_id=connection
-        )
-    except Locked as exc:
-        return {"connection_id": connection, "resource": resource, "locked": exc}
-    return {"connection_id": connection, "resource": resource, "locked": None}
 
 
 def lock_json(lock: EditLock) -> dict[str, Any]:
@@ -44,12 +25,12 @@ def lock_json(lock: EditLock) -> dict[str, Any]:
     }
 
 
-LOCKABLE = {"voucher": "vouchers.Voucher", "ledger": "ledgers.Ledger"}
-
-
 def _existing(company: Company, kind: str, pk: int) -> str:
     """The resource name of a record of this company; 404 for anything else."""
-    if not apps.get_model(LOCKABLE[kind]).objects.filter(pk=pk, company=company).exists():
+    record_kind = kind_get(kind)
+    if record_kind is None or not record_kind.lockable:
+        raise Http404
+    if not record_kind.model._default_manager.filter(pk=pk, company=company).exists():
         raise Http404
     return f"{kind}:{pk}"
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from core.records import Patch
 from editlog.models import Change
-from sync.fragments import Patch
 
 CLOSE_UNAUTHENTICATED = 4401  # sign in again; do not retry
 CLOSE_FORBIDDEN = 4403  # not a member of this company; do not retry

@@ -6,6 +6,7 @@ class VouchersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.records import RecordKind, register
+        from vouchers.live import voucher_live
         from vouchers.models import Voucher
         from vouchers.snapshots import voucher_snapshot
 
@@ -16,6 +17,9 @@ class VouchersConfig(AppConfig):
                 "Voucher",
                 snapshot=voucher_snapshot,
                 lockable=True,
+                order=("type", "number", "date", "narration", "cancelled", "entries"),
                 url_name="voucher",
+                live=voucher_live,
+                position=10,
             )
         )

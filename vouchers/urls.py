@@ -1,6 +1,6 @@
 from django.urls import path
 
-from locking import views as locking_views
+from locking.urls import lock_urls
 from vouchers import views
 
 urlpatterns = [
@@ -9,11 +9,5 @@ urlpatterns = [
     path("<id:pk>/", views.voucher, name="voucher"),
     path("<id:pk>/edit/", views.voucher_edit, name="voucher-edit"),
     path("<id:pk>/cancel/", views.cancel, name="voucher-cancel"),
-    path("<id:pk>/lock/", locking_views.lock, {"kind": "voucher"}, name="voucher-lock"),
-    path(
-        "<id:pk>/lock/break/",
-        locking_views.lock_take_over,
-        {"kind": "voucher"},
-        name="voucher-lock-break",
-    ),
+    *lock_urls("voucher"),
 ]

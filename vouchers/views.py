@@ -30,8 +30,8 @@ from core.http import (
 from core.validation import parse_date
 from editlog.idempotency import saved_once
 from editlog.models import Change
+from locking.pages import lock_for_page
 from locking.services import locks_of_company
-from locking.views import lock_for_page
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
     day_book,

@@ -1,0 +1,58 @@
+"""What a saved ledger or group alters on open screens, and the balances every save that moves
+money repaints (vouchers.live calls `balances_patch` too)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from companies.models import Company
+from core.money import format_balance
+from core.records import Patch
+from core.templatetags.tally import dom_id
+from editlog.models import Change
+from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
+
+
+def balances_patch(
+    patch: Patch,
+    *,
+    company: Company,
+    ledger_ids: Iterable[int],
+    left_groups: frozenset[str] = frozenset(),
+) -> None:
+    """Closing balances of the ledgers touched, and the totals of every group above them (and
+    above `left_groups`, groups a ledger was moved out of)."""
+    ledgers = list(ledger_list(company=company).filter(pk__in=ledger_ids))
+    for ledger in ledgers:
+        cell = dom_id(ledger, "balance")
+        text = format_balance(ledger.closing_balance)
+        patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
+        patch.refresh.append(dom_id(ledger, "statement"))
+    roots = chart_build(
+        groups=group_list(company=company), group_sums=group_sums_get(company=company)
+    )
+    touched = {ledger.group_id for ledger in ledgers}
+    for root in roots:
+        for node in root.walk():
+            if any(n.group.pk in touched or n.group.name in left_groups for n in node.walk()):
+                cell = dom_id(node.group, "balance")
+                text = format_balance(node.total)
+                patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
+    patch.refresh.append("trial-balance")
+
+
+def ledger_live(patch: Patch, change: Change) -> None:
+    """The ledger list and cash/bank panel re-fetched, a deleted row gone, balances repainted
+    (under the group the ledger left, too)."""
+    patch.refresh += ["ledger-list", "dashboard-cash-bank"]
+    if change.verb == Change.Verb.DELETE:
+        patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
+    before_group = (change.before or {}).get("group")
+    left_groups = frozenset({before_group} if before_group else ())
+    balances_patch(
+        patch, company=change.company, ledger_ids={change.object_id}, left_groups=left_groups
+    )
+
+
+def group_live(patch: Patch, change: Change) -> None:
+    patch.refresh.append("ledger-list")

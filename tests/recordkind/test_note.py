@@ -1,0 +1,104 @@
+"""A kind of record added by one registration (tests/recordkind/apps.py) is lockable through
+lock_acquire and the generic lock routes, shown in the Edit Log with its labels, and patched
+live by its own patcher — without an edit in locking, editlog or sync."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from core.errors import Locked
+from editlog.models import Change
+from editlog.selectors import FieldChange, change_diff_of
+from editlog.services import change_record
+from locking.models import EditLock
+from locking.services import lock_acquire
+from sync.fragments import change_patch
+from tests.conftest import client_for
+from tests.recordkind.models import Note
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.recordkind.urls")]
+
+
+def note_snapshot(note):
+    return {"id": note.pk, "text": note.text, "version": note.version}
+
+
+def note_create(*, company, actor, text) -> Note:
+    with transaction.atomic():
+        note = Note.objects.create(company=company, text=text)
+        change_record(
+            company=company, actor=actor, verb="create", obj=note, before=None,
+            after=note_snapshot(note),
+        )  # fmt: skip
+    return note
+
+
+def note_alter(*, note, actor, text) -> Change:
+    with transaction.atomic():
+        before = note_snapshot(note)
+        note.text, note.version = text, note.version + 1
+        note.save()
+        return change_record(
+            company=note.company, actor=actor, verb="alter", obj=note, before=before,
+            after=note_snapshot(note),
+        )  # fmt: skip
+
+
+@pytest.fixture
+def note(company, alice):
+    return note_create(company=company, actor=alice, text="Call Sharma on Monday")
+
+
+def test_lock_acquire_takes_a_note(company, alice, bob, note):
+    resource = f"note:{note.pk}"
+    assert lock_acquire(company=company, resource=resource, actor=bob).holder == bob
+    with pytest.raises(Locked) as refused:
+        lock_acquire(company=company, resource=resource, actor=alice)
+    assert refused.value.holder == "bob"
+
+
+def test_the_generic_lock_routes_serve_notes(company, alice, bob, note):
+    url = reverse("note-lock", args=(company.pk, note.pk))
+    assert url == f"/c/{company.pk}/notes/{note.pk}/lock/"
+    taken = client_for(bob).post(url, {}, content_type="application/json")
+    assert taken.status_code == 200
+    assert taken.json()["resource"] == f"note:{note.pk}"
+    assert client_for(alice).post(url, {}, content_type="application/json").status_code == 423
+    broken = client_for(alice).post(reverse("note-lock-break", args=(company.pk, note.pk)))
+    assert broken.json() == {"resource": f"note:{note.pk}", "broken": True}
+    assert not EditLock.objects.exists()
+
+
+def test_a_note_of_another_company_is_not_found(company, dave, bob):
+    from companies.services import company_create
+
+    theirs = company_create(actor=dave, name="Dave & Sons")
+    their_note = note_create(company=theirs, actor=dave, text="Dave's secret")
+    url = reverse("note-lock", args=(company.pk, their_note.pk))
+    assert client_for(bob).post(url, {}, content_type="application/json").status_code == 404
+    assert not EditLock.objects.exists()
+
+
+def test_the_edit_log_shows_a_note_change_with_its_labels(company, alice, note):
+    change = note_alter(note=note, actor=alice, text="Call Sharma on Tuesday")
+    assert change_diff_of(change) == [
+        FieldChange("Words", "Call Sharma on Monday", "Call Sharma on Tuesday")
+    ]
+    browser = Client()
+    browser.force_login(alice)
+    page = browser.get(f"/c/{company.pk}/editlog/?type=note").content.decode()
+    assert '<option value="note" selected>Note</option>' in page
+    assert "Words:" in page
+    assert "Call Sharma on Tuesday" in page
+
+
+def test_a_note_change_is_patched_live_by_its_own_patcher(company, alice, note):
+    change = note_alter(note=note, actor=alice, text="Call <Sharma> on Tuesday")
+    html = "".join(change_patch(change).html)
+    assert (
+        f'<p id="note-{note.pk}" hx-swap-oob="outerHTML">Call &lt;Sharma&gt; on Tuesday</p>' in html
+    )
+    assert "dashboard-activity" in html  # the activity feed, as for every kind
