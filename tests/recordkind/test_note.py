@@ -5,14 +5,14 @@ live by its own patcher — without an edit in locking, editlog or sync."""
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from core.errors import Locked
+from core.records import kind_of
 from editlog.models import Change
 from editlog.selectors import FieldChange, change_diff_of
-from editlog.services import change_record
+from editlog.write import company_write
 from locking.models import EditLock
 from locking.services import lock_acquire
 from sync.fragments import change_patch
@@ -22,29 +22,23 @@ from tests.recordkind.models import Note
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.recordkind.urls")]
 
 
-def note_snapshot(note):
-    return {"id": note.pk, "text": note.text, "version": note.version}
-
-
 def note_create(*, company, actor, text) -> Note:
-    with transaction.atomic():
-        note = Note.objects.create(company=company, text=text)
-        change_record(
-            company=company, actor=actor, verb="create", obj=note, before=None,
-            after=note_snapshot(note),
-        )  # fmt: skip
+    with company_write(company=company, actor=actor) as work:
+        note = Note.objects.create(company=work.company, text=text)
+        work.record("create", note, before=None)
     return note
 
 
 def note_alter(*, note, actor, text) -> Change:
-    with transaction.atomic():
-        before = note_snapshot(note)
-        note.text, note.version = text, note.version + 1
-        note.save()
-        return change_record(
-            company=note.company, actor=actor, verb="alter", obj=note, before=before,
-            after=note_snapshot(note),
-        )  # fmt: skip
+    """An alteration through the unit of work: the edit lock and the version are checked, and
+    the snapshot comes from the registration."""
+    with company_write(company=note.company, actor=actor) as work:
+        work.guard(note)
+        before = kind_of(note).snapshot(note)
+        work.bump(note, note.version)
+        note.text = text
+        note.save(update_fields=["text", "altered_at"])
+        return work.record("alter", note, before=before)
 
 
 @pytest.fixture
@@ -73,7 +67,7 @@ def test_the_generic_lock_routes_serve_notes(company, alice, bob, note):
 
 
 def test_a_note_of_another_company_is_not_found(company, dave, bob):
-    from companies.services import company_create
+    from books.services import company_create
 
     theirs = company_create(actor=dave, name="Dave & Sons")
     their_note = note_create(company=theirs, actor=dave, text="Dave's secret")
@@ -102,3 +96,15 @@ def test_a_note_change_is_patched_live_by_its_own_patcher(company, alice, note):
         f'<p id="note-{note.pk}" hx-swap-oob="outerHTML">Call &lt;Sharma&gt; on Tuesday</p>' in html
     )
     assert "dashboard-activity" in html  # the activity feed, as for every kind
+
+
+def test_a_note_alteration_waits_for_the_lock_holder_and_ends_their_lock(company, alice, bob, note):
+    """The unit of work's guard and record work for any lockable kind."""
+    lock_acquire(company=company, resource=f"note:{note.pk}", actor=bob)
+    with pytest.raises(Locked):
+        note_alter(note=note, actor=alice, text="Alice was here")
+    note.refresh_from_db()
+    assert (note.text, note.version) == ("Call Sharma on Monday", 1)
+    change = note_alter(note=note, actor=bob, text="Bob saved")
+    assert change.after == {"id": note.pk, "text": "Bob saved", "version": 2}
+    assert not EditLock.objects.exists()

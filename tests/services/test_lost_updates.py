@@ -37,8 +37,8 @@ from locking.signals import lock_changed
 from sync import publisher
 from tests.conftest import sale
 from tests.services.conftest import run_together
-from vouchers.models import Voucher
 from vouchers.drafts import MAX_NARRATION
+from vouchers.models import Voucher
 from vouchers.services import voucher_alter, voucher_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres")]
