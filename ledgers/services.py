@@ -19,7 +19,8 @@ from core.money import ZERO, MoneyField, money
 from core.validation import clean_text
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
-from ledgers.drafts import LedgerDraft, group_find, ledger_draft, name_taken_message
+from ledgers.drafts import LedgerDraft, group_find, name_taken_message
+from ledgers.forms import ledger_draft
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.snapshots import ledger_snapshot
 

@@ -16,7 +16,8 @@ from core.errors import Invalid, Parsed
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.services import ledger_totals_post
-from vouchers.drafts import Line, VoucherDraft, voucher_check, voucher_draft
+from vouchers.drafts import Line, VoucherDraft, voucher_check
+from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
 from vouchers.selectors import voucher_number_next
 from vouchers.snapshots import voucher_snapshot
