@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from companies.models import Membership
+from companies.models import Company, Membership
+from companies.snapshots import company_snapshot
+
+
+def company_json(company: Company, role: str | None = None) -> dict[str, Any]:
+    """The company as the API shows it: what the Edit Log keeps, its last seq and your role."""
+    data = {**company_snapshot(company), "last_seq": company.last_seq}
+    if role:
+        data["role"] = role
+    return data
 
 
 def membership_get(*, user: AbstractBaseUser, company_id: int) -> Membership | None:

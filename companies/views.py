@@ -14,25 +14,16 @@ from django.views.decorators.http import require_http_methods
 from companies.auth import token_issue
 from companies.decorators import member_view
 from companies.models import Company, Membership
-from companies.selectors import memberships_of_company, memberships_of_user
+from companies.selectors import company_json, memberships_of_company, memberships_of_user
 from companies.services import (
     company_create,
     first_run_setup,
     member_remove,
     member_set,
 )
-from companies.snapshots import company_snapshot
 from core.errors import Invalid
 from core.http import body_data, json_response, wants_json
 from core.validation import parse_date
-
-
-def company_json(company: Company, role: str | None = None) -> dict[str, Any]:
-    """The company as the API shows it: what the Edit Log keeps, its last seq and your role."""
-    data = {**company_snapshot(company), "last_seq": company.last_seq}
-    if role:
-        data["role"] = role
-    return data
 
 
 def _optional_date(data: dict[str, Any], field: str, errors: dict[str, list[str]]) -> Any:

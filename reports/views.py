@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from companies.decorators import member_view
 from companies.models import Company
-from companies.views import company_json
+from companies.selectors import company_json
 from core.errors import Invalid
 from core.http import date_param, json_response, wants_json
 from core.validation import parse_id
