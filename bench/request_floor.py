@@ -43,12 +43,14 @@ def pct(values: list[float], p: float) -> float:
 
 
 class Driver:
-    """Sends one HTTP request through the ASGI application and returns its status."""
+    """Sends one HTTP request through the ASGI application and returns its status; the answer's
+    body is kept in `body` (saves read the version they made from it)."""
 
     def __init__(self, application: Any, token: str) -> None:
         self.application, self.token = application, token
+        self.body = b""
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> int:
+    async def request(self, method: str, path: str, body: bytes = b"", query: str = "") -> int:
         headers = [
             (b"host", b"127.0.0.1"),
             (b"authorization", f"Token {self.token}".encode()),
@@ -64,7 +66,7 @@ class Driver:
             "scheme": "http",
             "path": path,
             "raw_path": path.encode(),
-            "query_string": b"",
+            "query_string": query.encode(),
             "root_path": "",
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 9000),
@@ -72,6 +74,7 @@ class Driver:
         }
         delivered = False
         status: list[int] = []
+        answer: list[bytes] = []
 
         async def receive() -> dict[str, Any]:
             nonlocal delivered
@@ -84,9 +87,15 @@ class Driver:
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
 
         await self.application(scope, receive, send)
+        self.body = b"".join(answer)
         return status[0]
+
+    def answer(self) -> dict[str, Any]:
+        return json.loads(self.body)
 
 
 def seed() -> tuple[int, str]:
@@ -205,7 +214,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     cid, token = seed()
     driver = Driver(application, token)
-    vouchers = f"/c/{cid}/vouchers/"
+    vouchers, ledgers = f"/c/{cid}/vouchers/", f"/c/{cid}/ledgers/"
 
     async def not_found(i: int) -> int:  # every middleware and the token; no view
         return await driver.request("GET", f"/c/{cid}/no-such-page/")
@@ -223,14 +232,64 @@ def main() -> None:
         finally:
             publisher.connect()
 
+    # The alterations and deletions work on records saved through the API before the clock
+    # starts: a voucher for each deletion, one voucher and one ledger altered over and over at
+    # the version the previous answer gave.
+    doomed: list[int] = []
+    altered: dict[str, Any] = {}
+    rent: dict[str, Any] = {}
+
+    async def records() -> None:
+        for i in range(args.warmups + 1 + args.rounds * args.per_round):
+            await driver.request("POST", vouchers, voucher_body(i))
+            doomed.append(driver.answer()["id"])
+        await driver.request("POST", vouchers, voucher_body(0))
+        altered.update(driver.answer())
+        await driver.request("GET", ledgers)
+        rent.update(next(ledger for ledger in driver.answer() if ledger["name"] == "Rent"))
+
+    async def voucher_alter(i: int) -> int:  # another amount and narration, entries re-posted
+        body = {**json.loads(voucher_body(i)), "version": altered["version"]}
+        url = f"{vouchers}{altered['id']}/"
+        status = await driver.request("POST", url, json.dumps(body).encode())
+        if status == 200:
+            altered["version"] = driver.answer()["version"]
+        return status
+
+    async def voucher_delete(i: int) -> int:
+        url = f"{vouchers}{doomed.pop()}/"
+        return await driver.request("DELETE", url, query="version=1")
+
+    async def ledger_create(i: int) -> int:
+        body = {"name": f"Floor Party {i}", "group": "Sundry Debtors", "opening_debit": "100"}
+        return await driver.request("POST", ledgers, json.dumps(body).encode())
+
+    async def ledger_alter(i: int) -> int:  # its state, flipped each time
+        state = "Goa" if rent["version"] % 2 else "Kerala"
+        body = json.dumps({"state": state, "version": rent["version"]}).encode()
+        status = await driver.request("POST", f"{ledgers}{rent['id']}/", body)
+        if status == 200:
+            rent["version"] = driver.answer()["version"]
+        return status
+
     cases = {
         "not_found": (not_found, 404),
         "refused_save": (refused, 400),
         "save_unpublished": (save_unpublished, 201),
         "save": (save, 201),
+        "voucher_alter": (voucher_alter, 200),
+        "voucher_delete": (voucher_delete, 204),
+        "ledger_create": (ledger_create, 201),
+        "ledger_alter": (ledger_alter, 200),
     }
+
+    async def run() -> dict[str, dict[str, list[float]]]:
+        await records()
+        return await measure(cases, args.rounds, args.per_round, args.warmups)
+
     count_queries()
-    samples = asyncio.run(measure(cases, args.rounds, args.per_round, args.warmups))
+    log("saving the records the alterations and deletions work on")
+    samples = asyncio.run(run())
     cpu = {name: statistics.fmean(s["cpu"]) for name, s in samples.items()}
     budget = 1000.0 / GOAL_SAVES_PER_S
     report = {

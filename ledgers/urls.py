@@ -8,7 +8,6 @@ urlpatterns = [
     path("new/", views.ledger_new, name="ledger-new"),
     path("search/", views.search, name="ledger-search"),
     path("groups/", views.groups, name="groups"),
-    path("<id:pk>/", views.ledger, name="ledger"),
     path("<id:pk>/edit/", views.ledger_edit, name="ledger-edit"),
     *lock_urls("ledger"),
 ]

@@ -1,4 +1,5 @@
-"""Ledgers and groups: list, create, alter, delete, statement, search — pages and JSON (§7)."""
+"""Ledgers and groups: list, create, alter, delete, search — pages and JSON (§7). A ledger's
+statement page is a report (reports.views.ledger_statement), joined to its URL in tallysync.urls."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from companies.access import writer_require
@@ -19,13 +19,11 @@ from core.formatting import bidi_isolated
 from core.http import (
     DATABASE_ERRORS,
     body_data,
-    date_param,
     form_refusal,
     json_response,
     version_of,
     wants_json,
 )
-from core.validation import parse_id
 from editlog.idempotency import saved_once
 from editlog.models import Change
 from ledgers.models import Ledger
@@ -41,9 +39,6 @@ from ledgers.selectors import (
 from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
-from reports.selectors import ledger_statement_get  # the statement page is a report
-
-STATEMENT_PAGE = 200
 
 
 def _page(request: HttpRequest, template: str, company: Company, **context: Any) -> HttpResponse:
@@ -154,33 +149,12 @@ def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse
     return _form_page(request, company, ledger=ledger, extra=extra)
 
 
-def _statement(request: HttpRequest, company: Company, ledger: Ledger) -> HttpResponse:
-    today = timezone.localdate()
-    fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
-    date_from = date_param(request, "from", max(fy_start, company.books_beginning))
-    date_to = date_param(request, "to", today)
-    offset = parse_id(request.GET.get("offset", "")) or 0
-    statement = ledger_statement_get(
-        ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
-    )
-    return _page(
-        request,
-        "ledgers/statement.html",
-        company,
-        ledger=ledger,
-        statement=statement,
-        next_offset=offset + STATEMENT_PAGE,
-    )
-
-
 @require_http_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
 @member_view
 def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     current = ledger_get(company=company, ledger_id=pk)
-    if request.method == "GET":
-        if wants_json(request):
-            return json_response(ledger_json(current))
-        return _statement(request, company, current)
+    if request.method == "GET":  # a browser's GET goes to the statement (tallysync.urls)
+        return json_response(ledger_json(current))
     data = body_data(request)
     version = version_of(request, data)
     if request.method == "DELETE":

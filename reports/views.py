@@ -1,4 +1,4 @@
-"""Company dashboard and Trial Balance: pages for people, JSON for scripts."""
+"""Company dashboard, Trial Balance and ledger statement: pages for people, JSON for scripts."""
 
 from __future__ import annotations
 
@@ -15,9 +15,16 @@ from companies.serializers import company_json
 from core.errors import Invalid
 from core.http import date_param, json_response, wants_json
 from core.validation import parse_id
-from ledgers.selectors import chart_build, group_list
+from ledgers.selectors import chart_build, group_list, ledger_get
 from locking.services import locks_of_company
-from reports.selectors import TrialBalance, dashboard_get, trial_balance_get
+from reports.selectors import (
+    TrialBalance,
+    dashboard_get,
+    ledger_statement_get,
+    trial_balance_get,
+)
+
+STATEMENT_PAGE = 200
 
 
 @require_http_methods(["GET"])
@@ -85,3 +92,27 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
         "ungrouped": [] if focus else [r for r in report.rows if r.ledger.group_id is None],
     }
     return render(request, "reports/trial_balance.html", context)
+
+
+@require_http_methods(["GET"])
+@member_view
+def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A ledger's statement, this financial year by default, a page of lines at a time. Its URL
+    is the ledger's own (tallysync.urls): scripts get the ledger's JSON there."""
+    ledger = ledger_get(company=company, ledger_id=pk)
+    today = timezone.localdate()
+    fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
+    date_from = date_param(request, "from", max(fy_start, company.books_beginning))
+    date_to = date_param(request, "to", today)
+    offset = parse_id(request.GET.get("offset", "")) or 0
+    statement = ledger_statement_get(
+        ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
+    )
+    context = {
+        "company": company,
+        "membership": request.membership,  # type: ignore[attr-defined]
+        "ledger": ledger,
+        "statement": statement,
+        "next_offset": offset + STATEMENT_PAGE,
+    }
+    return render(request, "reports/ledger_statement.html", context)

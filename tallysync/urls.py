@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.http import page_or
+from ledgers import views as ledgers_views
 from reports import views as reports_views
 
 urlpatterns = [
@@ -10,6 +12,13 @@ urlpatterns = [
     path("", include("books.urls")),
     path("", include("server.urls")),
     path("c/<id:cid>/", reports_views.dashboard, name="company"),
+    # A ledger's URL: its statement (a report, above ledgers) for a browser, the ledger's JSON
+    # and its alterations (ledgers) for everything else.
+    path(
+        "c/<id:cid>/ledgers/<id:pk>/",
+        page_or(reports_views.ledger_statement, ledgers_views.ledger),
+        name="ledger",
+    ),
     path("c/<id:cid>/ledgers/", include("ledgers.urls")),
     path("c/<id:cid>/vouchers/", include("vouchers.urls")),
     path("c/<id:cid>/reports/", include("reports.urls")),

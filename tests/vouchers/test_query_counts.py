@@ -1,0 +1,99 @@
+"""The queries each voucher save costs, counted exactly: create, alter, cancel, delete, both as a
+service call and as a JSON request (token) whose broadcast runs after commit.
+
+The counts are exact on purpose. A change that adds a query fails here and has to say why; one
+that saves a query fails too, and lowers the number here in the same commit, so the numbers
+only go down. Counted under the test's transaction: the service's durable atomic block is a
+savepoint here (SAVEPOINT and RELEASE are counted) where a server sends BEGIN and COMMIT.
+The ServerConfig is read beforehand (`config_cached`: a process reads it once per 5 s) and the
+token has been used in the last minute (its use is noted at most once a minute).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import sale
+from vouchers.models import Voucher
+from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
+
+# The service call. create: savepoint, company FOR UPDATE, membership, voucher type, ledgers,
+# MAX(number), voucher, entries, totals room check, 2 ledger totals, day upsert, last_seq,
+# previous hash, Change, release = 16. alter, cancel and delete read the edit lock, re-read
+# the voucher, bump its version, take its old entries off the totals and delete them, record
+# the Change and release the lock (in a savepoint of its own); alter then posts the new
+# entries as create does, delete deletes the voucher.
+SERVICE = {"create": 16, "alter": 27, "cancel": 20, "delete": 21}
+# The JSON request, without its broadcast: the token and the membership (2) around the service;
+# alter, cancel and delete first read the voucher and its entries (2 more).
+REQUEST = {"create": 18, "alter": 31, "cancel": 24, "delete": 25}
+# After commit, sync.publisher renders the Change: the voucher and its entries (not for a
+# deletion), the ledgers, the group sums and the groups for the balances.
+BROADCAST = {"create": 5, "alter": 5, "cancel": 5, "delete": 3}
+
+ALTERED = sale("120000.00", narration="Invoice 17, corrected")
+
+
+@pytest.fixture
+def warm(config_cached, company, api, ledgers, voucher):
+    """The state a busy server is in: configuration read, token noted as used."""
+    assert api.get(f"/c/{company.pk}/").status_code == 200
+    return voucher
+
+
+def test_voucher_create_service(warm, company, alice, django_assert_num_queries):
+    with django_assert_num_queries(SERVICE["create"]):
+        voucher_create(company=company, actor=alice, data=sale())
+
+
+def test_voucher_alter_service(warm, company, alice, django_assert_num_queries):
+    with django_assert_num_queries(SERVICE["alter"]):
+        voucher_alter(company=company, voucher=warm, actor=alice, data=ALTERED, version=1)
+
+
+def test_voucher_cancel_service(warm, company, alice, django_assert_num_queries):
+    with django_assert_num_queries(SERVICE["cancel"]):
+        voucher_cancel(company=company, voucher=warm, actor=alice, version=1)
+
+
+def test_voucher_delete_service(warm, company, alice, django_assert_num_queries):
+    with django_assert_num_queries(SERVICE["delete"]):
+        voucher_delete(company=company, voucher=warm, actor=alice, version=1)
+
+
+def _send(api, company, voucher, path: str):
+    base = f"/c/{company.pk}/vouchers/"
+    if path == "create":
+        return api.post(base, sale(), content_type="application/json")
+    if path == "alter":
+        body = {**ALTERED, "version": 1}
+        return api.post(f"{base}{voucher.pk}/", body, content_type="application/json")
+    if path == "cancel":
+        return api.post(f"{base}{voucher.pk}/cancel/", {"version": 1}, "application/json")
+    return api.delete(f"{base}{voucher.pk}/?version=1")
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("create", 201), ("alter", 200), ("cancel", 200), ("delete", 204)]
+)
+def test_voucher_save_over_http(
+    warm,
+    company,
+    api,
+    path,
+    status,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    # Left to right on the way in, right to left on the way out: the request is counted alone
+    # (REQUEST), then the commit's callbacks run the broadcast (sync.publisher renders the
+    # Change's fragments), then the whole save is counted (REQUEST + BROADCAST).
+    with (
+        django_assert_num_queries(REQUEST[path] + BROADCAST[path]),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        django_assert_num_queries(REQUEST[path]),
+    ):
+        answer = _send(api, company, warm, path)
+    assert answer.status_code == status, answer.content
+    assert len(callbacks) == 1  # the publish of its Change
+    assert Voucher.objects.count() == (0 if path == "delete" else 1 + (path == "create"))
