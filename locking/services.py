@@ -16,10 +16,10 @@ from django.db.models.functions import Now
 
 from companies.models import Company
 from companies.services import membership_require, writer_require
+from config.selectors import config_get
 from core.errors import Invalid, Locked
 from locking.models import EditLock
 from locking.signals import lock_changed
-from server.config import config_get
 
 log = logging.getLogger(__name__)
 RESOURCE_KINDS = ("voucher", "ledger")

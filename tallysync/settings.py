@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "template_partials",
+    "config",
     "companies",
     "ledgers",
     "vouchers",

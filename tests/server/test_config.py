@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from server.config import config_get
-from server.models import ServerConfig
+from config.models import ServerConfig
+from config.selectors import config_get
 from server.services import config_update
 from sync.models import ConnectionEvent
 
@@ -105,7 +105,7 @@ def test_nothing_is_logged_when_the_transaction_rolls_back(alice):
 def test_another_processs_change_is_seen_within_the_cache_time(db):
     """Another process's save does not clear this process's cache: the row is read again once
     it is CACHE_SECONDS old, and not before."""
-    from server import config
+    from config import selectors as config
 
     def age_cache(seconds: float) -> None:  # as if the row had been read `seconds` ago
         read_at, row = config._cached

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from server.models import ServerConfig
+from config.models import ServerConfig
 
 CACHE_SECONDS = 5.0
 _cached: tuple[float, ServerConfig] | None = None
