@@ -1,7 +1,8 @@
 """Settings for TallySync: SQLite + in-memory channel layer by default, PostgreSQL/Redis by URL.
 
 Importing it has no side effects: manage.py and tallysync.asgi prepare the data folder
-(tallysync.var) and the test databases are named by the pytest configuration (conftest.py).
+(tallysync.var), the host list is looked up at the first request, and the test databases are
+named by the pytest configuration (conftest.py).
 """
 
 import datetime as dt
@@ -9,7 +10,7 @@ import os
 
 import dj_database_url
 
-from server.network import allowed_hosts
+from server.network import MachineHosts
 from tallysync.env import env_bool, env_int, env_list
 from tallysync.var import BASE_DIR, secret_key_read, var_dir
 
@@ -19,7 +20,7 @@ SECRET_KEY = secret_key_read(VAR_DIR)
 DEBUG = env_bool("DEBUG")
 # `manage.py serve` passes the hosts it computed, with the configured extra names (settings
 # cannot read the database); otherwise only this computer's own names and addresses.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or allowed_hosts()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or MachineHosts()
 # What `manage.py serve` started this process on (None otherwise), for the admin.
 SERVING_ADDRESS = os.environ.get("TALLYSYNC_SERVING_ADDRESS") or None
 SERVING_PORT = env_int("TALLYSYNC_SERVING_PORT", 0) or None

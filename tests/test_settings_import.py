@@ -31,11 +31,13 @@ def python(code: str, var: Path, *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_importing_settings_writes_nothing(tmp_path: Path) -> None:
+def test_importing_settings_writes_nothing_and_looks_up_no_hosts(tmp_path: Path) -> None:
     var = tmp_path / "var"
-    done = python("import tallysync.settings as s; print(s.SECRET_KEY == '')", var)
+    done = python(
+        "import tallysync.settings as s; print(s.SECRET_KEY == '', s.ALLOWED_HOSTS._filled)", var
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True"]
+    assert done.stdout.split() == ["True", "False"]
     assert not var.exists()
 
 
