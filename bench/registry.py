@@ -167,8 +167,8 @@ class Office:
 
 
 def set_limit(max_users: int) -> None:
-    from server.config import config_forget
-    from server.models import ServerConfig
+    from config.models import ServerConfig
+    from config.selectors import config_forget
 
     ServerConfig.objects.update_or_create(pk=1, defaults={"max_users": max_users})
     config_forget()

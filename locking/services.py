@@ -16,11 +16,11 @@ from django.db.models.functions import Now
 
 from companies.access import membership_require, writer_require
 from companies.models import Company
+from config.selectors import config_get
 from core.errors import Invalid, Locked
 from core.records import kind_get
 from locking.models import EditLock
 from locking.signals import lock_changed
-from server.config import config_get
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,8 @@ def _delete_announcing(locks: QuerySet[EditLock], broken_by: str = "") -> list[E
 
 def lock_release(*, company: Company, resource: str, actor: AbstractBaseUser) -> bool:
     """Let go of `actor`'s lock on `resource` (save, cancel, leaving the page)."""
-    with transaction.atomic():  # on its own, or inside the save that ends the alteration
+    # On its own, or inside the save that ends the alteration (no savepoint needed there).
+    with transaction.atomic(savepoint=False):
         locks = EditLock.objects.filter(company=company, resource=resource, holder=actor)
         return bool(_delete_announcing(locks))
 

@@ -13,7 +13,7 @@ from django.http.request import validate_host
 from django.urls import reverse
 from django.utils.text import get_text_list
 
-from server.models import ServerConfig
+from config.models import ServerConfig
 from server.network import url_host
 from server.services import config_update
 
@@ -73,7 +73,7 @@ class ServerConfigAdmin(admin.ModelAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         config, _ = ServerConfig.objects.get_or_create(pk=1)
-        return HttpResponseRedirect(reverse("admin:server_serverconfig_change", args=[config.pk]))
+        return HttpResponseRedirect(reverse("admin:config_serverconfig_change", args=[config.pk]))
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         if str(object_id) == "1":  # the one row always opens, created with the defaults

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.selectors import config_get
 from core.http import wants_json
-from server.config import config_get
 from sync.registry import SeatsTaken, seats_check
 
 

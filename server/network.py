@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 
 import psutil
 
@@ -57,6 +58,51 @@ def allowed_hosts(config_names: Iterable[str] = ()) -> list[str]:
         *config_names,
     ]
     return list(dict.fromkeys(names))
+
+
+class MachineHosts(list[str]):
+    """allowed_hosts(), looked up when a request first needs it rather than when settings are
+    imported (every manage.py command would scan the interfaces), then kept for the process, as
+    `manage.py serve` keeps the list it computed at start. A list, because Django insists."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._filled = False
+
+    def _fill(self) -> None:
+        if self._filled:
+            return
+        with self._lock:  # two first requests at once: one looks, the other waits for it
+            if not self._filled:
+                super().extend(allowed_hosts())
+                self._filled = True
+
+    def __iter__(self) -> Iterator[str]:
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __contains__(self, item: object) -> bool:
+        self._fill()
+        return super().__contains__(item)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # an int or a slice, as list's
+        self._fill()
+        return super().__getitem__(index)
+
+    def __eq__(self, other: object) -> bool:
+        self._fill()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # as list's: defining __eq__ would drop it anyway
+
+    def __repr__(self) -> str:
+        self._fill()
+        return super().__repr__()
 
 
 def open_addresses(bind: str, addresses: list[Address]) -> list[Address]:

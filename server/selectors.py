@@ -16,7 +16,7 @@ from django.utils import timezone
 
 import tallysync
 from companies.models import Company
-from server.config import config_get
+from config.selectors import config_get
 from sync.context_processors import ping_ms
 from sync.models import Connection, ConnectionEvent, TrafficSample
 from sync.registry import PROCESS, STARTED_AT, connections_live

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from server.config import config_forget
-from server.models import ServerConfig, host_names_split
+from config.models import ServerConfig, host_names_split
+from config.selectors import config_forget
 from sync.models import ConnectionEvent
 from sync.registry import event_record
 

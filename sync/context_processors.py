@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from server.config import config_get
+from config.selectors import config_get
 
 PING_EVERY_MS = 10_000
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.text import get_text_list
 
-from server.models import ServerConfig
+from config.models import ServerConfig
 from sync import protocol
 from sync.models import Connection, ConnectionEvent, TrafficSample
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from companies.models import Company
+from config.selectors import config_get
 from editlog.models import Change
-from server.config import config_get
 from sync.fragments import change_patch
 from sync.protocol import change_frame
 

@@ -6,8 +6,10 @@ import os
 from channels.routing import ProtocolTypeRouter
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tallysync.settings")
+from tallysync.var import var_dir, var_prepare
 
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tallysync.settings")
+var_prepare(var_dir())  # uvicorn may be started without manage.py (tests, benchmarks)
 http_application = get_asgi_application()
 
 from sync.layers import claim_single_process  # noqa: E402 - needs Django set up

@@ -1,41 +1,29 @@
-"""Settings for TallySync: SQLite + in-memory channel layer by default, PostgreSQL/Redis by URL."""
+"""Settings for TallySync: SQLite + in-memory channel layer by default, PostgreSQL/Redis by URL.
+
+Importing it has no side effects: manage.py and tallysync.asgi prepare the data folder
+(tallysync.var), the host list is looked up at the first request, and the test databases are
+named by the pytest configuration (conftest.py).
+"""
 
 import datetime as dt
 import os
-import secrets
-from pathlib import Path
 
 import dj_database_url
 
-from server.network import allowed_hosts
+from server.network import MachineHosts
+from tallysync.env import env_bool, env_int, env_list
+from tallysync.var import BASE_DIR, secret_key_read, var_dir
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("TALLYSYNC_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = var_dir()
 
-
-def _secret_key() -> str:
-    """The key from the environment, else one generated once and kept in var/ (never in git)."""
-    if key := os.environ.get("SECRET_KEY"):
-        return key
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
-DEBUG = os.environ.get("DEBUG", "").lower() in {"1", "true", "yes"}
+SECRET_KEY = secret_key_read(VAR_DIR)
+DEBUG = env_bool("DEBUG")
 # `manage.py serve` passes the hosts it computed, with the configured extra names (settings
 # cannot read the database); otherwise only this computer's own names and addresses.
-if os.environ.get("ALLOWED_HOSTS"):
-    ALLOWED_HOSTS = [h for h in os.environ["ALLOWED_HOSTS"].split(",") if h]
-else:
-    ALLOWED_HOSTS = allowed_hosts()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or MachineHosts()
 # What `manage.py serve` started this process on (None otherwise), for the admin.
 SERVING_ADDRESS = os.environ.get("TALLYSYNC_SERVING_ADDRESS") or None
-SERVING_PORT = int(os.environ.get("TALLYSYNC_SERVING_PORT") or 0) or None
+SERVING_PORT = env_int("TALLYSYNC_SERVING_PORT", 0) or None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +36,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "template_partials",
+    "config",
     "companies",
     "ledgers",
     "vouchers",
@@ -117,15 +106,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
-    # Tests use a file like production, not shared-cache memory: there a socket's read in one
-    # thread fails another thread's write with "table is locked" instead of WAL's waiting.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     # A stopped or unreachable server fails a request within 3 s instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
-    # Test runs on one PostgreSQL server (a developer's and a benchmark's) must not drop each
-    # other's test database.
-    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+
+# config_get keeps the ServerConfig row here for 5 s: local memory, so each process its own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tallysync"}
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -141,7 +129,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Edit locks: the lease (ServerConfig.lock_timeout) is checked for expiry this often.
-LOCK_SWEEP_INTERVAL = int(os.environ.get("LOCK_SWEEP_INTERVAL", "5"))  # seconds
+LOCK_SWEEP_INTERVAL = env_int("LOCK_SWEEP_INTERVAL", 5)  # seconds
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -179,7 +167,7 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 # TALLYSYNC_HTTPS=1: the server is reached over TLS (through a reverse proxy that sets
 # X-Forwarded-Proto and drops any the client sent); cookies and redirects then insist on it.
-HTTPS = os.environ.get("TALLYSYNC_HTTPS", "").lower() in {"1", "true", "yes"}
+HTTPS = env_bool("TALLYSYNC_HTTPS")
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -206,7 +194,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # for `collectstatic` behind a reverse proxy
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # uvicorn serves no files itself: WhiteNoise serves static/ straight from the app folders (no
 # collectstatic step for `make run`), with caching headers; the office LAN needs no CDN.
 WHITENOISE_USE_FINDERS = True

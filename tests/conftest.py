@@ -14,9 +14,9 @@ from django.test import Client
 from books.services import company_create
 from companies.auth import token_issue
 from companies.models import Company, Membership
+from config.selectors import config_forget, config_get
 from ledgers.models import Ledger
 from ledgers.services import ledger_create
-from server.config import config_forget, config_get
 from sync.registry import refusals
 from vouchers.services import voucher_create
 

@@ -26,6 +26,7 @@ def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProces
     """manage.py as a production server runs it: its own var/ folder, nothing from this run."""
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TALLYSYNC_HTTPS"}}
     clean.pop("DATABASE_URL", None)
+    clean.pop("SECRET_KEY", None)  # manage.py makes the data folder's own, as on a fresh clone
     clean.update(TALLYSYNC_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tallysync.settings")
     clean.update(env)
     return subprocess.run(

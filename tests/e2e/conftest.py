@@ -116,7 +116,7 @@ def seeded_server(
     server.manage("migrate", "--noinput", "-v0")
     server.manage("shell", "-v0", stdin=SEED.read_text())
     if config:
-        script = "from server.models import ServerConfig as C; C.objects.update_or_create(pk=1, "
+        script = "from config.models import ServerConfig as C; C.objects.update_or_create(pk=1, "
         server.manage("shell", "-v0", "-c", f"{script}defaults={config!r})")
     server.start()
     return server

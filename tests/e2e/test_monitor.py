@@ -74,7 +74,7 @@ def test_the_monitor_follows_another_browser_and_the_limit_turns_users_away(brow
     # Single-user mode, set in the admin site: Meena leaves; Kiran is told who holds the seat.
     meena.context.close()
     expect(asha.locator("#clients tr[data-user=meena]")).to_have_count(0, timeout=10_000)
-    asha.goto(office.url + "/admin/server/serverconfig/")
+    asha.goto(office.url + "/admin/config/serverconfig/")
     asha.fill("#id_max_users", "1")
     asha.click("input[name=_save]")
     expect(asha.locator(".messagelist")).to_contain_text("changed successfully")

@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.db.models.functions import Now
 
+from config.models import ServerConfig
+from config.selectors import config_forget, config_get
 from core.errors import Locked, NotAllowed, StaleVersion
 from locking.models import EditLock
 from locking.services import (
@@ -20,8 +22,6 @@ from locking.services import (
     locks_release_for_connection,
 )
 from locking.signals import lock_changed
-from server.config import config_forget, config_get
-from server.models import ServerConfig
 from tests.conftest import sale
 from vouchers.models import Voucher
 from vouchers.services import voucher_alter, voucher_delete

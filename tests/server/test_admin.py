@@ -5,10 +5,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import override_settings
 
+from config.models import ServerConfig
 from server.admin import restart_message
-from server.models import ServerConfig
 
-CHANGE = "/admin/server/serverconfig/1/change/"
+CHANGE = "/admin/config/serverconfig/1/change/"
 RESTART = "take effect when the server is restarted"
 
 
@@ -45,16 +45,16 @@ def test_anonymous_users_and_non_staff_are_sent_to_the_admin_login(client, alice
 
 def test_the_list_opens_the_one_row_creating_it(staff_client):
     assert not ServerConfig.objects.exists()
-    response = staff_client.get("/admin/server/serverconfig/")
+    response = staff_client.get("/admin/config/serverconfig/")
     assert response.status_code == 302
     assert response["Location"] == CHANGE
     assert ServerConfig.objects.get().pk == 1
 
 
 def test_the_row_is_never_added_or_deleted(staff_client):
-    staff_client.get("/admin/server/serverconfig/")
-    assert staff_client.get("/admin/server/serverconfig/add/").status_code == 403
-    assert staff_client.get("/admin/server/serverconfig/1/delete/").status_code == 403
+    staff_client.get("/admin/config/serverconfig/")
+    assert staff_client.get("/admin/config/serverconfig/add/").status_code == 403
+    assert staff_client.get("/admin/config/serverconfig/1/delete/").status_code == 403
     page = staff_client.get(CHANGE)
     assert page.status_code == 200
     assert b"deletelink" not in page.content
@@ -118,7 +118,7 @@ def test_the_page_names_host_names_not_accepted_yet(staff_client):
 
 
 def test_the_admin_index_links_the_server_configuration(staff_client):
-    assert b"/admin/server/serverconfig/" in staff_client.get("/admin/").content
+    assert b"/admin/config/serverconfig/" in staff_client.get("/admin/").content
 
 
 def test_restart_message_grammar():

@@ -10,7 +10,7 @@ from django.db import OperationalError, connections
 from django.test import AsyncClient
 
 import tallysync
-from server.config import config_get
+from config.selectors import config_get
 from sync import health
 
 pytestmark = pytest.mark.django_db

@@ -69,6 +69,18 @@ def test_the_real_machine_is_allowed_and_nothing_foreign():
     assert "evil.example" not in hosts
 
 
+def test_the_fallback_hosts_are_looked_up_at_first_use_and_once(office_machine, monkeypatch):
+    looked = []
+    addresses = network.psutil.net_if_addrs
+    monkeypatch.setattr(network.psutil, "net_if_addrs", lambda: looked.append(1) or addresses())
+    hosts = network.MachineHosts()  # as settings build it: nothing looked up yet
+    assert looked == []
+    assert "tally-pc.local" in hosts
+    assert "evil.example" not in hosts
+    assert list(hosts)[-2:] == ["tally-pc", "tally-pc.local"] and len(hosts) == 7
+    assert looked == [1]
+
+
 @pytest.mark.skipif("ALLOWED_HOSTS" in os.environ, reason="ALLOWED_HOSTS set by the environment")
 def test_settings_compute_the_hosts_instead_of_allowing_all():
     assert set(allowed_hosts()) <= set(settings.ALLOWED_HOSTS)

@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from server.config import config_forget
-from server.models import ServerConfig
+from config.models import ServerConfig
+from config.selectors import config_forget
 from server.selectors import browser_name
 from sync.models import Connection, ConnectionEvent, TrafficSample
 

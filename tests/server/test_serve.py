@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from config.models import ServerConfig
 from server.management.commands import serve
 from server.management.commands.serve import launch_build, open_lines
-from server.models import ServerConfig
 from server.network import machine_addresses
 
 ROOT = Path(__file__).resolve().parents[2]

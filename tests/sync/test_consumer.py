@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from companies.models import Company
-from server.config import config_forget
-from server.models import ServerConfig
+from config.models import ServerConfig
+from config.selectors import config_forget
 from sync.models import ConnectionEvent
 from tests.conftest import sale
 from tests.sync.conftest import (

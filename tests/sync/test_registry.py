@@ -13,10 +13,10 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from companies.models import Company
+from config.models import ServerConfig
+from config.selectors import config_forget
 from locking.models import EditLock
 from locking.services import lock_acquire
-from server.config import config_forget
-from server.models import ServerConfig
 from sync import protocol, registry
 from sync.hub import locks_expire_logged
 from sync.models import Connection, ConnectionEvent, TrafficSample

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
-from server.config import config_get
+from config.models import ServerConfig
+from config.selectors import config_get
 from server.launch import PACKAGES, server_argv
-from server.models import ServerConfig
 from server.network import Address, allowed_hosts, machine_addresses, open_addresses, url_host
 
 ENV_ADDRESS = "TALLYSYNC_ADDRESS"

@@ -1,5 +1,9 @@
 """The server's own configuration: one row, edited in the admin site (Tally's F11 Server
-Configuration)."""
+Configuration).
+
+Per-company settings (GST registration and rates by date, inventory valuation, godown defaults)
+will live here too, as a model keyed by company, when the first of those features needs a field.
+"""
 
 from __future__ import annotations
 
@@ -87,6 +91,8 @@ class ServerConfig(models.Model):
     class Meta:
         verbose_name = "server configuration"
         verbose_name_plural = "server configuration"
+        # Moved from the server app; the table kept its name, so existing databases keep the row.
+        db_table = "server_serverconfig"
         constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="server_config_one")]
 
     def __str__(self) -> str:
