@@ -60,35 +60,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def _form_row(row: dict[str, str]) -> dict[str, str]:
-    """A voucher form row (ledger, side Dr/Cr, amount) in the JSON shape, raw fields kept."""
-    side, amount = row.get("side", "").strip().lower(), row.get("amount", "")
-    if side in {"dr", "cr"} and amount.strip():
-        return {**row, "debit" if side == "dr" else "credit": amount}
-    return row
-
-
 def _form_data(post: QueryDict) -> dict[str, Any]:
-    """A form body as the JSON shape: entries-0-ledger, entries-0-debit … become `entries`."""
-    data: dict[str, Any] = {}
-    rows: dict[int, dict[str, str]] = {}
-    for key, value in post.items():
-        if key == "csrfmiddlewaretoken":
-            continue
-        prefix, _, rest = key.partition("-")
-        index, _, field = rest.partition("-")
-        if prefix == "entries" and index.isascii() and index.isdigit() and field:
-            rows.setdefault(int(index), {})[field] = value
-        else:
-            data[key] = value
-    if rows:
-        # Rows left blank (a side chosen, nothing typed) are not lines.
-        data["entries"] = [
-            _form_row(rows[i])
-            for i in sorted(rows)
-            if any(v.strip() for k, v in rows[i].items() if k != "side")
-        ]
-    return data
+    """A form body as a dict of its fields (the last value of each; no CSRF token): a form of
+    the resource reads it as it reads a JSON body."""
+    return {key: value for key, value in post.items() if key != "csrfmiddlewaretoken"}
 
 
 def _refuse_surrogates(data: dict[str, Any]) -> None:

@@ -17,7 +17,9 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 
 from companies.models import Company
-from core.errors import DomainError, Invalid
+from core.errors import DomainError, Invalid, Locked, StaleVersion
+from core.forms import Errors
+from core.http import DATABASE_ERRORS, form_refusal, wants_json
 from editlog.models import Change
 
 HEADER = "Idempotency-Key"
@@ -89,3 +91,30 @@ def saved_once(
     response = answer(earlier)
     response[REPLAYED] = "true"
     return response
+
+
+# What a form page answers with the typing kept on screen, rather than a page of its own.
+FORM_REFUSALS = (Invalid, Locked, StaleVersion, *DATABASE_ERRORS)
+
+
+def save_answered(
+    request: HttpRequest,
+    *,
+    company: Company,
+    save: Callable[..., Any],
+    answer: Callable[[Change], HttpResponse],
+    saved_page: Callable[[Any], HttpResponse],
+    refused_page: Callable[[Errors, int, Exception], HttpResponse],
+) -> HttpResponse:
+    """One save, answered in the format asked for. A script gets JSON: `answer` from the save's
+    Change (replayed for a repeated Idempotency-Key). A browser gets `saved_page` of what was
+    saved (a redirect), or, when the save is refused, `refused_page` with the messages per
+    field and the status: the form again, with what was typed."""
+    if wants_json(request):
+        return saved_once(request, company=company, save=save, answer=answer)
+    try:
+        saved = save(request_key=None)
+    except FORM_REFUSALS as exc:
+        errors, status = form_refusal(exc)
+        return refused_page(errors, status, exc)
+    return saved_page(saved)

@@ -51,8 +51,6 @@ def _log_page(request: HttpRequest, company: Company, filters: ChangeFilters) ->
     older["before"] = str(page.older)
     members = memberships_of_company(company_id=company.pk)
     context = {
-        "company": company,
-        "membership": request.membership,  # type: ignore[attr-defined]
         "page": page,
         "filters": filters,
         "object_types": object_types(),

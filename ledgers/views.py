@@ -3,6 +3,7 @@ statement page is a report (reports.views.ledger_statement), joined to its URL i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -14,17 +15,10 @@ from django.views.decorators.http import require_http_methods
 from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
-from core.errors import Invalid, Locked, StaleVersion
 from core.formatting import bidi_isolated
-from core.http import (
-    DATABASE_ERRORS,
-    body_data,
-    form_refusal,
-    json_response,
-    version_of,
-    wants_json,
-)
-from editlog.idempotency import saved_once
+from core.forms import Errors
+from core.http import body_data, json_response, version_of, wants_json
+from editlog.idempotency import save_answered
 from editlog.models import Change
 from ledgers.models import Ledger
 from ledgers.selectors import (
@@ -41,22 +35,16 @@ from locking.pages import lock_for_page
 from locking.services import locks_of_company
 
 
-def _page(request: HttpRequest, template: str, company: Company, **context: Any) -> HttpResponse:
-    status = context.pop("status", 200)
-    context.update(company=company, membership=request.membership)  # type: ignore[attr-defined]
-    return render(request, template, context, status=status)
-
-
 def _form_page(
     request: HttpRequest,
-    company: Company,
     *,
     ledger: Ledger | None,
     data: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
+    errors: Errors | None = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """Ledger Creation or Alteration: fresh, or again with what was typed and why not."""
     if data is None and ledger is not None:
         opening = ledger.opening_balance
         data = {
@@ -69,27 +57,16 @@ def _form_page(
             "version": ledger.version,
         }
     errors = errors or {}
-    return _page(
-        request,
-        "ledgers/form.html",
-        company,
-        ledger=ledger,
-        form=data or {"opening_side": "Dr"},
-        errors=errors,
-        opening_errors=[*errors.get("opening_debit", []), *errors.get("opening_credit", [])],
-        general_errors=errors.get("__all__", []),
-        groups=group_list(company=company),
-        status=status,
+    context = {
+        "ledger": ledger,
+        "form": data or {"opening_side": "Dr"},
+        "errors": errors,
+        "opening_errors": [*errors.get("opening_debit", []), *errors.get("opening_credit", [])],
+        "general_errors": errors.get("__all__", []),
+        "groups": group_list(company=request.membership.company),  # type: ignore[attr-defined]
         **(extra or {}),
-    )
-
-
-def _opening_from_form(data: dict[str, Any]) -> dict[str, Any]:
-    """The form's side + amount as the API's opening_debit / opening_credit."""
-    if "opening_amount" not in data:
-        return data
-    side = "opening_credit" if data.get("opening_side") == "Cr" else "opening_debit"
-    return {**data, side: data.get("opening_amount") or "0"}
+    }
+    return render(request, "ledgers/form.html", context, status=status)
 
 
 def _saved(change: Change) -> HttpResponse:
@@ -99,25 +76,33 @@ def _saved(change: Change) -> HttpResponse:
     return json_response({**ledger_json(ledger), "seq": change.seq}, status=status)
 
 
+def _saved_page(
+    request: HttpRequest, verb: str, to: Callable[[Ledger], HttpResponse]
+) -> Callable[[Ledger], HttpResponse]:
+    """After a form's save: the message, then on to the next page."""
+
+    def page(ledger: Ledger) -> HttpResponse:
+        messages.success(request, f"Ledger {bidi_isolated(ledger.name)} {verb}.")
+        return to(ledger)
+
+    return page
+
+
 @require_http_methods(["GET", "POST"])
 @member_view
 def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
     if request.method == "POST":
         data = body_data(request)
-        if wants_json(request):
-            create = partial(ledger_create, company=company, actor=request.user, data=data)
-            return saved_once(request, company=company, save=create, answer=_saved)
-        try:
-            ledger = ledger_create(
-                company=company, actor=request.user, data=_opening_from_form(data)
-            )
-        except (Invalid, *DATABASE_ERRORS) as exc:  # the typing stays on screen
-            errors, status = form_refusal(exc)
-            return _form_page(
-                request, company, ledger=None, data=data, errors=errors, status=status
-            )
-        messages.success(request, f"Ledger {bidi_isolated(ledger.name)} created.")
-        return redirect("ledgers", company.pk)
+        return save_answered(
+            request,
+            company=company,
+            save=partial(ledger_create, company=company, actor=request.user, data=data),
+            answer=_saved,
+            saved_page=_saved_page(request, "created", lambda _: redirect("ledgers", company.pk)),
+            refused_page=lambda errors, status, _: _form_page(
+                request, ledger=None, data=data, errors=errors, status=status
+            ),
+        )
     all_ledgers = list(ledger_list(company=company))
     if wants_json(request):
         return json_response([ledger_json(ledger) for ledger in all_ledgers])
@@ -125,19 +110,19 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
         groups=group_list(company=company),
         balances=[(ledger, ledger.closing_balance) for ledger in all_ledgers],
     )
-    nodes = [node for root in roots for node in root.walk() if node.ledgers or node.children]
-    ungrouped = [ledger for ledger in all_ledgers if ledger.group_id is None]
-    locks = locks_of_company(company=company)
-    return _page(
-        request, "ledgers/list.html", company, nodes=nodes, ungrouped=ungrouped, locks=locks
-    )
+    context = {
+        "nodes": [node for root in roots for node in root.walk() if node.ledgers or node.children],
+        "ungrouped": [ledger for ledger in all_ledgers if ledger.group_id is None],
+        "locks": locks_of_company(company=company),
+    }
+    return render(request, "ledgers/list.html", context)
 
 
 @require_http_methods(["GET"])
 @member_view
 def ledger_new(request: HttpRequest, company: Company) -> HttpResponse:
     writer_require(company=company, actor=request.user)
-    return _form_page(request, company, ledger=None)
+    return _form_page(request, ledger=None)
 
 
 @require_http_methods(["GET"])
@@ -146,7 +131,7 @@ def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse
     """The alteration screen: takes the ledger's edit lock, or waits for its holder."""
     ledger = ledger_get(company=company, ledger_id=pk)
     extra = lock_for_page(request, company, f"ledger:{ledger.pk}")
-    return _form_page(request, company, ledger=ledger, extra=extra)
+    return _form_page(request, ledger=ledger, extra=extra)
 
 
 @require_http_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -160,33 +145,31 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     if request.method == "DELETE":
         ledger_delete(company=company, ledger=current, actor=request.user, version=version)
         return HttpResponse(status=204)
-    if wants_json(request):
-        alter = partial(
+
+    def refused_page(errors: Errors, status: int, _: Exception) -> HttpResponse:
+        # The re-shown editor takes the lock again for its page (not while nothing can be written).
+        extra = {} if status == 503 else lock_for_page(request, company, f"ledger:{current.pk}")
+        return _form_page(
+            request, ledger=current, data=data, errors=errors, status=status, extra=extra
+        )
+
+    return save_answered(
+        request,
+        company=company,
+        save=partial(
             ledger_alter,
             company=company,
             ledger=current,
             actor=request.user,
             data=data,
             version=version,
-        )
-        return saved_once(request, company=company, save=alter, answer=_saved)
-    try:
-        altered = ledger_alter(
-            company=company,
-            ledger=current,
-            actor=request.user,
-            data=_opening_from_form(data),
-            version=version,
-        )
-    except (Invalid, Locked, StaleVersion, *DATABASE_ERRORS) as exc:
-        errors, status = form_refusal(exc)
-        # The re-shown editor takes the lock again for its page (not while nothing can be written).
-        extra = {} if status == 503 else lock_for_page(request, company, f"ledger:{current.pk}")
-        return _form_page(
-            request, company, ledger=current, data=data, errors=errors, status=status, extra=extra
-        )
-    messages.success(request, f"Ledger {bidi_isolated(altered.name)} altered.")
-    return redirect("ledger", company.pk, altered.pk)
+        ),
+        answer=_saved,
+        saved_page=_saved_page(
+            request, "altered", lambda altered: redirect("ledger", company.pk, altered.pk)
+        ),
+        refused_page=refused_page,
+    )
 
 
 @require_http_methods(["GET"])

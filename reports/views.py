@@ -34,8 +34,6 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
     if wants_json(request):
         return json_response(company_json(company, membership.role))
     context = {
-        "company": company,
-        "membership": membership,
         "dashboard": dashboard_get(company=company, today=timezone.localdate()),
         "locks": locks_of_company(company=company),
     }
@@ -82,8 +80,6 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
         if focus is None:
             raise Invalid.field("group", "No such group in this company.")
     context = {
-        "company": company,
-        "membership": request.membership,  # type: ignore[attr-defined]
         "report": report,
         "as_of": as_of,
         "focus": focus,
@@ -109,8 +105,6 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
         ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
     )
     context = {
-        "company": company,
-        "membership": request.membership,  # type: ignore[attr-defined]
         "ledger": ledger,
         "statement": statement,
         "next_offset": offset + STATEMENT_PAGE,

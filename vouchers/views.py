@@ -17,21 +17,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
-from core.errors import Invalid, Locked, StaleVersion
-from core.http import (
-    DATABASE_ERRORS,
-    body_data,
-    date_param,
-    form_refusal,
-    json_response,
-    version_of,
-    wants_json,
-)
+from core.errors import Invalid, StaleVersion
+from core.forms import Errors
+from core.http import body_data, date_param, json_response, version_of, wants_json
 from core.validation import parse_date
-from editlog.idempotency import saved_once
+from editlog.idempotency import save_answered
 from editlog.models import Change
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
+from vouchers.forms import page_rows
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
     day_book,
@@ -55,7 +49,7 @@ def _saved(change: Change) -> HttpResponse:
     return json_response({**change.after, "seq": change.seq}, status=status)
 
 
-def _form_rows(entries: list[dict[str, Any]], errors: dict[str, list[str]]) -> list[dict]:
+def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
     """Rows for the entry form from typed (or stored) lines, each with its own messages."""
     rows = []
     for i, entry in enumerate(entries):
@@ -63,7 +57,7 @@ def _form_rows(entries: list[dict[str, Any]], errors: dict[str, list[str]]) -> l
         side = entry.get("side") or ("Dr" if debit not in (None, "") else "Cr")
         rows.append(
             {
-                "ledger": entry.get("ledger_name", entry.get("ledger", "")),
+                "ledger": entry.get("ledger", ""),
                 "side": "Cr" if str(side).lower() == "cr" else "Dr",
                 "amount": entry.get("amount") or debit or entry.get("credit") or "",
                 "ledger_errors": errors.get(f"entries.{i}.ledger", []),
@@ -77,6 +71,23 @@ def _form_rows(entries: list[dict[str, Any]], errors: dict[str, list[str]]) -> l
     return rows
 
 
+def _entry_rows(
+    data: dict[str, Any], voucher: Voucher | None, voucher_type: VoucherType, errors: Errors
+) -> list[dict]:
+    """What the typed rows were; else the voucher's lines; else Tally's two empty lines (a
+    Receipt or Contra starts with the credit)."""
+    if (typed := page_rows(data)) is not None:
+        return _form_rows(typed, errors)
+    if voucher:
+        stored = [
+            {"ledger": e.ledger.name, "side": e.side, "amount": str(abs(e.amount))}
+            for e in voucher.entries.all()
+        ]
+        return _form_rows(stored, errors)
+    first = FIRST_SIDE.get(voucher_type.base, "Dr")
+    return _form_rows([{"side": first}, {"side": "Dr" if first == "Cr" else "Cr"}], errors)
+
+
 def _voucher_form(
     request: HttpRequest,
     company: Company,
@@ -84,13 +95,12 @@ def _voucher_form(
     voucher_type: VoucherType,
     voucher: Voucher | None = None,
     data: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
+    errors: Errors | None = None,
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The voucher entry screen: new, alteration, or re-shown with what was typed and why not."""
-    errors = errors or {}
-    data = data or {}
+    errors, data = errors or {}, data or {}
     today = timezone.localdate()
     day = data.get("date") or (voucher.date.isoformat() if voucher else today.isoformat())
     try:
@@ -100,21 +110,7 @@ def _voucher_form(
     else:
         day = parsed.strftime("%d-%b-%Y")  # as Tally writes dates
     financial_year = company.financial_year_of(parsed or today)
-    if "entries" in data:
-        rows = _form_rows(data["entries"], errors)
-    elif voucher:
-        stored = [
-            {"ledger": e.ledger.name, "side": e.side, "amount": str(abs(e.amount))}
-            for e in voucher.entries.all()
-        ]
-        rows = _form_rows(stored, errors)
-    else:
-        first = FIRST_SIDE.get(voucher_type.base, "Dr")
-        other = "Dr" if first == "Cr" else "Cr"
-        rows = _form_rows([{"side": first}, {"side": other}], errors)
     context = {
-        "company": company,
-        "membership": request.membership,  # type: ignore[attr-defined]
         "voucher_type": voucher_type,
         "types": voucher_types(company=company),
         "voucher": voucher,
@@ -124,7 +120,7 @@ def _voucher_form(
         "date": day,
         "narration": data.get("narration", voucher.narration if voucher else ""),
         "version": data.get("version", voucher.version if voucher else ""),
-        "rows": rows,
+        "rows": _entry_rows(data, voucher, voucher_type, errors),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
         **(extra or {}),
@@ -152,8 +148,6 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
         )
     span = dt.timedelta(days=(date_to - date_from).days + 1)  # the next period is as long
     context = {
-        "company": company,
-        "membership": request.membership,  # type: ignore[attr-defined]
         "days": day_book_days(rows, date_from=date_from, date_to=date_to),
         "locks": locks_of_company(company=company),
         "day": date_from,
@@ -166,27 +160,32 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
 
 def _create(request: HttpRequest, company: Company) -> HttpResponse:
     data = body_data(request)
-    if wants_json(request):
-        return saved_once(
-            request,
-            company=company,
-            save=partial(voucher_create, company=company, actor=request.user, data=data),
-            answer=_saved,
-        )
-    voucher_type = voucher_type_for_key(company=company, key=str(data.get("type", ""))) or (
-        voucher_types(company=company).first()
-    )
-    try:
-        voucher = voucher_create(company=company, actor=request.user, data=data)
-    except (Invalid, *DATABASE_ERRORS) as exc:  # the typing stays on screen
-        errors, status = form_refusal(exc)
+
+    def saved_page(voucher: Voucher) -> HttpResponse:
+        messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
+        # Like Tally: after a save, a fresh voucher of the same type on the same date.
+        url = reverse("voucher-new", args=[company.pk])
+        return redirect(f"{url}?type={voucher.voucher_type.base}&date={voucher.date.isoformat()}")
+
+    def refused_page(errors: Errors, status: int, _: Exception) -> HttpResponse:
+        voucher_type = voucher_type_for_key(company=company, key=str(data.get("type", "")))
         return _voucher_form(
-            request, company, voucher_type=voucher_type, data=data, errors=errors, status=status
+            request,
+            company,
+            voucher_type=voucher_type or voucher_types(company=company).first(),
+            data=data,
+            errors=errors,
+            status=status,
         )
-    messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
-    # Like Tally: after a save, a fresh voucher of the same type on the same date.
-    url = reverse("voucher-new", args=[company.pk])
-    return redirect(f"{url}?type={voucher.voucher_type.base}&date={voucher.date.isoformat()}")
+
+    return save_answered(
+        request,
+        company=company,
+        save=partial(voucher_create, company=company, actor=request.user, data=data),
+        answer=_saved,
+        saved_page=saved_page,
+        refused_page=refused_page,
+    )
 
 
 @require_http_methods(["GET"])
@@ -214,8 +213,6 @@ def voucher_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespons
 
 def _detail(request: HttpRequest, company: Company, voucher: Voucher) -> HttpResponse:
     context = {
-        "company": company,
-        "membership": request.membership,  # type: ignore[attr-defined]
         "voucher": voucher,
     }
     return render(request, "vouchers/detail.html", context)
@@ -240,40 +237,40 @@ def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
                 f"{reverse('vouchers', args=[company.pk])}?date={day}"
             )
         return HttpResponse(status=204)
-    if wants_json(request):
-        alter = partial(
+
+    def saved_page(altered: Voucher) -> HttpResponse:
+        messages.success(request, f"{altered} altered.")
+        return redirect("voucher", company.pk, altered.pk)
+
+    return save_answered(
+        request,
+        company=company,
+        save=partial(
             voucher_alter,
             company=company,
             voucher=current,
             actor=request.user,
             data=data,
             version=version,
-        )
-        return saved_once(request, company=company, save=alter, answer=_saved)
-    return _alter_from_form(request, company, current, data, version)
-
-
-def _alter_from_form(
-    request: HttpRequest, company: Company, current: Voucher, data: dict[str, Any], version: Any
-) -> HttpResponse:
-    try:
-        altered = voucher_alter(
-            company=company, voucher=current, actor=request.user, data=data, version=version
-        )
-    except (Invalid, Locked, StaleVersion, *DATABASE_ERRORS) as exc:
-        # Keep what this user typed; the re-shown editor takes the lock again for its page; a
-        # stale version shows beside the typing what the other person saved.
-        return _alter_refused(request, company, current, data, exc)
-    messages.success(request, f"{altered} altered.")
-    return redirect("voucher", company.pk, altered.pk)
+        ),
+        answer=_saved,
+        saved_page=saved_page,
+        refused_page=partial(_alter_refused, request, company, current, data),
+    )
 
 
 def _alter_refused(
-    request: HttpRequest, company: Company, current: Voucher, data: dict[str, Any], exc: Exception
+    request: HttpRequest,
+    company: Company,
+    current: Voucher,
+    data: dict[str, Any],
+    errors: Errors,
+    status: int,
+    exc: Exception,
 ) -> HttpResponse:
-    """The alteration screen again, with what was typed and why it was not saved."""
-    errors, status = form_refusal(exc)
-    # The re-shown editor takes the lock again for its page (not while nothing can be written).
+    """The alteration screen again, with what was typed and why it was not saved: the editor
+    takes the lock again for its page (not while nothing can be written), and a stale version
+    shows beside the typing what the other person saved."""
     extra = {} if status == 503 else lock_for_page(request, company, f"voucher:{current.pk}")
     if isinstance(exc, StaleVersion):
         extra["latest"] = voucher_get(company=company, voucher_id=current.pk)
