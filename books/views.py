@@ -24,26 +24,11 @@ from companies.selectors import memberships_of_company, memberships_of_user
 from companies.serializers import company_json
 from core.errors import Invalid
 from core.http import body_data, json_response, wants_json
-from core.validation import parse_date
-
-
-def _optional_date(data: dict[str, Any], field: str, errors: dict[str, list[str]]) -> Any:
-    if data.get(field) in (None, ""):
-        return None
-    try:
-        return parse_date(data[field])
-    except ValueError as exc:
-        errors[field] = [str(exc)]
-        return None
+from core.validation import optional_dates
 
 
 def _company_from(request: HttpRequest, data: dict[str, Any]) -> Company:
-    errors: dict[str, list[str]] = {}
-    dates = {
-        f: _optional_date(data, f, errors) for f in ("financial_year_start", "books_beginning")
-    }
-    if errors:
-        raise Invalid(errors)
+    dates = optional_dates(data, "financial_year_start", "books_beginning")
     return company_create(
         actor=request.user,
         name=data.get("name", ""),
@@ -78,9 +63,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = body_data(request)
         try:
-            fy_start = _optional_date(form, "financial_year_start", errors)
-            if errors:
-                raise Invalid(errors)
+            fy_start = optional_dates(form, "financial_year_start")["financial_year_start"]
             user, company = first_run_setup(
                 username=form.get("username", ""),
                 password=form.get("password", ""),

@@ -20,7 +20,7 @@ from django.views import defaults
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.errors import DomainError, Invalid, Locked, StaleVersion
-from core.validation import parse_date
+from core.validation import optional_dates
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +139,8 @@ class DomainErrorMiddleware:
 
 def date_param(request: HttpRequest, name: str, default: Any = None) -> Any:
     """A date from the query string (?date=26-Nov-2026), `default` if absent; Invalid if bad."""
-    if not (raw := request.GET.get(name)):
-        return default
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise Invalid.field(name, str(exc)) from None
+    day = optional_dates(request.GET, name)[name]
+    return default if day is None else day
 
 
 def version_of(request: HttpRequest, data: dict[str, Any]) -> Any:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
+
+from core.errors import Invalid
 
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and UTF-16 surrogates
 # (a JSON "\ud800" alone decodes to one, which no database can store). Bidi marks are text.
@@ -83,6 +86,22 @@ def parse_date(value: Any) -> dt.date:
             except ValueError:
                 continue
     raise ValueError("Enter a date, like 26-Nov-2026 or 2026-11-26.")
+
+
+def optional_dates(params: Mapping[str, Any], *names: str) -> dict[str, dt.date | None]:
+    """The dates named (None where absent or blank) from a query string or a body; Invalid
+    naming every one that is not a date."""
+    dates: dict[str, dt.date | None] = {}
+    errors: dict[str, list[str]] = {}
+    for name in names:
+        raw = params.get(name)
+        try:
+            dates[name] = None if raw in (None, "") or str(raw).isspace() else parse_date(raw)
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise Invalid(errors)
+    return dates
 
 
 MAX_ID = 2**63 - 1  # BIGINT: a larger number can name no row, and would overflow the query

@@ -21,7 +21,7 @@ from core.errors import Invalid
 from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance
 from core.records import RecordKind, kind_get, kinds
-from core.validation import MAX_ID, parse_date
+from core.validation import MAX_ID, optional_dates
 from editlog.chain import GENESIS, change_hash
 from editlog.models import Change
 
@@ -64,15 +64,6 @@ def object_key_parse(key: str) -> tuple[str, int]:
     return kind.lower(), whole_number(pk, field="object", message=message)
 
 
-def _date(params: Mapping[str, str], name: str) -> dt.date | None:
-    if not (raw := params.get(name, "").strip()):
-        return None
-    try:
-        return parse_date(raw)
-    except ValueError as exc:
-        raise Invalid.field(name, str(exc)) from None
-
-
 def object_types() -> list[str]:
     """The kinds of record the log can be filtered by, in the order a user picks from."""
     return [kind.name for kind in kinds()]
@@ -85,12 +76,13 @@ def change_filters_parse(params: Mapping[str, str]) -> ChangeFilters:
         raise Invalid.field("type", f"Choose one of {', '.join(object_types())}.")
     if params.get("object", "").strip():
         object_type, object_id = object_key_parse(params["object"])
+    dates = optional_dates(params, "from", "to")
     return ChangeFilters(
         user=params.get("user", "").strip()[:150],
         object_type=object_type,
         object_id=object_id,
-        date_from=_date(params, "from"),
-        date_to=_date(params, "to"),
+        date_from=dates["from"],
+        date_to=dates["to"],
     )
 
 
