@@ -4,6 +4,8 @@ views it, dave is a stranger."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -119,3 +121,22 @@ def api(alice: User) -> Client:
 
 def client_for(user: User) -> Client:
     return Client(headers={"Authorization": f"Token {token_issue(user=user)}"})
+
+
+@pytest.fixture
+def save_counted(django_assert_num_queries, django_capture_on_commit_callbacks):
+    """Count a JSON save's queries exactly: the request alone (`request`), then with the
+    broadcast its commit runs (`broadcast`: sync.publisher renders the Change's fragments)."""
+
+    @contextmanager
+    def counting(*, request: int, broadcast: int) -> Iterator[None]:
+        # Left to right on the way in, right to left on the way out.
+        with (
+            django_assert_num_queries(request + broadcast),
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            django_assert_num_queries(request),
+        ):
+            yield
+        assert len(callbacks) == 1  # the publish of its Change
+
+    return counting

@@ -62,6 +62,27 @@ def _entries_remove(voucher: Voucher) -> list[Line]:
     return [Line(ledger=e.ledger, amount=e.amount) for e in entries]
 
 
+def _lines_post(
+    work: UnitOfWork,
+    verb: str,
+    voucher: Voucher,
+    lines: list[Line],
+    *,
+    before: dict[str, Any] | None,
+    request_key: RequestKey | None,
+) -> Voucher:
+    """Write the voucher's lines into the books and record its Change (`voucher.change`)."""
+    _entries_write(voucher, lines)
+    voucher.change = work.record(  # type: ignore[attr-defined]
+        verb,
+        voucher,
+        before=before,
+        after=voucher_snapshot(voucher, lines),
+        request_key=request_key,
+    )
+    return voucher
+
+
 def _before(voucher: Voucher, lines: list[Line]) -> dict[str, Any]:
     """The voucher as it was read, before this save bumped its version."""
     return {**voucher_snapshot(voucher, lines), "version": voucher.version - 1}
@@ -85,15 +106,7 @@ def voucher_post(
         created_by=work.actor,
         altered_by=work.actor,
     )
-    _entries_write(voucher, draft.lines)
-    voucher.change = work.record(  # type: ignore[attr-defined]
-        "create",
-        voucher,
-        before=None,
-        after=voucher_snapshot(voucher, draft.lines),
-        request_key=request_key,
-    )
-    return voucher
+    return _lines_post(work, "create", voucher, draft.lines, before=None, request_key=request_key)
 
 
 def voucher_create(
@@ -158,15 +171,7 @@ def voucher_repost(
     voucher.date = whole.date
     voucher.narration = whole.narration or ""
     voucher.save()
-    _entries_write(voucher, whole.lines)
-    voucher.change = work.record(  # type: ignore[attr-defined]
-        "alter",
-        voucher,
-        before=before,
-        after=voucher_snapshot(voucher, whole.lines),
-        request_key=request_key,
-    )
-    return voucher
+    return _lines_post(work, "alter", voucher, whole.lines, before=before, request_key=request_key)
 
 
 def voucher_alter(
