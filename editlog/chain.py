@@ -1,8 +1,9 @@
 """The Edit Log's hash chain: each Change's SHA-256 covers its content and the previous hash.
 
-One pure function shared by the writer (`change_record`), the verifier (`editlog_verify`) and
-the migration that chained the Changes written before the chain existed. Changing what it
-hashes breaks every stored hash: that needs a new migration, never an edit here.
+One pure function shared by the writer (`editlog.write.UnitOfWork.record`), the verifier
+(`editlog_verify`) and the migration that chained the Changes written before the chain existed.
+Changing what it hashes breaks every stored hash: that needs a new migration, never an edit
+here.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ class FieldChange:
 
 # Labels, amounts and field order come from the record's kind (core.records); these are every
 # kind's: bookkeeping a user did not change, and the amounts of a voucher line.
-HIDDEN = {"id", "version", "ledger_id"}
+HIDDEN = {"id", "version", "ledger_id", "_v"}  # bookkeeping, and the snapshot's version
 LINE_AMOUNTS = frozenset({"debit", "credit"})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -98,6 +98,11 @@ class UnitOfWork:
         kind = kind_of(obj)
         if after is None and verb != Change.Verb.DELETE:
             after = kind.snapshot(obj)
+        if kind.snapshot_version > 1:  # a snapshot says which shape it has, from the second on
+            before, after = (
+                None if side is None else {**side, "_v": kind.snapshot_version}
+                for side in (before, after)
+            )
         company = self.company
         change = Change(
             company=company,

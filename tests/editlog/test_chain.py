@@ -125,8 +125,9 @@ def test_key_order_does_not_matter():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_chains_changes_written_before_the_chain(company, ledgers, voucher):
-    """Migration 0004 gives existing Changes the very hashes change_record would have written
-    (on PostgreSQL it gets past the append-only trigger for that one transaction)."""
+    """Migration 0004 gives existing Changes the very hashes the writer (UnitOfWork.record)
+    would have written (on PostgreSQL it gets past the append-only trigger for that one
+    transaction)."""
     written = {c.pk: (c.prev_hash, c.hash) for c in Change.objects.all()}
     executor = MigrationExecutor(connection)
     executor.migrate([("editlog", "0003_change_actor_protect")])

@@ -108,3 +108,18 @@ def test_a_note_alteration_waits_for_the_lock_holder_and_ends_their_lock(company
     change = note_alter(note=note, actor=bob, text="Bob saved")
     assert change.after == {"id": note.pk, "text": "Bob saved", "version": 2}
     assert not EditLock.objects.exists()
+
+
+def test_a_new_snapshot_shape_is_stored_with_its_version(company, alice, note, monkeypatch):
+    """A kind whose snapshot changed shape says so in every snapshot it writes from then on
+    ("_v"), and the Edit Log's diff does not show it as a field."""
+    from dataclasses import replace
+
+    from core import records
+
+    monkeypatch.setitem(records._kinds, "note", replace(kind_of(note), snapshot_version=2))
+    change = note_alter(note=note, actor=alice, text="Call Sharma at noon")
+    assert (change.before["_v"], change.after["_v"]) == (2, 2)
+    assert change_diff_of(change) == [
+        FieldChange("Words", "Call Sharma on Monday", "Call Sharma at noon")
+    ]
