@@ -8,9 +8,9 @@ two checkouts and compare the outputs to show a refactor answers byte-for-byte a
 It migrates a fresh SQLite file in a temp folder, creates a user, signs in for a token and
 drives the API with Django's test client (no server): companies, ledgers, groups, vouchers
 (create, read, alter, cancel, delete), the Day Book, the Trial Balance and the Edit Log, and
-refusals (400 per field, 403, 404, 409, 422, 423). Each answer is kept as its status and its
-body's text. Values that depend on the clock or on secrets (times, hashes, tokens) are
-replaced by their key's name, so equal output means equal answers otherwise.
+refusals (400 per field, 403, 404, 409, 422). Each answer is kept as its status and its body's
+text. Values that depend on the clock or on secrets (times, hashes, tokens) are replaced by
+their key's name (a time of day in a message by HH:MM), so equal output means equal answers.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ VOLATILE = re.compile(
     r'"(at|hash|prev_hash|since|heartbeat_at|altered_at|created_at|last_used_at|token)": '
     r'("[^"]*"|null)'
 )
+
+CLOCK = re.compile(r" [0-2][0-9]:[0-5][0-9]\b")
 
 
 def _setup() -> None:
@@ -67,6 +69,7 @@ def _answers() -> list[dict[str, Any]]:
         headers = {"Idempotency-Key": key} if key else {}
         response = getattr(client or api, method)(url, body, **kwargs, headers=headers)
         text = VOLATILE.sub(lambda m: f'"{m[1]}": "{m[1]}"', response.content.decode())
+        text = CLOCK.sub(" HH:MM", text)  # "altered by ravi at 13:38", "since 10:02"
         out.append(
             {"call": f"{method.upper()} {url}", "status": response.status_code, "body": text}
         )
