@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
@@ -141,12 +141,17 @@ def company_lock(
     *, company_id: int, actor: AbstractBaseUser, roles: tuple[str, ...]
 ) -> tuple[Company, Membership]:
     """The company row, locked until the transaction ends, and the actor's membership with one
-    of `roles` — one query; NotAllowed (403) for another role or a non-member.
+    of `roles`; NotAllowed (403) for another role or a non-member.
 
-    On SQLite the IMMEDIATE transaction already holds the database write lock."""
+    On SQLite the IMMEDIATE transaction already holds the database's write lock, so one read
+    does. On PostgreSQL the company is locked first and the membership read after, in a
+    statement of its own: a statement that waited for a lock sees the rows it did not lock as
+    they were when it began, so a role changed by the owner's save it waited for would be
+    missed."""
+    if connection.features.has_select_for_update:
+        Company.objects.select_for_update().filter(pk=company_id).exists()
     membership = (
         Membership.objects.select_related("company")
-        .select_for_update(of=("company",))
         .filter(company_id=company_id, user_id=actor.pk)
         .first()
     )
@@ -173,6 +178,8 @@ def company_write(
 def company_founding(*, company: Company, actor: AbstractBaseUser) -> Iterator[UnitOfWork]:
     """The unit of work of a company being created in the caller's transaction (nobody else
     can see it yet, so there is nothing to lock)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("company_founding runs inside the transaction creating the company")
     work = UnitOfWork(company=company, actor=actor)
     yield work
     work.close()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.db.models import F
 
 from companies.models import Company
@@ -19,7 +18,7 @@ from core.money import ZERO, MoneyField, money
 from core.validation import clean_text
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
-from ledgers.drafts import LedgerDraft, group_find, name_taken_message
+from ledgers.drafts import LedgerDraft, group_find, name_taken, name_taken_message
 from ledgers.forms import ledger_draft
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.snapshots import ledger_snapshot
@@ -119,25 +118,18 @@ def group_create(*, company: Company, actor: AbstractBaseUser, name: str, parent
     return group
 
 
-@contextmanager
-def _name_kept(name: str) -> Iterator[None]:
-    """The database's unique name refusing a name taken by another save at the same moment,
-    with the draft's own message (the save's transaction is rolled back by the raise)."""
-    try:
-        yield
-    except IntegrityError as exc:
-        if "ledger_name_unique" not in str(exc):
-            raise
-        raise Invalid.field("name", name_taken_message(name)) from None
+def _name_free(work: UnitOfWork, name: str | None, current: Ledger | None = None) -> None:
+    """The draft's name checked again under the lock: another save may have taken it since."""
+    if name and name_taken(company=work.company, name=name, current=current):
+        raise Invalid.field("name", name_taken_message(name))
 
 
 def ledger_post(
     work: UnitOfWork, draft: LedgerDraft, *, request_key: RequestKey | None = None
 ) -> Ledger:
     """Create a ledger from a whole draft; records a Change (the ledger's `change`)."""
-    ledger = Ledger(company=work.company, altered_by=work.actor, **draft.given())
-    with _name_kept(ledger.name):
-        ledger.save(force_insert=True)
+    _name_free(work, draft.name)
+    ledger = Ledger.objects.create(company=work.company, altered_by=work.actor, **draft.given())
     ledger.change = work.record(  # type: ignore[attr-defined]
         "create", ledger, before=None, request_key=request_key
     )
@@ -174,12 +166,12 @@ def ledger_repost(
 ) -> Ledger:
     """Set the fields `draft` gives on a ledger read at `version`; records a Change."""
     before = ledger_snapshot(ledger)
+    _name_free(work, draft.name, current=ledger)
     work.bump(ledger, version)
     given = draft.given()
     for name, value in given.items():
         setattr(ledger, name, value)
-    with _name_kept(ledger.name):
-        ledger.save(update_fields=[*given, "altered_at"])
+    ledger.save(update_fields=[*given, "altered_at"])
     ledger.change = work.record(  # type: ignore[attr-defined]
         "alter", ledger, before=before, request_key=request_key
     )
@@ -226,22 +218,41 @@ def ledger_delete(
 MAX_TOTAL = Decimal(2**63 - 1).scaleb(-2).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
 
 
-def _totals_room_check(per_ledger: dict[int, list[Decimal]]) -> None:
-    """Refuse a posting to a ledger deleted since its draft was made, or one that would carry a
-    ledger's totals past what the database holds."""
-    current = Ledger.objects.filter(pk__in=per_ledger).values_list(
-        "pk", "name", "total_debit", "total_credit"
-    )
-    found = 0
-    for ledger_id, name, debit, credit in current:
-        found += 1
-        added_debit, added_credit = per_ledger[ledger_id]
-        if debit + added_debit > MAX_TOTAL or credit + added_credit > MAX_TOTAL:
-            raise Invalid.field(
-                "entries", f"This would carry {name}'s totals past what the books can hold."
-            )
-    if found != len(per_ledger):
+def ledgers_for_posting(*, company: Company, ledger_ids: Iterable[int]) -> dict[int, Ledger]:
+    """The ledgers a posting's lines name, read again under the company lock (name, group and
+    totals as they are now, whatever its draft saw); Invalid for one deleted meanwhile."""
+    wanted = set(ledger_ids)
+    found = Ledger.objects.filter(company=company, pk__in=wanted).select_related("group")
+    ledgers = {ledger.pk: ledger for ledger in found}
+    if len(ledgers) != len(wanted):
         raise Invalid.field("entries", "A ledger of this voucher was deleted meanwhile.")
+    return ledgers
+
+
+def totals_room_check(
+    *,
+    ledgers: dict[int, Ledger],
+    adding: Iterable[tuple[int, Decimal]],
+    taking_back: Iterable[tuple[int, Decimal]] = (),
+) -> None:
+    """Refuse, before anything is written, amounts that would carry a ledger's totals past what
+    the database holds (`ledgers` as read under the lock; `taking_back`: the lines an
+    alteration replaces). Pure."""
+    per_ledger: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for sign, lines in ((1, adding), (-1, taking_back)):
+        for ledger_id, amount in lines:
+            per_ledger[ledger_id][0 if amount > 0 else 1] += sign * abs(amount)
+    for ledger_id, (added_debit, added_credit) in per_ledger.items():
+        ledger = ledgers.get(ledger_id)
+        if ledger is None:  # only taken back from: its totals shrink
+            continue
+        if (
+            ledger.total_debit + added_debit > MAX_TOTAL
+            or ledger.total_credit + added_credit > MAX_TOTAL
+        ):
+            raise Invalid.field(
+                "entries", f"This would carry {ledger.name}'s totals past what the books can hold."
+            )
 
 
 _paise = MoneyField().get_prep_value
@@ -256,8 +267,8 @@ ON CONFLICT (ledger_id, date) DO UPDATE SET
 def ledger_totals_post(*, lines: Iterable[tuple[int, dt.date, Decimal]], sign: int = 1) -> None:
     """Add (sign=1) or take back (sign=-1) entry amounts in ledger and per-day totals.
 
-    Runs inside the saving transaction; one UPDATE per ledger touched and one upsert per
-    (ledger, day).
+    Runs inside the saving transaction, after `totals_room_check`; one UPDATE per ledger
+    touched and one upsert per (ledger, day).
     """
     per_ledger: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     per_day: dict[tuple[int, dt.date], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -265,8 +276,6 @@ def ledger_totals_post(*, lines: Iterable[tuple[int, dt.date, Decimal]], sign: i
         column = 0 if amount > 0 else 1
         per_ledger[ledger_id][column] += sign * abs(amount)
         per_day[(ledger_id, day)][column] += sign * abs(amount)
-    if sign > 0:
-        _totals_room_check(per_ledger)
     for ledger_id, (debit, credit) in per_ledger.items():
         Ledger.objects.filter(pk=ledger_id).update(
             total_debit=F("total_debit") + money(debit),

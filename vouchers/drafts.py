@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from companies.models import Company
 from core.errors import Invalid
+from core.forms import Errors
 from core.money import MAX_AMOUNT, ZERO, format_amount
 from ledgers.models import Ledger
 from vouchers.models import VoucherType
@@ -20,7 +21,6 @@ from vouchers.models import VoucherType
 Base = VoucherType.Base
 MAX_LINES = 500
 MAX_NARRATION = 2000
-Errors = dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,14 @@ class VoucherDraft:
     narration: str | None = None
     lines: list[Line] | None = None
 
-    def over(self, *, voucher_type: VoucherType, date: dt.date, narration: str, lines: list[Line]):
+    @property
+    def whole(self) -> bool:
+        """Everything a new voucher needs is here (an alteration's draft may leave some out)."""
+        return bool(self.voucher_type and self.date and self.lines is not None)
+
+    def over(
+        self, *, voucher_type: VoucherType, date: dt.date, narration: str, lines: list[Line]
+    ) -> VoucherDraft:
         """This draft with what it leaves out taken from the voucher it alters."""
         return VoucherDraft(
             voucher_type=self.voucher_type or voucher_type,
@@ -88,7 +95,8 @@ def _type_rules_check(voucher_type: VoucherType, lines: list[Line], errors: Erro
 def voucher_check(draft: VoucherDraft, *, company: Company) -> None:
     """A whole draft against the books' rules: not before the books begin, Debit = Credit,
     and Tally's voucher type rules. Raises Invalid with messages per field."""
-    assert draft.voucher_type and draft.date and draft.lines is not None, "a whole draft"
+    if not (draft.voucher_type and draft.date and draft.lines is not None):
+        raise ValueError("Check a whole draft: its type, date and lines.")
     if draft.date < company.books_beginning:
         raise Invalid.field("date", f"The books begin on {company.books_beginning:%d-%b-%Y}.")
     errors: Errors = {}

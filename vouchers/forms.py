@@ -104,13 +104,14 @@ class LineForm(forms.Form):
 
 def page_rows(data: Mapping[str, Any]) -> list[dict[str, str]] | None:
     """The entry screen's rows as typed (in order), without the blank ones (a side chosen,
-    nothing typed); None when the page sent no rows."""
+    nothing typed): none left is a voucher without lines. None when the page sent no rows."""
     rows: dict[int, dict[str, str]] = {}
     for key, value in data.items():
         if match := PAGE_ROW.match(key):
             rows.setdefault(int(match[1]), {})[match[2]] = value
-    typed = [row for _, row in sorted(rows.items()) if any(row_values_typed(row))]
-    return typed or None
+    if not rows:
+        return None
+    return [row for _, row in sorted(rows.items()) if any(row_values_typed(row))]
 
 
 def row_values_typed(row: dict[str, str]) -> list[bool]:

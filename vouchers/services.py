@@ -7,6 +7,7 @@ so an invoice, an import or a batch can post several records in one transaction;
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +16,7 @@ from companies.models import Company
 from core.errors import Invalid, Parsed
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
-from ledgers.services import ledger_totals_post
+from ledgers.services import ledger_totals_post, ledgers_for_posting, totals_room_check
 from vouchers.drafts import Line, VoucherDraft, voucher_check
 from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
@@ -54,12 +55,41 @@ def _entries_write(voucher: Voucher, lines: list[Line]) -> None:
     ledger_totals_post(lines=[(line.ledger.pk, voucher.date, line.amount) for line in lines])
 
 
-def _entries_remove(voucher: Voucher) -> list[Line]:
-    """Delete the voucher's entries and take them out of the totals; returns what they were."""
-    entries = list(voucher.entries.select_related("ledger__group").order_by("position"))
-    ledger_totals_post(lines=[(e.ledger_id, e.date, e.amount) for e in entries], sign=-1)
+def _lines_of(voucher: Voucher) -> list[Line]:
+    """The voucher's lines as they stand (read under the company lock)."""
+    entries = voucher.entries.select_related("ledger__group").order_by("position")
+    return [Line(ledger=entry.ledger, amount=entry.amount) for entry in entries]
+
+
+def _entries_remove(voucher: Voucher, lines: list[Line]) -> None:
+    """Take the voucher's lines out of the totals and delete its entries."""
+    day = voucher.date
+    ledger_totals_post(lines=[(line.ledger.pk, day, line.amount) for line in lines], sign=-1)
     voucher.entries.all().delete()
-    return [Line(ledger=e.ledger, amount=e.amount) for e in entries]
+
+
+def _checked(
+    work: UnitOfWork, draft: VoucherDraft, *, replacing: list[Line] | None = None
+) -> VoucherDraft:
+    """A whole draft with its lines' ledgers as they are now (read again under the lock: a
+    ledger renamed or moved to another group since the draft was made counts as it is now),
+    checked against the books' rules and the totals' room before anything is written, so a
+    refusal leaves the unit of work as it found it."""
+    if not draft.whole:
+        raise ValueError("Post a whole draft: its type, date and lines.")
+    assert draft.lines is not None
+    ledgers = ledgers_for_posting(
+        company=work.company, ledger_ids=[line.ledger.pk for line in draft.lines]
+    )
+    lines = [Line(ledger=ledgers[line.ledger.pk], amount=line.amount) for line in draft.lines]
+    checked = replace(draft, lines=lines)
+    voucher_check(checked, company=work.company)
+    totals_room_check(
+        ledgers=ledgers,
+        adding=[(line.ledger.pk, line.amount) for line in lines],
+        taking_back=[(line.ledger.pk, line.amount) for line in replacing or []],
+    )
+    return checked
 
 
 def _lines_post(
@@ -93,8 +123,8 @@ def voucher_post(
 ) -> Voucher:
     """Post a new voucher from a whole draft; the server allocates its number. Raises Invalid
     (the books' rules); records a Change (the voucher's `change` attribute)."""
-    voucher_check(draft, company=work.company)
-    assert draft.voucher_type and draft.date and draft.lines is not None
+    draft = _checked(work, draft)
+    assert draft.voucher_type and draft.date and draft.lines is not None  # _checked: whole
     financial_year = work.company.financial_year_of(draft.date)
     voucher = Voucher.objects.create(
         company=work.company,
@@ -151,16 +181,17 @@ def voucher_repost(
     """Post `draft` over a voucher already bumped in `work` (what the draft leaves out stays; a
     new type or financial year gets a new number). Raises Invalid; records a Change."""
     _refuse_cancelled(voucher)
-    before_lines = _entries_remove(voucher)
+    before_lines = _lines_of(voucher)
     whole = draft.over(
         voucher_type=voucher.voucher_type,
         date=voucher.date,
         narration=voucher.narration,
         lines=before_lines,
     )
-    voucher_check(whole, company=work.company)
-    assert whole.voucher_type and whole.date and whole.lines is not None
+    whole = _checked(work, whole, replacing=before_lines)
+    assert whole.voucher_type and whole.date and whole.lines is not None  # _checked: whole
     before = _before(voucher, before_lines)
+    _entries_remove(voucher, before_lines)
     financial_year = work.company.financial_year_of(whole.date)
     if (whole.voucher_type.pk, financial_year) != (voucher.voucher_type_id, voucher.financial_year):
         voucher.number = voucher_number_next(
@@ -204,7 +235,9 @@ def voucher_cancel(
         voucher = _for_write(work, voucher, version)
         if voucher.is_cancelled:
             raise Invalid.field("__all__", f"{voucher} is already cancelled.")
-        before = _before(voucher, _entries_remove(voucher))
+        lines = _lines_of(voucher)
+        before = _before(voucher, lines)
+        _entries_remove(voucher, lines)
         voucher.is_cancelled = True
         voucher.save()
         voucher.change = work.record(  # type: ignore[attr-defined]
@@ -222,5 +255,7 @@ def voucher_delete(
     """
     with company_write(company=company, actor=actor) as work:
         voucher = _for_write(work, voucher, version)
-        work.record("delete", voucher, before=_before(voucher, _entries_remove(voucher)))
+        lines = _lines_of(voucher)
+        _entries_remove(voucher, lines)
+        work.record("delete", voucher, before=_before(voucher, lines))
         voucher.delete()

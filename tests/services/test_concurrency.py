@@ -8,20 +8,22 @@ seq and number it took.
 from __future__ import annotations
 
 import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from companies.models import Company
-from core.errors import Invalid, StaleVersion
+from companies.access import OWNERS
+from companies.models import Company, Membership
+from core.errors import Invalid, NotAllowed, StaleVersion
 from editlog.models import Change
-from editlog.write import UnitOfWork
+from editlog.write import UnitOfWork, company_write
 from ledgers.models import Ledger
 from reports.selectors import trial_balance_get
 from tests.conftest import DAY, sale
-from tests.services.conftest import run_together
+from tests.services.conftest import pg_connect, run_together
 from vouchers.models import Entry, Voucher
 from vouchers.services import voucher_alter, voucher_create
 
@@ -330,3 +332,48 @@ def test_two_first_run_setups_at_once_make_one_owner(settings):
     assert outcomes == ["error", "error", "error", "ok"], results
     assert all(isinstance(value, NotAllowed) for outcome, value in results if outcome == "error")
     assert User.objects.count() == 1 and Company.objects.count() == 1
+
+
+def _waiting_for_a_lock(deadline_s: float = 20.0) -> bool:
+    """True once another backend of this database waits for a row lock (its save queued behind
+    the company lock), False at the deadline."""
+    deadline = time.monotonic() + deadline_s
+    with pg_connect(connection.settings_dict, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting:
+                return True
+            time.sleep(0.02)
+    return False
+
+
+@pytest.mark.parametrize("change", ["demoted", "removed"])
+def test_a_save_queued_behind_the_owner_sees_the_role_the_owner_left(
+    company, ledgers, alice, bob, change
+):
+    """Bob's save waits for the company lock while the owner makes him a viewer (or removes
+    him): once she commits, his save is refused — the role is read after the lock, not as it
+    was when his save started waiting."""
+    queued = threading.Event()
+
+    def owner() -> bool:
+        with company_write(company=company, actor=alice, roles=OWNERS):
+            bob_membership = Membership.objects.filter(company=company, user=bob)
+            if change == "demoted":
+                bob_membership.update(role=Membership.Role.VIEWER)
+            else:
+                bob_membership.delete()
+            queued.set()
+            return _waiting_for_a_lock()
+
+    def bob_saves() -> Voucher:
+        assert queued.wait(timeout=20)
+        return voucher_create(company=company, actor=bob, data=sale("10.00"))
+
+    (owner_status, saw_bob_wait), (bob_status, outcome) = run_together([owner, bob_saves])
+    assert (owner_status, saw_bob_wait) == ("ok", True)
+    assert bob_status == "error" and isinstance(outcome, NotAllowed), outcome
+    assert not Voucher.objects.filter(company=company).exists()

@@ -18,8 +18,9 @@ from vouchers.models import Voucher
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
 
 # The service call. create: voucher type and ledgers (the draft, before the lock), savepoint,
-# company FOR UPDATE with the membership, MAX(number), voucher, entries, totals room check,
-# 2 ledger totals, day upsert, Change, last_seq/last_hash, release = 14. alter, cancel and
+# the membership (the company lock is SQLite's write lock; PostgreSQL locks the company row in
+# a query of its own first), the ledgers again with their totals, MAX(number), voucher,
+# entries, 2 ledger totals, day upsert, Change, last_seq/last_hash, release = 14. alter, cancel and
 # delete read the edit lock, re-read the voucher, bump its version, take its old entries off
 # the totals and delete them, record the Change and let go of the edit lock (read, delete);
 # alter then posts the new entries as create does, delete deletes the voucher.

@@ -2,6 +2,7 @@
 balances kept in the same transaction, and one Change per save."""
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -297,3 +298,65 @@ def test_a_failure_after_the_change_rolls_back_everything(company, alice, ledger
     assert balance(ledgers["party"]) == 0
     assert Company.objects.get(pk=company.pk).last_seq == seq
     assert Change.objects.filter(company=company).count() == seq
+
+
+def test_a_ledger_moved_after_the_draft_was_made_counts_as_it_is_now(company, alice, ledgers):
+    """The draft is made before the write lock; under it the lines' ledgers are read again, so
+    Tally's type rules see a ledger moved out of Bank Accounts meanwhile (and the Edit Log its
+    new name)."""
+    from editlog.write import company_write
+    from ledgers.services import ledger_alter
+    from vouchers.forms import voucher_draft
+    from vouchers.services import voucher_post
+
+    contra = {
+        "type": "Contra",
+        "date": "2026-11-26",
+        "entries": [
+            {"ledger": "HDFC Bank", "debit": "500"},
+            {"ledger": "Cash", "credit": "500"},
+        ],
+    }
+    draft = voucher_draft(company=company, data=contra)
+    ledger_alter(
+        company=company,
+        ledger=ledgers["bank"],
+        actor=alice,
+        data={"name": "HDFC Loan", "group": "Sundry Creditors"},
+        version=1,
+    )
+    with (
+        pytest.raises(Invalid, match="Contra voucher moves money between cash and bank"),
+        company_write(company=company, actor=alice) as work,
+    ):
+        voucher_post(work, draft)
+    assert not Voucher.objects.exists()
+    ledger_alter(
+        company=company,
+        ledger=ledgers["bank"],
+        actor=alice,
+        data={"group": "Bank Accounts"},
+        version=2,
+    )
+    with company_write(company=company, actor=alice) as work:
+        voucher = voucher_post(work, draft)
+    assert voucher.change.after["entries"][0]["ledger"] == "HDFC Loan"
+
+
+def test_a_refused_post_leaves_the_unit_of_work_as_it_found_it(company, alice, ledgers):
+    """An importer that catches one draft's refusal and goes on posting the next in the same
+    unit of work finds nothing of the refused one written."""
+    from editlog.write import company_write
+    from vouchers.forms import voucher_draft
+    from vouchers.services import voucher_post
+
+    good = voucher_draft(company=company, data=sale("100.00"))
+    bad = voucher_draft(company=company, data={**sale("100.00"), "type": "Journal"})
+    bad = replace(bad, lines=[*bad.lines[:1], replace(bad.lines[1], ledger=ledgers["cash"])])
+    with company_write(company=company, actor=alice) as work:
+        with pytest.raises(Invalid, match="A Journal cannot use cash or bank ledgers"):
+            voucher_post(work, bad)
+        voucher_post(work, good)
+    assert Voucher.objects.count() == 1
+    assert Entry.objects.count() == 2
+    assert balance(ledgers["party"]) == Decimal("100.00")

@@ -113,3 +113,28 @@ def test_a_periods_day_book_has_each_day_and_moves_by_its_length(company, alice,
     page = client.get(url).content.decode()
     rows = page.index('id="day-book-2026-11-26-rows"')
     assert page.index(f'id="voucher-{voucher.pk}"') > rows > page.index('id="day-book-2026-11-25')
+
+
+def test_an_alteration_with_every_line_cleared_is_refused_and_keeps_the_voucher(
+    company, alice, ledgers, voucher
+):
+    """Emptying every row on the alteration screen is a voucher without lines, not "keep the
+    lines it had"."""
+    browser = Client()
+    browser.force_login(alice)
+    form = {
+        "type": "sales",
+        "date": "26-Nov-2026",
+        "version": "1",
+        "entries-0-side": "Dr",
+        "entries-0-ledger": "",
+        "entries-0-amount": "",
+        "entries-1-side": "Cr",
+        "entries-1-ledger": "",
+        "entries-1-amount": "",
+    }
+    answer = browser.post(f"/c/{company.pk}/vouchers/{voucher.pk}/", form)
+    assert answer.status_code == 422
+    assert "A voucher needs at least two lines." in answer.content.decode()
+    voucher.refresh_from_db()
+    assert (voucher.version, voucher.entries.count()) == (1, 2)
