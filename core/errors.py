@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 class DomainError(Exception):
@@ -27,6 +29,24 @@ class Invalid(DomainError):
     @classmethod
     def field(cls, name: str, message: str) -> Invalid:
         return cls({name: [message]})
+
+
+class NotFound(DomainError):
+    """What a request names is not there, or not the asker's to see (HTTP 404). Lookups that
+    mean "not found" raise it (`found`); any other missing row is a bug, answered 500."""
+
+    status = 404
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message)
+
+
+def found(queryset: QuerySet[M], **lookups: Any) -> M:
+    """The one row of `queryset` matching `lookups`; NotFound when there is none."""
+    try:
+        return queryset.get(**lookups)
+    except queryset.model.DoesNotExist:
+        raise NotFound from None
 
 
 class NotAllowed(DomainError):

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -19,7 +18,7 @@ from django.template.loader import render_to_string
 from django.views import defaults
 from django_htmx.http import HttpResponseClientRefresh
 
-from core.errors import DomainError, Invalid, Locked, StaleVersion
+from core.errors import DomainError, Invalid, Locked, NotFound, StaleVersion
 from core.validation import optional_dates
 
 log = logging.getLogger(__name__)
@@ -112,8 +111,8 @@ def error_response(exc: DomainError) -> JsonResponse:
 
 
 class DomainErrorMiddleware:
-    """Answers a refused save (DomainError) or a missing object: JSON for scripts, a page with
-    the reason for browsers (a refresh showing it, for htmx buttons) — never a 500."""
+    """Answers a refused save (DomainError) or what is not there (NotFound, Http404): JSON for
+    scripts, a page with the reason for browsers (a refresh showing it, for htmx buttons)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -122,6 +121,11 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, NotFound | Http404):
+            if wants_json(request):
+                return json_response({"detail": "Not found."}, status=404)
+            message = "There is nothing here, or it is not yours to see."
+            return render(request, "error.html", {"message": message}, status=404)
         if isinstance(exc, DomainError):
             if wants_json(request):
                 return error_response(exc)
@@ -129,12 +133,7 @@ class DomainErrorMiddleware:
                 messages.error(request, str(exc))
                 return HttpResponseClientRefresh()
             return render(request, "error.html", {"message": str(exc)}, status=exc.status)
-        if isinstance(exc, ObjectDoesNotExist | Http404):
-            if wants_json(request):
-                return json_response({"detail": "Not found."}, status=404)
-            message = "There is nothing here, or it is not yours to see."
-            return render(request, "error.html", {"message": message}, status=404)
-        return None
+        return None  # anything else, a missing row included, is a bug: a 500 with its traceback
 
 
 def date_param(request: HttpRequest, name: str, default: Any = None) -> Any:

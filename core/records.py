@@ -41,7 +41,8 @@ class RecordKind:
     model: type[Model]
     label: str
     # What the Edit Log keeps of a record: hashed into the chain, so its shape only grows, and
-    # a new shape gets a new `snapshot_version` (stored in each snapshot as "_v" from 2 on).
+    # a new shape gets a new `snapshot_version` (stored in each snapshot as VERSION_KEY from 2
+    # on, by UnitOfWork.record).
     snapshot: Callable[[Any], dict[str, Any]]
     snapshot_version: int = 1
     lockable: bool = False
@@ -58,6 +59,16 @@ class RecordKind:
     position: int = 100
 
 
+# Where a snapshot of a kind's second (or later) shape says which shape it is.
+VERSION_KEY = "_v"
+
+
+def snapshot_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's fields without its shape's version: what an API answer built from a
+    recorded snapshot (a save's answer, a replay) shows."""
+    return {key: value for key, value in snapshot.items() if key != VERSION_KEY}
+
+
 _kinds: dict[str, RecordKind] = {}
 
 
@@ -67,6 +78,9 @@ def register(kind: RecordKind) -> RecordKind:
     existing = _kinds.get(kind.name)
     if existing is not None and existing.model is not kind.model:
         raise ValueError(f"Record kind {kind.name!r} is registered for {existing.model.__name__}")
+    twin = next((k for k in _kinds.values() if k.model is kind.model), None)
+    if twin is not None and twin.name != kind.name:
+        raise ValueError(f"{kind.model.__name__} is registered as {twin.name!r} already")
     _kinds[kind.name] = kind
     return kind
 
@@ -82,11 +96,10 @@ def kind_get(name: str) -> RecordKind | None:
 def kind_of(obj: Model | type[Model]) -> RecordKind:
     """The kind of a record (or model); LookupError for a model nobody registered."""
     model = obj if isinstance(obj, type) else type(obj)
-    name = model._meta.model_name
-    kind = _kinds.get(name or "")
-    if kind is None or kind.model is not model:
-        raise LookupError(f"{model.__name__} is not a registered record kind (core.records)")
-    return kind
+    for kind in _kinds.values():  # a handful of kinds; a kind's name need not be its model's
+        if kind.model is model:
+            return kind
+    raise LookupError(f"{model.__name__} is not a registered record kind (core.records)")
 
 
 def kinds() -> list[RecordKind]:

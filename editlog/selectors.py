@@ -20,7 +20,7 @@ from companies.models import Company
 from core.errors import Invalid
 from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance
-from core.records import RecordKind, kind_get, kinds
+from core.records import VERSION_KEY, RecordKind, kind_get, kinds
 from core.validation import MAX_ID, optional_dates
 from editlog.chain import GENESIS, change_hash
 from editlog.models import Change
@@ -153,7 +153,7 @@ class FieldChange:
 
 # Labels, amounts and field order come from the record's kind (core.records); these are every
 # kind's: bookkeeping a user did not change, and the amounts of a voucher line.
-HIDDEN = {"id", "version", "ledger_id", "_v"}  # bookkeeping, and the snapshot's version
+HIDDEN = {"id", "version", "ledger_id", VERSION_KEY}  # bookkeeping, and the snapshot's shape
 LINE_AMOUNTS = frozenset({"debit", "credit"})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

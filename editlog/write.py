@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from companies.access import WRITERS, role_refusal
 from companies.models import Company, Membership
-from core.errors import Invalid, StaleVersion
-from core.records import kind_of
+from core.errors import Invalid, StaleVersion, found
+from core.records import VERSION_KEY, kind_of
 from core.validation import parse_int
 from editlog.chain import change_hash
 from editlog.idempotency import RequestKey
@@ -100,7 +100,7 @@ class UnitOfWork:
             after = kind.snapshot(obj)
         if kind.snapshot_version > 1:  # a snapshot says which shape it has, from the second on
             before, after = (
-                None if side is None else {**side, "_v": kind.snapshot_version}
+                None if side is None else {**side, VERSION_KEY: kind.snapshot_version}
                 for side in (before, after)
             )
         company = self.company
@@ -156,7 +156,7 @@ def company_lock(
         .first()
     )
     if membership is None or membership.role not in roles:
-        company = membership.company if membership else Company.objects.get(pk=company_id)
+        company = membership.company if membership else found(Company.objects, pk=company_id)
         raise role_refusal(company=company, membership=membership, roles=roles)
     return membership.company, membership
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from companies.models import Company
+from core.errors import found
 from core.money import ZERO
 from ledgers.models import Group, Ledger
 
@@ -19,8 +20,8 @@ def ledger_list(*, company: Company) -> QuerySet[Ledger]:
 
 
 def ledger_get(*, company: Company, ledger_id: int) -> Ledger:
-    """The company's ledger; Ledger.DoesNotExist (404) for another company's id."""
-    return ledger_list(company=company).get(pk=ledger_id)
+    """The company's ledger; NotFound (404) for another company's id."""
+    return found(ledger_list(company=company), pk=ledger_id)
 
 
 def group_list(*, company: Company) -> QuerySet[Group]:

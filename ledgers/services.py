@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import F
 
 from companies.models import Company
-from core.errors import Invalid, Parsed
+from core.errors import Invalid, Parsed, found
 from core.money import ZERO, MoneyField, money
 from core.validation import clean_text
 from editlog.idempotency import RequestKey
@@ -153,7 +153,7 @@ def ledger_create(
 def _for_write(work: UnitOfWork, ledger: Ledger) -> Ledger:
     """The ledger re-read inside the company lock; Locked while someone else is altering it."""
     work.guard(ledger)
-    return Ledger.objects.select_related("group").get(pk=ledger.pk, company=work.company)
+    return found(Ledger.objects.select_related("group"), pk=ledger.pk, company=work.company)
 
 
 def ledger_repost(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from core.errors import NotFound
 from core.records import Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
 from ledgers.live import balances_patch
-from vouchers.models import Voucher
 from vouchers.selectors import voucher_get
 
 ROW = "vouchers/_day_book_table.html#row"
@@ -31,7 +31,7 @@ def _day_book_patch(patch: Patch, change: Change) -> None:
     if change.verb != Change.Verb.DELETE:
         try:
             voucher = voucher_get(company=change.company, voucher_id=change.object_id)
-        except Voucher.DoesNotExist:  # deleted since: a later Change will say so
+        except NotFound:  # deleted since: a later Change will say so
             voucher = None
     if voucher is None:
         patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Max, Prefetch, QuerySet
 
 from companies.models import Company
+from core.errors import found
 from vouchers.models import Entry, Voucher, VoucherType
 from vouchers.snapshots import voucher_snapshot
 
@@ -27,8 +28,8 @@ def _with_entries(vouchers: QuerySet[Voucher]) -> QuerySet[Voucher]:
 
 
 def voucher_get(*, company: Company, voucher_id: int) -> Voucher:
-    """The company's voucher with its entries; Voucher.DoesNotExist for another company's id."""
-    return _with_entries(Voucher.objects.filter(company=company)).get(pk=voucher_id)
+    """The company's voucher with its entries; NotFound (404) for another company's id."""
+    return found(_with_entries(Voucher.objects.filter(company=company)), pk=voucher_id)
 
 
 def day_book(*, company: Company, date_from: dt.date, date_to: dt.date) -> QuerySet[Voucher]:

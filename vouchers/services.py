@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from companies.models import Company
-from core.errors import Invalid, Parsed
+from core.errors import Invalid, Parsed, found
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.services import ledger_totals_post, ledgers_for_posting, totals_room_check
@@ -159,8 +159,8 @@ def _for_write(work: UnitOfWork, voucher: Voucher, version: Any) -> Voucher:
     """The voucher re-read inside the company lock, refused (Locked) while someone else holds
     its edit lock, and moved to its next version if it is still at `version`."""
     work.guard(voucher)
-    voucher = Voucher.objects.select_related("voucher_type").get(
-        pk=voucher.pk, company=work.company
+    voucher = found(
+        Voucher.objects.select_related("voucher_type"), pk=voucher.pk, company=work.company
     )
     work.bump(voucher, version)
     return voucher

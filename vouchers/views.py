@@ -20,6 +20,7 @@ from companies.models import Company
 from core.errors import Invalid, StaleVersion
 from core.forms import Errors
 from core.http import body_data, date_param, json_response, version_of, wants_json
+from core.records import snapshot_fields
 from core.validation import parse_date
 from editlog.idempotency import save_answered
 from editlog.models import Change
@@ -44,9 +45,10 @@ FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
 
 
 def _saved(change: Change) -> HttpResponse:
-    """The answer to a save: the voucher as recorded in its Change, and that Change's seq."""
+    """The answer to a save: the voucher as recorded in its Change (so a replay answers as the
+    first save did), and that Change's seq."""
     status = 201 if change.verb == Change.Verb.CREATE else 200
-    return json_response({**change.after, "seq": change.seq}, status=status)
+    return json_response({**snapshot_fields(change.after), "seq": change.seq}, status=status)
 
 
 def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
