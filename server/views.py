@@ -38,17 +38,29 @@ def database_check() -> dict[str, Any]:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and channel layer reachable: 200, else 503; open to anyone (no secrets)."""
+    """Database and channel layer reachable: 200, else 503; open to anyone. What the server
+    runs (its version, the database vendor, the channel layer's class) only for staff: a
+    stranger on the LAN learns that it is up, not what to attack."""
     database = database_check()
     channel_layer = channel_layer_check()
     ok = database["ok"] and channel_layer["ok"]
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if ok else "error",
         "database": database,
         "channel_layer": channel_layer,
         "version": tallysync.__version__,
     }
+    if not request.user.is_staff:
+        body = {
+            "status": body["status"],
+            "database": _without(database, "vendor"),
+            "channel_layer": _without(channel_layer, "backend"),
+        }
     return JsonResponse(body, status=200 if ok else 503)
+
+
+def _without(check: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in check.items() if name != key}
 
 
 @never_cache

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -460,3 +462,31 @@ def test_a_viewer_gets_no_editor(books: Books, charlie: User, name: str) -> None
     assert response.status_code == 403
     assert "viewer" in response.content.decode()
     assert everything() == before
+
+
+def test_every_answer_carries_a_content_security_policy_without_inline_code(client, company):
+    """Scripts, styles and connections from this server only: no inline script or style."""
+    policy = client.get("/login/")["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_pages_showing_the_books_are_not_kept_by_the_browser(alice, company):
+    """The back button on a shared office computer shows no books after sign-out."""
+    browser = Client()
+    browser.force_login(alice)
+    for url in (f"/c/{company.pk}/", f"/c/{company.pk}/ledgers/", f"/c/{company.pk}/vouchers/"):
+        assert "no-store" in browser.get(url)["Cache-Control"], url
+
+
+def test_no_template_has_an_inline_script_or_style():
+    """The CSP would block them: behaviour lives in static/*.js, looks in static/app.css."""
+    templates = Path(settings.BASE_DIR, "templates")
+    offenders = [
+        f"{path.relative_to(templates)}: {pattern}"
+        for path in templates.rglob("*.html")
+        for pattern in ("<script>", " style=", " onclick=", " onload=", " onsubmit=")
+        if pattern in path.read_text()
+    ]
+    assert offenders == []
