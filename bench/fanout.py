@@ -58,7 +58,12 @@ from django.contrib.auth.models import User
 from companies.auth import token_issue
 from books.services import company_create
 from ledgers.services import ledger_create
+from config.models import ServerConfig
 owner = User.objects.create_user("fanout", password="fanout-pass-1")
+# One user on one address holds every socket here: the per-user and per-address caps are off.
+ServerConfig.objects.update_or_create(
+    pk=1, defaults={"max_sockets_per_user": 0, "max_sockets_per_address": 0}
+)
 start = dt.date(2026, 4, 1)
 company = company_create(actor=owner, name="Fanout Traders", financial_year_start=start)
 for name, group, extra in [

@@ -86,6 +86,20 @@ class ServerConfig(models.Model):
         validators=[MaxValueValidator(10_000, "Use at most 10000 users (0 means no limit).")],
         help_text="0: no limit. 1: single-user mode (like Tally Silver).",
     )
+    max_sockets_per_user = models.PositiveIntegerField(
+        "maximum open pages per user",
+        default=30,
+        validators=[MaxValueValidator(10_000, "Use at most 10000 pages (0 means no limit).")],
+        help_text="Live pages (browser tabs) one user may have open at once, on every computer "
+        "(0: no limit).",
+    )
+    max_sockets_per_address = models.PositiveIntegerField(
+        "maximum open pages per computer",
+        default=100,
+        validators=[MaxValueValidator(10_000, "Use at most 10000 pages (0 means no limit).")],
+        help_text="Live pages one network address may hold open at once (a computer, or every "
+        "computer behind one router; 0: no limit).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

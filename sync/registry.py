@@ -178,9 +178,12 @@ def connection_open(
     now = timezone.now()
     with transaction.atomic():
         # The config row is the turnstile: two users arriving together are counted one by one.
-        limit = ServerConfig.objects.select_for_update().values_list("max_users", flat=True)[0]
+        limit, per_user, per_address = ServerConfig.objects.select_for_update().values_list(
+            "max_users", "max_sockets_per_user", "max_sockets_per_address"
+        )[0]
         if limit:
             seats_check(limit=limit, user=user, now=now)
+        sockets_check(user=user, ip=ip, per_user=per_user, per_address=per_address, now=now)
         Connection.objects.create(
             id=connection_id,
             process=PROCESS,
@@ -212,6 +215,23 @@ def seats_check(*, limit: int, user: AbstractBaseUser, now: dt.datetime) -> None
         names = [f"{h['user__username']} (since {_clock(h['since'])})" for h in holders]
         who = f"{get_text_list(names, 'and')} are connected"
     raise SeatsTaken(f"This server allows {users} at a time; {who}.")
+
+
+def sockets_check(
+    *, user: AbstractBaseUser, ip: str | None, per_user: int, per_address: int, now: dt.datetime
+) -> None:
+    """Raise SeatsTaken when the user, or the address, already holds its share of open pages
+    (0: no limit): one client cannot take every connection the server has."""
+    live = connections_live(now=now)
+    if per_user and live.filter(user=user).count() >= per_user:
+        raise SeatsTaken(
+            f"You have {per_user} pages of this server open; close one to open another here."
+        )
+    if per_address and ip and live.filter(ip=ip).count() >= per_address:
+        raise SeatsTaken(
+            f"This computer has {per_address} pages of this server open; close one to open "
+            "another here."
+        )
 
 
 def _clock(moment: dt.datetime) -> str:

@@ -14,9 +14,9 @@ def test_no_page_breaks_the_policy(ravi: Any, company_url: str) -> None:
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     for path in PAGES:
         page.goto(company_url + path)

@@ -27,6 +27,8 @@ def form(**changes):
         "resume_retention": 1000,
         "resume_retention_hours": 24,
         "max_users": 0,
+        "max_sockets_per_user": 30,
+        "max_sockets_per_address": 100,
     }
     return {**values, **changes}
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -21,7 +22,15 @@ from sync import protocol, registry
 from sync.hub import locks_expire_logged
 from sync.models import Connection, ConnectionEvent, TrafficSample
 from tests.conftest import sale
-from tests.sync.conftest import changes, in_thread, next_message, open_socket, run, session_headers
+from tests.sync.conftest import (
+    application,
+    changes,
+    in_thread,
+    next_message,
+    open_socket,
+    run,
+    session_headers,
+)
 from vouchers.services import voucher_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -244,3 +253,50 @@ def test_an_idle_flush_takes_no_write_lock(db):
     with CaptureQueriesContext(connection) as queries:
         registry.flush(totals=registry.Traffic(), seconds=2.0, dirty=[])
     assert [q["sql"] for q in queries] == []
+
+
+async def open_from(ip: str, company_id: int, headers: list) -> WebsocketCommunicator:
+    """A socket from the computer at `ip` (the test communicator sends no address of its own)."""
+    app = application()
+
+    async def from_ip(scope, receive, send):
+        return await app({**scope, "client": (ip, 50000)}, receive, send)
+
+    socket = WebsocketCommunicator(from_ip, f"/ws/c/{company_id}/", headers=headers)
+    await socket.connect(timeout=5)
+    return socket
+
+
+def test_one_user_or_one_computer_cannot_take_every_socket(company, bob, charlie):
+    """Beyond its share of open pages a user (or an address) is refused with the reason, and
+    the others still connect: the review's viewer opened 500 sockets, all accepted."""
+    ServerConfig.objects.update_or_create(
+        pk=1, defaults={"max_sockets_per_user": 2, "max_sockets_per_address": 3}
+    )
+    config_forget()
+    bob_headers, charlie_headers = session_headers(bob), session_headers(charlie)
+    office, elsewhere = "192.168.1.20", "192.168.1.30"
+
+    async def scenario():
+        tabs = [await open_from(office, company.pk, bob_headers) for _ in range(2)]
+        refused = await open_from(elsewhere, company.pk, bob_headers)
+        answer, closing = await next_message(refused), await refused.receive_output(timeout=5)
+        tabs.append(await open_from(office, company.pk, charlie_headers))
+        crowded = await open_from(office, company.pk, charlie_headers)
+        crowded_answer = await next_message(crowded)
+        tabs.append(await open_from(elsewhere, company.pk, charlie_headers))
+        registered = await until(
+            lambda: Connection.objects.filter(user=charlie, ip=elsewhere).exists()
+        )
+        for socket in tabs:
+            await socket.disconnect()
+        return answer, closing, crowded_answer, registered
+
+    answer, closing, crowded_answer, registered = run(scenario)
+    assert answer == {
+        "type": "refused",
+        "detail": "You have 2 pages of this server open; close one to open another here.",
+    }
+    assert closing["code"] == protocol.CLOSE_USER_LIMIT
+    assert crowded_answer["detail"].startswith("This computer has 3 pages of this server open")
+    assert registered  # charlie's page on another computer is let in
