@@ -37,6 +37,7 @@ class CompaniesConfig(AppConfig):
                 Membership,
                 "Member",
                 snapshot=membership_snapshot,
+                seeded=lambda membership: membership.is_owner,  # the founding owner
                 order=("user", "role"),
                 position=50,
             )

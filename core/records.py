@@ -52,6 +52,9 @@ class RecordKind:
     amounts: frozenset[str] = frozenset()
     signed_amounts: frozenset[str] = frozenset()
     order: tuple[str, ...] = ()
+    # Records made with their company, before any Change of their own (Tally's predefined
+    # groups and ledgers, the founding owner): having no Change is not a difference for them.
+    seeded: Callable[[Any], bool] | None = None
     # The record's page for a link from the Edit Log: url name taking (company id, record id).
     url_name: str = ""
     live: Patcher | None = None

@@ -16,6 +16,7 @@ class LedgersConfig(AppConfig):
                 Group,
                 "Group",
                 snapshot=group_snapshot,
+                seeded=lambda group: group.predefined,
                 labels={"is_revenue": "Revenue"},
                 order=("name", "parent", "nature"),
                 live=group_live,
@@ -28,6 +29,7 @@ class LedgersConfig(AppConfig):
                 Ledger,
                 "Ledger",
                 snapshot=ledger_snapshot,
+                seeded=lambda ledger: ledger.predefined,
                 lockable=True,
                 labels={"opening_balance": "Opening balance", "gstin": "GSTIN"},
                 # positive = Dr; the rest are the JSON API's words for the same amounts

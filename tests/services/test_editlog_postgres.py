@@ -118,3 +118,25 @@ def test_deleting_a_user_who_made_changes_is_refused_cleanly_or_keeps_the_log(
     assert set(Change.objects.filter(company=company).values_list("actor_name", flat=True)) == {
         "alice"
     }
+
+
+def test_an_entry_amount_changed_behind_the_application_fails_the_reconcile(
+    company, ledgers, alice
+):
+    """The trigger guards the Edit Log, not the books: an entry edited in place moves no hash,
+    and only the reconcile (the books against their log and their own entries) names it."""
+    from books.reconcile import books_reconcile
+    from companies.models import Membership
+    from editlog.selectors import editlog_verify
+    from vouchers.models import Entry
+
+    Membership.objects.filter(company=company).exclude(user=alice).delete()  # fixture's, unlogged
+    voucher = voucher_create(company=company, actor=alice, data=sale("700.00"))
+    assert books_reconcile(company=company) == []
+    entry = Entry.objects.filter(voucher=voucher).order_by("position").first()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE vouchers_entry SET amount = 80000 WHERE id = %s", [entry.pk])
+    assert editlog_verify(company=company) == []
+    found = [str(difference) for difference in books_reconcile(company=company)]
+    assert found[0].startswith(f"voucher:{voucher.pk}: entries differ from the Edit Log's")
+    assert any("its entries add up to Dr 800.00" in line for line in found), found

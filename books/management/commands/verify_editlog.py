@@ -1,4 +1,5 @@
-"""`manage.py verify_editlog [--company ID]`: recompute each company's hash chain and seqs."""
+"""`manage.py verify_editlog [--company ID] [--reconcile]`: recompute each company's hash chain
+and seqs; with --reconcile, compare the books with their Edit Log and their own entries too."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from books.reconcile import books_reconcile
 from companies.models import Company
-from editlog.selectors import change_head, editlog_verify
+from editlog.selectors import EditLogProblem, change_head, editlog_verify
 
 SHOWN = 20  # problems printed per company; the count says how many more
 
@@ -20,6 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--company", type=int, help="Only this company (its id).")
+        parser.add_argument(
+            "--reconcile",
+            action="store_true",
+            help="Also compare every record with its latest Change, and every ledger's totals "
+            "with its entries, naming each difference.",
+        )
 
     def handle(self, *args: Any, company: int | None = None, **options: Any) -> None:
         companies = Company.objects.order_by("pk")
@@ -30,7 +38,9 @@ class Command(BaseCommand):
         damaged, total, count = 0, 0, 0
         for each in companies.iterator():
             count += 1
-            problems = editlog_verify(company=each)
+            problems: list[Any] = editlog_verify(company=each)
+            if options["reconcile"]:
+                problems += books_reconcile(company=each)
             total += each.last_seq
             if problems:
                 damaged += 1
@@ -39,12 +49,16 @@ class Command(BaseCommand):
                 self._head(each)
         if damaged:
             plural = "company" if damaged == 1 else "companies"
-            raise CommandError(f"The Edit Log of {damaged} {plural} is damaged (see above).")
+            what = "books or Edit Log" if options["reconcile"] else "Edit Log"
+            raise CommandError(f"The {what} of {damaged} {plural} is damaged (see above).")
         plural = "company" if count == 1 else "companies"
-        self.stdout.write(f"Edit Log of {count} {plural} verified: {total} changes")
+        checked = "Edit Log and books" if options["reconcile"] else "Edit Log"
+        self.stdout.write(f"{checked} of {count} {plural} verified: {total} changes")
 
     def _report(self, company: Company, problems: list[Any]) -> None:
-        self.stderr.write(f"{company.name} (id {company.pk}): first broken seq {problems[0].seq}")
+        first = next((p for p in problems if isinstance(p, EditLogProblem)), None)
+        where = f"first broken seq {first.seq}" if first else "the books differ from the log"
+        self.stderr.write(f"{company.name} (id {company.pk}): {where}")
         for problem in problems[:SHOWN]:
             self.stderr.write(f"  {problem}")
         if len(problems) > SHOWN:
