@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -42,6 +43,10 @@ def company_create(
     """Create a company owned by `actor`, seeded with Tally's groups, ledgers and voucher types."""
     errors: dict[str, list[str]] = {}
     name = clean_text(name, field="name", max_length=200, errors=errors, required=True)
+    # A TextField has no length of its own: 1000 characters is a long postal address and
+    # still fits the invoice header and the dashboard. The state's is its column's.
+    address = clean_text(address, field="address", max_length=1000, errors=errors, multiline=True)
+    state = clean_text(state, field="state", max_length=100, errors=errors)
     gstin = clean_gstin(gstin, errors=errors)
     fy_start = financial_year_start or _financial_year_start(timezone.localdate())
     books = books_beginning or fy_start
@@ -54,8 +59,8 @@ def company_create(
     with transaction.atomic(durable=True):
         company = Company.objects.create(
             name=name,
-            address=address.strip(),
-            state=state.strip(),
+            address=address,
+            state=state,
             gstin=gstin,
             financial_year_start=fy_start,
             books_beginning=books,
@@ -135,6 +140,11 @@ def first_run_setup(
         raise NotAllowed("TallySync is already set up: sign in instead.")
     errors: dict[str, list[str]] = {}
     username = clean_text(username, field="username", max_length=150, errors=errors, required=True)
+    if "username" not in errors:
+        try:  # the admin's own rule: letters, digits and @.+-_ (no markup, no bidi controls)
+            UnicodeUsernameValidator()(username)
+        except DjangoValidationError as exc:
+            errors["username"] = list(exc.messages)
     clean_text(company_name, field="company_name", max_length=200, errors=errors, required=True)
     try:
         validate_password(password, User(username=username))

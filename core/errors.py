@@ -87,8 +87,13 @@ class Locked(DomainError):
         self.holder = holder
         self.holder_id = holder_id
         self.since = since
-        super().__init__(
-            f"In use by {holder} since {timezone.localtime(since):%H:%M} — it opens for you "
+        super().__init__(self.notice())
+
+    def notice(self, show_name: Callable[[str], str] = str) -> str:
+        """The message, with the holder's name as `show_name` gives it (a page isolates it)."""
+        holder = show_name(self.holder)
+        return (
+            f"In use by {holder} since {timezone.localtime(self.since):%H:%M} — it opens for you "
             f"when {holder} saves or leaves."
         )
 

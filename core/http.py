@@ -25,6 +25,7 @@ from core.validation import optional_dates
 log = logging.getLogger(__name__)
 
 MAX_JSON_BODY = 1_000_000
+TOO_DEEP = "The body is not valid JSON: it nests arrays or objects too deeply."
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -87,9 +88,14 @@ def body_data(request: HttpRequest) -> dict[str, Any]:
             )
         except (ValueError, UnicodeDecodeError) as exc:
             raise Invalid.field("__all__", f"The body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise Invalid.field("__all__", TOO_DEEP) from None
         if not isinstance(data, dict):
             raise Invalid.field("__all__", "Send a JSON object.")
-        _refuse_surrogates(data)
+        try:
+            _refuse_surrogates(data)
+        except RecursionError:  # read, but too deep to write back (the Edit Log would have to)
+            raise Invalid.field("__all__", TOO_DEEP) from None
         return data
     if request.method == "POST":
         return _form_data(request.POST)

@@ -16,6 +16,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
 _GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DATE_FORMATS = ("%Y-%m-%d", "%d-%b-%Y", "%d-%m-%Y", "%d/%m/%Y")
+# Books are kept for years people live in. Outside these, 0001-01-01 and 9999-12-31 overflow
+# a day's arithmetic (the day after, a financial year's end) and are typing mistakes anyway.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
@@ -73,7 +76,15 @@ def clean_gstin(value: Any, *, errors: dict[str, list[str]], field: str = "gstin
 
 
 def parse_date(value: Any) -> dt.date:
-    """A date from 2026-11-26, 26-Nov-2026, 26-11-2026 or 26/11/2026; ValueError otherwise."""
+    """A date from 2026-11-26, 26-Nov-2026, 26-11-2026 or 26/11/2026, in the years 1900–2999;
+    ValueError otherwise."""
+    day = _date_from(value)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    return day
+
+
+def _date_from(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError("Enter a date, like 26-Nov-2026.")
     if isinstance(value, dt.date):

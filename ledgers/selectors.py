@@ -115,9 +115,13 @@ def chart_find(roots: list[ChartNode], name: str) -> ChartNode | None:
     return None
 
 
+MAX_SEARCH = 200  # a ledger name's length; SQLite refuses LIKE patterns over 50,000 characters
+
+
 def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledger]:
-    """Ledgers whose name starts with `text` first, then those containing it (case-insensitive)."""
-    text = text.strip()
+    """Ledgers whose name starts with `text` first, then those containing it (case-insensitive);
+    only the first MAX_SEARCH characters are looked for (no name is longer)."""
+    text = text.strip()[:MAX_SEARCH]
     ledgers = ledger_list(company=company)
     if not text:
         return list(ledgers[:limit])

@@ -97,6 +97,10 @@ def _subgroup_new(*, company: Company, name: str, parent: Group, is_cash_bank: b
     )
 
 
+def _group_name_taken(company: Company, name: str) -> bool:
+    return Group.objects.filter(company=company, name__iexact=name).exists()
+
+
 def group_create(*, company: Company, actor: AbstractBaseUser, name: str, parent: Any) -> Group:
     """A user group under any group; it takes its parent's nature. Records a Change."""
     errors: dict[str, list[str]] = {}
@@ -105,7 +109,9 @@ def group_create(*, company: Company, actor: AbstractBaseUser, name: str, parent
     if parent_group is None:
         errors.setdefault("parent", []).append("Choose the group this group goes under.")
     with company_write(company=company, actor=actor) as work:
-        if name and Group.objects.filter(company=work.company, name__iexact=name).exists():
+        # A name already refused (too long, say) is not looked up: SQLite refuses a LIKE
+        # pattern over 50,000 characters, and the company lock is held here.
+        if "name" not in errors and _group_name_taken(work.company, name):
             errors.setdefault("name", []).append(f"A group called {name} already exists.")
         if errors:
             raise Invalid(errors)

@@ -327,6 +327,6 @@ def _parse(text: str | None) -> dict[str, Any] | None:
         return None
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting too: a frame refused, not a crash
         return None
     return message if isinstance(message, dict) else None

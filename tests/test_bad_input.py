@@ -55,6 +55,8 @@ class World:
             "cancel": f"/c/{cid}/vouchers/{self.voucher.pk}/cancel/",
             "ledgers": f"/c/{cid}/ledgers/",
             "ledger": f"/c/{cid}/ledgers/{self.ledgers['party'].pk}/",
+            "groups": f"/c/{cid}/ledgers/groups/",
+            "companies": "/c/",
         }[target]
 
 
@@ -461,6 +463,19 @@ CASES = [
         "date",
         "Enter a date",
     ),
+    case(  # was a 500: OverflowError
+        "date-year-9999",
+        amount_body("100") | {"date": "9999-12-31"},
+        "date",
+        "Enter a date between 1900 and 2999.",
+    ),
+    case(
+        "alter-date-year-1",
+        alter({"date": "01-01-0001"}),
+        "date",
+        "Enter a date between 1900 and 2999.",
+        target="voucher",
+    ),
     case(
         "json-datetime-number",
         amount_body("100") | {"date": 20261126},
@@ -590,6 +605,14 @@ CASES = [
     case("body-json-string", '"a voucher"', "__all__", "Send a JSON object", encodings=JSON_ONLY),
     case(
         "body-bad-utf8", b'{"narration": "\xff"}', "__all__", "not valid JSON", encodings=JSON_ONLY
+    ),
+    case(  # was a 500: RecursionError
+        "body-nested-too-deeply",
+        '{"type": "Sales", "narration": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "__all__",
+        "The body is not valid JSON",
+        "too deeply",
+        encodings=JSON_ONLY,
     ),
     case(
         "body-too-large",
@@ -723,6 +746,28 @@ CASES = [
         "control characters",
         target="ledger",
     ),
+    case(  # was a 503: SQLite's "LIKE pattern too complex", under the company lock
+        "ledger-name-60000-characters",
+        {"name": "x" * 60_000, "group": "Sundry Debtors"},
+        "name",
+        "At most 200 characters (this has 60000)",
+        target="ledgers",
+    ),
+    case(
+        "ledger-alter-name-60000-characters",
+        {"name": "x" * 60_000, "version": "1"},
+        "name",
+        "At most 200 characters",
+        target="ledger",
+    ),
+    case(
+        "group-name-60000-characters",
+        {"name": "x" * 60_000, "parent": "Sundry Debtors"},
+        "name",
+        "At most 200 characters",
+        target="groups",
+        encodings=JSON_ONLY,
+    ),
     case(
         "ledger-unknown-group",
         {"name": "Verma Traders", "group": "Sundry Friends"},
@@ -830,6 +875,51 @@ CASES = [
     case(
         "ledger-alter-no-version", {"state": "Goa"}, "version", "Send the version", target="ledger"
     ),
+    # -- companies (a form post answers the Gateway page; the API, these) --
+    *[
+        case(
+            f"company-{name}-{kind}",
+            {"name": "Verma Traders", name: value},
+            name,
+            phrase,
+            target="companies",
+            encodings=JSON_ONLY,
+        )
+        for name in ("address", "state")
+        for kind, value, phrase in [  # the first three were 500s, the rest were stored
+            ("number", 12, "Enter text."),
+            ("list", ["12 MG Road"], "Enter text."),
+            ("object", {"line": "12 MG Road"}, "Enter text."),
+            ("nul", "12 MG Road\x00", "control characters"),
+            ("line-separator", "12 MG Road\u2028Pune", "control characters"),
+            ("escape", "12 MG \x1b[2JRoad", "control characters"),
+            ("100000-characters", "x" * 100_000, "At most"),
+        ]
+    ],
+    case(
+        "company-state-newline",
+        {"name": "Verma Traders", "state": "Maha\nrashtra"},
+        "state",
+        "control characters",
+        target="companies",
+        encodings=JSON_ONLY,
+    ),
+    case(
+        "company-books-beginning-year-1",
+        {"name": "Verma Traders", "books_beginning": "0001-01-01"},
+        "books_beginning",
+        "Enter a date between 1900 and 2999.",
+        target="companies",
+        encodings=JSON_ONLY,
+    ),
+    case(
+        "company-financial-year-year-9999",
+        {"name": "Verma Traders", "financial_year_start": "9999-04-01"},
+        "financial_year_start",
+        "Enter a date between 1900 and 2999.",
+        target="companies",
+        encodings=JSON_ONLY,
+    ),
 ]
 
 PARAMS = [
@@ -910,6 +1000,97 @@ def test_a_good_ledger_is_accepted(world: World, alice: User, encoding: str) -> 
     response = send(client_for(alice), world.url("ledgers"), body, encoding)
     assert response.status_code == 201, response.content
     assert Ledger.objects.get(company=world.company, name="Verma Traders").gstin == VALID_GSTIN
+
+
+def test_a_good_company_is_accepted(world: World, alice: User) -> None:
+    """A postal address keeps its lines; the rules above refuse only what they name."""
+    body = {
+        "name": "Verma Traders",
+        "address": "12 MG Road\nCamp, Pune",
+        "state": " Maharashtra ",
+        "books_beginning": "2026-04-01",
+        "financial_year_start": "2026-04-01",
+    }
+    response = send(client_for(alice), world.url("companies"), body, "json")
+    assert response.status_code == 201, response.content
+    company = Company.objects.get(name="Verma Traders")
+    assert (company.address, company.state) == ("12 MG Road\nCamp, Pune", "Maharashtra")
+
+
+# -- query strings: the same rules, answered 400 naming the parameter --------------------------
+
+OUT_OF_RANGE = [
+    ("day book", "/c/{cid}/vouchers/?date={day}", "date"),
+    ("day book from", "/c/{cid}/vouchers/?from={day}&to=2026-11-26", "from"),
+    ("day book to", "/c/{cid}/vouchers/?from=2026-11-26&to={day}", "to"),
+    ("edit log from", "/c/{cid}/editlog/?from={day}", "from"),
+    ("edit log to", "/c/{cid}/editlog/?to={day}", "to"),
+    ("trial balance", "/c/{cid}/reports/trial-balance/?as_of={day}", "as_of"),
+]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "31-12-1899", "01/01/3000"])
+@pytest.mark.parametrize(("where", "url", "name"), OUT_OF_RANGE, ids=[u[0] for u in OUT_OF_RANGE])
+def test_a_date_outside_1900_to_2999_in_a_query_is_refused(
+    world: World, alice: User, where: str, url: str, name: str, day: str
+) -> None:
+    """Was a 500 (OverflowError) for the first two."""
+    client = client_for(alice)
+    response = client.get(url.format(cid=world.company.pk, day=day))
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"] == {name: ["Enter a date between 1900 and 2999."]}
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
+def test_the_first_and_last_days_of_the_range_are_taken(
+    world: World, alice: User, day: str
+) -> None:
+    response = client_for(alice).get(f"/c/{world.company.pk}/vouchers/?date={day}")
+    assert response.status_code == 200, response.content[:300]
+
+
+@pytest.mark.parametrize("length", [200, 60_000])
+def test_a_long_ledger_search_is_answered(world: World, alice: User, length: int) -> None:
+    """Was a 503 at 60,000 characters (SQLite refuses a LIKE pattern over 50,000): only a
+    ledger name's length is looked for."""
+    client = Client()
+    client.force_login(alice)
+    response = client.get(f"/c/{world.company.pk}/ledgers/search/", {"q": "x" * length})
+    assert response.status_code == 200
+    response = client.get(f"/c/{world.company.pk}/ledgers/search/", {"q": "Sharma" + " " * length})
+    assert "Sharma Enterprises" in response.content.decode()
+
+
+# -- first run ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["<b>alice</b>", "alice\u202eecila", "alice smith", "alice\u2066", "<script>x</script>"],
+)
+def test_setup_refuses_a_user_name_the_admin_would_refuse(db: None, username: str) -> None:
+    body = {
+        "username": username,
+        "password": "a long passphrase 2026",
+        "company_name": "Sharma Traders",
+    }
+    response = Client().post("/setup/", body)
+    assert response.status_code == 422
+    assert "This value may contain only letters, numbers, and @/./+/-/_" in (
+        response.content.decode().replace("&#x27;", "'")
+    )
+    assert not User.objects.exists() and not Company.objects.exists()
+
+
+def test_setup_takes_a_user_name_the_admin_would_take(db: None) -> None:
+    body = {
+        "username": "meena.iyer@sharma",
+        "password": "a long passphrase 2026",
+        "company_name": "Sharma Traders",
+    }
+    response = Client().post("/setup/", body)
+    assert response.status_code == 302, response.content[:500]
+    assert User.objects.get().username == "meena.iyer@sharma"
 
 
 # -- refusals that are not about the input ---------------------------------------------------

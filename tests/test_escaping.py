@@ -13,11 +13,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from books.services import company_create
-from companies.models import Company
+from companies.models import Company, Membership
 from editlog.models import Change
 from editlog.selectors import entry_text
 from ledgers.models import Group, Ledger
 from ledgers.services import group_create, ledger_alter
+from locking.services import lock_acquire
 from sync.fragments import change_patch
 from tests.conftest import DAY, FY_START, make_ledger
 from vouchers.models import Voucher
@@ -28,9 +29,11 @@ IMG = '"><img src=x onerror=alert(1)>'
 RLO = "\u202e"
 REVERSED = f"Sharma {RLO}Traders"  # an override left open: it would run to the end of the line
 NARRATION = f"{SCRIPT} and {IMG} for {REVERSED}"
-# Where a bidi override may stand without <bdi>: elements shown on their own (a tab title, a
-# form field's text, a list option), never beside other text.
-OWN_BOX = {"title", "textarea", "option"}
+FSI, PDI = "\u2068", "\u2069"  # an isolate in plain text, where no <bdi> can go (a <title>)
+# Where a bidi override may stand without <bdi>: elements shown on their own (a form field's
+# text, a list option), never beside other text. A tab title is not one: it reads
+# "Alter NAME — COMPANY", so a name there is isolated with FSI … PDI.
+OWN_BOX = {"textarea", "option"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
@@ -84,14 +87,27 @@ def _in_top_bar(tags: tuple[str, ...]) -> bool:
     return tags[-2:] == ("header", "a")
 
 
+def _isolated_in_text(text: str) -> bool:
+    """Every override in `text` stands between an FSI and its PDI."""
+    depth = 0
+    for char in text:
+        depth += (char == FSI) - (char == PDI)
+        if char == RLO and depth <= 0:
+            return False
+    return True
+
+
 def assert_inert(html: str) -> Reading:
-    """No injected script or handler; every bidi override inside <bdi> or a box of its own."""
+    """No injected script or handler; every bidi override inside <bdi>, an FSI … PDI isolate,
+    or a box of its own."""
     reading = read(html)
     assert not [s for s in reading.scripts if "alert" in s], reading.scripts
     assert not reading.handlers, reading.handlers
     for text, tags in reading.texts:
         if RLO in text:
-            assert "bdi" in tags or OWN_BOX & set(tags) or _in_top_bar(tags), (text, tags)
+            assert (
+                "bdi" in tags or OWN_BOX & set(tags) or _in_top_bar(tags) or _isolated_in_text(text)
+            ), (text, tags)
     return reading
 
 
@@ -226,3 +242,43 @@ def test_an_override_in_a_ledger_name_cannot_reverse_its_amount() -> None:
     assert entry_text({"ledger": "Sharma Traders", "debit": "300.00"}) == "Sharma Traders 300.00 Dr"
     urdu = entry_text({"ledger": "شرما ٹریڈرز", "credit": "5.00"})
     assert urdu.startswith("\u2068") and urdu.endswith("\u2069 5.00 Cr")
+
+
+def test_a_hostile_holder_name_in_the_lock_notice_is_isolated(
+    hostile: Hostile, alice: User
+) -> None:
+    """ "🔒 In use by NAME since 10:30 — …": a holder's name (made outside /setup/ and the admin,
+    which refuse it) cannot reorder the time or the rest of the sentence."""
+    holder = User.objects.create_user(f"{REVERSED} {SCRIPT}")
+    Membership.objects.create(user=holder, company=hostile.company, role=Membership.Role.OWNER)
+    ledger = hostile.ledgers[0]
+    lock_acquire(company=hostile.company, resource=f"ledger:{ledger.pk}", actor=holder)
+    lock_acquire(company=hostile.company, resource=f"voucher:{hostile.voucher.pk}", actor=holder)
+    client = Client()
+    client.force_login(alice)
+    for url in (
+        f"/c/{hostile.company.pk}/ledgers/{ledger.pk}/edit/",
+        f"/c/{hostile.company.pk}/vouchers/{hostile.voucher.pk}/edit/",
+    ):
+        html = client.get(url).content.decode()
+        assert f"In use by {FSI}{REVERSED} &lt;script&gt;" in html
+        assert_inert(html)
+
+
+@pytest.mark.parametrize("name", ["ledger alteration", "statement 2"])
+def test_a_title_isolates_the_name_it_shows(hostile: Hostile, alice: User, name: str) -> None:
+    """<title> holds text only: the name is isolated with FSI … PDI, and the company name too,
+    so neither reorders "— Sharma Traders" or the page's own words."""
+    client = Client()
+    client.force_login(alice)
+    html = client.get(pages(hostile)[name]).content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.endswith(" — Sharma Traders"), title
+    assert f"{FSI}{REVERSED} Pvt{PDI}" in title, title
+
+
+def test_a_hostile_company_name_is_isolated_in_the_title(hostile: Hostile, alice: User) -> None:
+    client = Client()
+    client.force_login(alice)
+    html = client.get(f"/c/{hostile.other.pk}/").content.decode()
+    assert f"<title>Dashboard — {FSI}{REVERSED} &lt;script&gt;" in html

@@ -13,6 +13,8 @@ from django.db.models import Model
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from core.errors import Locked
+from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance
 
 register = template.Library()
@@ -40,6 +42,19 @@ def bdi(value: Any) -> SafeString:
     """Escaped, inside <bdi>: a name with an RLO (U+202E) or Urdu letters cannot reorder the
     text around it."""
     return format_html("<bdi>{}</bdi>", value)
+
+
+@register.filter
+def isolate(value: Any) -> str:
+    """Between FSI and PDI if it could reorder its neighbours: for text where no element can go
+    (a page's <title>) or that stays one sentence (the lock notice)."""
+    return bidi_isolated(str(value))
+
+
+@register.filter
+def lock_notice(locked: Locked) -> str:
+    """ "In use by bob since 10:30 — …" with the holder's name isolated."""
+    return locked.notice(bidi_isolated)
 
 
 @register.simple_tag
