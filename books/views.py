@@ -17,6 +17,7 @@ from books.services import (
     member_remove,
     member_set,
 )
+from books.setup_code import WRONG, setup_code_announce, setup_code_matches, setup_code_remove
 from companies.auth import token_issue
 from companies.decorators import member_view
 from companies.models import Company, Membership
@@ -56,13 +57,18 @@ def gateway(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
+    """First run: the owner's account and first company, for whoever has the set-up code."""
     if get_user_model().objects.exists():
+        setup_code_remove()
         return redirect("gateway")
+    setup_code_announce()
     form: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = body_data(request)
         try:
+            if not setup_code_matches(str(form.get("setup_code", ""))):
+                raise Invalid.field("setup_code", WRONG)  # checked first: nothing else is told
             fy_start = optional_dates(form, "financial_year_start")["financial_year_start"]
             user, company = first_run_setup(
                 username=form.get("username", ""),
@@ -73,6 +79,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         except Invalid as exc:
             errors = exc.errors
         else:
+            setup_code_remove()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("company", company.pk)
     status = 422 if errors else 200

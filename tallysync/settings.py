@@ -164,6 +164,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Rows keep a hash of the cookie's key, so a copy of the database signs nobody in; still rows,
+# not signed cookies, so sign-out ends a session on the server (docs/security.md).
+SESSION_ENGINE = "companies.sessions"
 # Pages carry the CSRF token themselves (htmx's hx-headers, the forms' hidden field, sync.js
 # reads the field), so no script needs to read the cookie.
 CSRF_COOKIE_HTTPONLY = True

@@ -4,11 +4,19 @@ prepare it, so importing settings writes nothing."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# What only the server's account may read: the database holds the books, password hashes and
+# session hashes; the keys sign cookies. SQLite gives -wal/-shm the database file's own mode.
+PRIVATE_FILES = ("tallysync.sqlite3", "tallysync.sqlite3-wal", "tallysync.sqlite3-shm")
+PRIVATE_KEYS = ("secret_key", "setup_code")
+
+log = logging.getLogger(__name__)
 
 
 def var_dir() -> Path:
@@ -25,9 +33,13 @@ def secret_key_read(folder: Path) -> str:
 
 
 def var_prepare(folder: Path) -> None:
-    """Make the folder and its static/ (WhiteNoise warns about a missing one), and a secret key
-    kept there (never in git) unless $SECRET_KEY gives one."""
+    """Make the folder (0700) and its static/ (WhiteNoise warns about a missing one), and a
+    secret key kept there (never in git) unless $SECRET_KEY gives one. From here on this process
+    creates files only its own account can read (umask 077), so SQLite's database, -wal and -shm
+    are born 0600; files left readable by an older version are made private, and logged."""
+    os.umask(0o077)
     (folder / "static").mkdir(parents=True, exist_ok=True)
+    private_make(folder)
     if os.environ.get("SECRET_KEY"):
         return
     path = folder / "secret_key"
@@ -44,3 +56,21 @@ def var_prepare(folder: Path) -> None:
         pass
     finally:
         aside.unlink()
+
+
+def private_make(folder: Path) -> None:
+    """The folder 0700 and its database and key files 0600, each change logged with its path."""
+    _mode_set(folder, 0o700)
+    for name in (*PRIVATE_FILES, *PRIVATE_KEYS):
+        _mode_set(folder / name, 0o600)
+
+
+def _mode_set(path: Path, mode: int) -> None:
+    try:
+        before = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if before & ~mode == 0:
+        return
+    path.chmod(before & mode)
+    log.warning("Made %s private: mode %o, was %o.", path, before & mode, before)

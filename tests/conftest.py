@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from books.services import company_create
+from books.setup_code import setup_code_issue
 from companies.auth import token_issue
 from companies.models import Company, Membership
 from config.selectors import config_forget, config_get
@@ -37,6 +38,13 @@ def fresh_server_config() -> None:
     refused handshakes this process already logged)."""
     config_forget()
     refusals.forget()
+
+
+@pytest.fixture
+def setup_code(settings: Any, tmp_path: Any) -> str:
+    """A data folder of the test's own, with the set-up code `manage.py serve` would print."""
+    settings.VAR_DIR = tmp_path
+    return setup_code_issue()
 
 
 @pytest.fixture

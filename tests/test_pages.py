@@ -37,12 +37,17 @@ def pages(company, ledgers, voucher):
     }
 
 
-def test_first_run_leads_to_setup_which_creates_owner_and_company(db):
+def test_first_run_leads_to_setup_which_creates_owner_and_company(db, setup_code):
     client = Client()
     assert client.get("/").url == "/setup/"
     answer = client.post(
         "/setup/",
-        {"username": "ravi", "password": "a-long-passphrase", "company_name": "Sharma Traders"},
+        {
+            "setup_code": setup_code,
+            "username": "ravi",
+            "password": "a-long-passphrase",
+            "company_name": "Sharma Traders",
+        },
     )
     company = Company.objects.get()
     assert answer.url == f"/c/{company.pk}/"
@@ -51,8 +56,11 @@ def test_first_run_leads_to_setup_which_creates_owner_and_company(db):
     assert Client().get("/setup/").url == "/"  # only once
 
 
-def test_setup_shows_what_is_wrong_and_creates_nothing(db):
-    answer = Client().post("/setup/", {"username": "ravi", "password": "123", "company_name": ""})
+def test_setup_shows_what_is_wrong_and_creates_nothing(db, setup_code):
+    answer = Client().post(
+        "/setup/",
+        {"setup_code": setup_code, "username": "ravi", "password": "123", "company_name": ""},
+    )
     assert answer.status_code == 422
     assert b"This cannot be empty" in answer.content
     assert b"too short" in answer.content

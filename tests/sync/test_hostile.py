@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError
 
 from companies.models import ApiToken
+from companies.sessions import SessionStore
 from locking.models import EditLock
 from locking.services import lock_acquire
 from sync import protocol, registry

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
+from books.setup_code import setup_code_display, setup_code_issue, setup_code_remove
 from config.models import ServerConfig
 from config.selectors import config_get
 from server.launch import PACKAGES, server_argv
@@ -91,6 +93,19 @@ def open_lines(*, address: str, port: int, machine: list[Address]) -> list[str]:
     return [f"Open http://{url_host(ips[0])}:{port} on this computer only: {why}."]
 
 
+def setup_lines() -> list[str]:
+    """On a fresh install, the one-time code `/setup/` asks for (so that only someone at this
+    console can make themselves the owner); once set up, none, and a leftover code removed."""
+    if get_user_model().objects.exists():
+        setup_code_remove()
+        return []
+    code = setup_code_display(setup_code_issue())
+    return [
+        f"First run: open /setup/ at one of those addresses and enter the set-up code {code}",
+        "(shown only on this console; it stops working once set-up is done)",
+    ]
+
+
 def server_installed() -> None:
     """uvicorn and the packages `server.launch` names, in this Python, or a plain message."""
     missing = [module for module in PACKAGES if not _found(module)]
@@ -141,6 +156,8 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(shell_command(launch))
             return
+        for line in setup_lines():
+            self.stdout.write(line)
         self.stdout.flush()
         # The server must not inherit this process's database connection.
         connections.close_all()
