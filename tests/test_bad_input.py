@@ -1068,8 +1068,11 @@ def test_a_long_ledger_search_is_answered(world: World, alice: User, length: int
     "username",
     ["<b>alice</b>", "alice\u202eecila", "alice smith", "alice\u2066", "<script>x</script>"],
 )
-def test_setup_refuses_a_user_name_the_admin_would_refuse(db: None, username: str) -> None:
+def test_setup_refuses_a_user_name_the_admin_would_refuse(
+    db: None, setup_code: str, username: str
+) -> None:
     body = {
+        "setup_code": setup_code,
         "username": username,
         "password": "a long passphrase 2026",
         "company_name": "Sharma Traders",
@@ -1082,8 +1085,9 @@ def test_setup_refuses_a_user_name_the_admin_would_refuse(db: None, username: st
     assert not User.objects.exists() and not Company.objects.exists()
 
 
-def test_setup_takes_a_user_name_the_admin_would_take(db: None) -> None:
+def test_setup_takes_a_user_name_the_admin_would_take(db: None, setup_code: str) -> None:
     body = {
+        "setup_code": setup_code,
         "username": "meena.iyer@sharma",
         "password": "a long passphrase 2026",
         "company_name": "Sharma Traders",
