@@ -58,7 +58,7 @@ from django.contrib.auth.models import User
 from companies.auth import token_issue
 from books.services import company_create
 from ledgers.services import ledger_create
-owner = User.objects.create_user("fanout", password="fanout-pass-1")
+owner = User.objects.create_user("fanout", password="fanout-pass-1", is_staff=True)
 start = dt.date(2026, 4, 1)
 company = company_create(actor=owner, name="Fanout Traders", financial_year_start=start)
 for name, group, extra in [

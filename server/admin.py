@@ -57,7 +57,7 @@ class ServerConfigAdmin(admin.ModelAdmin):
             {"fields": list(ServerConfig.RESTART_FIELDS)},
         ),
         ("Live sync", {"fields": ["lock_timeout", "resume_retention", "resume_retention_hours"]}),
-        ("Users", {"fields": ["max_users"]}),
+        ("Users", {"fields": ["max_users", "company_creation"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

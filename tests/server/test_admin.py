@@ -27,6 +27,7 @@ def form(**changes):
         "resume_retention": 1000,
         "resume_retention_hours": 24,
         "max_users": 0,
+        "company_creation": "staff",
     }
     return {**values, **changes}
 
