@@ -55,7 +55,7 @@ def _answers() -> list[dict[str, Any]]:
     from django.contrib.auth.models import User
     from django.test import Client
 
-    User.objects.create_user("ravi", password="Ledger-2026-x")
+    User.objects.create_user("ravi", password="Ledger-2026-x", is_staff=True)  # creates companies
     User.objects.create_user("meena", password="Ledger-2026-y")
     anonymous = Client()
     token = anonymous.post(

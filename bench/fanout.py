@@ -59,7 +59,7 @@ from companies.auth import token_issue
 from books.services import company_create
 from ledgers.services import ledger_create
 from config.models import ServerConfig
-owner = User.objects.create_user("fanout", password="fanout-pass-1")
+owner = User.objects.create_user("fanout", password="fanout-pass-1", is_staff=True)
 # One user on one address holds every socket here: the per-user and per-address caps are off.
 ServerConfig.objects.update_or_create(
     pk=1, defaults={"max_sockets_per_user": 0, "max_sockets_per_address": 0}

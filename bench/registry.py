@@ -123,7 +123,7 @@ class Office:
         from ledgers.services import ledger_create
 
         users = get_user_model().objects
-        self.owner = users.create_user("owner")
+        self.owner = users.create_user("owner", is_staff=True)  # staff create companies
         self.member = users.create_user("accountant")
         self.staff = users.create_user("admin", is_staff=True)
         self.holders = [users.create_user(f"user{i:02d}") for i in range(HOLDERS)]

@@ -101,7 +101,7 @@ def build(lines: int, seed: int) -> Company:
     from ledgers.services import ledger_create
     from vouchers.models import VoucherType
 
-    actor = get_user_model().objects.create_user("bench")
+    actor = get_user_model().objects.create_user("bench", is_staff=True)  # creates the company
     company = company_create(actor=actor, name=COMPANY, financial_year_start=FY_START)
     pools = {"cash": ([Ledger.objects.get(company=company, name="Cash").pk], [1.0])}
     for role, (prefix, group, count, sign) in ROLES.items():

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from companies.access import OWNERS
+from companies.access import OWNERS, company_creation_require
 from companies.models import Company, Membership
 from companies.snapshots import membership_snapshot
 from core.errors import Invalid, NotAllowed
@@ -40,7 +40,9 @@ def company_create(
     financial_year_start: dt.date | None = None,
     books_beginning: dt.date | None = None,
 ) -> Company:
-    """Create a company owned by `actor`, seeded with Tally's groups, ledgers and voucher types."""
+    """Create a company owned by `actor`, seeded with Tally's groups, ledgers and voucher types.
+    NotAllowed unless the actor may create companies (ServerConfig.company_creation)."""
+    company_creation_require(actor=actor)
     errors: dict[str, list[str]] = {}
     name = clean_text(name, field="name", max_length=200, errors=errors, required=True)
     # A TextField has no length of its own: 1000 characters is a long postal address and
@@ -81,6 +83,11 @@ def _owners_left_after(company: Company, membership: Membership) -> int:
     )
 
 
+def unaddable(username: str) -> str:
+    """The one answer for a name that cannot be added, whether or not such an account exists."""
+    return f"No user {username!r} can be added: check the name, or ask the server's administrator."
+
+
 def member_set(
     *, company: Company, actor: AbstractBaseUser, username: str, role: str
 ) -> Membership:
@@ -89,9 +96,11 @@ def member_set(
         raise Invalid.field("role", f"Choose one of: {', '.join(Role.values)}.")
     with company_write(company=company, actor=actor, roles=OWNERS) as work:
         company = work.company  # the owner's check comes before saying who exists
-        user = get_user_model().objects.filter(username=username).first()
+        # Unknown and inactive names get the same answer: it tells no more than that this name
+        # cannot be added (docs/security.md, "Companies and members").
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise Invalid.field("username", f"There is no user called {username!r}.")
+            raise Invalid.field("username", unaddable(username))
         membership = Membership.objects.filter(company=company, user=user).first()
         before = membership_snapshot(membership) if membership else None
         if membership is None:

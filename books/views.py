@@ -23,6 +23,7 @@ from companies.decorators import member_view
 from companies.models import Company, Membership
 from companies.selectors import memberships_of_company, memberships_of_user
 from companies.serializers import company_json
+from companies.signin import token_request_refusal, token_signed_in
 from core.errors import Invalid
 from core.http import body_data, json_response, wants_json
 from core.validation import optional_dates
@@ -137,13 +138,17 @@ def member(request: HttpRequest, company: Company, username: str) -> HttpRespons
     return HttpResponse(status=204)
 
 
-@csrf_exempt  # the body carries the credentials; no session is used or created
+@csrf_exempt  # no session is used or created; JSON only, and same-origin or no Origin
 @require_http_methods(["POST"])
 def token(request: HttpRequest) -> HttpResponse:
+    refusal = token_request_refusal(request)
+    if refusal is not None:
+        return refusal
     data = body_data(request)
     user = authenticate(
         request, username=str(data.get("username", "")), password=str(data.get("password", ""))
     )
     if user is None:
         return json_response({"detail": "Wrong username or password."}, status=400)
+    token_signed_in(request, user)
     return json_response({"token": token_issue(user=user)}, status=201)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 
 from companies.models import Company, Membership
+from config.models import CompanyCreation
+from config.selectors import config_get
 from core.errors import NotAllowed
 
 Role = Membership.Role
@@ -32,3 +34,14 @@ def membership_require(
 def writer_require(*, company: Company, actor: AbstractBaseUser) -> Membership:
     """Owners and accountants write the books; viewers only read them."""
     return membership_require(company=company, actor=actor, roles=WRITERS)
+
+
+def company_creation_require(*, actor: AbstractBaseUser) -> None:
+    """Staff create companies, and everyone else too if the Server configuration says so: an
+    owner may add any user to a company, so owning one is a matter of the server's trust."""
+    if actor.is_staff or config_get().company_creation == CompanyCreation.EVERYONE:
+        return
+    raise NotAllowed(
+        "Only the server's administrators may create companies here: ask one to create it "
+        "and add you to it."
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from companies.models import ApiToken
 
@@ -19,14 +22,32 @@ log = logging.getLogger(__name__)
 def token_issue(*, user: AbstractBaseUser) -> str:
     """A new API token for `user`; only its hash is kept, so this is the one time it is seen."""
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key))
+    ApiToken.objects.create(
+        user=user, key_hash=ApiToken.hash_key(key), password_mark=user.get_session_auth_hash()
+    )
     return key
 
 
+def token_lifetime() -> dt.timedelta:
+    """How long a token works after it was issued (TALLYSYNC_TOKEN_DAYS, 90 by default)."""
+    return dt.timedelta(days=settings.API_TOKEN_DAYS)
+
+
 def token_get(key: str) -> ApiToken | None:
-    """The live token for `key` (its user active), read only."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
-    return token if token is not None and token.user.is_active else None
+    """The live token for `key`, read only: not expired, its user active and with the password
+    the token was issued under (a new password revokes every token of the user)."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), created_at__gt=timezone.now() - token_lifetime())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token if token_password_current(token) else None
+
+
+def token_password_current(token: ApiToken) -> bool:
+    return constant_time_compare(token.password_mark, token.user.get_session_auth_hash())
 
 
 def token_user(key: str) -> AbstractBaseUser | None:

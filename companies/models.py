@@ -71,6 +71,9 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The user's session auth hash when issued (an HMAC of the password hash): a new password
+    # makes it differ, which revokes the token.
+    password_mark = models.CharField(max_length=64, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,15 +1,18 @@
-"""What a person or script sees when django-axes has locked a user name out at one address."""
+"""What a person or script sees when django-axes has locked a user name out at one address, and
+what /auth/token/ (a sign-in without a session) takes and does besides."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from core.http import json_response, wants_json
+from core.http import json_response, origin_is_host, wants_json
 
 LOCKOUT_STATUS = 429
 
@@ -32,3 +35,24 @@ def lockout_response(
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     context = {"lockout": message, "username": username, "next": request.POST.get("next", "")}
     return render(request, "registration/login.html", context, status=LOCKOUT_STATUS)
+
+
+def token_request_refusal(request: HttpRequest) -> HttpResponse | None:
+    """/auth/token/ takes JSON from scripts (no Origin) and this server's own pages only. A
+    foreign page may post a form cross-site unasked, and five wrong passwords would lock its
+    visitor out; JSON it may not send without the server's leave, and its Origin gives it away."""
+    origin = request.headers.get("Origin")
+    if origin and not origin_is_host(origin, request.get_host()):
+        detail = "Tokens are issued to scripts and to this server's own pages only."
+        return json_response({"detail": detail}, status=403)
+    if request.content_type != "application/json":
+        detail = "Send the username and password as JSON (Content-Type: application/json)."
+        return json_response({"detail": detail}, status=415)
+    return None
+
+
+def token_signed_in(request: HttpRequest, user: AbstractBaseUser) -> None:
+    """A right password through /auth/token/ clears the user's failures at this address, as a
+    page sign-in does (django-axes listens for that one on `user_logged_in`, which a token
+    sign-in, making no session, does not send)."""
+    AxesProxyHandler.user_logged_in(sender=type(user), request=request, user=user)

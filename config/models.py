@@ -31,6 +31,11 @@ def host_names_split(value: str) -> list[str]:
     return [name.strip().lower() for name in re.split(r"[\s,]+", value) if name.strip()]
 
 
+class CompanyCreation(models.TextChoices):
+    STAFF = "staff", "Staff only (the server's administrators)"
+    EVERYONE = "everyone", "Every signed-in user"
+
+
 class ServerConfig(models.Model):
     """The single row (pk 1) of settings an office administrator may change."""
 
@@ -99,6 +104,14 @@ class ServerConfig(models.Model):
         validators=[MaxValueValidator(10_000, "Use at most 10000 pages (0 means no limit).")],
         help_text="Live pages one network address may hold open at once (a computer, or every "
         "computer behind one router; 0: no limit).",
+    )
+    company_creation = models.CharField(
+        "who may create companies",
+        max_length=10,
+        choices=CompanyCreation,
+        default=CompanyCreation.STAFF,
+        help_text="Whoever creates a company owns it and may add any user to it, so by default "
+        "only the people you trust with this server may.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
@@ -51,6 +52,12 @@ def page_or(
         return view(request, *args, **kwargs)
 
     return dispatch
+
+
+def origin_is_host(origin: str, host: str) -> bool:
+    """Does a request's Origin header name the host it was sent to? (The same check for pages
+    posted to /auth/token/ and for socket handshakes; an Origin of "null" never matches.)"""
+    return urlsplit(origin).netloc.lower() == host.lower()
 
 
 def json_response(data: Any, status: int = 200) -> JsonResponse:

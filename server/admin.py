@@ -57,7 +57,17 @@ class ServerConfigAdmin(admin.ModelAdmin):
             {"fields": list(ServerConfig.RESTART_FIELDS)},
         ),
         ("Live sync", {"fields": ["lock_timeout", "resume_retention", "resume_retention_hours"]}),
-        ("Users", {"fields": ["max_users", "max_sockets_per_user", "max_sockets_per_address"]}),
+        (
+            "Users",
+            {
+                "fields": [
+                    "max_users",
+                    "max_sockets_per_user",
+                    "max_sockets_per_address",
+                    "company_creation",
+                ]
+            },
+        ),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

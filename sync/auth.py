@@ -7,7 +7,6 @@ import time
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
@@ -17,6 +16,7 @@ from django.contrib import auth
 from django.http.request import split_domain_port, validate_host
 
 from companies.auth import token_user
+from core.http import origin_is_host
 from sync.registry import Kind, event_record, refusal_detail, refusals
 
 SERVER_SEND = "tallysync.server_send"  # scope key: the server's own `send` for this socket
@@ -54,7 +54,7 @@ class SameOriginValidator:
         host = headers.get(b"host", b"").decode("latin-1")
         if not self.host_allowed(host):
             return await _deny(scope, receive, send, f"Host {host} is not allowed")
-        if origin and urlsplit(origin).netloc.lower() != host.lower():
+        if origin and not origin_is_host(origin, host):
             return await _deny(scope, receive, send, f"Origin {origin} on host {host}")
         return await self.app(scope, receive, send)
 

@@ -157,6 +157,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # who then types the right password is not the one guessing
 AXES_LOCKOUT_CALLABLE = "companies.signin.lockout_response"
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+# An API token stops working this many days after it was issued (and at a password change).
+API_TOKEN_DAYS = env_int("TALLYSYNC_TOKEN_DAYS", 90)
+if API_TOKEN_DAYS < 1:
+    raise ValueError("TALLYSYNC_TOKEN_DAYS: use a whole number of days, 1 or more")
 
 # Production is the default (DEBUG off). Headers that cost a plain-HTTP office LAN nothing:
 SECURE_CONTENT_TYPE_NOSNIFF = True

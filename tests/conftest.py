@@ -1,5 +1,6 @@
 """Personas and a seeded company: alice owns Sharma Traders, bob keeps its accounts, charlie
-views it, dave is a stranger."""
+views it, dave is a stranger. None of them is staff: the server lets everyone create companies
+(`company_creation_open`) wherever a test needs alice's or dave's own."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from books.services import company_create
 from books.setup_code import setup_code_issue
 from companies.auth import token_issue
 from companies.models import Company, Membership
+from config.models import CompanyCreation, ServerConfig
 from config.selectors import config_forget, config_get
 from ledgers.models import Ledger
 from ledgers.services import ledger_create
@@ -55,6 +57,16 @@ def config_cached(db: Any) -> None:
 
 
 @pytest.fixture
+def company_creation_open(db: Any) -> None:
+    """The Server configuration lets every signed-in user create companies (staff only is the
+    default), as an office that trusts its people with their own books would set it."""
+    ServerConfig.objects.update_or_create(
+        pk=1, defaults={"company_creation": CompanyCreation.EVERYONE}
+    )
+    config_forget()
+
+
+@pytest.fixture
 def alice(db: Any) -> User:
     return User.objects.create_user("alice", password="alice-secret-1")
 
@@ -75,7 +87,7 @@ def dave(db: Any) -> User:
 
 
 @pytest.fixture
-def company(alice: User, bob: User, charlie: User) -> Company:
+def company(alice: User, bob: User, charlie: User, company_creation_open: None) -> Company:
     company = company_create(
         actor=alice, name="Sharma Traders", state="Maharashtra", financial_year_start=FY_START
     )

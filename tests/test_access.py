@@ -300,6 +300,48 @@ def test_the_ledger_search_finds_only_this_companys_ledgers(books: Books, bob: U
     )
 
 
+def test_only_staff_create_companies_by_default(alice: User, dave: User) -> None:
+    """Whoever creates a company may add anyone to it, even as owner (the review made a
+    look-alike "Sharma Traders" appear in alice's Gateway): by default only staff create one."""
+    body = {"name": "Sharma Traders"}
+    answer = client_for(dave).post("/c/", body, content_type="application/json")
+    assert answer.status_code == 403
+    assert answer.json()["detail"].startswith("Only the server's administrators")
+    assert browser(dave).post("/c/", body).status_code == 403
+    assert not Company.objects.exists()
+    User.objects.filter(pk=dave.pk).update(is_staff=True)
+    assert client_for(dave).post("/c/", body, content_type="application/json").status_code == 201
+
+
+def test_the_server_configuration_lets_everyone_create_companies(
+    dave: User, company_creation_open: None
+) -> None:
+    answer = client_for(dave).post("/c/", {"name": "Gupta & Sons"}, content_type="application/json")
+    assert answer.status_code == 201
+
+
+def test_adding_a_member_says_the_same_for_a_missing_and_an_inactive_name(
+    books: Books, alice: User, dave: User
+) -> None:
+    """An owner probing names learns only that a name cannot be added, not whether it exists."""
+    User.objects.filter(pk=dave.pk).update(is_active=False)
+    client = client_for(alice)
+    before = everything()
+    answers = {
+        name: client.post(
+            f"/c/{books.mine.pk}/members/",
+            {"username": name, "role": "owner"},
+            content_type="application/json",
+        )
+        for name in ("dave", "nobody")
+    }
+    assert {a.status_code for a in answers.values()} == {400}
+    said = {name: a.json()["errors"]["username"][0] for name, a in answers.items()}
+    assert said["dave"].replace("dave", "nobody") == said["nobody"]
+    assert said["nobody"].startswith("No user 'nobody' can be added")
+    assert everything() == before
+
+
 def test_an_owner_cannot_remove_another_companys_member(books: Books, alice: User) -> None:
     """alice owns Sharma Traders; dave belongs to Dave & Sons only."""
     client = client_for(alice)
@@ -411,7 +453,7 @@ NOT_BOOKS = {
     "login": "signing in",
     "logout": "signing oneself out",
     "auth-token": "a token for oneself",
-    "companies": "anyone may create a company of their own (and owns it)",
+    "companies": "not a company's books: staff only by default (test_only_staff_create_…)",
     "setup": "first run only: after it, a redirect to the Gateway",
 }
 WRITE_PAGES = ["ledger-new", "voucher-new", "ledger-edit", "voucher-edit"]

@@ -12,6 +12,10 @@ from editlog.models import Change
 from ledgers.models import Group, Ledger
 from vouchers.models import VoucherType
 
+# alice creates companies of her own here: the server lets everyone (staff only is the default,
+# tested in tests/test_access.py).
+pytestmark = pytest.mark.usefixtures("company_creation_open")
+
 
 def test_company_create_seeds_tallys_28_groups(alice):
     company = company_create(actor=alice, name="Sharma Traders")
@@ -140,7 +144,7 @@ def test_only_owners_manage_members(company, bob, dave):
 
 
 def test_member_set_rejects_unknown_user_and_role(company, alice):
-    with pytest.raises(Invalid, match="no user called"):
+    with pytest.raises(Invalid, match="No user 'nobody' can be added"):
         member_set(company=company, actor=alice, username="nobody", role="viewer")
     with pytest.raises(Invalid, match="Choose one of"):
         member_set(company=company, actor=alice, username="bob", role="admin")

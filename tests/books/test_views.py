@@ -1,9 +1,38 @@
 """/auth/token/, /c/, /c/<cid>/ and /c/<cid>/members/ over HTTP."""
 
+import datetime as dt
+
 from django.test import Client
+from django.utils import timezone
 
 from companies.models import ApiToken, Company, Membership
 from tests.conftest import client_for
+
+
+def token_for(username, password):
+    body = {"username": username, "password": password}
+    return Client().post("/auth/token/", body, content_type="application/json").json()["token"]
+
+
+def test_a_password_change_revokes_the_users_tokens(alice, bob):
+    mine, bobs = token_for("alice", "alice-secret-1"), token_for("bob", "bob-secret-1")
+    alice.set_password("a-new-secret-9")
+    alice.save()
+    answer = Client(headers={"Authorization": f"Token {mine}"}).get("/c/")
+    assert (answer.status_code, answer.json()) == (401, {"detail": "This API token is not valid."})
+    assert Client(headers={"Authorization": f"Token {bobs}"}).get("/c/").status_code == 200
+    fresh = token_for("alice", "a-new-secret-9")
+    assert Client(headers={"Authorization": f"Token {fresh}"}).get("/c/").status_code == 200
+
+
+def test_a_token_expires_after_the_configured_days(alice, settings):
+    settings.API_TOKEN_DAYS = 30
+    key = token_for("alice", "alice-secret-1")
+    issued = timezone.now() - dt.timedelta(days=29, hours=23)
+    ApiToken.objects.update(created_at=issued)
+    assert Client(headers={"Authorization": f"Token {key}"}).get("/c/").status_code == 200
+    ApiToken.objects.update(created_at=issued - dt.timedelta(hours=2))
+    assert Client(headers={"Authorization": f"Token {key}"}).get("/c/").status_code == 401
 
 
 def test_a_token_is_issued_for_the_right_password_and_only_its_hash_is_kept(alice):
@@ -53,7 +82,7 @@ def test_company_list_shows_only_my_companies_with_my_role(company, charlie, dav
     assert [(c["name"], c["role"]) for c in answer.json()] == [("Sharma Traders", "viewer")]
 
 
-def test_company_create_makes_me_the_owner(dave):
+def test_company_create_makes_me_the_owner(dave, company_creation_open):
     answer = client_for(dave).post(
         "/c/",
         {"name": "Gupta & Sons", "financial_year_start": "01-Apr-2026", "state": "Goa"},
@@ -69,7 +98,7 @@ def test_company_create_makes_me_the_owner(dave):
     assert Membership.objects.get(user=dave).company_id == body["id"]
 
 
-def test_company_create_with_a_bad_date_writes_nothing(dave):
+def test_company_create_with_a_bad_date_writes_nothing(dave, company_creation_open):
     answer = client_for(dave).post(
         "/c/", {"name": "X", "books_beginning": "soon"}, content_type="application/json"
     )

@@ -108,6 +108,42 @@ def test_tokens_are_throttled_too(alice: User) -> None:
     assert ask_token("alice", "alice-secret-1", address=HOME).status_code == 201
 
 
+def test_a_token_sign_in_forgets_earlier_failures(alice: User) -> None:
+    """As a page sign-in does: four wrong tries, the right one, and four more may follow."""
+    assert [ask_token("alice", f"guess-{i}").status_code for i in range(LIMIT - 1)] == [400] * 4
+    assert ask_token("alice", "alice-secret-1").status_code == 201
+    assert {a.status_code for a in guess("alice", times=LIMIT - 1)} == {200}
+
+
+def test_cross_site_form_posts_to_the_token_endpoint_lock_nobody_out(alice: User) -> None:
+    """The review's attack: a foreign page makes its visitor's browser post five "simple" forms
+    (no preflight) with wrong passwords. They are refused unread and counted nowhere."""
+    foreign = {"Origin": "http://evil.example"}
+    body = {"username": "alice", "password": "guess"}
+    forms = [
+        Client().post("/auth/token/", body, headers=foreign, REMOTE_ADDR=OFFICE) for _ in range(5)
+    ]
+    bare = [Client().post("/auth/token/", body, REMOTE_ADDR=OFFICE) for _ in range(5)]
+    assert {a.status_code for a in forms} == {403}
+    assert {a.status_code for a in bare} == {415}
+    assert not AccessAttempt.objects.exists()
+    assert signed_in(sign_in("alice", "alice-secret-1"))
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [("http://evil.example", 403), ("null", 403), ("http://testserver", 201), (None, 201)],
+)
+def test_json_token_requests_come_from_this_server_or_no_page(
+    alice: User, origin: str | None, status: int
+) -> None:
+    body = {"username": "alice", "password": "alice-secret-1"}
+    headers = {"Origin": origin} if origin else {}
+    answer = Client().post("/auth/token/", body, content_type="application/json", headers=headers)
+    assert answer.status_code == status
+    assert ApiToken.objects.exists() is (status == 201)
+
+
 def test_page_and_token_failures_add_up(alice: User) -> None:
     """Guessing cannot switch to the API to get five more tries."""
     guess("alice", times=3)

@@ -8,7 +8,7 @@ from companies.models import Membership
 from ledgers.services import ledger_create
 
 PASSWORD = "office-pass-1"
-owner = User.objects.create_user("meena", password=PASSWORD)
+owner = User.objects.create_user("meena", password=PASSWORD, is_staff=True)  # as /setup/ makes it
 company = company_create(
     actor=owner, name="Sharma Traders", financial_year_start=dt.date(2026, 4, 1)
 )

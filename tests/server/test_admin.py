@@ -29,6 +29,7 @@ def form(**changes):
         "max_users": 0,
         "max_sockets_per_user": 30,
         "max_sockets_per_address": 100,
+        "company_creation": "staff",
     }
     return {**values, **changes}
 

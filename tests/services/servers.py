@@ -75,7 +75,7 @@ if connection.vendor == "postgresql":
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
             [Company._meta.db_table, FIRST_COMPANY_ID],
         )
-owner = User.objects.create_user("meena")
+owner = User.objects.create_user("meena", is_staff=True)  # as /setup/ makes the first owner
 company = company_create(
     actor=owner, name="Sharma Traders", financial_year_start=dt.date(2026, 4, 1)
 )

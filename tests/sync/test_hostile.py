@@ -54,6 +54,7 @@ def revoke_tokens(user, headers) -> None:
         (session_headers, sign_out_by_session),
         (session_headers, change_password),
         (token_headers, revoke_tokens),
+        (token_headers, change_password),  # a new password revokes the user's tokens
     ],
 )
 def test_a_socket_closes_at_its_next_ping_once_its_user_is_signed_out(

@@ -440,7 +440,8 @@ class _Refused:
 class VoucherProperties(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.alice = User.objects.create_user("alice")  # no password: no hashing
+        # No password: no hashing. Staff: only staff create companies by default.
+        cls.alice = User.objects.create_user("alice", is_staff=True)
         cls.bob = User.objects.create_user("bob")
         company = company_create(
             actor=cls.alice,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('config', '0001_initial'),
+        ('config', '0002_server_config_company_creation'),
     ]
 
     operations = [
