@@ -18,6 +18,7 @@ from books.services import (
     member_set,
 )
 from books.setup_code import WRONG, setup_code_announce, setup_code_matches, setup_code_remove
+from companies.access import company_creation_allowed
 from companies.auth import token_issue
 from companies.decorators import member_view
 from companies.models import Company, Membership
@@ -43,7 +44,13 @@ def _company_from(request: HttpRequest, data: dict[str, Any]) -> Company:
 
 def _gateway_page(request: HttpRequest, **extra: Any) -> HttpResponse:
     memberships = memberships_of_user(user=request.user)
-    context = {"memberships": memberships, "form": {}, "errors": {}, **extra}
+    context = {
+        "memberships": memberships,
+        "may_create": company_creation_allowed(actor=request.user),
+        "form": {},
+        "errors": {},
+        **extra,
+    }
     return render(request, "companies/gateway.html", context, status=422 if extra else 200)
 
 

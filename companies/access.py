@@ -36,10 +36,15 @@ def writer_require(*, company: Company, actor: AbstractBaseUser) -> Membership:
     return membership_require(company=company, actor=actor, roles=WRITERS)
 
 
-def company_creation_require(*, actor: AbstractBaseUser) -> None:
+def company_creation_allowed(*, actor: AbstractBaseUser) -> bool:
     """Staff create companies, and everyone else too if the Server configuration says so: an
     owner may add any user to a company, so owning one is a matter of the server's trust."""
-    if actor.is_staff or config_get().company_creation == CompanyCreation.EVERYONE:
+    return actor.is_staff or config_get().company_creation == CompanyCreation.EVERYONE
+
+
+def company_creation_require(*, actor: AbstractBaseUser) -> None:
+    """NotAllowed (403) unless `actor` may create companies (company_creation_allowed)."""
+    if company_creation_allowed(actor=actor):
         return
     raise NotAllowed(
         "Only the server's administrators may create companies here: ask one to create it "

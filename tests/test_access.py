@@ -313,6 +313,15 @@ def test_only_staff_create_companies_by_default(alice: User, dave: User) -> None
     assert client_for(dave).post("/c/", body, content_type="application/json").status_code == 201
 
 
+def test_the_gateway_offers_company_creation_only_to_whoever_may_create(dave: User) -> None:
+    """A user who may not create a company is not shown a form that would only refuse them."""
+    page = browser(dave).get("/").content.decode()
+    assert "Create company" not in page
+    assert "Ask the server's administrator, or a company's owner, to add you." in page
+    User.objects.filter(pk=dave.pk).update(is_staff=True)
+    assert "Create company" in browser(dave).get("/").content.decode()
+
+
 def test_the_server_configuration_lets_everyone_create_companies(
     dave: User, company_creation_open: None
 ) -> None:
