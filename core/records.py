@@ -105,6 +105,11 @@ def kind_of(obj: Model | type[Model]) -> RecordKind:
     raise LookupError(f"{model.__name__} is not a registered record kind (core.records)")
 
 
+def resource_of(obj: Model) -> str:
+    """The name a record's edit lock goes by: its kind and id, "voucher:17"."""
+    return f"{kind_of(obj).name}:{obj.pk}"
+
+
 def kinds() -> list[RecordKind]:
     """Every kind, by `position` (then as registered)."""
     return sorted(_kinds.values(), key=lambda kind: kind.position)

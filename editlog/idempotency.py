@@ -2,7 +2,8 @@
 connection, a server killed mid-request) gets the first save's answer, not a second voucher.
 
 The key is stored on the save's Change, inside the save's own transaction, so "saved" and "key
-remembered" commit together or not at all.
+remembered" commit together or not at all. `save_answered` is the one place a view's save is
+answered in the format asked for: JSON through `saved_once`, or a page.
 """
 
 from __future__ import annotations

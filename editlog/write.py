@@ -30,7 +30,7 @@ from django.utils import timezone
 from companies.access import WRITERS, role_refusal
 from companies.models import Company, Membership
 from core.errors import Invalid, StaleVersion, found
-from core.records import VERSION_KEY, kind_of
+from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
 from editlog.chain import change_hash
 from editlog.idempotency import RequestKey
@@ -52,13 +52,10 @@ class UnitOfWork:
         self.membership = membership
         self.changes: list[Change] = []
 
-    def resource(self, obj: Model) -> str:
-        return f"{kind_of(obj).name}:{obj.pk}"
-
     def guard(self, obj: Model) -> None:
         """Refuse (Locked, 423) while someone else holds `obj`'s edit lock."""
         if kind_of(obj).lockable:
-            lock_check(company=self.company, resource=self.resource(obj), actor=self.actor)
+            lock_check(company=self.company, resource=resource_of(obj), actor=self.actor)
 
     def bump(self, obj: Model, version: Any) -> None:
         """Move `obj` to its next version if it is still at `version` — the lost-update guard,
@@ -126,7 +123,7 @@ class UnitOfWork:
         company.last_seq, company.last_hash = change.seq, change.hash
         self.changes.append(change)
         if kind.lockable and verb in ENDING:
-            lock_release(company=company, resource=self.resource(obj), actor=self.actor)
+            lock_release(company=company, resource=resource_of(obj), actor=self.actor)
         return change
 
     def close(self) -> None:

@@ -130,7 +130,7 @@ def ledger_new(request: HttpRequest, company: Company) -> HttpResponse:
 def ledger_edit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     """The alteration screen: takes the ledger's edit lock, or waits for its holder."""
     ledger = ledger_get(company=company, ledger_id=pk)
-    extra = lock_for_page(request, company, f"ledger:{ledger.pk}")
+    extra = lock_for_page(request, company, ledger)
     return _form_page(request, ledger=ledger, extra=extra)
 
 
@@ -148,7 +148,7 @@ def ledger(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
 
     def refused_page(errors: Errors, status: int, _: Exception) -> HttpResponse:
         # The re-shown editor takes the lock again for its page (not while nothing can be written).
-        extra = {} if status == 503 else lock_for_page(request, company, f"ledger:{current.pk}")
+        extra = {} if status == 503 else lock_for_page(request, company, current)
         return _form_page(
             request, ledger=current, data=data, errors=errors, status=status, extra=extra
         )

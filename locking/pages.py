@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest
 
 from companies.models import Company
 from core.errors import Locked
+from core.records import resource_of
 from locking.services import lock_acquire
 
 
@@ -17,9 +19,10 @@ def new_connection_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def lock_for_page(request: HttpRequest, company: Company, resource: str) -> dict[str, Any]:
-    """Take `resource`'s lock for the page being rendered (a fresh page id, unless the page
+def lock_for_page(request: HttpRequest, company: Company, record: Model) -> dict[str, Any]:
+    """Take `record`'s edit lock for the page being rendered (a fresh page id, unless the page
     asks again for itself with ?connection=), or note who holds it. Context for the editor."""
+    resource = resource_of(record)
     connection = request.GET.get("connection", "")[:64] or new_connection_id()
     try:
         lock_acquire(

@@ -207,7 +207,7 @@ def voucher_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespons
     """The alteration screen: it takes the voucher's edit lock for this page, or, if someone
     else holds it, shows their name and waits (read-only) until they let go."""
     voucher = voucher_get(company=company, voucher_id=pk)
-    extra = lock_for_page(request, company, f"voucher:{voucher.pk}")
+    extra = lock_for_page(request, company, voucher)
     return _voucher_form(
         request, company, voucher_type=voucher.voucher_type, voucher=voucher, extra=extra
     )
@@ -273,7 +273,7 @@ def _alter_refused(
     """The alteration screen again, with what was typed and why it was not saved: the editor
     takes the lock again for its page (not while nothing can be written), and a stale version
     shows beside the typing what the other person saved."""
-    extra = {} if status == 503 else lock_for_page(request, company, f"voucher:{current.pk}")
+    extra = {} if status == 503 else lock_for_page(request, company, current)
     if isinstance(exc, StaleVersion):
         extra["latest"] = voucher_get(company=company, voucher_id=current.pk)
     return _voucher_form(

@@ -141,3 +141,25 @@ def test_the_migration_chains_changes_written_before_the_chain(company, ledgers,
                 "SELECT tgenabled FROM pg_trigger WHERE tgname = 'editlog_change_append_only'"
             )
             assert cursor.fetchone()[0] == "O"  # enabled again
+
+
+def test_the_last_hash_migration_gives_each_company_its_newest_changes_hash(
+    company, ledgers, voucher, dave, company_creation_open
+):
+    """companies 0002 fills Company.last_hash for books written before it from the Change at
+    last_seq, so the next save chains on from there (a company without Changes keeps zeros)."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("companies.migrations.0002_company_last_hash").last_hash_fill
+    company_create(actor=dave, name="Gupta & Sons")
+    Company.objects.update(last_hash=GENESIS)
+    empty = Company.objects.create(
+        name="Empty", financial_year_start="2026-04-01", books_beginning="2026-04-01"
+    )
+    fill(apps, None)
+    for company in Company.objects.exclude(pk=empty.pk):
+        newest = Change.objects.get(company=company, seq=company.last_seq)
+        assert company.last_hash == newest.hash
+    assert Company.objects.get(pk=empty.pk).last_hash == GENESIS
