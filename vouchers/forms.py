@@ -30,25 +30,9 @@ from core.forms import (
 from core.validation import parse_id
 from ledgers.models import Ledger
 from vouchers.drafts import MAX_LINES, MAX_NARRATION, Line, VoucherDraft
-from vouchers.models import VoucherType
+from vouchers.selectors import voucher_type_for_key
 
 PAGE_ROW = re.compile(r"^entries-([0-9]+)-(\w+)$")
-
-
-def voucher_type_find(company: Company, ref: Any) -> VoucherType | None:
-    """A voucher type of `company` by id, name or base ("Credit Note", "credit_note")."""
-    types = VoucherType.objects.filter(company=company)
-    if isinstance(ref, int):
-        return types.filter(pk=ref).first() if parse_id(ref) is not None else None
-    if not isinstance(ref, str) or not ref.strip():
-        return None
-    key = ref.strip().lower()
-    return (
-        types.annotate(lname=Lower("name"))
-        .filter(Q(lname=key) | Q(base=key.replace(" ", "_")))
-        .order_by("id")
-        .first()
-    )
 
 
 class Ledgers:
@@ -143,7 +127,7 @@ class VoucherForm(forms.Form):
             )
         super().__init__(data)
         self.company = company
-        self.fields["type"].find = lambda ref: voucher_type_find(company, ref)
+        self.fields["type"].find = lambda ref: voucher_type_for_key(company=company, key=ref)
         self.fields["date"].not_before = company.books_beginning
         self.typed_rows = page_rows(data)
         if self.typed_rows is not None:

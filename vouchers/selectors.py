@@ -6,10 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from companies.models import Company
 from core.errors import found
+from core.validation import parse_id
 from vouchers.models import Entry, Voucher, VoucherType
 from vouchers.snapshots import voucher_snapshot
 
@@ -54,13 +56,20 @@ def voucher_types(*, company: Company) -> QuerySet[VoucherType]:
     return VoucherType.objects.filter(company=company).order_by("id")
 
 
-def voucher_type_for_key(*, company: Company, key: str) -> VoucherType | None:
-    """The type named by a URL key ("sales", "credit_note") or name ("Credit Note")."""
+def voucher_type_for_key(*, company: Company, key: Any) -> VoucherType | None:
+    """A voucher type of `company` by id, name or URL key ("Credit Note", "credit_note")."""
+    types = VoucherType.objects.filter(company=company)
+    if isinstance(key, int):
+        return types.filter(pk=key).first() if parse_id(key) is not None else None
+    if not isinstance(key, str) or not key.strip():
+        return None
     key = key.strip().lower()
-    for voucher_type in voucher_types(company=company):
-        if key in {voucher_type.base, voucher_type.name.lower()}:
-            return voucher_type
-    return None
+    return (
+        types.annotate(lname=Lower("name"))
+        .filter(Q(lname=key) | Q(base=key.replace(" ", "_")))
+        .order_by("id")
+        .first()
+    )
 
 
 def voucher_number_next(*, voucher_type: VoucherType, financial_year: int) -> int:
