@@ -1,5 +1,6 @@
-"""Test wiring shared by every folder: the data folder, a secret key and the test database's
-name (production settings carry none of them), and the `services` marker for tests/services."""
+"""Test wiring shared by every folder: the data folder, a secret key, an Edit Log key and head
+file, and the test database's name (production settings carry none of them), and the
+`services` marker for tests/services."""
 
 import os
 import secrets
@@ -16,7 +17,13 @@ SERVICES = Path(__file__).parent / "tests" / "services"
 def pytest_configure(config: pytest.Config) -> None:
     # A run's own key, unless the environment gives one; the processes tests start inherit it.
     settings.SECRET_KEY = os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    settings.EDITLOG_KEY = os.environ.setdefault("TALLYSYNC_EDITLOG_KEY", secrets.token_urlsafe(50))
     var_prepare(settings.VAR_DIR)  # as manage.py does: the folder the test database goes in
+    settings.EDITLOG_HEAD_FILE = settings.VAR_DIR / f"test-{os.getpid()}.editlog_head"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    Path(settings.EDITLOG_HEAD_FILE).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.db import models
+
+
+def chain_id_new() -> str:
+    return secrets.token_hex(16)
 
 
 class Company(models.Model):
@@ -20,6 +25,8 @@ class Company(models.Model):
     last_seq = models.BigIntegerField(default=0, editable=False)
     # The hash of that Change (editlog.chain), so the next one chains on without reading it.
     last_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
+    # Names this company's chain in the head file outside the database (editlog.head).
+    chain_id = models.CharField(max_length=32, default=chain_id_new, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

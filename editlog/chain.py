@@ -1,7 +1,13 @@
-"""The Edit Log's hash chain: each Change's SHA-256 covers its content and the previous hash.
+"""The Edit Log's hash chain: each Change's hash is an HMAC-SHA256, under a key kept outside the
+database, of the previous hash and its own content.
+
+Without the key a copy of the database cannot be rewritten and re-chained so that it verifies:
+SHA-256 alone could be recomputed by anyone who can write the file. The key is
+settings.EDITLOG_KEY ($TALLYSYNC_EDITLOG_KEY or var/editlog_key, made 0600 beside the secret
+key); it belongs in the backups of the keys, never in the database's.
 
 One pure function shared by the writer (`editlog.write.UnitOfWork.record`), the verifier
-(`editlog_verify`) and the migration that chained the Changes written before the chain existed.
+(`editlog_verify`) and the migration that re-chained the log under the key (editlog 0006).
 Changing what it hashes breaks every stored hash: that needs a new migration, never an edit
 here.
 """
@@ -10,9 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from typing import Any, Protocol
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 
 # The "previous hash" of a company's first Change.
@@ -59,6 +68,19 @@ def change_content(change: Chained) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def change_hash(change: Chained, *, prev_hash: str) -> str:
-    """sha256(previous Change's hash + canonical content), as 64 hex digits."""
-    return hashlib.sha256((prev_hash + change_content(change)).encode("ascii")).hexdigest()
+def change_hash(change: Chained, *, prev_hash: str, key: bytes) -> str:
+    """HMAC-SHA256 under `key` of the previous Change's hash + canonical content, as 64 hex
+    digits."""
+    message = (prev_hash + change_content(change)).encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def chain_key() -> bytes:
+    """The Edit Log's key. Without one nothing may be chained: a chain under an empty key is
+    one anybody can recompute."""
+    if not settings.EDITLOG_KEY:
+        raise ImproperlyConfigured(
+            "The Edit Log has no key: run manage.py once (it makes var/editlog_key), or set "
+            "TALLYSYNC_EDITLOG_KEY."
+        )
+    return settings.EDITLOG_KEY.encode()

@@ -22,7 +22,8 @@ from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance
 from core.records import VERSION_KEY, RecordKind, kind_get, kinds
 from core.validation import MAX_ID, optional_dates
-from editlog.chain import GENESIS, change_hash
+from editlog.chain import GENESIS, chain_key, change_hash
+from editlog.head import Head
 from editlog.models import Change
 
 # -- filters ---------------------------------------------------------------------------------
@@ -416,12 +417,34 @@ def _rewritten(company: Company, seq: int) -> EditLogProblem:
     return EditLogProblem(company=company, seq=seq, message=message)
 
 
-def _chain_walk(company: Company, last_seq: int) -> Iterator[EditLogProblem]:
-    """Each row's own hash, its link to the row before, and the gaps between seqs."""
+def _truncated(company: Company, head: Head, last_seq: int) -> EditLogProblem:
+    first = last_seq + 1
+    seqs = f"Change #{first}" if first == head.seq else f"Changes #{first}–#{head.seq}"
+    message = (
+        f"{company.name}: {seqs} missing at the end of the Edit Log (the head file saw "
+        f"#{head.seq} committed; the log was cut back to #{last_seq})"
+    )
+    return EditLogProblem(company=company, seq=first, message=message)
+
+
+def _head_differs(company: Company, head: Head) -> EditLogProblem:
+    message = (
+        f"Change #{head.seq} of {company.name} is not the one committed (its hash differs from "
+        f"the head file's {head.hash[:12]}…): the log up to it was rewritten and re-chained"
+    )
+    return EditLogProblem(company=company, seq=head.seq, message=message)
+
+
+def _chain_walk(company: Company, last_seq: int, head: Head | None) -> Iterator[EditLogProblem]:
+    """Each row's own hash, its link to the row before, the gaps between seqs, and the row the
+    head file names."""
     expected, prev, prev_intact = 1, GENESIS, True
+    key = chain_key()
     changes = Change.objects.filter(company=company, seq__lte=last_seq).order_by("seq")
     for change in changes.iterator(chunk_size=2000):
-        intact = change.hash == change_hash(change, prev_hash=change.prev_hash)
+        intact = change.hash == change_hash(change, prev_hash=change.prev_hash, key=key)
+        if intact and head is not None and change.seq == head.seq and change.hash != head.hash:
+            yield _head_differs(company, head)
         if change.seq != expected:
             yield _missing(company, expected, change.seq - 1)  # the link went with the gap
         elif intact and prev_intact and change.prev_hash != prev:
@@ -433,14 +456,17 @@ def _chain_walk(company: Company, last_seq: int) -> Iterator[EditLogProblem]:
         expected, prev, prev_intact = change.seq + 1, change.hash, intact
     if expected <= last_seq:
         yield _missing(company, expected, last_seq)
+    if head is not None and head.seq > last_seq:
+        yield _truncated(company, head, last_seq)
 
 
-def editlog_verify(*, company: Company) -> list[EditLogProblem]:
-    """Walk the company's Changes in seq order, recompute the hash chain and check the seqs are
-    gap-free 1..Company.last_seq; the problems found, in seq order (none: the log is intact)."""
+def editlog_verify(*, company: Company, head: Head | None = None) -> list[EditLogProblem]:
+    """Walk the company's Changes in seq order, recompute the keyed hash chain, check the seqs
+    are gap-free 1..Company.last_seq and, given the company's `head` from the head file, that
+    the log still reaches it unchanged; the problems found, in seq order (none: intact)."""
     last_seq = Company.objects.values_list("last_seq", flat=True).get(pk=company.pk)
     problems: list[EditLogProblem] = []
-    for problem in _chain_walk(company, last_seq):
+    for problem in _chain_walk(company, last_seq, head):
         if not problems or problems[-1].seq != problem.seq:  # one problem per seq is enough
             problems.append(problem)
     # Read in this order, a row committed meanwhile is never taken for one written behind the

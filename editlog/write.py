@@ -10,7 +10,8 @@ role in one query; `bump` is the lost-update guard (and, for a lockable kind, re
 someone else holds the record's edit lock); `record` appends the record's Change, chained to
 the previous one through `Company.last_hash`, so no read of the log is needed. Several records
 in one unit of work give one Change each; the company row learns its new `last_seq` and
-`last_hash` once, when the work ends.
+`last_hash` once, when the work ends, and after the commit the new head goes to the head file
+outside the database (editlog.head).
 
 It lives in `editlog` rather than `core` because it needs the Company row, the membership and
 the Edit Log itself: `core` imports no app.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,7 +34,8 @@ from companies.models import Company, Membership
 from core.errors import Invalid, StaleVersion, found
 from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
-from editlog.chain import change_hash
+from editlog.chain import chain_key, change_hash
+from editlog.head import head_append
 from editlog.idempotency import RequestKey
 from editlog.models import Change
 from locking.services import lock_check, lock_release
@@ -118,7 +121,7 @@ class UnitOfWork:
         if request_key is not None:
             change.request_key = request_key.key
             change.request_fingerprint = request_key.fingerprint
-        change.hash = change_hash(change, prev_hash=change.prev_hash)
+        change.hash = change_hash(change, prev_hash=change.prev_hash, key=chain_key())
         change.save(force_insert=True)
         company.last_seq, company.last_hash = change.seq, change.hash
         self.changes.append(change)
@@ -127,10 +130,20 @@ class UnitOfWork:
         return change
 
     def close(self) -> None:
-        """The company row learns where its Edit Log now ends (one UPDATE for the whole work)."""
+        """The company row learns where its Edit Log now ends (one UPDATE for the whole work),
+        and once the work commits, so does the head file."""
         if self.changes:
-            Company.objects.filter(pk=self.company.pk).update(
-                last_seq=self.company.last_seq, last_hash=self.company.last_hash
+            company = self.company
+            Company.objects.filter(pk=company.pk).update(
+                last_seq=company.last_seq, last_hash=company.last_hash
+            )
+            transaction.on_commit(
+                partial(
+                    head_append,
+                    chain_id=company.chain_id,
+                    seq=company.last_seq,
+                    hash=company.last_hash,
+                )
             )
 
 

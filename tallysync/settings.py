@@ -12,11 +12,15 @@ import dj_database_url
 
 from server.network import MachineHosts
 from tallysync.env import env_bool, env_int, env_list
-from tallysync.var import BASE_DIR, secret_key_read, var_dir
+from tallysync.var import BASE_DIR, key_read, secret_key_read, var_dir
 
 VAR_DIR = var_dir()
 
 SECRET_KEY = secret_key_read(VAR_DIR)
+# The Edit Log's HMAC key ($TALLYSYNC_EDITLOG_KEY or var/editlog_key), outside the database; and
+# the append-only file each commit adds the company's new chain head to (editlog.head).
+EDITLOG_KEY = key_read(VAR_DIR, "editlog_key")
+EDITLOG_HEAD_FILE = VAR_DIR / "editlog_head"
 DEBUG = env_bool("DEBUG")
 # `manage.py serve` passes the hosts it computed, with the configured extra names (settings
 # cannot read the database); otherwise only this computer's own names and addresses.

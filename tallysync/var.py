@@ -1,6 +1,6 @@
-"""The data folder (var/, or $TALLYSYNC_VAR_DIR): the SQLite database, the secret key and the
-collected static files. Settings only read it; the entry points (manage.py, tallysync.asgi)
-prepare it, so importing settings writes nothing."""
+"""The data folder (var/, or $TALLYSYNC_VAR_DIR): the SQLite database, the secret key, the Edit
+Log's key and head file, and the collected static files. Settings only read it; the entry
+points (manage.py, tallysync.asgi) prepare it, so importing settings writes nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # What only the server's account may read: the database holds the books, password hashes and
 # session hashes; the keys sign cookies. SQLite gives -wal/-shm the database file's own mode.
 PRIVATE_FILES = ("tallysync.sqlite3", "tallysync.sqlite3-wal", "tallysync.sqlite3-shm")
-PRIVATE_KEYS = ("secret_key", "setup_code")
+# The Edit Log's key is kept here, never in the database: a copy of the database alone cannot
+# recompute the chain (editlog.chain). Back it up with the secret key, apart from the books.
+PRIVATE_KEYS = ("secret_key", "editlog_key", "setup_code", "editlog_head")
+# Each key: the environment variable that gives it instead of the file, and the file.
+KEYS = {"secret_key": "SECRET_KEY", "editlog_key": "TALLYSYNC_EDITLOG_KEY"}
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +30,37 @@ def var_dir() -> Path:
 def secret_key_read(folder: Path) -> str:
     """$SECRET_KEY, else the key kept in `folder`, else "" (Django refuses an empty key when
     something signs: run manage.py once, or set SECRET_KEY)."""
-    if key := os.environ.get("SECRET_KEY"):
+    return key_read(folder, "secret_key")
+
+
+def key_read(folder: Path, name: str) -> str:
+    """The key `name` from its environment variable, else from its file in `folder`, else ""."""
+    if key := os.environ.get(KEYS[name]):
         return key
-    path = folder / "secret_key"
+    path = folder / name
     return path.read_text().strip() if path.exists() else ""
 
 
 def var_prepare(folder: Path) -> None:
-    """Make the folder (0700) and its static/ (WhiteNoise warns about a missing one), and a
-    secret key kept there (never in git) unless $SECRET_KEY gives one. From here on this process
-    creates files only its own account can read (umask 077), so SQLite's database, -wal and -shm
-    are born 0600; files left readable by an older version are made private, and logged."""
+    """Make the folder (0700) and its static/ (WhiteNoise warns about a missing one), and the
+    secret key and the Edit Log's key kept there (never in git) unless the environment gives
+    them. From here on this process creates files only its own account can read (umask 077), so
+    SQLite's database, -wal and -shm are born 0600; files left readable by an older version are
+    made private, and logged."""
     os.umask(0o077)
     (folder / "static").mkdir(parents=True, exist_ok=True)
     private_make(folder)
-    if os.environ.get("SECRET_KEY"):
-        return
-    path = folder / "secret_key"
+    for name, variable in KEYS.items():
+        if not os.environ.get(variable):
+            _key_make(folder, name)
+
+
+def _key_make(folder: Path, name: str) -> None:
+    path = folder / name
     if path.exists():
         return
     # Written aside, then linked into place: of two first starts at once, one key wins whole.
-    aside = folder / f".secret_key.{os.getpid()}"
+    aside = folder / f".{name}.{os.getpid()}"
     descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(secrets.token_urlsafe(50))

@@ -157,6 +157,7 @@ def save_counted(django_assert_num_queries, django_capture_on_commit_callbacks):
             django_assert_num_queries(request),
         ):
             yield
-        assert len(callbacks) == 1  # the publish of its Change
+        # The publish of its Change, and its new head's line in the head file (editlog.head).
+        assert [callback.func.__name__ for callback in callbacks] == ["publish", "head_append"]
 
     return counting

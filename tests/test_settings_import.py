@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from tallysync.env import env_bool, env_int, env_list
-from tallysync.var import secret_key_read, var_prepare
+from tallysync.var import key_read, secret_key_read, var_prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def python(code: str, var: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    keys = {"SECRET_KEY", "TALLYSYNC_EDITLOG_KEY", "ALLOWED_HOSTS"}
+    env = {k: v for k, v in os.environ.items() if k not in keys}
     env.update(TALLYSYNC_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="tallysync.settings")
     env.pop("DATABASE_URL", None)
     return subprocess.run(
@@ -41,23 +42,28 @@ def test_importing_settings_writes_nothing_and_looks_up_no_hosts(tmp_path: Path)
     assert not var.exists()
 
 
-def test_manage_py_makes_the_folder_and_a_private_key_once(tmp_path: Path) -> None:
+def test_manage_py_makes_the_folder_and_its_private_keys_once(tmp_path: Path) -> None:
     var = tmp_path / "var"
     assert python("", var, "manage.py", "check").returncode == 0
-    key = (var / "secret_key").read_text()
-    assert len(key) >= 50
-    assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600
+    keys = {name: (var / name).read_text() for name in ("secret_key", "editlog_key")}
+    for name, key in keys.items():
+        assert len(key) >= 50
+        assert stat.S_IMODE((var / name).stat().st_mode) == 0o600
+    assert keys["secret_key"] != keys["editlog_key"]
     assert (var / "static").is_dir()
     assert python("", var, "manage.py", "check").returncode == 0
-    assert (var / "secret_key").read_text() == key
-    assert {path.name for path in var.iterdir()} == {"secret_key", "static"}
+    assert {name: (var / name).read_text() for name in keys} == keys
+    assert {path.name for path in var.iterdir()} == {"secret_key", "editlog_key", "static"}
 
 
-def test_the_environments_key_is_never_written(tmp_path: Path, monkeypatch) -> None:
+def test_the_environments_keys_are_never_written(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("TALLYSYNC_EDITLOG_KEY", "the-edit-logs-from-the-environment")
     var_prepare(tmp_path)
     assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "editlog_key").exists()
     assert secret_key_read(tmp_path) == "from-the-environment"
+    assert key_read(tmp_path, "editlog_key") == "the-edit-logs-from-the-environment"
 
 
 def test_env_helpers_read_defaults_values_and_lists(monkeypatch) -> None:

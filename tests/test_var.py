@@ -43,6 +43,9 @@ def test_a_fresh_folder_and_database_are_private(tmp_path: Path) -> None:
     modes, _ = modes_after_start(var)
     assert modes == PRIVATE
     assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600
+    # The Edit Log's key: beside the secret key, outside the database, as private.
+    assert stat.S_IMODE((var / "editlog_key").stat().st_mode) == 0o600
+    assert len((var / "editlog_key").read_text()) >= 64
 
 
 def test_files_an_older_version_left_readable_are_made_private_and_named(tmp_path: Path) -> None:

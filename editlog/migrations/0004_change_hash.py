@@ -6,14 +6,22 @@ with the same function `change_record` uses from now on. On PostgreSQL the appen
 (0002) refuses UPDATE on editlog_change even to a migration, so it is switched off for this
 one transaction only: ALTER TABLE is transactional there, and a failed migration leaves the
 trigger on.
+
+This first chain had no key (plain SHA-256, kept here as it was); 0006 re-chains under one.
 """
+
+import hashlib
 
 from django.db import migrations, models
 
-from editlog.chain import GENESIS, change_hash
+from editlog.chain import GENESIS, change_content
 
 TRIGGER = "editlog_change_append_only"
 BATCH = 500
+
+
+def change_hash(change, *, prev_hash):
+    return hashlib.sha256((prev_hash + change_content(change)).encode("ascii")).hexdigest()
 
 
 def _trigger(schema_editor, action):

@@ -6,26 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+
+from tests.editlog.forgery import sql_as_owner
+
+
+@pytest.fixture(autouse=True)
+def head_file(settings: Any, tmp_path: Any) -> Any:
+    """Each test's own head file (editlog.head), empty at the start."""
+    settings.EDITLOG_HEAD_FILE = tmp_path / "editlog_head"
+    return settings.EDITLOG_HEAD_FILE
 
 
 @pytest.fixture
 def raw_sql(db: Any) -> Callable[..., None]:
-    """Run SQL on the Edit Log table as its owner could. On PostgreSQL the append-only trigger
-    is switched off first (only inside the test's transaction, which is rolled back)."""
-
-    def run(sql: str, params: list[Any] | None = None) -> None:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # ALTER TABLE refuses while deferred foreign-key checks are pending.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(
-                    "ALTER TABLE editlog_change DISABLE TRIGGER editlog_change_append_only"
-                )
-            cursor.execute(sql, params or [])
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "ALTER TABLE editlog_change ENABLE TRIGGER editlog_change_append_only"
-                )
-
-    return run
+    """Run SQL on the Edit Log table as its owner could (forgery.sql_as_owner)."""
+    return sql_as_owner

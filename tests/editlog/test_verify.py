@@ -14,18 +14,23 @@ from django.db import connections
 
 from books.services import company_create
 from companies.models import Company
-from editlog.chain import change_hash
+from editlog.chain import chain_key, change_hash
+from editlog.head import Head, heads_read
 from editlog.models import Change
 from editlog.selectors import editlog_verify
+from editlog.write import company_write
 from tests.conftest import sale
+from tests.editlog.forgery import cut_back, heads_as_committed, rechain_from
 from vouchers.services import voucher_create
 
 
 @pytest.fixture
 def books(company, ledgers, voucher, alice):
-    """Sharma Traders with a dozen Changes, and Gupta & Sons with one."""
+    """Sharma Traders with a dozen Changes, and Gupta & Sons with one; their heads in the head
+    file."""
     voucher_create(company=company, actor=alice, data=sale("500.00"))
     other = company_create(actor=alice, name="Gupta & Sons")
+    heads_as_committed()
     return company, other
 
 
@@ -142,9 +147,8 @@ def test_two_rows_swapped_are_found(books, raw_sql):
 
 
 def test_a_row_rewritten_with_a_fresh_hash_is_found_by_the_next_link(books, raw_sql):
-    """An intruder who knows the recipe and rehashes the row still leaves the next row chained
-    to the old hash. (Rehashing every row up to the newest is caught only by a head hash kept
-    outside the database: `verify_editlog -v 2` prints it.)"""
+    """An intruder who holds the key and rehashes the row still leaves the next row chained to
+    the old hash. (Rehashing every row up to the newest is caught by the head file.)"""
     company, _ = books
     seq = 4
     raw_sql(
@@ -154,7 +158,7 @@ def test_a_row_rewritten_with_a_fresh_hash_is_found_by_the_next_link(books, raw_
     forged = Change.objects.get(company=company, seq=seq)
     raw_sql(
         "UPDATE editlog_change SET hash = %s WHERE id = %s",
-        [change_hash(forged, prev_hash=forged.prev_hash), forged.pk],
+        [change_hash(forged, prev_hash=forged.prev_hash, key=chain_key()), forged.pk],
     )
     assert messages(company) == [
         f"Change #{seq} of Sharma Traders was rewritten after it was written (its hash was"
@@ -168,7 +172,7 @@ def test_a_first_row_rechained_and_rehashed_is_found(books, raw_sql):
     first.prev_hash = "f" * 64
     raw_sql(
         "UPDATE editlog_change SET prev_hash = %s, hash = %s WHERE id = %s",
-        [first.prev_hash, change_hash(first, prev_hash=first.prev_hash), first.pk],
+        [first.prev_hash, change_hash(first, prev_hash=first.prev_hash, key=chain_key()), first.pk],
     )
     assert messages(company) == [
         "Change #1 of Sharma Traders was altered after it was written (hash mismatch)"
@@ -255,3 +259,114 @@ def test_an_empty_log_verifies(db, alice):
         name="Empty", financial_year_start="2026-04-01", books_beginning="2026-04-01"
     )
     assert editlog_verify(company=company) == []
+
+
+def test_a_log_rewritten_and_rechained_without_the_key_is_found(books, raw_sql, run):
+    """The review's forgery: a row rewritten and every later hash recomputed with
+    editlog.chain's recipe, but without the key (SHA-256 or a key of one's own)."""
+    company, other = books
+    raw_sql(
+        "UPDATE editlog_change SET actor_name = 'mallory' WHERE company_id = %s AND seq = 4",
+        [company.pk],
+    )
+    rechain_from(company, 4, lambda c, prev: change_hash(c, prev_hash=prev, key=b"guess"))
+    problems = editlog_verify(company=company)
+    assert [p.seq for p in problems] == list(range(4, last_seq(company) + 1))
+    assert problems[0].message == (
+        "Change #4 of Sharma Traders was altered after it was written (hash mismatch)"
+    )
+    status, _, err = run()
+    assert status == 1
+    assert f"Sharma Traders (id {company.pk}): first broken seq 4" in err
+
+
+def test_a_log_rewritten_and_rechained_with_the_key_is_found_by_the_head(books, raw_sql, run):
+    """Even the key's holder cannot rewrite the log unnoticed once its head is outside."""
+    company, _ = books
+    newest = last_seq(company)
+    raw_sql(
+        "UPDATE editlog_change SET actor_name = 'mallory' WHERE company_id = %s AND seq = 4",
+        [company.pk],
+    )
+    rechain_from(company, 4, lambda c, prev: change_hash(c, prev_hash=prev, key=chain_key()))
+    assert editlog_verify(company=company) == []  # the chain alone is whole again
+    status, _, err = run()
+    assert status == 1
+    assert f"Change #{newest} of Sharma Traders is not the one committed" in err
+
+
+def test_a_log_cut_back_at_its_end_is_found_by_the_head(books, raw_sql, run):
+    """The review's truncation: the last three Changes deleted and last_seq lowered."""
+    company, other = books
+    newest = last_seq(company)
+    assert cut_back(company, 3) == newest - 3
+    assert editlog_verify(company=company) == []  # what is left is a valid chain
+    status, _, err = run()
+    assert status == 1
+    assert f"Sharma Traders (id {company.pk}): first broken seq {newest - 2}" in err
+    assert (
+        f"Sharma Traders: Changes #{newest - 2}–#{newest} missing at the end of the Edit Log "
+        f"(the head file saw #{newest} committed; the log was cut back to #{newest - 3})"
+    ) in err
+    assert "Gupta" not in err
+
+
+def test_without_the_head_file_a_cut_back_end_is_not_promised(books, raw_sql, run, settings):
+    company, other = books
+    settings.EDITLOG_HEAD_FILE = settings.EDITLOG_HEAD_FILE.with_name("elsewhere")
+    status, out, _ = run()
+    assert status == 0
+    assert out.splitlines()[1] == (
+        f"2 of them not in the head file {settings.EDITLOG_HEAD_FILE}: a log cut back at its "
+        "end would not show there."
+    )
+
+
+def test_a_committed_save_adds_its_head_to_the_file(
+    company, ledgers, alice, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        voucher = voucher_create(company=company, actor=alice, data=sale("500.00"))
+    line = settings.EDITLOG_HEAD_FILE.read_text().splitlines()[-1]
+    _, chain_id, seq, hash_ = line.split()
+    assert (chain_id, int(seq), hash_) == (
+        company.chain_id,
+        voucher.change.seq,
+        voucher.change.hash,
+    )
+    assert oct(settings.EDITLOG_HEAD_FILE.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_save_rolled_back_adds_no_head(
+    company, ledgers, alice, settings, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        company_write(company=company, actor=alice) as work,
+    ):
+        work.record("create", ledgers["cash"], before=None)
+        raise RuntimeError("the save fails after its Change was written")
+    assert not settings.EDITLOG_HEAD_FILE.exists()
+
+
+def test_the_head_file_gives_each_chains_furthest_head(tmp_path):
+    path = tmp_path / "editlog_head"
+    path.write_text(
+        "2026-12-03T10:00:00+00:00 aaa 7 h7\n"
+        "2026-12-03T10:00:01+00:00 aaa 9 h9\n"
+        "2026-12-03T10:00:01+00:00 aaa 8 h8\n"  # another process's commit, written later
+        "torn line\n"
+        "2026-12-03T10:00:02+00:00 bbb 1 b1\n"
+    )
+    assert heads_read(path) == {"aaa": Head(9, "h9"), "bbb": Head(1, "b1")}
+
+
+def test_a_head_file_that_cannot_be_written_is_logged_not_a_failed_save(
+    company, ledgers, alice, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.EDITLOG_HEAD_FILE = settings.EDITLOG_HEAD_FILE.parent / "no-such-folder" / "head"
+    with django_capture_on_commit_callbacks(execute=True):
+        voucher = voucher_create(company=company, actor=alice, data=sale("500.00"))
+    assert voucher.pk
+    assert f"Could not add Edit Log head #{voucher.change.seq}" in caplog.text

@@ -1,14 +1,24 @@
 """On PostgreSQL the Edit Log is append-only in the database itself (editlog migration 0002):
-raw SQL cannot alter or delete a Change any more than the ORM can."""
+raw SQL cannot alter or delete a Change any more than the ORM can. And whoever gets past the
+trigger (the database's owner) still cannot rewrite or cut back the log unnoticed: the chain
+is keyed and its head is kept outside the database."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.deletion import ProtectedError
 
+from companies.models import Company
+from editlog.chain import change_content
 from editlog.models import AppendOnlyError, Change
 from tests.conftest import sale
+from tests.editlog.forgery import cut_back, heads_as_committed, rechain_from, sql_as_owner
 from vouchers.services import voucher_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres")]
@@ -140,3 +150,52 @@ def test_an_entry_amount_changed_behind_the_application_fails_the_reconcile(
     found = [str(difference) for difference in books_reconcile(company=company)]
     assert found[0].startswith(f"voucher:{voucher.pk}: entries differ from the Edit Log's")
     assert any("its entries add up to Dr 800.00" in line for line in found), found
+
+
+def verify_command(*args: str) -> tuple[int, str]:
+    """`manage.py verify_editlog` in this process: (exit status, what it printed on stderr)."""
+    err = io.StringIO()
+    try:
+        call_command("verify_editlog", *args, stdout=io.StringIO(), stderr=err)
+    except CommandError as exc:
+        return 1, f"{err.getvalue()}{exc}"
+    return 0, err.getvalue()
+
+
+@pytest.fixture
+def committed(company, ledgers, alice, settings, tmp_path):
+    """A dozen Changes on PostgreSQL with their heads in a head file of the test's own."""
+    settings.EDITLOG_HEAD_FILE = tmp_path / "editlog_head"
+    for amount in ("100.00", "200.00", "300.00", "400.00"):
+        voucher_create(company=company, actor=alice, data=sale(amount))
+    heads_as_committed()
+    assert verify_command("--company", str(company.pk)) == (0, "")
+    return company
+
+
+def test_a_row_rewritten_and_rechained_without_the_key_fails_verify_editlog(committed):
+    """The review's forgery on a copy of the database: a row rewritten (past the trigger, as
+    its owner can) and every later hash recomputed with the chain's recipe but not its key."""
+    company = committed
+    sql_as_owner(
+        "UPDATE editlog_change SET actor_name = 'mallory' WHERE company_id = %s AND seq = 4",
+        [company.pk],
+    )
+    rechain_from(company, 4, lambda change, prev: unkeyed(change, prev))
+    status, err = verify_command("--company", str(company.pk))
+    assert status == 1
+    assert "first broken seq 4" in err
+    assert "Change #4 of Sharma Traders was altered after it was written" in err
+
+
+def test_the_last_changes_deleted_fail_verify_editlog(committed):
+    company = committed
+    newest = Company.objects.get(pk=company.pk).last_seq
+    cut_back(company, 3)
+    status, err = verify_command("--company", str(company.pk))
+    assert status == 1
+    assert f"Changes #{newest - 2}–#{newest} missing at the end of the Edit Log" in err
+
+
+def unkeyed(change: Change, prev_hash: str) -> str:
+    return hashlib.sha256((prev_hash + change_content(change)).encode("ascii")).hexdigest()

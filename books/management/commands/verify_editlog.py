@@ -1,5 +1,6 @@
-"""`manage.py verify_editlog [--company ID] [--reconcile]`: recompute each company's hash chain
-and seqs; with --reconcile, compare the books with their Edit Log and their own entries too."""
+"""`manage.py verify_editlog [--company ID] [--reconcile]`: recompute each company's keyed hash
+chain and seqs and check the log still reaches the head the head file saw committed; with
+--reconcile, compare the books with their Edit Log and their own entries too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from books.reconcile import books_reconcile
 from companies.models import Company
+from editlog.head import head_path, heads_read
 from editlog.selectors import EditLogProblem, change_head, editlog_verify
 
 SHOWN = 20  # problems printed per company; the count says how many more
@@ -16,8 +18,9 @@ SHOWN = 20  # problems printed per company; the count says how many more
 
 class Command(BaseCommand):
     help = (
-        "Check the Edit Log: every Change's hash chains to its predecessor's and the seqs run "
-        "1..last seq without a gap. Exits 1 naming the first broken seq of each company."
+        "Check the Edit Log: every Change's keyed hash chains to its predecessor's, the seqs run "
+        "1..last seq without a gap, and each company's log still reaches, unchanged, the head "
+        "the head file saw committed. Exits 1 naming the first broken seq of each company."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,9 +39,12 @@ class Command(BaseCommand):
             if not companies.exists():
                 raise CommandError(f"No company with id {company}.")
         damaged, total, count = 0, 0, 0
+        heads, headless = heads_read(), 0
         for each in companies.iterator():
             count += 1
-            problems: list[Any] = editlog_verify(company=each)
+            head = heads.get(each.chain_id)
+            headless += head is None and each.last_seq > 0
+            problems: list[Any] = editlog_verify(company=each, head=head)
             if options["reconcile"]:
                 problems += books_reconcile(company=each)
             total += each.last_seq
@@ -54,6 +60,11 @@ class Command(BaseCommand):
         plural = "company" if count == 1 else "companies"
         checked = "Edit Log and books" if options["reconcile"] else "Edit Log"
         self.stdout.write(f"{checked} of {count} {plural} verified: {total} changes")
+        if headless:
+            self.stdout.write(
+                f"{headless} of them not in the head file {head_path()}: a log cut back at its "
+                "end would not show there."
+            )
 
     def _report(self, company: Company, problems: list[Any]) -> None:
         first = next((p for p in problems if isinstance(p, EditLogProblem)), None)
@@ -65,8 +76,8 @@ class Command(BaseCommand):
             self.stderr.write(f"  … and {len(problems) - SHOWN} more")
 
     def _head(self, company: Company) -> None:
-        """The head hash vouches for the whole chain: kept outside the database, it shows a
-        rewrite of the log's tail that the chain alone cannot."""
+        """The head hash vouches for the whole chain (the head file keeps a copy of each, to
+        print in backup manifests or copy off the machine)."""
         head = change_head(company=company)
         where = f"#{head.seq} {head.hash}" if head else "empty"
         self.stdout.write(f"{company.name} (id {company.pk}): {company.last_seq} changes, {where}")

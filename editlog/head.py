@@ -1,0 +1,73 @@
+"""The chain head, anchored outside the database: after every commit that extends a company's
+Edit Log, a line `<time> <chain id> <seq> <hash>` is appended to settings.EDITLOG_HEAD_FILE
+(var/editlog_head, 0600).
+
+The chain alone cannot show that its tail was cut off: a log with its last Changes deleted and
+`last_seq` lowered is still a valid chain. The head file remembers how far each chain reached
+and the hash it had there, so `verify_editlog` can name a truncation, and a rewrite by anyone
+holding the key. Lines are keyed by Company.chain_id (random, made with the company), not by
+its id: a database restored elsewhere or a test's database never passes for another's
+company.
+
+The file is only ever appended to, one write(2) of one line per commit, in O_APPEND mode, so
+lines from several processes never interleave. It is not fsync'ed: a power cut may lose the
+newest lines (the check then knows a little less), never add one. Making it truly append-only
+(`chattr +a`) or copying it off the machine is the operator's job (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+
+
+def head_path() -> Path:
+    return Path(settings.EDITLOG_HEAD_FILE)
+
+
+def head_append(*, chain_id: str, seq: int, hash: str) -> None:  # noqa: A002 — the Change's own word
+    """Append the company's new head. Runs after the commit: a file that cannot be written is
+    logged, never turned into a failed save (the save is already in the books)."""
+    line = f"{timezone.now().isoformat(timespec='seconds')} {chain_id} {seq} {hash}\n"
+    try:
+        descriptor = os.open(head_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line.encode("ascii"))
+        finally:
+            os.close(descriptor)
+    except OSError as exc:
+        log.error(
+            "Could not add Edit Log head #%s of chain %s to %s: %s", seq, chain_id, head_path(), exc
+        )
+
+
+def heads_read(path: Path | None = None) -> dict[str, Head]:
+    """The furthest head the file saw for each chain id (lines may arrive out of order from
+    several processes); lines that are not heads are skipped."""
+    heads: dict[str, Head] = {}
+    try:
+        file = (path or head_path()).open(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return heads
+    with file:
+        for line in file:
+            parts = line.split()
+            if len(parts) != 4 or not parts[2].isdigit():
+                continue
+            chain_id, seq, hash_ = parts[1], int(parts[2]), parts[3]
+            if chain_id not in heads or heads[chain_id].seq < seq:
+                heads[chain_id] = Head(seq=seq, hash=hash_)
+    return heads
