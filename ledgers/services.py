@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import F
+from django.db.models import Case, F, When
 
 from companies.models import Company
 from core.errors import Invalid, Parsed, found
@@ -270,23 +270,34 @@ ON CONFLICT (ledger_id, date) DO UPDATE SET
 """
 
 
-def ledger_totals_post(*, lines: Iterable[tuple[int, dt.date, Decimal]], sign: int = 1) -> None:
-    """Add (sign=1) or take back (sign=-1) entry amounts in ledger and per-day totals.
+def ledger_totals_post(
+    *,
+    lines: Iterable[tuple[int, dt.date, Decimal]] = (),
+    taken_back: Iterable[tuple[int, dt.date, Decimal]] = (),
+) -> None:
+    """Add entry amounts (`lines`: ledger id, day, Dr-positive amount) to the ledger and per-day
+    totals, and take back those of the entries they replace (`taken_back`): an alteration nets
+    both in one pass.
 
-    Runs inside the saving transaction, after `totals_room_check`; one UPDATE per ledger
-    touched and one upsert per (ledger, day).
+    Runs inside the saving transaction, after `totals_room_check`: one UPDATE for every ledger
+    touched, one upsert per (ledger, day), and, when something was taken back, one DELETE of
+    the day rows left at zero.
     """
     per_ledger: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     per_day: dict[tuple[int, dt.date], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for ledger_id, day, amount in lines:
-        column = 0 if amount > 0 else 1
-        per_ledger[ledger_id][column] += sign * abs(amount)
-        per_day[(ledger_id, day)][column] += sign * abs(amount)
-    for ledger_id, (debit, credit) in per_ledger.items():
-        Ledger.objects.filter(pk=ledger_id).update(
-            total_debit=F("total_debit") + money(debit),
-            total_credit=F("total_credit") + money(credit),
-        )
+    taking_back = False
+    for sign, posted in ((1, lines), (-1, taken_back)):
+        for ledger_id, day, amount in posted:
+            taking_back |= sign < 0
+            column = 0 if amount > 0 else 1
+            per_ledger[ledger_id][column] += sign * abs(amount)
+            per_day[(ledger_id, day)][column] += sign * abs(amount)
+    if not per_ledger:
+        return
+    Ledger.objects.filter(pk__in=per_ledger).update(
+        total_debit=F("total_debit") + _per_ledger(per_ledger, 0),
+        total_credit=F("total_credit") + _per_ledger(per_ledger, 1),
+    )
     with connection.cursor() as cursor:
         cursor.executemany(
             _DAY_UPSERT,
@@ -295,7 +306,20 @@ def ledger_totals_post(*, lines: Iterable[tuple[int, dt.date, Decimal]], sign: i
                 for (ledger_id, day), (debit, credit) in per_day.items()
             ],
         )
-    if sign < 0:
+    if taking_back:
         LedgerDay.objects.filter(
             ledger_id__in=per_ledger, date__in={day for _, day in per_day}, debit=0, credit=0
         ).delete()
+
+
+def _per_ledger(per_ledger: dict[int, list[Decimal]], column: int) -> Any:
+    """The amount each ledger's total moves by, as one expression over its id."""
+    if len(per_ledger) == 1:
+        return money(next(iter(per_ledger.values()))[column])
+    return Case(
+        *(
+            When(pk=ledger_id, then=money(amounts[column]))
+            for ledger_id, amounts in per_ledger.items()
+        ),
+        output_field=MoneyField(),
+    )

@@ -7,6 +7,7 @@ so an invoice, an import or a batch can post several records in one transaction;
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -45,14 +46,22 @@ def voucher_types_seed(*, company: Company) -> None:
     )
 
 
-def _entries_write(voucher: Voucher, lines: list[Line]) -> None:
+def _entries_write(
+    voucher: Voucher, lines: list[Line], *, replacing: tuple[dt.date, list[Line]] | None = None
+) -> None:
+    """Write the voucher's entries and add them to the totals, taking back in the same pass the
+    lines they replace (`replacing`: the day and lines as they were)."""
     Entry.objects.bulk_create(
         Entry(
             voucher=voucher, ledger=line.ledger, amount=line.amount, position=i, date=voucher.date
         )
         for i, line in enumerate(lines)
     )
-    ledger_totals_post(lines=[(line.ledger.pk, voucher.date, line.amount) for line in lines])
+    day, before = replacing or (voucher.date, [])
+    ledger_totals_post(
+        lines=[(line.ledger.pk, voucher.date, line.amount) for line in lines],
+        taken_back=[(line.ledger.pk, day, line.amount) for line in before],
+    )
 
 
 def _lines_of(voucher: Voucher) -> list[Line]:
@@ -64,7 +73,7 @@ def _lines_of(voucher: Voucher) -> list[Line]:
 def _entries_remove(voucher: Voucher, lines: list[Line]) -> None:
     """Take the voucher's lines out of the totals and delete its entries."""
     day = voucher.date
-    ledger_totals_post(lines=[(line.ledger.pk, day, line.amount) for line in lines], sign=-1)
+    ledger_totals_post(taken_back=[(line.ledger.pk, day, line.amount) for line in lines])
     voucher.entries.all().delete()
 
 
@@ -100,9 +109,11 @@ def _lines_post(
     *,
     before: dict[str, Any] | None,
     request_key: RequestKey | None,
+    replacing: tuple[dt.date, list[Line]] | None = None,
 ) -> Voucher:
-    """Write the voucher's lines into the books and record its Change (`voucher.change`)."""
-    _entries_write(voucher, lines)
+    """Write the voucher's lines into the books (netting the lines they replace) and record its
+    Change (`voucher.change`)."""
+    _entries_write(voucher, lines, replacing=replacing)
     voucher.change = work.record(  # type: ignore[attr-defined]
         verb,
         voucher,
@@ -191,7 +202,8 @@ def voucher_repost(
     whole = _checked(work, whole, replacing=before_lines)
     assert whole.voucher_type and whole.date and whole.lines is not None  # _checked: whole
     before = _before(voucher, before_lines)
-    _entries_remove(voucher, before_lines)
+    replacing = (voucher.date, before_lines)
+    voucher.entries.all().delete()  # its lines come off the totals as the new ones go on
     financial_year = work.company.financial_year_of(whole.date)
     if (whole.voucher_type.pk, financial_year) != (voucher.voucher_type_id, voucher.financial_year):
         voucher.number = voucher_number_next(
@@ -202,7 +214,15 @@ def voucher_repost(
     voucher.date = whole.date
     voucher.narration = whole.narration or ""
     voucher.save()
-    return _lines_post(work, "alter", voucher, whole.lines, before=before, request_key=request_key)
+    return _lines_post(
+        work,
+        "alter",
+        voucher,
+        whole.lines,
+        before=before,
+        request_key=request_key,
+        replacing=replacing,
+    )
 
 
 def voucher_alter(

@@ -20,14 +20,16 @@ from vouchers.services import voucher_alter, voucher_cancel, voucher_create, vou
 # The service call. create: voucher type and ledgers (the draft, before the lock), savepoint,
 # the membership (the company lock is SQLite's write lock; PostgreSQL locks the company row in
 # a query of its own first), the ledgers again with their totals, MAX(number), voucher,
-# entries, 2 ledger totals, day upsert, Change, last_seq/last_hash, release = 14. alter, cancel and
-# delete read the edit lock, re-read the voucher, bump its version, take its old entries off
-# the totals and delete them, record the Change and let go of the edit lock (read, delete);
-# alter then posts the new entries as create does, delete deletes the voucher.
-SERVICE = {"create": 14, "alter": 23, "cancel": 16, "delete": 17}
+# entries, the ledger totals (one UPDATE for all), day upsert, Change, last_seq/last_hash,
+# release = 13. alter, cancel and delete read the edit lock, re-read the voucher, bump its
+# version, read its old entries and delete them, record the Change and let go of the edit lock
+# (read, delete); alter posts the new entries as create does, netting the old ones off the
+# totals in the same UPDATE and upsert (and one DELETE of day rows left at zero); cancel and
+# delete take them off alone; delete deletes the voucher.
+SERVICE = {"create": 13, "alter": 19, "cancel": 15, "delete": 16}
 # The JSON request, without its broadcast: the token and the membership (2) around the service;
 # alter, cancel and delete first read the voucher and its entries (2 more).
-REQUEST = {"create": 16, "alter": 27, "cancel": 20, "delete": 21}
+REQUEST = {"create": 15, "alter": 23, "cancel": 19, "delete": 20}
 # After commit, sync.publisher renders the Change: the voucher and its entries (not for a
 # deletion), the ledgers, the group sums and the groups for the balances.
 BROADCAST = {"create": 5, "alter": 5, "cancel": 5, "delete": 3}
