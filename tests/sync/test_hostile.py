@@ -118,9 +118,8 @@ def test_a_revoked_tokens_sockets_close_at_once_and_the_users_others_stay(compan
         return closed, alive
 
     closed, alive = run(scenario)
-    assert closed == [
-        {"type": "websocket.close", "code": 4401, "reason": "This API token is not valid."}
-    ] * 2
+    closing = {"type": "websocket.close", "code": 4401, "reason": "This API token is not valid."}
+    assert closed == [closing, closing]
     assert alive == [True, True]
     [event, _] = ConnectionEvent.objects.filter(kind="signed_out")
     assert (event.username, event.code, event.detail) == ("bob", 4401, TOKEN_NOT_VALID)
