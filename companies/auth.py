@@ -11,6 +11,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -74,8 +75,7 @@ def token_revoke(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
     user's alike. On commit, sockets opened with it close (`tokens_revoked`)."""
     with transaction.atomic(durable=True):
         token = found(ApiToken.objects.filter(user_id=user.pk), pk=token_id)
-        token.delete()
-        _revoked_on_commit(user)
+        tokens_delete(tokens=ApiToken.objects.filter(pk=token.pk))
     return token
 
 
@@ -83,15 +83,18 @@ def tokens_revoke_all(*, user: AbstractBaseUser) -> int:
     """Delete every token of `user`, working or not, and say how many; on commit, sockets
     opened with any of them close (`tokens_revoked`)."""
     with transaction.atomic(durable=True):
-        count, _ = ApiToken.objects.filter(user_id=user.pk).delete()
-        if count:
-            _revoked_on_commit(user)
+        return tokens_delete(tokens=ApiToken.objects.filter(user_id=user.pk))
+
+
+def tokens_delete(*, tokens: QuerySet[ApiToken]) -> int:
+    """Delete `tokens`, whoever's, inside the caller's transaction (the admin's is its own), and
+    say how many; on commit, `tokens_revoked` for each of their users closes their sockets."""
+    user_ids = set(tokens.values_list("user_id", flat=True))
+    count, _ = tokens.delete()
+    for user_id in sorted(user_ids):
+        send = partial(tokens_revoked.send, sender=ApiToken, user_id=user_id)
+        transaction.on_commit(send, robust=True)
     return count
-
-
-def _revoked_on_commit(user: AbstractBaseUser) -> None:
-    send = partial(tokens_revoked.send, sender=ApiToken, user_id=user.pk)
-    transaction.on_commit(send, robust=True)
 
 
 def token_user(key: str) -> AbstractBaseUser | None:
