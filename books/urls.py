@@ -16,4 +16,7 @@ urlpatterns = [
     path("c/<id:cid>/members/", views.members, name="members"),
     path("c/<id:cid>/members/<str:username>/", views.member, name="member"),
     path("auth/token/", views.token, name="auth-token"),
+    path("auth/tokens/", views.api_tokens, name="api-tokens"),
+    path("auth/tokens/revoke/", views.api_tokens_revoke, name="api-tokens-revoke"),
+    path("auth/tokens/<id:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +20,15 @@ from books.services import (
 )
 from books.setup_code import WRONG, setup_code_announce, setup_code_matches, setup_code_remove
 from companies.access import company_creation_allowed
-from companies.auth import token_issue
-from companies.decorators import member_view
+from companies.auth import token_issue, token_revoke, tokens_revoke_all
+from companies.decorators import member_view, session_view
 from companies.models import Company, Membership
-from companies.selectors import memberships_of_company, memberships_of_user
+from companies.selectors import (
+    TokenListed,
+    memberships_of_company,
+    memberships_of_user,
+    tokens_of_user,
+)
 from companies.serializers import company_json
 from companies.signin import token_request_refusal, token_signed_in
 from core.errors import Invalid
@@ -159,3 +165,53 @@ def token(request: HttpRequest) -> HttpResponse:
         return json_response({"detail": "Wrong username or password."}, status=400)
     token_signed_in(request, user)
     return json_response({"token": token_issue(user=user)}, status=201)
+
+
+def _token_json(listed: TokenListed) -> dict[str, Any]:
+    token = listed.token
+    return {
+        "id": token.pk,
+        "fingerprint": token.fingerprint,
+        "issued_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "expires_at": listed.expires_at,
+        "state": listed.state,
+    }
+
+
+@require_http_methods(["GET"])
+@session_view
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's API tokens: when each was issued, last used and expires, and
+    whether it still works; never a key (only its hash is kept)."""
+    listed = tokens_of_user(user=request.user)
+    if wants_json(request):
+        return json_response([_token_json(row) for row in listed])
+    context = {"tokens": listed, "lifetime_days": settings.API_TOKEN_DAYS}
+    return render(request, "companies/tokens.html", context)
+
+
+@require_http_methods(["POST"])
+@session_view
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = token_revoke(user=request.user, token_id=pk)
+    return _revoked(request, 1, f"Token {token.fingerprint} revoked")
+
+
+@require_http_methods(["POST"])
+@session_view
+def api_tokens_revoke(request: HttpRequest) -> HttpResponse:
+    count = tokens_revoke_all(user=request.user)
+    return _revoked(request, count, f"{count} token{'' if count == 1 else 's'} revoked")
+
+
+def _revoked(request: HttpRequest, count: int, done: str) -> HttpResponse:
+    if count == 0:
+        message = "You have no tokens to revoke."
+    else:
+        it = "it" if count == 1 else "them"
+        message = f"{done}: scripts using {it} are signed out and their live updates closed."
+    if wants_json(request):
+        return json_response({"revoked": count, "detail": message})
+    messages.success(request, message)
+    return redirect("api-tokens")

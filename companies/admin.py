@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from companies.auth import tokens_delete
 from companies.models import ApiToken, Company, Membership
 from core.admin import ReadOnlyAdmin
 
@@ -38,3 +39,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deleting is revoking: through the service, so the tokens' sockets close at once.
+    def delete_model(self, request, obj):
+        tokens_delete(tokens=ApiToken.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        tokens_delete(tokens=queryset)

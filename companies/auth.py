@@ -6,17 +6,23 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import OperationalError
+from django.db import OperationalError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from companies.models import ApiToken
+from companies.signals import tokens_revoked
+from core.errors import found
 
 log = logging.getLogger(__name__)
+# What a script is told, over HTTP (401) and as a socket's close reason (4401).
+TOKEN_NOT_VALID = "This API token is not valid."
 
 
 def token_issue(*, user: AbstractBaseUser) -> str:
@@ -50,6 +56,47 @@ def token_password_current(token: ApiToken) -> bool:
     return constant_time_compare(token.password_mark, token.user.get_session_auth_hash())
 
 
+def token_expires_at(token: ApiToken) -> dt.datetime:
+    return token.created_at + token_lifetime()
+
+
+def token_state(token: ApiToken, *, password_mark: str, now: dt.datetime) -> ApiToken.State:
+    """Whether `token` works at `now` for a user whose session auth hash is `password_mark`
+    (as `token_get` decides it, for a list that reads the user once)."""
+    if not constant_time_compare(token.password_mark, password_mark):
+        return ApiToken.State.PASSWORD_CHANGED
+    if token_expires_at(token) <= now:
+        return ApiToken.State.EXPIRED
+    return ApiToken.State.LIVE
+
+
+def token_revoke(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
+    """Delete one of `user`'s tokens and return it; NotFound for a missing id and for another
+    user's alike. On commit, sockets opened with it close (`tokens_revoked`)."""
+    with transaction.atomic(durable=True):
+        token = found(ApiToken.objects.filter(user_id=user.pk), pk=token_id)
+        tokens_delete(tokens=ApiToken.objects.filter(pk=token.pk))
+    return token
+
+
+def tokens_revoke_all(*, user: AbstractBaseUser) -> int:
+    """Delete every token of `user`, working or not, and say how many; on commit, sockets
+    opened with any of them close (`tokens_revoked`)."""
+    with transaction.atomic(durable=True):
+        return tokens_delete(tokens=ApiToken.objects.filter(user_id=user.pk))
+
+
+def tokens_delete(*, tokens: QuerySet[ApiToken]) -> int:
+    """Delete `tokens`, whoever's, inside the caller's transaction (the admin's is its own), and
+    say how many; on commit, `tokens_revoked` for each of their users closes their sockets."""
+    user_ids = set(tokens.values_list("user_id", flat=True))
+    count, _ = tokens.delete()
+    for user_id in sorted(user_ids):
+        send = partial(tokens_revoked.send, sender=ApiToken, user_id=user_id)
+        transaction.on_commit(send, robust=True)
+    return count
+
+
 def token_user(key: str) -> AbstractBaseUser | None:
     token = token_get(key)
     return token.user if token is not None else None
@@ -81,7 +128,7 @@ class TokenAuthenticationMiddleware:
                 return JsonResponse({"detail": "Use 'Authorization: Token <key>'."}, status=401)
             token = token_get(key.strip())
             if token is None:
-                return JsonResponse({"detail": "This API token is not valid."}, status=401)
+                return JsonResponse({"detail": TOKEN_NOT_VALID}, status=401)
             request.user = token.user
             request.token_auth = True  # type: ignore[attr-defined]
             request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]

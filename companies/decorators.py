@@ -1,4 +1,5 @@
-"""Views of one company: the caller signed in and a member, the company handed to the view."""
+"""Who may open a view: a member of one company (`member_view`), or the person signed in with
+their password (`session_view`)."""
 
 from __future__ import annotations
 
@@ -31,5 +32,30 @@ def member_view(
         request.membership = membership  # type: ignore[attr-defined]
         company: Company = membership.company
         return view(request, company, *args, **kwargs)
+
+    return wrapper
+
+
+TOKEN_MAY_NOT = (
+    "A token cannot list or revoke tokens: sign in with your password in the browser to do it."
+)
+
+
+def session_view(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A view of the person's own credentials: signed in with the password (a session; else 401,
+    or the sign-in page), never by an API token (403). A leaked token reaches the books it may
+    reach; it cannot see the user's other tokens, nor revoke them to cut their scripts off."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "token_auth", False):
+            return json_response({"detail": TOKEN_MAY_NOT}, status=403)
+        if not request.user.is_authenticated:
+            if wants_json(request):
+                return json_response({"detail": "Sign in first."}, status=401)
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
 
     return wrapper

@@ -84,6 +84,13 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    class State(models.TextChoices):
+        """Whether a token still works; not stored: it follows from its dates and password."""
+
+        LIVE = "live", "Live"
+        EXPIRED = "expired", "Expired"
+        PASSWORD_CHANGED = "password_changed", "Revoked by a password change"
+
     class Meta:
         verbose_name = "API token"
 
@@ -93,3 +100,9 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def fingerprint(self) -> str:
+        """The start of the key's SHA-256, to tell a user's tokens apart: whoever holds the key
+        gets the same from `sha256sum`, and it brings no one nearer the key."""
+        return self.key_hash[:8]

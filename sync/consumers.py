@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
+from companies.auth import TOKEN_NOT_VALID
 from companies.selectors import membership_get
 from core.validation import parse_id
 from locking.services import lock_heartbeat, locks_release_for_connection
@@ -66,6 +67,7 @@ class CompanyConsumer(AsyncWebsocketConsumer):
     allowance: Allowance
     flooded = False
     checked_at = 0.0  # the sign-in recheck is due RECHECK_EVERY after this
+    signed_out = False  # closed as signed out: a check that was reading meanwhile closes nothing
     noted_at = 0.0  # when a resume or resync of this socket last went into the event log
 
     async def connect(self) -> None:
@@ -193,16 +195,24 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         with contextlib.suppress(asyncio.QueueFull):  # a full inbox is being cut off anyway
             self.inbox.put_nowait(("resume", None, ""))
 
-    async def _still_signed_in(self) -> bool:
-        """Close (4401) a socket whose user signed out, or whose session or token ended."""
+    async def _still_signed_in(self, *, at_once: bool = False) -> bool:
+        """Close (4401) a socket whose user signed out, or whose session or token ended: every
+        RECHECK_EVERY, or `at_once` (a token of the user was revoked). A script is told why in
+        the close reason, in the words of a refused HTTP request."""
         now = time.monotonic()
-        if now - self.checked_at < RECHECK_EVERY:
-            return True
+        if not at_once and now - self.checked_at < RECHECK_EVERY:
+            return not self.signed_out
         self.checked_at = now
         if await database_sync_to_async(still_signed_in)(self.scope):
             return True
-        await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
-        await self._log(registry.Kind.SIGNED_OUT, code=protocol.CLOSE_UNAUTHENTICATED)
+        if self.signed_out:
+            return False
+        self.signed_out = True
+        reason = TOKEN_NOT_VALID if self.scope.get("token") else ""
+        await self.close(code=protocol.CLOSE_UNAUTHENTICATED, reason=reason)
+        await self._log(
+            registry.Kind.SIGNED_OUT, code=protocol.CLOSE_UNAUTHENTICATED, detail=reason
+        )
         return False
 
     async def _cut_off(self) -> None:
@@ -250,11 +260,11 @@ class CompanyConsumer(AsyncWebsocketConsumer):
         seq = await hub().latest_seq(self.company_id)
         await self.send(text_data=protocol.pong_frame(seq))
 
-    def recheck(self) -> None:
-        """From the hub every couple of seconds: a socket that never pings is rechecked too,
-        when its own turn comes."""
-        if time.monotonic() - self.checked_at >= RECHECK_EVERY:
-            asyncio.ensure_future(self._still_signed_in())
+    def recheck(self, *, at_once: bool = False) -> None:
+        """From the hub every couple of seconds, so that a socket that never pings is rechecked
+        too when its own turn comes; `at_once` when a token of its user was revoked."""
+        if at_once or time.monotonic() - self.checked_at >= RECHECK_EVERY:
+            asyncio.ensure_future(self._still_signed_in(at_once=at_once))
 
     async def _write(self, replay_from: int | None) -> None:
         try:

@@ -40,7 +40,7 @@ class Socket(Protocol):
 
     def catch_up(self) -> None: ...
 
-    def recheck(self) -> None: ...
+    def recheck(self, *, at_once: bool = False) -> None: ...
 
 
 class Order:
@@ -182,6 +182,11 @@ class Hub:
             for socket in list(self.sockets.get(company_id, ())):
                 if socket.user_id == message["kick"]:
                     socket.kick()
+            return
+        if message.get("recheck"):  # a user's tokens revoked: their sockets check their sign-in
+            for socket in list(self.sockets.get(company_id, ())):
+                if socket.user_id == message["recheck"]:
+                    socket.recheck(at_once=True)
             return
         seq, text = message["seq"], message["text"]
         if seq is None:  # a lock or unlock: no seq, no order to keep

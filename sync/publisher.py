@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from companies.models import Membership
+from companies.signals import tokens_revoked
 from editlog.models import Change
 from locking.signals import lock_changed
 from sync.fragments import change_patch
@@ -58,6 +59,17 @@ def _on_membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> 
     message = {"type": "change.frame", "seq": None, "text": "", "kick": instance.user_id}
     what = f"closing the sockets of removed member {instance.user_id}"
     transaction.on_commit(partial(_send, instance.company_id, message, what), robust=True)
+
+
+def _on_tokens_revoked(sender: Any, user_id: int, **kwargs: Any) -> None:
+    """After a revocation has committed: wherever the user may have a socket, the hub rechecks
+    their sockets now, as at their next ping (`sync.auth.still_signed_in`). Those opened with a
+    token that no longer works close with 4401; the others stay."""
+    message = {"type": "change.frame", "seq": None, "text": "", "recheck": user_id}
+    what = f"rechecking the sockets of user {user_id}"
+    companies = Membership.objects.filter(user_id=user_id).values_list("company_id", flat=True)
+    for company_id in companies:
+        _send(company_id, message, what)
 
 
 def serving(application: Any) -> Any:
@@ -114,7 +126,9 @@ def _on_change_saved(sender: Any, instance: Change, created: bool, **kwargs: Any
 
 def connect() -> None:
     """Publish every Change once its transaction commits (never before, never on rollback),
-    and every lock taken or let go."""
+    every lock taken or let go, and the sockets to close: a removed member's, a revoked
+    token's."""
     post_save.connect(_on_change_saved, sender=Change, dispatch_uid="sync.publish")
     lock_changed.connect(publish_lock, dispatch_uid="sync.publish_lock")
     post_delete.connect(_on_membership_deleted, sender=Membership, dispatch_uid="sync.kick")
+    tokens_revoked.connect(_on_tokens_revoked, dispatch_uid="sync.recheck")

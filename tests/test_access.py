@@ -8,6 +8,8 @@
   new endpoint is covered the day it is added.
 - A viewer (charlie) trying every write endpoint is refused (403, or 405 for a method the
   endpoint does not take).
+- API tokens: a user sees and revokes only their own; anyone else's is not found (404), and a
+  signed-out visitor or a token gets nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from books.services import company_create
+from companies.auth import token_issue
 from companies.models import ApiToken, Company, Membership
 from ledgers.models import Group, Ledger
 from locking.models import EditLock
@@ -363,6 +366,49 @@ def test_an_owner_cannot_remove_another_companys_member(books: Books, alice: Use
     assert everything() == before
 
 
+# -- API tokens ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["page", "json"])
+def test_another_users_token_cannot_be_revoked_or_seen(
+    books: Books, alice: User, dave: User, how: str
+) -> None:
+    """dave signs in and names alice's token: the same 404 as a token that never was."""
+    token_issue(user=alice)
+    alices = ApiToken.objects.get(user=alice)
+    client = browser(dave)
+    headers = {"Accept": "application/json"} if how == "json" else {}
+    before = everything()
+    for pk in (alices.pk, alices.pk + 1000):
+        response = client.post(f"/auth/tokens/{pk}/revoke/", headers=headers)
+        assert response.status_code == 404
+        assert alices.fingerprint not in response.content.decode()
+    assert client.post("/auth/tokens/revoke/", headers=headers).status_code in {200, 302}
+    listed = client.get("/auth/tokens/", headers=headers).content.decode()
+    assert alices.fingerprint not in listed
+    assert everything() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/auth/tokens/"),
+        ("post", "/auth/tokens/revoke/"),
+        ("post", "/auth/tokens/1/revoke/"),
+    ],
+)
+def test_a_signed_out_visitor_sees_and_revokes_no_token(
+    books: Books, alice: User, method: str, url: str
+) -> None:
+    token_issue(user=alice)
+    before = everything()
+    page = getattr(Client(), method)(url)
+    assert (page.status_code, page.url) == (302, f"/login/?next={url}")
+    script = getattr(Client(), method)(url, headers={"Accept": "application/json"})
+    assert script.status_code == 401
+    assert everything() == before
+
+
 # -- every route of the URL conf -------------------------------------------------------------
 
 
@@ -409,6 +455,7 @@ def test_the_url_conf_was_read() -> None:
         "members",
         "member",
         "login",
+        "api-token-revoke",
     } <= names
 
 
@@ -464,6 +511,9 @@ NOT_BOOKS = {
     "auth-token": "a token for oneself",
     "companies": "not a company's books: staff only by default (test_only_staff_create_…)",
     "setup": "first run only: after it, a redirect to the Gateway",
+    "api-tokens": "one's own tokens, signed in with the password (a token gets 403)",
+    "api-tokens-revoke": "one's own tokens, signed in with the password (a token gets 403)",
+    "api-token-revoke": "one's own tokens, signed in with the password (a token gets 403)",
 }
 WRITE_PAGES = ["ledger-new", "voucher-new", "ledger-edit", "voucher-edit"]
 

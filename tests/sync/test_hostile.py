@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import OperationalError
 
+from companies.auth import TOKEN_NOT_VALID, token_revoke, tokens_revoke_all
 from companies.models import ApiToken
 from companies.sessions import SessionStore
 from locking.models import EditLock
@@ -73,8 +74,72 @@ def test_a_socket_closes_at_its_next_ping_once_its_user_is_signed_out(
         await socket.wait()
         return closing
 
-    assert run(scenario) == {"type": "websocket.close", "code": protocol.CLOSE_UNAUTHENTICATED}
+    closing = {"type": "websocket.close", "code": protocol.CLOSE_UNAUTHENTICATED}
+    if headers_for is token_headers:  # a script is told why, as over HTTP
+        closing["reason"] = TOKEN_NOT_VALID
+    assert run(scenario) == closing
     assert ConnectionEvent.objects.filter(kind="signed_out", username="bob").exists()
+
+
+def token_of(headers) -> ApiToken:
+    key = dict(headers)[b"authorization"].decode().partition(" ")[2]
+    return ApiToken.objects.get(key_hash=ApiToken.hash_key(key))
+
+
+async def closing_of(socket) -> dict:
+    """The socket's close, past any frames still on their way to it."""
+    while (output := await socket.receive_output(timeout=5))["type"] != "websocket.close":
+        pass
+    return output
+
+
+async def pongs(socket) -> bool:
+    await socket.send_json_to({"type": "ping"})
+    return (await next_message(socket))["type"] == "pong"
+
+
+def test_a_revoked_tokens_sockets_close_at_once_and_the_users_others_stay(company, bob):
+    """No ping and no turn of the recheck comes within the test (RECHECK_EVERY is left at
+    30 s): only the revocation can close the socket, and it closes the ones of that token."""
+    revoked, kept, browser = token_headers(bob), token_headers(bob), session_headers(bob)
+    token = token_of(revoked)
+
+    async def scenario():
+        first, _, _ = await open_socket(company.pk, revoked)
+        second, _, _ = await open_socket(company.pk, revoked)  # the same script, twice
+        other, _, _ = await open_socket(company.pk, kept)
+        page, _, _ = await open_socket(company.pk, browser)
+        assert await pongs(first) and await pongs(second)  # joined the hub
+        await in_thread(token_revoke)(user=bob, token_id=token.pk)
+        closed = [await closing_of(first), await closing_of(second)]
+        alive = [await pongs(other), await pongs(page)]
+        for socket in (other, page):
+            await socket.disconnect()
+        return closed, alive
+
+    closed, alive = run(scenario)
+    closing = {"type": "websocket.close", "code": 4401, "reason": "This API token is not valid."}
+    assert closed == [closing, closing]
+    assert alive == [True, True]
+    [event, _] = ConnectionEvent.objects.filter(kind="signed_out")
+    assert (event.username, event.code, event.detail) == ("bob", 4401, TOKEN_NOT_VALID)
+
+
+def test_revoking_all_closes_every_token_socket_of_the_user_only(company, alice, bob):
+    bobs, alices = token_headers(bob), token_headers(alice)
+
+    async def scenario():
+        bob_socket, _, _ = await open_socket(company.pk, bobs)
+        alice_socket, _, _ = await open_socket(company.pk, alices)
+        assert await pongs(bob_socket) and await pongs(alice_socket)
+        count = await in_thread(tokens_revoke_all)(user=bob)
+        closed = await closing_of(bob_socket)
+        alive = await pongs(alice_socket)
+        await alice_socket.disconnect()
+        return count, closed, alive
+
+    count, closed, alive = run(scenario)
+    assert (count, closed["code"], alive) == (1, protocol.CLOSE_UNAUTHENTICATED, True)
 
 
 def test_a_flooding_socket_is_cut_off_and_the_others_carry_on(

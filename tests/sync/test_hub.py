@@ -100,7 +100,7 @@ class FakeSocket:
     def catch_up(self):
         self.caught_up += 1
 
-    def recheck(self):
+    def recheck(self, *, at_once=False):
         pass
 
     async def until(self, condition, timeout: float = 5) -> None:
