@@ -9,11 +9,13 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
+from server import protocol as protocol_module
 from server.limits import Limits
-from server.protocol import LimitedHttpToolsProtocol, refusal_answer
+from server.protocol import LINGER_MAX, LimitedHttpToolsProtocol, refusal_answer
 
 TIMEOUT = 0.1  # the tests' request-head timeout, seconds
 LIMITS = Limits(max_connections=4, per_address=2, header_timeout=TIMEOUT, asked=4, descriptors=0)
@@ -34,6 +36,7 @@ class Transport(asyncio.Transport):
         super().__init__()
         self.address = address
         self.written = b""
+        self.write_ended = False
         self.closed = False
         self.protocol: asyncio.Protocol | None = None
 
@@ -41,7 +44,14 @@ class Transport(asyncio.Transport):
         return {"peername": (self.address, 50_000), "sockname": ("127.0.0.1", 9000)}.get(name)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        assert not self.write_ended
         self.written += bytes(data)
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.write_ended = True
 
     def close(self) -> None:
         if not self.closed and self.protocol is not None:
@@ -88,13 +98,19 @@ def run(scenario: Any) -> None:
     asyncio.run(scenario())
 
 
+@pytest.fixture(autouse=True)
+def nothing_lingering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test's refused connections may outlive its loop: count from 0 in each."""
+    monkeypatch.setattr(LimitedHttpToolsProtocol, "lingering", 0)
+
+
 def test_beyond_the_per_address_cap_a_connection_is_refused_at_once_and_others_still_come_in():
     async def scenario() -> None:
         office = Office()
         for _ in range(2):
             office.connect()
         _, refused = office.connect()
-        assert refused.closed
+        assert refused.write_ended
         assert refused.written == refusal_answer(
             "This computer (10.0.0.5) has 2 connections to this server open, as many as it "
             "takes from one computer. Close some pages and try again."
@@ -108,12 +124,59 @@ def test_beyond_the_per_address_cap_a_connection_is_refused_at_once_and_others_s
     run(scenario)
 
 
+def test_a_refused_client_gets_the_answer_before_the_close_not_a_reset():
+    """Its request, sent before it read the refusal, is read and dropped (closing with it unread
+    would reset the connection, losing the answer); the server closes when the client does."""
+
+    async def scenario() -> None:
+        office = Office()
+        for _ in range(2):
+            office.connect()
+        refused, transport = office.connect()
+        assert transport.write_ended and not transport.closed
+        assert LimitedHttpToolsProtocol.lingering == 1
+        assert refused not in office.state.connections  # others are not refused for it
+        refused.data_received(REQUEST)
+        assert transport.written.count(b"HTTP/1.1") == 1  # the request was not answered
+        refused.eof_received()
+        transport.close()  # as a transport does when eof_received returns nothing
+        await until(lambda: LimitedHttpToolsProtocol.lingering == 0, "the linger ended")
+
+    run(scenario)
+
+
+def test_a_flood_of_refusals_is_closed_at_once():
+    async def scenario() -> None:
+        LimitedHttpToolsProtocol.lingering = LINGER_MAX
+        office = Office()
+        for _ in range(2):
+            office.connect()
+        _, transport = office.connect()
+        assert transport.closed and transport.written.startswith(b"HTTP/1.1 503")
+
+    run(scenario)
+
+
+def test_a_client_that_never_closes_after_its_refusal_is_closed(monkeypatch):
+    monkeypatch.setattr(protocol_module, "LINGER_SECONDS", TIMEOUT)
+
+    async def scenario() -> None:
+        office = Office()
+        for _ in range(2):
+            office.connect()
+        _, transport = office.connect()
+        await until(lambda: transport.closed, "the refused connection closed")
+        await until(lambda: LimitedHttpToolsProtocol.lingering == 0, "the linger ended")
+
+    run(scenario)
+
+
 def test_beyond_the_server_wide_cap_everyone_is_refused_until_one_closes():
     async def scenario() -> None:
         office = Office()
         opened = [office.connect(f"10.0.0.{n}") for n in range(4)]
         _, refused = office.connect("10.0.0.9")
-        assert refused.closed
+        assert refused.write_ended
         assert b"This server has 4 connections open" in refused.written
         opened[0][1].close()
         await until(lambda: len(office.state.connections) == 3, "two connections gone")
