@@ -19,16 +19,18 @@ ENV_MAX_CONNECTIONS = "TALLYSYNC_MAX_CONNECTIONS"
 ENV_MAX_CONNECTIONS_PER_ADDRESS = "TALLYSYNC_MAX_CONNECTIONS_PER_ADDRESS"
 ENV_HEADER_TIMEOUT = "TALLYSYNC_HEADER_TIMEOUT"
 
-# The defaults, which config.models.ServerConfig repeats (a migration cannot import them).
+# The defaults. config.models.ServerConfig repeats them (config, a lower layer, cannot import
+# server); tests/server/test_config.py checks that they agree.
 MAX_CONNECTIONS = 1000
 # One office computer: a live socket per open page (max_sockets_per_address: 100) plus the
 # browser's own page loads (6 per browser and server); room for a few computers behind one NAT.
 MAX_CONNECTIONS_PER_ADDRESS = 200
 HEADER_TIMEOUT = 10.0  # seconds; a browser on the LAN sends its request head in milliseconds
 
-# Descriptors kept free of client connections: the process's own files (15 idle) and the
-# database files of requests being answered (SQLite: 3 per request at once; 40 clients saving
-# together peaked at 104 besides their sockets). Half the limit when the limit is very low.
+# Descriptors kept free of client connections: the process's own files (15 idle), the database
+# files of requests being answered (SQLite: 3 per request at once; 40 clients saving together
+# peaked at 104 besides their sockets) and refusals waiting to close (server.protocol.LINGER_MAX,
+# 64). Half the limit when the limit is under 512.
 DESCRIPTOR_RESERVE = 256
 
 
