@@ -40,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # server.launch: the app's own server command line
 from server.launch import PACKAGES, server_argv  # noqa: E402  (a leaf module: no Django set-up)
+from server.limits import DESCRIPTOR_RESERVE  # noqa: E402  (Django-free too)
 
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python 3.11 lacks the name
 ANCILLARY = socket.CMSG_SPACE(16)
@@ -1251,7 +1252,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, expire)
     signal.alarm(args.time_limit)
     fds = raise_fd_limit()
-    if fds < max(counts) + 200:
+    if fds < max(counts) + DESCRIPTOR_RESERVE + 100:  # the server keeps a reserve; 100 spare
         raise SystemExit(f"the fd limit {fds} is too low for {max(counts)} sockets")
 
     workdir = Path(tempfile.mkdtemp(prefix="tallysync-fanout-"))
@@ -1263,6 +1264,10 @@ def main() -> None:
         "SECRET_KEY": "fanout-bench-only-not-secret",
         "DJANGO_SETTINGS_MODULE": "tallysync.settings",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        # One address holds every socket here: no connection cap but the descriptor limit's
+        # (server.limits), which the check above made sure leaves room for them.
+        "TALLYSYNC_MAX_CONNECTIONS": "0",
+        "TALLYSYNC_MAX_CONNECTIONS_PER_ADDRESS": "0",
     }
     env.pop("REDIS_URL", None)
     load_start = os.getloadavg()

@@ -40,7 +40,9 @@ class ServerConfig(models.Model):
     """The single row (pk 1) of settings an office administrator may change."""
 
     # Changing these takes effect when the server is restarted (`manage.py serve` reads them).
-    RESTART_FIELDS = ("address", "port", "host_names")
+    NETWORK_FIELDS = ("address", "port", "host_names")
+    CONNECTION_FIELDS = ("max_connections", "max_connections_per_address", "header_timeout")
+    RESTART_FIELDS = NETWORK_FIELDS + CONNECTION_FIELDS
 
     address = models.GenericIPAddressField(
         "listen address",
@@ -105,6 +107,35 @@ class ServerConfig(models.Model):
         help_text="Live pages one network address may hold open at once (a computer, or every "
         "computer behind one router; 0: no limit).",
     )
+    # The defaults are server.limits' (which the server process falls back to without `serve`).
+    max_connections = models.PositiveIntegerField(
+        "maximum connections",
+        default=1000,
+        validators=[MaxValueValidator(100_000, "Use at most 100000 connections.")],
+        help_text="Connections the server holds at once from every computer: each open page's "
+        "live connection and the browsers' page loads; one more is refused at once (\"try again "
+        "in a moment\"). Never more than the server's descriptor limit allows (0: only that "
+        "limit).",
+    )
+    max_connections_per_address = models.PositiveIntegerField(
+        "maximum connections per computer",
+        default=200,
+        validators=[MaxValueValidator(100_000, "Use at most 100000 connections.")],
+        help_text="Connections one network address may hold at once (a computer, or every "
+        "computer behind one router; 0: no limit). Keep it above the open pages per computer: "
+        "each page holds one, and its loads need more.",
+    )
+    header_timeout = models.PositiveIntegerField(
+        "request timeout (seconds)",
+        default=10,
+        validators=[
+            MinValueValidator(1, "Use at least 1 second."),
+            MaxValueValidator(300, "Use at most 300 seconds (five minutes)."),
+        ],
+        help_text="A connection that has not sent a whole request's headers by then is closed; "
+        "a silent or half-sent one would otherwise hold its place for ever. (Answers may take "
+        "longer.)",
+    )
     company_creation = models.CharField(
         "who may create companies",
         max_length=10,
@@ -124,6 +155,17 @@ class ServerConfig(models.Model):
 
     def __str__(self) -> str:
         return f"Server on {self.address}:{self.port}"
+
+    def clean(self) -> None:
+        per_address, pages = self.max_connections_per_address, self.max_sockets_per_address
+        if per_address and pages and per_address <= pages:
+            raise ValidationError(
+                {
+                    "max_connections_per_address": f"Allow more connections per computer than "
+                    f"open pages per computer ({pages}): each open page holds a connection, and "
+                    "loading pages needs more."
+                }
+            )
 
     @property
     def host_name_list(self) -> list[str]:

@@ -14,10 +14,18 @@ from django.urls import reverse
 from django.utils.text import get_text_list
 
 from config.models import ServerConfig
+from server.limits import limits_running
 from server.network import url_host
 from server.services import config_update
 
-RESTART_LABELS = {"address": "listen address", "port": "port", "host_names": "host names"}
+RESTART_LABELS = {
+    "address": "listen address",
+    "port": "port",
+    "host_names": "host names",
+    "max_connections": "maximum connections",
+    "max_connections_per_address": "maximum connections per computer",
+    "header_timeout": "request timeout",
+}
 
 
 def restart_message(fields: list[str]) -> str:
@@ -44,6 +52,21 @@ def running_notes(config: ServerConfig) -> list[str]:
             f"Not accepted until the server is restarted with python manage.py serve: "
             f"{', '.join(waiting)}."
         )
+    return notes + limits_notes(config)
+
+
+def limits_notes(config: ServerConfig) -> list[str]:
+    """Where the connection limits this process applies differ from the saved ones (serve passed
+    them at start), and whether its descriptor limit lowered the cap."""
+    if not settings.SERVING_PORT:  # not started by serve: it read no saved limits
+        return []
+    running = limits_running()
+    saved = (config.max_connections, config.max_connections_per_address, config.header_timeout)
+    notes = []
+    if (running.asked, running.per_address, running.header_timeout) != saved:
+        notes.append(f"Until restarted, the server runs with {running}.")
+    if warning := running.descriptor_warning():
+        notes.append(warning)
     return notes
 
 
@@ -54,7 +77,11 @@ class ServerConfigAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             "Network (takes effect when the server is restarted)",
-            {"fields": list(ServerConfig.RESTART_FIELDS)},
+            {"fields": list(ServerConfig.NETWORK_FIELDS)},
+        ),
+        (
+            "Connections (take effect when the server is restarted)",
+            {"fields": list(ServerConfig.CONNECTION_FIELDS)},
         ),
         ("Live sync", {"fields": ["lock_timeout", "resume_retention", "resume_retention_hours"]}),
         (

@@ -16,11 +16,18 @@ from pathlib import Path
 ASGI_APPLICATION = "tallysync.asgi:application"
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("uvicorn", "uvloop", "httptools", "websockets")  # what OPTIONS below name
+HTTP_PROTOCOL = "server.protocol:LimitedHttpToolsProtocol"  # uvicorn imports it, with --app-dir
 OPTIONS = (
     "--loop",
     "uvloop",
+    # httptools, with a cap on connections and a timeout for the request head (server.protocol,
+    # server.limits): uvicorn has neither for a connection that sends nothing.
     "--http",
-    "httptools",
+    HTTP_PROTOCOL,
+    # A connection idle between requests is closed after 5 s: a browser on the LAN opens a new
+    # one in a millisecond, and an idle one holds a descriptor.
+    "--timeout-keep-alive",
+    "5",
     "--ws",
     "websockets-sansio",
     # Django has no lifespan handler; uvicorn would say so at every start.

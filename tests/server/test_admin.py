@@ -6,7 +6,9 @@ from django.contrib.auth.models import User
 from django.test import override_settings
 
 from config.models import ServerConfig
+from server import admin
 from server.admin import restart_message
+from server.limits import limits_read
 
 CHANGE = "/admin/config/serverconfig/1/change/"
 RESTART = "take effect when the server is restarted"
@@ -29,6 +31,9 @@ def form(**changes):
         "max_users": 0,
         "max_sockets_per_user": 30,
         "max_sockets_per_address": 100,
+        "max_connections": 1000,
+        "max_connections_per_address": 200,
+        "header_timeout": 10,
         "company_creation": "staff",
     }
     return {**values, **changes}
@@ -81,6 +86,47 @@ def test_the_warning_names_every_changed_network_field(staff_client):
     )
 
 
+def test_a_connection_limit_change_warns_that_it_needs_a_restart(staff_client):
+    """The server process reads the limits once, at start (server.limits)."""
+    changes = form(max_connections=500, header_timeout=5)
+    response = staff_client.post(CHANGE, changes, follow=True)
+    config = ServerConfig.objects.get()
+    assert (config.max_connections, config.header_timeout) == (500, 5)
+    assert (
+        "Saved. The maximum connections and request timeout take effect when the server is "
+        "restarted (python manage.py serve)." in messages_of(response)
+    )
+
+
+def test_the_connection_limits_have_a_section_saying_when_they_apply(staff_client):
+    page = staff_client.get(CHANGE).content.decode()
+    assert "Connections (take effect when the server is restarted)" in page
+    for label in ("Maximum connections:", "Maximum connections per computer:", "Request timeout"):
+        assert label in page
+
+
+def test_the_page_says_which_connection_limits_the_running_server_applies(
+    staff_client, monkeypatch, settings
+):
+    """Under serve, the server runs with the limits it read at start; the admin says so when
+    they differ from the saved row, and when the descriptor limit held the cap lower."""
+    settings.SERVING_ADDRESS, settings.SERVING_PORT = "0.0.0.0", 9000
+    running = limits_read({}, descriptors=1024)
+    monkeypatch.setattr(admin, "limits_running", lambda: running)
+    staff_client.post(CHANGE, form(max_connections_per_address=150))
+    page = staff_client.get(CHANGE).content.decode()
+    assert (
+        "Until restarted, the server runs with at most 768 connections at once (200 per "
+        "address), request heads within 10 s." in page
+    )
+    assert (
+        "The descriptor limit (1024) holds the server to 768 connections at once, under the 1000 "
+        "configured: raise LimitNOFILE (docs/operations.md)." in page
+    )
+    staff_client.post(CHANGE, form())
+    assert "Until restarted" not in staff_client.get(CHANGE).content.decode()
+
+
 def test_a_lock_timeout_change_needs_no_restart(staff_client):
     response = staff_client.post(CHANGE, form(lock_timeout=60), follow=True)
     assert ServerConfig.objects.get().lock_timeout == 60
@@ -94,6 +140,12 @@ def test_a_lock_timeout_change_needs_no_restart(staff_client):
         ({"address": "192.168.1"}, "Enter a valid IPv4 or IPv6 address."),
         ({"host_names": "bad_name"}, "Not a host name: bad_name."),
         ({"lock_timeout": 4000}, "Use at most 3600 seconds (one hour)."),
+        ({"header_timeout": 0}, "Use at least 1 second."),
+        (
+            {"max_connections_per_address": 100},
+            "Allow more connections per computer than open pages per computer (100): each "
+            "open page holds a connection, and loading pages needs more.",
+        ),
     ],
 )
 def test_invalid_values_are_shown_and_not_saved(staff_client, changes, message):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from config.models import ServerConfig
 from config.selectors import CACHE_SECONDS, config_get
+from server import limits
 from server.services import config_update
 from sync.models import ConnectionEvent
 
@@ -31,6 +32,14 @@ def errors_of(**values) -> dict[str, list[str]]:
         ({"lock_timeout": 2}, "lock_timeout", "A lock timeout under 5 seconds would drop live"),
         ({"lock_timeout": 4000}, "lock_timeout", "Use at most 3600 seconds (one hour)."),
         ({"max_users": 20000}, "max_users", "Use at most 10000 users (0 means no limit)."),
+        ({"max_connections": 200_000}, "max_connections", "Use at most 100000 connections."),
+        ({"header_timeout": 0}, "header_timeout", "Use at least 1 second."),
+        ({"header_timeout": 301}, "header_timeout", "Use at most 300 seconds (five minutes)."),
+        (
+            {"max_connections_per_address": 30, "max_sockets_per_address": 30},
+            "max_connections_per_address",
+            "Allow more connections per computer than open pages per computer (30)",
+        ),
     ],
 )
 def test_out_of_range_values_are_refused_with_a_message(values, field, message):
@@ -49,6 +58,17 @@ def test_the_defaults_are_valid():
     config = ServerConfig(pk=1)
     config.full_clean()
     assert (config.address, config.port, config.lock_timeout) == ("0.0.0.0", 9000, 30)
+
+
+def test_the_connection_defaults_are_those_a_server_without_serve_applies():
+    """The browser tests and the bench start the server without `serve` (server.limits' own
+    defaults); a fresh install must behave the same."""
+    config = ServerConfig(pk=1)
+    assert (config.max_connections, config.max_connections_per_address) == (
+        limits.MAX_CONNECTIONS,
+        limits.MAX_CONNECTIONS_PER_ADDRESS,
+    )
+    assert config.header_timeout == limits.HEADER_TIMEOUT
 
 
 def test_an_update_is_saved_and_logged_on_commit(alice, django_capture_on_commit_callbacks):

@@ -50,6 +50,23 @@ def test_the_saved_configuration_is_the_default():
     assert launch.env["TALLYSYNC_SERVING_PORT"] == "9100"
 
 
+def test_the_connection_limits_reach_the_server_in_its_environment():
+    config = ServerConfig(max_connections=400, max_connections_per_address=150, header_timeout=5)
+    env = build(config).env
+    assert env["TALLYSYNC_MAX_CONNECTIONS"] == "400"
+    assert env["TALLYSYNC_MAX_CONNECTIONS_PER_ADDRESS"] == "150"
+    assert env["TALLYSYNC_HEADER_TIMEOUT"] == "5"
+    environ = {"TALLYSYNC_MAX_CONNECTIONS": "0"}  # as the address and port: env beats saved
+    assert build(config, environ=environ).env["TALLYSYNC_MAX_CONNECTIONS"] == "0"
+
+
+def test_the_server_speaks_http_through_the_limited_protocol():
+    """uvicorn imports server.protocol by name; keep-alive is named rather than defaulted."""
+    argv = build().argv
+    assert argv[argv.index("--http") + 1] == "server.protocol:LimitedHttpToolsProtocol"
+    assert argv[argv.index("--timeout-keep-alive") + 1] == "5"
+
+
 def test_the_environment_overrides_the_configuration():
     launch = build(environ={"TALLYSYNC_ADDRESS": "127.0.0.1", "TALLYSYNC_PORT": "9200"})
     assert (launch.address, launch.port) == ("127.0.0.1", 9200)
@@ -84,6 +101,7 @@ def test_an_empty_allowed_hosts_keeps_the_configured_names():
         ({}, {"address": "192.168.1"}, "--address: Enter a valid IPv4 or IPv6 address."),
         ({"TALLYSYNC_PORT": "70000"}, {}, "TALLYSYNC_PORT: Use a port from 1024 to 65535."),
         ({"TALLYSYNC_ADDRESS": "x"}, {}, "TALLYSYNC_ADDRESS: Enter a valid IPv4 or IPv6 address."),
+        ({"TALLYSYNC_HEADER_TIMEOUT": "0"}, {}, "TALLYSYNC_HEADER_TIMEOUT: Use at least 1 second."),
     ],
 )
 def test_bad_values_are_refused_with_the_admins_messages(environ, flags, message):
@@ -130,10 +148,12 @@ def test_loopback_says_it_serves_only_this_computer():
 def test_serve_replaces_itself_with_uvicorn(monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(serve.os, "execve", lambda *args: calls.append(args))
+    monkeypatch.setattr(serve, "descriptors_raise", lambda: calls.append("descriptors raised"))
     monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
     call_command("serve", port="9123")
 
-    [(path, argv, env)] = calls
+    raised, (path, argv, env) = calls  # the soft limit first: uvicorn inherits it
+    assert raised == "descriptors raised"
     assert path == sys.executable
     assert argv[1:8] == ["-m", "uvicorn", "tallysync.asgi:application"] + [
         "--host",

@@ -424,9 +424,12 @@ class WebSocket:
         path: str,
         headers: dict[str, str],
         on_message: Callable[[WebSocket, dict[str, Any]], None] | None = None,
+        source: str | None = None,
     ) -> WebSocket:
+        """A socket from `source` (another 127.x.y.z address: another computer to the server)."""
+        local = (source, 0) if source else None
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection("127.0.0.1", port), CONNECT_TIMEOUT
+            asyncio.open_connection("127.0.0.1", port, local_addr=local), CONNECT_TIMEOUT
         )
         try:
             key = base64.b64encode(os.urandom(16)).decode()
@@ -734,11 +737,16 @@ def call(
     body: Any = None,
     headers: dict[str, str] | None = None,
     timeout: float = HTTP_TIMEOUT,
+    source: str | None = None,
 ) -> Answer:
-    """One HTTP request with the API token; any status is an Answer. A connection that fails
-    or breaks before the answer raises (OSError, http.client.HTTPException)."""
+    """One HTTP request with the API token (from `source`, as WebSocket.open); any status is an
+    Answer. A connection that fails or breaks before the answer raises (OSError,
+    http.client.HTTPException)."""
     started = time.monotonic()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    local = (source, 0) if source else None
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=local
+    )
     try:
         sent = {"Authorization": f"Token {token}", "Accept": "application/json"}
         payload = None

@@ -20,10 +20,22 @@ from books.setup_code import setup_code_display, setup_code_issue, setup_code_re
 from config.models import ServerConfig
 from config.selectors import config_get
 from server.launch import PACKAGES, server_argv
+from server.limits import (
+    ENV_HEADER_TIMEOUT,
+    ENV_MAX_CONNECTIONS,
+    ENV_MAX_CONNECTIONS_PER_ADDRESS,
+    descriptors_raise,
+)
 from server.network import Address, allowed_hosts, machine_addresses, open_addresses, url_host
 
 ENV_ADDRESS = "TALLYSYNC_ADDRESS"
 ENV_PORT = "TALLYSYNC_PORT"
+# The connection limits reach the server process in its environment (server.limits reads them).
+LIMIT_ENV = {
+    "max_connections": ENV_MAX_CONNECTIONS,
+    "max_connections_per_address": ENV_MAX_CONNECTIONS_PER_ADDRESS,
+    "header_timeout": ENV_HEADER_TIMEOUT,
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,17 @@ def launch_build(
         "address", saved=config.address, environ=environ, env_name=ENV_ADDRESS, flag=address
     )
     port = setting_pick("port", saved=config.port, environ=environ, env_name=ENV_PORT, flag=port)
+    limits = {
+        env_name: str(
+            setting_pick(
+                name, saved=getattr(config, name), environ=environ, env_name=env_name, flag=None
+            )
+        )
+        for name, env_name in LIMIT_ENV.items()
+    }
     env = {
         **environ,
+        **limits,
         # An operator's own ALLOWED_HOSTS (e.g. behind a reverse proxy) wins over ours; an empty
         # one counts as unset, as settings.py reads it (else the configured names would go).
         "ALLOWED_HOSTS": environ.get("ALLOWED_HOSTS") or ",".join(hosts),
@@ -159,6 +180,8 @@ class Command(BaseCommand):
         for line in setup_lines():
             self.stdout.write(line)
         self.stdout.flush()
+        # The server inherits it: room for the connections it may hold (server.limits).
+        descriptors_raise()
         # The server must not inherit this process's database connection.
         connections.close_all()
         os.execve(launch.argv[0], launch.argv, launch.env)
