@@ -2,10 +2,12 @@
 multi-process tests and `bench/fanout.py` all start it. A leaf: no Django import, so the bench
 can build the same command line without setting Django up.
 
-uvicorn with uvloop, httptools and websockets (sans-I/O) replaced daphne as the server (why:
-bench/README.md, `daphne_over_uvicorn`). Each choice is named rather than left to uvicorn's
-"auto", so a missing package fails at start instead of quietly running the slow pure-Python
-fallback.
+uvicorn with uvloop, httptools and websockets (sans-I/O) replaced daphne as the default server
+(why: bench/README.md, `daphne_over_uvicorn`). Each choice is named rather than left to
+uvicorn's "auto", so a missing package fails at start instead of quietly running the slow
+pure-Python fallback. daphne, the server the Channels documentation names, stays a choice
+(`serve --server daphne`): the same application, without uvicorn's connection caps and request
+timeout (server.protocol) and in one process only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 ASGI_APPLICATION = "tallysync.asgi:application"
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("uvicorn", "uvloop", "httptools", "websockets")  # what OPTIONS below name
+SERVERS = {"uvicorn": PACKAGES, "daphne": ("daphne",)}  # each server, and what it needs
 HTTP_PROTOCOL = "server.protocol:LimitedHttpToolsProtocol"  # uvicorn imports it, with --app-dir
 OPTIONS = (
     "--loop",
@@ -48,11 +51,34 @@ OPTIONS = (
 )
 
 
+DAPHNE_OPTIONS = (
+    # As uvicorn's --ws-max-size: browsers send pings and resumes of a few dozen bytes.
+    "--websocket-max-message-size",
+    "65536",
+    # As uvicorn's graceful shutdown: an application that does not finish in 5 s is stopped.
+    "--application-close-timeout",
+    "5",
+)
+
+
 def server_argv(
-    address: str, port: int, *, python: str = sys.executable, app: str = ASGI_APPLICATION
+    address: str,
+    port: int,
+    *,
+    server: str = "uvicorn",
+    workers: int = 1,
+    python: str = sys.executable,
+    app: str = ASGI_APPLICATION,
 ) -> list[str]:
-    """uvicorn serving TallySync (or a benchmark's `app`) on `address`:`port`, whatever the
-    current directory."""
+    """`server` serving TallySync (or a benchmark's `app`) on `address`:`port` in `workers`
+    processes (uvicorn only: they share the port). uvicorn finds the app whatever the current
+    directory; daphne imports it from the current directory, so it must be ROOT."""
+    if server == "daphne":
+        if workers != 1:
+            raise ValueError("daphne serves in one process: use uvicorn for several workers")
+        return [python, "-m", "daphne", "-b", address, "-p", str(port), *DAPHNE_OPTIONS, app]
+    if server != "uvicorn":
+        raise ValueError(f"unknown server {server!r}: {' or '.join(SERVERS)}")
     return [
         python,
         "-m",
@@ -65,4 +91,5 @@ def server_argv(
         "--app-dir",
         str(ROOT),
         *OPTIONS,
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]

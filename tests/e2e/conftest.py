@@ -7,11 +7,13 @@ fail, since `.ci/run` installs it.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,10 +57,12 @@ def _wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30) -
 
 
 class Server:
-    """A server process (server.launch: uvicorn) serving TallySync from a database of its own."""
+    """A server process (server.launch: uvicorn, or daphne) serving TallySync from a database of
+    its own."""
 
-    def __init__(self, workdir: Path, **env: str) -> None:
+    def __init__(self, workdir: Path, *, server: str = "uvicorn", **env: str) -> None:
         self.workdir = workdir
+        self.server = server
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -89,7 +93,7 @@ class Server:
     def start(self) -> None:
         log = (self.workdir / "server.log").open("a")
         self.process = subprocess.Popen(
-            server_argv("127.0.0.1", self.port),
+            server_argv("127.0.0.1", self.port, server=self.server),
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -108,18 +112,23 @@ class Server:
 
 
 def seeded_server(
-    tmp_path_factory: pytest.TempPathFactory, config: dict[str, Any] | None = None, **env: str
+    tmp_path_factory: pytest.TempPathFactory,
+    config: dict[str, Any] | None = None,
+    *,
+    server: str = "uvicorn",
+    **env: str,
 ) -> Server:
-    """A started server whose database holds the seeded office (and ServerConfig `config`)."""
+    """A started `server` (uvicorn or daphne) whose database holds the seeded office (and
+    ServerConfig `config`)."""
     _need_chromium()
-    server = Server(tmp_path_factory.mktemp("e2e"), **env)
-    server.manage("migrate", "--noinput", "-v0")
-    server.manage("shell", "-v0", stdin=SEED.read_text())
+    office = Server(tmp_path_factory.mktemp("e2e"), server=server, **env)
+    office.manage("migrate", "--noinput", "-v0")
+    office.manage("shell", "-v0", stdin=SEED.read_text())
     if config:
         script = "from config.models import ServerConfig as C; C.objects.update_or_create(pk=1, "
-        server.manage("shell", "-v0", "-c", f"{script}defaults={config!r})")
-    server.start()
-    return server
+        office.manage("shell", "-v0", "-c", f"{script}defaults={config!r})")
+    office.start()
+    return office
 
 
 @pytest.fixture(scope="session")
@@ -175,3 +184,29 @@ def ravi(browser: Any, server: Server) -> Iterator[Any]:
     page = sign_in(browser, server, "ravi")
     yield page
     page.context.close()
+
+
+def voucher_to_alter(office: Server) -> str:
+    """The alteration page of a voucher to fight over, saved through the API."""
+    script = (
+        "from django.contrib.auth.models import User; from companies.auth import token_issue; "
+        "from companies.models import Company; "
+        "print(Company.objects.get().pk, token_issue(user=User.objects.get(username='meena')))"
+    )
+    cid, token = office.manage("shell", "-v0", "-c", script).split()
+    body = {
+        "type": "Sales",
+        "date": time.strftime("%Y-%m-%d"),
+        "entries": [
+            {"ledger": "Sharma Enterprises", "debit": "900"},
+            {"ledger": "Sales", "credit": "900"},
+        ],
+    }
+    request = urllib.request.Request(
+        f"{office.url}/c/{cid}/vouchers/",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        voucher = json.load(answer)
+    return f"{office.url}/c/{cid}/vouchers/{voucher['id']}/edit/"

@@ -3,19 +3,24 @@ A leaves — whether A closes the tab or A's computer hangs."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Server, seeded_server, sign_in
+from tests.e2e.conftest import (
+    CHROMIUM,
+    PASSWORD,
+    Server,
+    seeded_server,
+    sign_in,
+    voucher_to_alter,
+)
 
 LOCK_TIMEOUT, SWEEP = 5, 1
 
@@ -31,29 +36,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def voucher_url(office: Server) -> str:
-    """A voucher to fight over, saved through the API."""
-    script = (
-        "from django.contrib.auth.models import User; from companies.auth import token_issue; "
-        "from companies.models import Company; "
-        "print(Company.objects.get().pk, token_issue(user=User.objects.get(username='meena')))"
-    )
-    cid, token = office.manage("shell", "-v0", "-c", script).split()
-    body = {
-        "type": "Sales",
-        "date": time.strftime("%Y-%m-%d"),
-        "entries": [
-            {"ledger": "Sharma Enterprises", "debit": "900"},
-            {"ledger": "Sales", "credit": "900"},
-        ],
-    }
-    request = urllib.request.Request(
-        f"{office.url}/c/{cid}/vouchers/",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        voucher = json.load(answer)
-    return f"{office.url}/c/{cid}/vouchers/{voucher['id']}/edit/"
+    return voucher_to_alter(office)
 
 
 def test_b_waits_and_the_form_opens_when_a_closes_the_tab(browser, office, voucher_url):

@@ -204,3 +204,56 @@ def test_dry_run_prints_where_to_open_and_the_command(tmp_path):
     assert lines == open_lines(address="0.0.0.0", port=9123, machine=machine_addresses())
     assert all(line.startswith("Open http://") and ":9123 on " in line for line in lines)
     assert "-m uvicorn tallysync.asgi:application --host 0.0.0.0 --port 9123 " in command
+
+
+def test_daphne_serves_the_same_application_when_asked():
+    """The brief's server stays a choice: the same app, the same address and port."""
+    launch = build(ServerConfig(address="192.168.1.10", port=9100), server="daphne")
+    assert launch.argv == [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        "192.168.1.10",
+        "-p",
+        "9100",
+        "--websocket-max-message-size",
+        "65536",
+        "--application-close-timeout",
+        "5",
+        "tallysync.asgi:application",
+    ]
+    assert launch.env["TALLYSYNC_SERVING_PORT"] == "9100"
+
+
+@pytest.mark.django_db
+def test_serve_starts_daphne_from_the_project_folder(monkeypatch, tmp_path):
+    """daphne imports the application from the current directory, wherever serve was run."""
+    calls = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(serve.os, "execve", lambda *args: calls.append((os.getcwd(), args)))
+    monkeypatch.setattr(serve, "descriptors_raise", lambda: None)
+    call_command("serve", port="9123", server="daphne")
+    [(cwd, (path, argv, _))] = calls
+    assert (cwd, path, argv[1:3]) == (str(ROOT), sys.executable, ["-m", "daphne"])
+
+
+def test_several_workers_share_the_port_over_redis(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    assert build(workers=3).argv[-2:] == ["--workers", "3"]
+    assert "--workers" not in build(workers=1).argv
+
+
+@pytest.mark.parametrize(
+    ("server", "workers", "message"),
+    [
+        ("uvicorn", 2, "--workers 2 needs REDIS_URL: without Redis each process keeps its live"),
+        ("uvicorn", 0, "--workers: at least 1."),
+        ("daphne", 2, "--workers 2: daphne serves in one process; use uvicorn."),
+    ],
+)
+def test_workers_that_could_not_keep_the_live_updates_are_refused(server, workers, message):
+    """On the in-memory layer a save in one process would never reach another's screens."""
+    with pytest.raises(CommandError) as refused:
+        build(server=server, workers=workers)
+    assert str(refused.value).startswith(message)

@@ -332,9 +332,12 @@ class Server:
     killed and started again on its port; its output (every run's) goes to a log file the test
     prints."""
 
-    def __init__(self, name: str, port: int, env: dict[str, str], workdir: Path) -> None:
+    def __init__(
+        self, name: str, port: int, env: dict[str, str], workdir: Path, *, workers: int = 1
+    ) -> None:
         self.name = name
         self.port = port
+        self.workers = workers
         self.env = env
         self.log_path = workdir / f"{name}.log"
         self.process: subprocess.Popen | None = None
@@ -347,7 +350,7 @@ class Server:
             log.write(f"===== {self.name} run {self.runs} =====\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                server_argv("127.0.0.1", self.port),
+                server_argv("127.0.0.1", self.port, workers=self.workers),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

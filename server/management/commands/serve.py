@@ -1,5 +1,5 @@
-"""`manage.py serve`: start uvicorn (server.launch) on the configured address and port, and say
-where to open it."""
+"""`manage.py serve [--server uvicorn|daphne] [--workers N]`: start the server (server.launch) on
+the configured address and port, and say where to open it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -19,7 +20,7 @@ from django.db import DatabaseError, connections
 from books.setup_code import setup_code_display, setup_code_issue, setup_code_remove
 from config.models import ServerConfig
 from config.selectors import config_get
-from server.launch import PACKAGES, server_argv
+from server.launch import ROOT, SERVERS, server_argv
 from server.limits import (
     ENV_HEADER_TIMEOUT,
     ENV_MAX_CONNECTIONS,
@@ -74,8 +75,11 @@ def launch_build(
     hosts: list[str],
     address: str | None = None,
     port: str | None = None,
+    server: str = "uvicorn",
+    workers: int = 1,
 ) -> Launch:
     """The server's command line and environment for `config`, overridden by env and flags."""
+    workers_check(server=server, workers=workers)
     address = setting_pick(
         "address", saved=config.address, environ=environ, env_name=ENV_ADDRESS, flag=address
     )
@@ -98,7 +102,7 @@ def launch_build(
         "TALLYSYNC_SERVING_ADDRESS": address,
         "TALLYSYNC_SERVING_PORT": str(port),
     }
-    argv = server_argv(address, port)
+    argv = server_argv(address, port, server=server, workers=workers)
     return Launch(address=address, port=port, argv=argv, env=env)
 
 
@@ -127,9 +131,27 @@ def setup_lines() -> list[str]:
     ]
 
 
-def server_installed() -> None:
-    """uvicorn and the packages `server.launch` names, in this Python, or a plain message."""
-    missing = [module for module in PACKAGES if not _found(module)]
+def workers_check(*, server: str, workers: int) -> None:
+    """Several processes only where they can share the port and the live updates: uvicorn's
+    workers, over Redis (the in-memory layer lives in one process, so a save made in one would
+    never reach the screens served by another)."""
+    if workers < 1:
+        raise CommandError("--workers: at least 1.")
+    if workers == 1:
+        return
+    if server != "uvicorn":
+        raise CommandError(f"--workers {workers}: {server} serves in one process; use uvicorn.")
+    if "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+        raise CommandError(
+            f"--workers {workers} needs REDIS_URL: without Redis each process keeps its live "
+            "updates to itself, and a save would not reach the screens another one serves."
+        )
+
+
+def server_installed(server: str = "uvicorn") -> None:
+    """The server and the packages `server.launch` names for it, in this Python, or a plain
+    message."""
+    missing = [module for module in SERVERS[server] if not _found(module)]
     if missing:
         raise CommandError(f"{', '.join(missing)} not installed in this Python: run make install.")
 
@@ -155,22 +177,37 @@ def saved_config() -> ServerConfig:
 
 
 class Command(BaseCommand):
-    help = "Serve TallySync (uvicorn) on the configured address and port."
+    help = "Serve TallySync (uvicorn, or daphne) on the configured address and port."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--address", help=f"listen address (else ${ENV_ADDRESS}, else saved)")
         parser.add_argument("--port", help=f"port (else ${ENV_PORT}, else the saved one)")
         parser.add_argument("--dry-run", action="store_true", help="print the server command")
+        parser.add_argument(
+            "--server",
+            choices=sorted(SERVERS),
+            default="uvicorn",
+            help="uvicorn (the default: faster at many sockets, with connection caps) or daphne",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="server processes sharing the port (uvicorn, with REDIS_URL); default 1",
+        )
 
     def handle(self, *args: Any, address: str | None, port: str | None, **options: Any) -> None:
         config = saved_config()
-        server_installed()
+        server = options["server"]
+        server_installed(server)
         launch = launch_build(
             config=config,
             environ=os.environ,
             hosts=allowed_hosts(config.host_name_list),
             address=address,
             port=port,
+            server=server,
+            workers=options["workers"],
         )
         lines = open_lines(address=launch.address, port=launch.port, machine=machine_addresses())
         self.stdout.write("\n".join(lines))
@@ -184,4 +221,5 @@ class Command(BaseCommand):
         descriptors_raise()
         # The server must not inherit this process's database connection.
         connections.close_all()
+        os.chdir(ROOT)  # daphne imports the application from the current directory
         os.execve(launch.argv[0], launch.argv, launch.env)
