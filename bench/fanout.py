@@ -5,7 +5,7 @@ line `manage.py serve` uses (server.launch: uvicorn), seeds an office, opens N s
 separate listener processes, drives saves over HTTP and times each save until the LAST socket
 holds its frame. Compares the hub (sync/hub.py) against the stock Channels pattern
 (bench/stock_asgi.py), the app's sync code as it was before two adopted changes (`--variants
-blocking,nohold`, bench/variant_asgi.py), the same app under daphne (the server before uvicorn)
+blocking`, bench/variant_asgi.py), the same app under daphne (the server before uvicorn)
 and the two channels-redis layers. JSON on stdout, progress on stderr.
 """
 
@@ -82,17 +82,16 @@ print(json.dumps({"cid": company.pk, "token": token_issue(user=owner), "seq": co
 
 
 VARIANT_APP = "bench.variant_asgi:application"
-MARKS = (  # server log lines counted per scenario: a frame that overtook its predecessor
-    ("hold_ran_out", "never came"),  # sync.hub: held HOLD s, the missing one did not come
-    ("nohold_delivered_early", "nohold: seq"),  # bench/variant_asgi.py: delivered at once
+MARKS = (  # server log lines counted per scenario: the hub's feed from the Edit Log going wrong
+    ("feed_failed", "feeding the sockets of company"),  # sync.hub: a read or render failed
+    ("nudged_beyond_log", "the Edit Log ends at"),  # sync.hub: a nudge for a seq not in the log
 )
 PATCH_ENV = (  # bench/*_variant*
     *("BENCH_APP", "BENCH_PUBLISH", "BENCH_HUB", "BENCH_MIDDLEWARE", "BENCH_GC", "BENCH_SEND"),
     "BENCH_RECHECK",
 )
-VARIANTS = {  # name -> server environment for bench/variant_asgi.py; blocking, nohold: BEFORE
+VARIANTS = {  # name -> server environment for bench/variant_asgi.py; blocking: BEFORE
     "blocking": lambda env: {**env, "BENCH_PUBLISH": "blocking"},  # async_to_sync publish
-    "nohold": lambda env: {**env, "BENCH_HUB": "nohold"},  # the hub delivers at once (HOLD = 0)
     "nofreeze": lambda env: {**env, "BENCH_GC": "nofreeze"},  # no gc.freeze() after start-up
     "wrapped": lambda env: {**env, "BENCH_SEND": "wrapped"},  # frames via channels' wrapper
     "burstrecheck": lambda env: {**env, "BENCH_RECHECK": "burst"},  # all rechecks at heartbeat
@@ -915,7 +914,7 @@ def run_scenario(server: Server, clients: int, office: Office, args: argparse.Na
             "other_frames": result["other_frames"],
             "sent_by_clients": result["sent_by_clients"],
         },
-        "overtaken_frames_in_server_log": {name: server_log.count(mark) for name, mark in MARKS},
+        "feed_trouble_in_server_log": {name: server_log.count(mark) for name, mark in MARKS},
         "listener_cpu_seconds": round(result["cpu_seconds"], 2),
         "load_average_1m": [round(load_before, 2), round(load_after, 2)],
     }
@@ -1215,8 +1214,7 @@ def main() -> None:
         default="",
         help="also run the app changed from outside, comma-separated. Adopted changes taken"
         " back out (the code as it was before, as a baseline): blocking (publish waits in the"
-        " saving thread in async_to_sync for the event loop), nohold (the hub delivers a frame"
-        " that overtook its predecessor at once; the sockets replay the gap), nofreeze (no"
+        " saving thread in async_to_sync for the event loop), nofreeze (no"
         " gc.freeze() after start-up), wrapped (feed frames through channels' session wrapper),"
         " burstrecheck (every socket's sign-in recheck at the heartbeat)."
         " A proposal:"

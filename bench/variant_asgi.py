@@ -8,11 +8,6 @@ thread that committed the save, which waits until the event loop has run group_s
 whatever fan-out is queued there; so every save's HTTP answer waits for the loop (no 2 s
 timeout either). Replaces `sync.publisher._send`, which `publish` looks up at each commit.
 
-BENCH_HUB=nohold — the hub as it was before `sync.hub.Order` held a frame that overtook its
-predecessor (up to HOLD = 0.1 s): every frame goes to the sockets the moment it arrives; a
-socket that sees a gap replays it from the Edit Log (`CompanyConsumer._write`), i.e. HOLD = 0.
-Replaces `Order.take`, so nothing is ever held and `Hub._receive` never waits with a timeout.
-
 BENCH_GC=nofreeze — tallysync.asgi as it was before it called `gc.freeze()` at the end of its
 start-up: `gc.unfreeze()` puts the start-up objects back into the collector's full passes.
 
@@ -72,17 +67,10 @@ def send_blocking(company_id: int, message: dict[str, Any], what: str) -> None:
         log.exception("broadcast of %s failed", what)
 
 
-def take_at_once(self: Any, seq: int, text: str, *, now: float) -> list[tuple[int | None, str]]:
-    """`sync.hub.Order.take` with no hold: deliver every frame as it arrives, in arrival order
-    (logged when it overtook one, so bench/fanout.py can count how often that happened)."""
-    if seq > self.expected:
-        log.warning("nohold: seq %s came before %s, delivered at once", seq, self.expected)
-    self.expected = max(self.expected, seq + 1)
-    return [(seq, text)]
-
-
-if PUBLISH not in ("", "blocking") or HUB not in ("", "nohold") or GC not in ("", "nofreeze"):
-    raise RuntimeError(f"unknown variant BENCH_PUBLISH={PUBLISH!r} BENCH_HUB={HUB!r} {GC=}")
+if PUBLISH not in ("", "blocking") or GC not in ("", "nofreeze"):
+    raise RuntimeError(f"unknown variant BENCH_PUBLISH={PUBLISH!r} {GC=}")
+if HUB:  # the nohold variant went with sync.hub.Order: the hub reads its feed from the log
+    raise RuntimeError(f"unknown variant BENCH_HUB={HUB!r}")
 if SEND not in ("", "wrapped"):
     raise RuntimeError(f"unknown variant {SEND=}")
 if SEND == "wrapped":
@@ -120,9 +108,4 @@ if PUBLISH == "blocking":
     if not callable(getattr(publisher, "_send", None)):  # this patch mirrors sync/publisher.py
         raise RuntimeError("sync.publisher has no _send(company_id, message, what) to replace")
     publisher._send = send_blocking
-if HUB == "nohold":
-    if not callable(getattr(getattr(hub_module, "Order", None), "take", None)):
-        raise RuntimeError("sync.hub has no Order.take(seq, text, now=) to replace")
-    hub_module.Order.take = take_at_once
-
 application = base_application

@@ -1,8 +1,11 @@
 """The per-process hub: one channel-layer subscription per open company, fanned out locally.
 
-A broadcast reaches each server process once; the hub hands the pre-encoded frame to every
-socket of that company in this process, with no per-socket layer hop. Each socket has a
-bounded inbox, so one slow socket never holds up the others.
+A save's nudge (the company's new seq, sync.publisher) reaches each server process once. The
+hub reads the Changes it has not sent yet from the Edit Log, in seq order — one query per
+batch, however many nudges came meanwhile — renders each once, and hands the encoded frame to
+every socket of that company in this process, with no per-socket layer hop. The database's
+order is the feed's order: nothing arrives early to be held back. Each socket has a bounded
+inbox, so one slow socket never holds up the others.
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ from companies.models import Company
 from locking.services import locks_expire
 from sync import protocol, registry
 from sync.publisher import company_group
+from sync.replay import FEED_BATCH, frames_after
 
 log = logging.getLogger(__name__)
 RECENT_FRAMES = 500  # per company, for replays without rendering again
 LAST_SEQ_TTL = 2.0  # seconds a company's last seq may be served from memory
-HOLD = 0.1  # seconds a frame that overtook an earlier one waits for it
 LAYER_RETRY = 1.0  # seconds between attempts to subscribe again after the layer failed
 
 
@@ -43,37 +46,6 @@ class Socket(Protocol):
     def recheck(self, *, at_once: bool = False) -> None: ...
 
 
-class Order:
-    """Puts a company's frames back in seq order, holding an early one for up to HOLD."""
-
-    def __init__(self, expected: int) -> None:
-        self.expected = expected  # the next seq to deliver
-        self.held: dict[int, str] = {}
-        self.deadline = 0.0
-
-    def take(self, seq: int, text: str, *, now: float) -> list[tuple[int | None, str]]:
-        """The frames to deliver now that `seq` arrived (none while it waits for an earlier)."""
-        if seq > self.expected:
-            if not self.held:
-                self.deadline = now + HOLD
-            self.held[seq] = text
-            return []
-        frames: list[tuple[int | None, str]] = [(seq, text)]
-        self.expected = max(self.expected, seq + 1)
-        while self.expected in self.held:
-            frames.append((self.expected, self.held.pop(self.expected)))
-            self.expected += 1
-        return frames
-
-    def release(self) -> list[tuple[int | None, str]]:
-        """The wait ran out: everything held, in order."""
-        frames: list[tuple[int | None, str]] = sorted(self.held.items())
-        self.held.clear()
-        if frames:
-            self.expected = frames[-1][0] + 1  # type: ignore[operator]
-        return frames
-
-
 class Hub:
     def __init__(self) -> None:
         self.sockets: dict[int, set[Socket]] = {}
@@ -83,6 +55,9 @@ class Hub:
         self.last_seq: dict[int, tuple[float, int]] = {}
         self.channels: dict[int, str] = {}
         self.paused: set[int] = set()  # companies whose layer subscription is failing
+        self.sent: dict[int, int] = {}  # per company, the last seq fanned out (or known sent)
+        self.wanted: dict[int, int] = {}  # per company, the highest seq a nudge announced
+        self.feeders: dict[int, asyncio.Task] = {}
         self.housekeeper: asyncio.Task | None = None
 
     async def join(self, company_id: int, socket: Socket) -> None:
@@ -107,9 +82,11 @@ class Hub:
             return
         self.sockets.pop(company_id, None)
         self.subscribed.pop(company_id, None)
-        reader = self.readers.pop(company_id, None)
-        if reader:
-            reader.cancel()
+        for task in (self.readers.pop(company_id, None), self.feeders.pop(company_id, None)):
+            if task:
+                task.cancel()
+        self.sent.pop(company_id, None)
+        self.wanted.pop(company_id, None)
 
     async def _read(self, company_id: int, subscribed: asyncio.Event) -> None:
         """Subscribe and deliver; while the layer is down, retry every second and say so."""
@@ -122,11 +99,13 @@ class Hub:
                 try:
                     # Again after every failure: a restarted Redis has forgotten the group.
                     await layer.group_add(group, channel)
-                    # Frames up to here were committed before: order starts after them.
+                    # Changes up to here were committed before: the feed starts after them (a
+                    # socket's own `since` or catch-up covers what came before it joined).
                     start = await database_sync_to_async(_last_seq)(company_id)
+                    self.sent[company_id] = max(self.sent.get(company_id, 0), start)
                     subscribed.set()
                     self._layer_state(company_id, up=True)
-                    await self._receive(company_id, channel, Order(start + 1))
+                    await self._receive(company_id, channel)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # the sockets catch up from the Edit Log meanwhile (pongs)
@@ -155,29 +134,12 @@ class Hub:
             if up:
                 socket.catch_up()
 
-    async def _receive(self, company_id: int, channel: str, order: Order) -> None:
-        """Deliver frames in seq order: one that overtook its predecessor (two saves published
-        from two threads or processes) waits up to HOLD for it, instead of every socket
-        replaying the gap from the Edit Log."""
-        layer, loop = get_channel_layer(), asyncio.get_running_loop()
-        pending: asyncio.Future | None = None
-        try:
-            while True:
-                if pending is None:  # never cancelled on a timeout: that could lose a message
-                    pending = asyncio.ensure_future(layer.receive(channel))
-                wait = max(0.0, order.deadline - loop.time()) if order.held else None
-                done, _ = await asyncio.wait({pending}, timeout=wait)
-                if not done:  # the missing frame did not come: deliver; the sockets replay
-                    log.warning("seq %s of company %s never came", order.expected, company_id)
-                    self._fan_out(company_id, order.release())
-                    continue
-                message, pending = pending.result(), None
-                self._dispatch(company_id, message, order, now=loop.time())
-        finally:
-            if pending is not None:
-                pending.cancel()
+    async def _receive(self, company_id: int, channel: str) -> None:
+        layer = get_channel_layer()
+        while True:
+            self._dispatch(company_id, await layer.receive(channel))
 
-    def _dispatch(self, company_id: int, message: dict, order: Order, *, now: float) -> None:
+    def _dispatch(self, company_id: int, message: dict) -> None:
         if message.get("kick"):  # a member removed: their sockets close
             for socket in list(self.sockets.get(company_id, ())):
                 if socket.user_id == message["kick"]:
@@ -188,12 +150,49 @@ class Hub:
                 if socket.user_id == message["recheck"]:
                     socket.recheck(at_once=True)
             return
-        seq, text = message["seq"], message["text"]
-        if seq is None:  # a lock or unlock: no seq, no order to keep
-            self._fan_out(company_id, [(None, text)])
+        if message.get("nudge"):  # the Edit Log reached this seq: read it from there
+            self._nudged(company_id, message["seq"])
             return
-        self.remember(company_id, seq, text)
-        self._fan_out(company_id, order.take(seq, text, now=now))
+        self._fan_out(company_id, [(None, message["text"])])  # a lock or unlock: no seq
+
+    def _nudged(self, company_id: int, seq: int) -> None:
+        """Note how far the log reached, and start the company's feeder unless it runs (it
+        reads on until it has sent everything nudged so far)."""
+        if seq <= self.wanted.get(company_id, 0):
+            return
+        self.wanted[company_id] = seq
+        feeder = self.feeders.get(company_id)
+        if feeder is None or feeder.done():
+            self.feeders[company_id] = asyncio.create_task(self._feed(company_id))
+
+    async def _feed(self, company_id: int) -> None:
+        """Send the company's sockets every Change after the last one sent, in seq order,
+        rendered once each; one Edit Log query per batch, for all the nudges that came."""
+        try:
+            while company_id in self.sockets and self.wanted[company_id] > self.sent[company_id]:
+                frames = await database_sync_to_async(frames_after)(
+                    company_id=company_id,
+                    after=self.sent[company_id],
+                    cached=self.frame,
+                    limit=FEED_BATCH,
+                )
+                if not frames:  # nudged beyond the log (a restore?): the sockets' pings resync
+                    log.warning(
+                        "company %s: nudged to seq %s, the Edit Log ends at %s",
+                        company_id,
+                        self.wanted[company_id],
+                        self.sent[company_id],
+                    )
+                    self.wanted[company_id] = self.sent[company_id]
+                    return
+                for seq, text in frames:
+                    self.remember(company_id, seq, text)
+                self.sent[company_id] = frames[-1][0]
+                self._fan_out(company_id, frames)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the sockets catch up from the Edit Log with their next ping
+            log.exception("feeding the sockets of company %s failed", company_id)
 
     def _fan_out(self, company_id: int, frames: list[tuple[int | None, str]]) -> None:
         sockets = list(self.sockets.get(company_id, ()))

@@ -1,7 +1,11 @@
-"""Hands each committed Change to the channel layer: one pre-rendered frame per company group.
+"""Tells every server process that a company's Edit Log grew: after the commit, a nudge (the
+company and the new seq) to the company's group. Nothing is rendered on the saving thread: each
+process's hub reads the new Changes from the Edit Log, in seq order, renders them once and fans
+them out (sync.hub). Locks, a removed member's kick and a token recheck go the same way, with no
+seq.
 
-The database is the truth and a broadcast is a hint: a failed broadcast is logged, never fails
-the save, and the browsers' seq check plus `resume` fetch what a lost broadcast carried.
+The database is the truth and a nudge is a hint: a failed one is logged, never fails the save,
+and the next nudge (or the browsers' seq check plus `resume`) fetches what it would have.
 """
 
 from __future__ import annotations
@@ -22,8 +26,7 @@ from companies.models import Membership
 from companies.signals import tokens_revoked
 from editlog.models import Change
 from locking.signals import lock_changed
-from sync.fragments import change_patch
-from sync.protocol import change_frame, lock_frame
+from sync.protocol import lock_frame
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT = 2.0  # seconds a broadcast may take before it counts as lost
@@ -37,13 +40,8 @@ def company_group(company_id: int) -> str:
 
 
 def publish(change: Change) -> None:
-    """Render `change` once and send it to every server process that has its company open."""
-    try:
-        text = change_frame(change, change_patch(change))
-    except Exception:
-        log.exception("rendering change %s/%s failed", change.company_id, change.seq)
-        return
-    message = {"type": "change.frame", "seq": change.seq, "text": text}
+    """Nudge every server process that has `change`'s company open: the log reaches its seq."""
+    message = {"type": "change.frame", "seq": change.seq, "nudge": True}
     _send(change.company_id, message, f"change {change.company_id}/{change.seq}")
 
 

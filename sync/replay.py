@@ -1,4 +1,5 @@
-"""Catch-up from the Edit Log: the Changes a socket missed, as frames, in seq order."""
+"""Frames read from the Edit Log, in seq order: the live feed a hub sends on (`frames_after`) and
+the catch-up of a socket that missed some (`frames_since`)."""
 
 from __future__ import annotations
 
@@ -13,22 +14,30 @@ from editlog.models import Change
 from sync.fragments import change_patch
 from sync.protocol import change_frame
 
+FEED_BATCH = 500  # Changes read and rendered per query while a hub catches up
 
-def frames_since(
-    *, company_id: int, since: int, cached: Callable[[int, int], str | None]
-) -> tuple[int, list[tuple[int, str]] | None]:
-    """(last seq, frames after `since`) — or (last seq, None) when `since` is past retention.
+
+def frames_after(
+    *,
+    company_id: int,
+    after: int,
+    upto: int | None = None,
+    cached: Callable[[int, int], str | None] = lambda company_id, seq: None,
+    limit: int | None = None,
+) -> list[tuple[int, str]]:
+    """The frames of the company's committed Changes after seq `after` (up to `upto`, at most
+    `limit`), in seq order, each rendered once unless `cached` has it. Commits follow the seq
+    order (a seq is taken and committed under the company lock), so what this reads has no
+    gaps a later commit could fill.
 
     A Change of an object deleted later in the range is sent as a placeholder frame (seq
     only): whatever it drew, the delete takes away.
     """
-    last = Company.objects.values_list("last_seq", flat=True).get(pk=company_id)
-    if not _replayable(company_id=company_id, since=since, last=last):
-        return last, None
+    changes = Change.objects.filter(company_id=company_id, seq__gt=after).order_by("seq")
+    if upto is not None:
+        changes = changes.filter(seq__lte=upto)
     changes = list(
-        Change.objects.filter(company_id=company_id, seq__gt=since, seq__lte=last)
-        .select_related("company")
-        .order_by("seq")
+        changes.select_related("company")[:limit] if limit else changes.select_related("company")
     )
     deleted = {c.object_key: c.seq for c in changes if c.verb == Change.Verb.DELETE}
     frames = []
@@ -38,7 +47,17 @@ def frames_since(
             gone = deleted.get(change.object_key, 0) > change.seq
             text = change_frame(change, None if gone else change_patch(change))
         frames.append((change.seq, text))
-    return last, frames
+    return frames
+
+
+def frames_since(
+    *, company_id: int, since: int, cached: Callable[[int, int], str | None]
+) -> tuple[int, list[tuple[int, str]] | None]:
+    """(last seq, frames after `since`) — or (last seq, None) when `since` is past retention."""
+    last = Company.objects.values_list("last_seq", flat=True).get(pk=company_id)
+    if not _replayable(company_id=company_id, since=since, last=last):
+        return last, None
+    return last, frames_after(company_id=company_id, after=since, upto=last, cached=cached)
 
 
 def _replayable(*, company_id: int, since: int, last: int) -> bool:

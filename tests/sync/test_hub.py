@@ -1,8 +1,10 @@
-"""A slow socket is cut off rather than slowing the office; one process owns the memory layer."""
+"""A slow socket is cut off rather than slowing the office; one process owns the memory layer;
+the hub's feed is read from the Edit Log, in seq order, whatever order the nudges come in."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import textwrap
@@ -14,9 +16,12 @@ from channels.layers import get_channel_layer
 from companies.models import Company
 from sync import protocol
 from sync.consumers import CompanyConsumer
-from sync.hub import HOLD, Order, hub
+from sync.hub import hub
 from sync.models import ConnectionEvent
 from sync.publisher import company_group
+from tests.conftest import sale
+from tests.sync.conftest import in_thread
+from vouchers.services import voucher_create
 
 
 @pytest.mark.django_db(transaction=True)
@@ -110,35 +115,87 @@ class FakeSocket:
                 await self.changed.wait()
 
 
-def test_order_holds_an_early_frame_until_its_predecessor_comes():
-    order = Order(5)
-    assert order.take(4, "d", now=0) == [(4, "d")]  # an old one (a duplicate) passes
-    assert order.take(5, "e", now=0) == [(5, "e")]
-    assert order.take(7, "g", now=1) == []  # 6 is missing: wait
-    assert order.take(8, "h", now=1.05) == []
-    assert order.deadline == 1 + HOLD
-    assert order.take(6, "f", now=1.06) == [(6, "f"), (7, "g"), (8, "h")]
-    assert order.take(10, "j", now=2) == []
-    assert order.release() == [(10, "j")]  # 9 never came: deliver, the sockets replay it
-    assert order.expected == 11 and order.take(11, "k", now=3) == [(11, "k")]
+def nudge(company_id: int, seq: int) -> dict:
+    """What sync.publisher sends after a commit."""
+    return {"type": "change.frame", "seq": seq, "nudge": True}
+
+
+@pytest.fixture
+def unpublished(monkeypatch):
+    """Saves send no nudge of their own: the test sends them, in the order it wants."""
+    monkeypatch.setattr("sync.publisher.publish", lambda change: None)
+
+
+def saved(company, actor, count: int) -> list[int]:
+    """`count` vouchers saved and committed: their seqs."""
+    return [
+        voucher_create(company=company, actor=actor, data=sale(f"{n + 1}")).change.seq
+        for n in range(count)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_hub_delivers_two_frames_published_out_of_order_in_order(company):
+def test_the_hub_sends_the_logs_changes_in_seq_order_whatever_order_the_nudges_come(
+    company, alice, ledgers, unpublished
+):
+    """Two request threads (or processes) can nudge out of order: the feed is the log's."""
     start = Company.objects.get(pk=company.pk).last_seq
 
     async def scenario():
         socket = FakeSocket()
         layer = get_channel_layer()
         await hub().join(company.pk, socket)
-        for seq in (2, 1, 3):  # 2 overtook 1, as two request threads can make it
-            message = {"type": "x", "seq": start + seq, "text": f"{seq}"}
-            await layer.group_send(company_group(company.pk), message)
+        seqs = await in_thread(saved)(company, alice, 3)
+        for seq in (seqs[1], seqs[0], seqs[2]):  # the second overtook the first
+            await layer.group_send(company_group(company.pk), nudge(company.pk, seq))
         await socket.until(lambda: len(socket.frames) == 3)
+        await asyncio.sleep(0.1)  # and nothing more comes (no duplicate)
+        await hub().leave(company.pk, socket)
+        return seqs, socket.frames
+
+    seqs, frames = async_to_sync(scenario)()
+    assert seqs == [start + 1, start + 2, start + 3]
+    assert [seq for seq, _ in frames] == seqs
+    for seq, text in frames:
+        assert json.loads(text)["seq"] == seq
+        assert "Sharma Enterprises" in text or "ledger-" in text  # rendered from the log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_nudge_for_many_saves_sends_them_all_from_one_read(
+    company, alice, ledgers, unpublished
+):
+    """The last seq is enough: everything committed before it is in the log, in order."""
+    start = Company.objects.get(pk=company.pk).last_seq
+
+    async def scenario():
+        socket = FakeSocket()
+        await hub().join(company.pk, socket)
+        seqs = await in_thread(saved)(company, alice, 4)
+        await get_channel_layer().group_send(company_group(company.pk), nudge(company.pk, seqs[-1]))
+        await socket.until(lambda: len(socket.frames) == 4)
         await hub().leave(company.pk, socket)
         return socket.frames
 
-    assert async_to_sync(scenario)() == [(start + 1, "1"), (start + 2, "2"), (start + 3, "3")]
+    assert [seq for seq, _ in async_to_sync(scenario)()] == [start + n for n in (1, 2, 3, 4)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nudges_for_what_was_sent_already_send_nothing_again(company, alice, ledgers, unpublished):
+    async def scenario():
+        socket = FakeSocket()
+        layer = get_channel_layer()
+        await hub().join(company.pk, socket)
+        [seq] = await in_thread(saved)(company, alice, 1)
+        for _ in range(3):
+            await layer.group_send(company_group(company.pk), nudge(company.pk, seq))
+        await socket.until(lambda: socket.frames)
+        await asyncio.sleep(0.1)
+        await hub().leave(company.pk, socket)
+        return seq, socket.frames
+
+    seq, frames = async_to_sync(scenario)()
+    assert [s for s, _ in frames] == [seq]
 
 
 class FlakyLayer:
@@ -163,7 +220,9 @@ class FlakyLayer:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sockets_are_told_when_the_layer_fails_and_catch_up_when_it_returns(company, monkeypatch):
+def test_sockets_are_told_when_the_layer_fails_and_catch_up_when_it_returns(
+    company, alice, ledgers, unpublished, monkeypatch
+):
     layer = FlakyLayer()
     start = Company.objects.get(pk=company.pk).last_seq
     monkeypatch.setattr("sync.hub.get_channel_layer", lambda: layer)
@@ -176,14 +235,16 @@ def test_sockets_are_told_when_the_layer_fails_and_catch_up_when_it_returns(comp
         paused = list(socket.frames)
         layer.up = True
         await socket.until(lambda: len(socket.frames) == 2)
-        await layer.queue.put({"type": "x", "seq": start + 1, "text": "next"})
+        [seq] = await in_thread(saved)(company, alice, 1)
+        await layer.queue.put(nudge(company.pk, seq))
         await socket.until(lambda: len(socket.frames) == 3)
         await hub().leave(company.pk, socket)
         return paused, socket.frames, socket.caught_up
 
     paused, frames, caught_up = async_to_sync(scenario)()
     assert paused == [(None, protocol.status_frame(live=False))]
-    assert frames[1:] == [(None, protocol.status_frame(live=True)), (start + 1, "next")]
+    assert frames[1] == (None, protocol.status_frame(live=True))
+    assert frames[2][0] == start + 1 and json.loads(frames[2][1])["seq"] == start + 1
     assert caught_up == 1  # the socket replays what the layer dropped meanwhile
 
 
