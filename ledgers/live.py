@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from companies.models import Company
 from core.money import format_balance
 from core.records import Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
-from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
+from ledgers.selectors import (
+    PROFIT_AND_LOSS_LEDGER,
+    chart_build,
+    group_list,
+    group_sums_get,
+    ledger_list,
+)
 
 
 def balances_patch(
@@ -22,7 +30,10 @@ def balances_patch(
 ) -> None:
     """Closing balances of the ledgers touched, and the totals of every group above them (and
     above `left_groups`, groups a ledger was moved out of)."""
-    ledgers = list(ledger_list(company=company).filter(pk__in=ledger_ids))
+    # Profit & Loss A/c too: a save dated in an earlier year moves the result it carries.
+    ledgers = list(
+        ledger_list(company=company).filter(Q(pk__in=ledger_ids) | PROFIT_AND_LOSS_LEDGER)
+    )
     for ledger in ledgers:
         cell = dom_id(ledger, "balance")
         text = format_balance(ledger.closing_balance)

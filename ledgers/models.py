@@ -75,13 +75,18 @@ class Ledger(models.Model):
             ),
         ]
 
+    # What the financial year adds to the whole-history balance: an income or expense ledger's
+    # earlier years (taken off) and Profit & Loss A/c's (added). `ledgers.selectors.ledger_list`
+    # annotates it; a ledger read without it shows its whole history.
+    carried = ZERO
+
     def __str__(self) -> str:
         return self.name
 
     @property
     def closing_balance(self) -> Decimal:
-        """Signed closing balance: positive = Dr."""
-        return self.opening_balance + self.total_debit - self.total_credit
+        """Signed closing balance in the financial year it was read for: positive = Dr."""
+        return self.opening_balance + self.total_debit - self.total_credit + self.carried
 
 
 class LedgerDay(models.Model):

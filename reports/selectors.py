@@ -23,8 +23,15 @@ from django.db.models.functions import Coalesce
 from companies.models import Company
 from core.money import ZERO, MoneyField
 from editlog.models import Change
-from ledgers.models import Ledger, LedgerDay
-from ledgers.selectors import ChartNode, chart_build, chart_find, group_list, ledger_list
+from ledgers.models import Group, Ledger, LedgerDay
+from ledgers.selectors import (
+    ChartNode,
+    carried_expression,
+    chart_build,
+    chart_find,
+    group_list,
+    ledger_list,
+)
 from vouchers.models import Entry, Voucher
 from vouchers.selectors import day_book, day_book_days
 
@@ -80,12 +87,16 @@ def _days_net(condition: Q, ledger: OuterRef | int = _OUTER_LEDGER) -> Coalesce:
     return Coalesce(Subquery(days), Value(0), output_field=MoneyField())
 
 
-def _ledgers_until(company: Company, as_of: dt.date) -> list[Ledger]:
-    """The ledgers with `movement`: net of their entries up to and including `as_of`.
+def _ledgers_until(company: Company, as_of: dt.date | None) -> list[Ledger]:
+    """The ledgers as of a day (or now) in that day's financial year (`carried`, see
+    `ledgers.selectors.carried_expression`), with `movement`: net of their entries up to and
+    including `as_of`.
 
     Reads the fewer day rows: the days up to `as_of`, or the kept totals less the days after.
     """
-    ledgers = Ledger.objects.filter(company=company).select_related("group").order_by("name")
+    ledgers = ledger_list(company=company, today=as_of)
+    if as_of is None:
+        return [_with_movement(ledger, ZERO) for ledger in ledgers]
     last_day = LedgerDay.objects.filter(ledger__company=company).aggregate(d=Max("date"))["d"]
     if last_day is None or as_of >= last_day:
         return [_with_movement(ledger, ZERO) for ledger in ledgers]
@@ -107,19 +118,64 @@ def _with_movement(ledger: Ledger, adjustment: Decimal) -> Ledger:
 
 
 def trial_balance_get(*, company: Company, as_of: dt.date | None = None) -> TrialBalance:
-    """Closing balance of every ledger (as of a day, or now) with non-zero rows only."""
-    if as_of is None:
-        ledgers = Ledger.objects.filter(company=company).select_related("group").order_by("name")
-        ledgers = [_with_movement(ledger, ZERO) for ledger in ledgers]
-    else:
-        ledgers = _ledgers_until(company, as_of)
+    """Closing balance of every ledger (as of a day, or now) with non-zero rows only, in that
+    day's financial year: income and expense ledgers from its first day, earlier years'
+    results in Profit & Loss A/c."""
+    ledgers = _ledgers_until(company, as_of)
     rows = []
     for ledger in ledgers:
-        balance = ledger.opening_balance + ledger.movement  # type: ignore[attr-defined]
+        balance = ledger.opening_balance + ledger.movement + ledger.carried  # type: ignore[attr-defined]
         if balance:
             rows.append(TrialBalanceRow(ledger=ledger, balance=balance))
     openings = sum((ledger.opening_balance for ledger in ledgers), ZERO)
     return TrialBalance(as_of=as_of, rows=rows, opening_difference=-openings)
+
+
+@dataclass(frozen=True)
+class GroupedTrialBalance:
+    """The Trial Balance as its page shows it: a row per group (net of its ledgers, as Tally
+    shows a group), or a group's sub-groups and ledgers; the totals add the rows shown."""
+
+    groups: list[ChartNode]
+    ledgers: list[tuple[Ledger, Decimal]]
+    ungrouped: list[TrialBalanceRow]
+    opening_difference: Decimal  # zero inside a group
+
+    def _amounts(self) -> list[Decimal]:
+        return [
+            *(node.total for node in self.groups),
+            *(amount for _, amount in self.ledgers),
+            *(row.balance for row in self.ungrouped),
+            self.opening_difference,
+        ]
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((a for a in self._amounts() if a > 0), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return -sum((a for a in self._amounts() if a < 0), ZERO)
+
+
+def trial_balance_grouped(
+    *, report: TrialBalance, groups: list[Group], focus_id: int | None = None
+) -> tuple[GroupedTrialBalance, ChartNode | None]:
+    """The page's rows: the primary groups (or the sub-groups and ledgers of group `focus_id`;
+    NotFound-free: None when the company has no such group)."""
+    roots = chart_build(groups=groups, balances=[(r.ledger, r.balance) for r in report.rows])
+    focus = None
+    if focus_id is not None:
+        focus = next((n for root in roots if (n := root.find(focus_id))), None)
+        if focus is None:
+            return GroupedTrialBalance([], [], [], ZERO), None
+    grouped = GroupedTrialBalance(
+        groups=[n for n in (focus.children if focus else roots) if n.total],
+        ledgers=[(lg, amt) for lg, amt in (focus.ledgers if focus else []) if amt],
+        ungrouped=[] if focus else [r for r in report.rows if r.ledger.group_id is None],
+        opening_difference=ZERO if focus else report.opening_difference,
+    )
+    return grouped, focus
 
 
 @dataclass(frozen=True)
@@ -149,16 +205,33 @@ class Statement:
 
 
 def ledger_statement_get(
-    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, offset: int = 0, limit: int = 200
+    *,
+    ledger: Ledger,
+    date_from: dt.date,
+    date_to: dt.date,
+    offset: int = 0,
+    limit: int = 200,
+    company: Company | None = None,
 ) -> Statement:
-    """A ledger's entries between two days in date order, with running balances.
+    """A ledger's entries between two days in date order, with running balances; the balance
+    brought forward is kept as Tally keeps it in `date_from`'s financial year (an income or
+    expense ledger opens each year at zero, Profit & Loss A/c takes what they carried).
 
     One statement reads the page, the running sum over the range (a window, computed before
     the page is cut) and the balance brought forward from the per-day totals, so they agree
-    even while other saves commit.
+    even while other saves commit. A period that runs past a year's end runs on.
     """
+    company = company or ledger.company
+    year_start = company.financial_year_begins(date_from)
+    carried = Subquery(
+        Ledger.objects.filter(pk=ledger.pk)
+        .annotate(year_carried=carried_expression(company=company, year_start=year_start))
+        .values("year_carried")
+    )
     order = ["date", "voucher_id", "position"]
-    brought_forward = _days_net(Q(date__lt=date_from), ledger=ledger.pk)
+    brought_forward = ExpressionWrapper(
+        _days_net(Q(date__lt=date_from), ledger=ledger.pk) + carried, output_field=MoneyField()
+    )
     entries = (
         Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
         .select_related("voucher__voucher_type")
@@ -174,11 +247,8 @@ def ledger_statement_get(
     page = list(entries[offset : offset + limit + 1])
     statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
     if not page:
-        before = LedgerDay.objects.filter(ledger=ledger, date__lt=date_from).aggregate(
-            debit=Coalesce(Sum("debit"), Value(ZERO), output_field=MoneyField()),
-            credit=Coalesce(Sum("credit"), Value(ZERO), output_field=MoneyField()),
-        )
-        statement.opening = ledger.opening_balance + before["debit"] - before["credit"]
+        before = Ledger.objects.filter(pk=ledger.pk).annotate(before=brought_forward)
+        statement.opening = ledger.opening_balance + before.values_list("before", flat=True)[0]
         statement.closing = statement.opening
         return statement
     statement.more = len(page) > limit

@@ -15,13 +15,14 @@ from companies.serializers import company_json
 from core.errors import Invalid
 from core.http import date_param, json_response, wants_json
 from core.validation import parse_id
-from ledgers.selectors import chart_build, group_list, ledger_get
+from ledgers.selectors import group_list, ledger_get
 from locking.services import locks_of_company
 from reports.selectors import (
     TrialBalance,
     dashboard_get,
     ledger_statement_get,
     trial_balance_get,
+    trial_balance_grouped,
 )
 
 STATEMENT_PAGE = 200
@@ -70,23 +71,13 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     # A person reads the Trial Balance as of a day: today unless they choose another.
     as_of = as_of or timezone.localdate()
     report = trial_balance_get(company=company, as_of=as_of)
-    roots = chart_build(
-        groups=group_list(company=company), balances=[(r.ledger, r.balance) for r in report.rows]
-    )
     group_id = parse_id(request.GET.get("group", ""))
-    focus = None
-    if group_id is not None:
-        focus = next((n for root in roots if (n := root.find(group_id))), None)
-        if focus is None:
-            raise Invalid.field("group", "No such group in this company.")
-    context = {
-        "report": report,
-        "as_of": as_of,
-        "focus": focus,
-        "groups": [n for n in (focus.children if focus else roots) if n.total],
-        "ledgers": [(lg, amt) for lg, amt in (focus.ledgers if focus else []) if amt],
-        "ungrouped": [] if focus else [r for r in report.rows if r.ledger.group_id is None],
-    }
+    grouped, focus = trial_balance_grouped(
+        report=report, groups=list(group_list(company=company)), focus_id=group_id
+    )
+    if group_id is not None and focus is None:
+        raise Invalid.field("group", "No such group in this company.")
+    context = {"report": report, "as_of": as_of, "focus": focus, "grouped": grouped}
     return render(request, "reports/trial_balance.html", context)
 
 
@@ -97,12 +88,17 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
     is the ledger's own (tallysync.urls): scripts get the ledger's JSON there."""
     ledger = ledger_get(company=company, ledger_id=pk)
     today = timezone.localdate()
-    fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
+    fy_start = company.financial_year_begins(today)
     date_from = date_param(request, "from", max(fy_start, company.books_beginning))
     date_to = date_param(request, "to", today)
     offset = parse_id(request.GET.get("offset", "")) or 0
     statement = ledger_statement_get(
-        ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
+        ledger=ledger,
+        date_from=date_from,
+        date_to=date_to,
+        offset=offset,
+        limit=STATEMENT_PAGE,
+        company=company,
     )
     context = {
         "ledger": ledger,
