@@ -105,3 +105,28 @@ class LedgerDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_id} {self.date}: Dr {self.debit} Cr {self.credit}"
+
+
+class ClosingStock(models.Model):
+    """A Stock-in-Hand ledger's closing value on a day: Tally's way for books kept without
+    inventory. The Profit & Loss A/c and Balance Sheet take, as of a day, the latest value on or
+    before it (none yet: the ledger's own balance)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="closing_stock")
+    date = models.DateField()
+    amount = MoneyField()
+    version = models.PositiveIntegerField(default=1)
+    altered_at = models.DateTimeField(auto_now=True)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ledger", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "date"], name="closing_stock_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closing stock of {self.ledger.name} on {self.date:%d-%b-%Y}"
