@@ -20,6 +20,9 @@ from ledgers.selectors import (
     ledger_list,
 )
 
+# The reports every balance feeds, re-fetched by open pages (their as-of day is the viewer's).
+FINAL_ACCOUNTS = ["trial-balance", "profit-loss", "balance-sheet"]
+
 
 def balances_patch(
     patch: Patch,
@@ -49,7 +52,7 @@ def balances_patch(
                 cell = dom_id(node.group, "balance")
                 text = format_balance(node.total)
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
-    patch.refresh.append("trial-balance")
+    patch.refresh += FINAL_ACCOUNTS
 
 
 def ledger_live(patch: Patch, change: Change) -> None:
@@ -67,3 +70,9 @@ def ledger_live(patch: Patch, change: Change) -> None:
 
 def group_live(patch: Patch, change: Change) -> None:
     patch.refresh.append("ledger-list")
+
+
+def closing_stock_live(patch: Patch, change: Change) -> None:
+    """Closing stock moves the Profit & Loss A/c and Balance Sheet, and the ledger's list of
+    values."""
+    patch.refresh += ["profit-loss", "balance-sheet", "closing-stock"]

@@ -113,7 +113,9 @@ class ClosingStock(models.Model):
     before it (none yet: the ledger's own balance)."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
-    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="closing_stock")
+    # A ledger with closing values is not deleted (ledger_delete says so): each value has
+    # its Changes in the Edit Log.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="closing_stock")
     date = models.DateField()
     amount = MoneyField()
     version = models.PositiveIntegerField(default=1)

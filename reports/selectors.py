@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     ExpressionWrapper,
     F,
     Max,
@@ -24,12 +25,14 @@ from django.db.models.functions import Coalesce
 from companies.models import Company
 from core.money import ZERO, MoneyField
 from editlog.models import Change
-from ledgers.models import ClosingStock, Group, Ledger, LedgerDay
+from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.selectors import (
+    STOCK_LEDGER,
     ChartNode,
     carried_expression,
     chart_build,
     chart_find,
+    closing_value,
     group_list,
     ledger_list,
 )
@@ -322,7 +325,6 @@ TALLY_ORDER = [
     "Indirect Expenses",
     "Indirect Incomes",
 ]
-STOCK_IN_HAND = "Stock-in-Hand"
 
 
 @dataclass(frozen=True)
@@ -373,26 +375,6 @@ def _tally_order(node: ChartNode) -> tuple[int, str]:
     return (TALLY_ORDER.index(name) if predefined else len(TALLY_ORDER), name.lower())
 
 
-def _stock_ledger_ids(groups: list[Group]) -> set[int]:
-    """The groups at or under Stock-in-Hand."""
-    by_id = {group.pk: group for group in groups}
-    stock = set()
-    for group in groups:
-        current: Group | None = group
-        while current is not None:
-            if current.predefined and current.name == STOCK_IN_HAND:
-                stock.add(group.pk)
-                break
-            current = by_id.get(current.parent_id) if current.parent_id else None
-    return stock
-
-
-def _closing_value(before: dt.date) -> Subquery:
-    """A stock ledger's latest closing value on or before `before` (NULL if none)."""
-    values = ClosingStock.objects.filter(ledger=OuterRef("pk"), date__lte=before)
-    return Subquery(values.order_by("-date").values("amount")[:1], output_field=MoneyField())
-
-
 @dataclass
 class Figures:
     """Each ledger's figures for a period `date_from`..`date_to`, from kept totals and day rows:
@@ -404,10 +386,9 @@ class Figures:
     date_to: dt.date
     groups: list[Group]
     ledgers: list[Ledger]
-    stock_groups: set[int]
 
     def is_stock(self, ledger: Ledger) -> bool:
-        return ledger.group_id in self.stock_groups
+        return bool(ledger.is_stock)  # type: ignore[attr-defined]
 
     def revenue(self) -> list[Ledger]:
         return [lg for lg in self.ledgers if lg.group is not None and lg.group.is_revenue]
@@ -422,21 +403,21 @@ def _figures(company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
         .annotate(
             period=_days_net(Q(date__range=(date_from, date_to))),
             after=_days_net(Q(date__gt=date_to)),
-            stock_at_start=_closing_value(date_from - dt.timedelta(days=1)),
-            stock_at_end=_closing_value(date_to),
+            stock_at_start=closing_value(before=date_from - dt.timedelta(days=1)),
+            stock_at_end=closing_value(before=date_to),
+            is_stock=ExpressionWrapper(STOCK_LEDGER, output_field=BooleanField()),
         )
         .order_by("name")
     )
-    stock_groups = _stock_ledger_ids(groups)
     for ledger in ledgers:
         book = ledger.opening_balance + ledger.total_debit - ledger.total_credit - ledger.after
         ledger.book = book  # type: ignore[attr-defined]
-        if ledger.group_id in stock_groups:
+        if ledger.is_stock:  # type: ignore[attr-defined]
             start = ledger.stock_at_start  # type: ignore[attr-defined]
             end = ledger.stock_at_end  # type: ignore[attr-defined]
             ledger.stock_open = book - ledger.period if start is None else start  # type: ignore[attr-defined]
             ledger.stock_close = book if end is None else end  # type: ignore[attr-defined]
-    return Figures(date_from, date_to, groups, ledgers, stock_groups)
+    return Figures(date_from, date_to, groups, ledgers)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 
 from ledgers.models import Ledger
 from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
+from ledgers.services import closing_stock_set
 from reports.selectors import ledger_statement_get, trial_balance_get
 from tests.conftest import make_ledger, sale
 from vouchers.services import voucher_create
@@ -109,3 +110,26 @@ def test_json_trial_balance_in_year_two(company, api, two_years):
     rows = {r["ledger"]: (r["debit"], r["credit"]) for r in body["rows"]}
     assert rows["Sales"] == ("0.00", "40.00")
     assert rows["Profit & Loss A/c"] == ("0.00", "750.00")
+
+
+def test_a_stock_ledger_opens_the_year_at_the_closing_stock_last_entered(company, alice):
+    """Year 1: opening stock 5,000, closing value 8,000 on 31-Mar-2027: a gross profit of
+    3,000 that year, which year 2's Trial Balance shows in Profit & Loss A/c, with the stock
+    ledger at 8,000 (Tally's opening stock of the new year)."""
+    stock = make_ledger(company, alice, "Stock", "Stock-in-Hand", opening_debit="5,000")
+    make_ledger(company, alice, "Capital", "Capital Account", opening_credit="5,000")
+    closing_stock_set(
+        company=company, actor=alice, ledger=stock, data={"date": "2027-03-31", "amount": "8000"}
+    )
+    rows = _rows(trial_balance_get(company=company, as_of=YEAR_2))
+    assert rows == {
+        "Stock": Decimal("8000"),
+        "Capital": Decimal("-5000"),
+        "Profit & Loss A/c": Decimal("-3000"),
+    }
+    statement = ledger_statement_get(
+        ledger=stock, date_from=dt.date(2027, 4, 1), date_to=dt.date(2027, 4, 30)
+    )
+    assert statement.opening == Decimal("8000")
+    year_1 = _rows(trial_balance_get(company=company, as_of=dt.date(2027, 3, 31)))
+    assert year_1["Stock"] == Decimal("5000"), "the Trial Balance shows no closing stock"
