@@ -42,6 +42,15 @@ class Company(models.Model):
         begins_this_year = (day.month, day.day) >= (start.month, start.day)
         return day.year if begins_this_year else day.year - 1
 
+    def financial_year_begins(self, day: dt.date) -> dt.date:
+        """The first day of the financial year holding `day`."""
+        return self.financial_year_start.replace(year=self.financial_year_of(day))
+
+    def carries_results(self, year_start: dt.date) -> bool:
+        """Whether earlier years' results are carried into the year beginning `year_start`:
+        not in the year the books begin in (its revenue ledgers keep their opening balances)."""
+        return year_start > self.books_beginning
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):

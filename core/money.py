@@ -95,6 +95,12 @@ def format_amount(amount: Decimal) -> str:
     return format_decimal(abs(amount), format="#,##,##0.00", locale="en_IN")
 
 
+def format_signed(amount: Decimal) -> str:
+    """An amount on its side of a final account, a contrary one marked as Tally marks it:
+    "1,00,000.00", "(-)250.00"."""
+    return f"(-){format_amount(amount)}" if amount < 0 else format_amount(amount)
+
+
 def format_balance(amount: Decimal) -> str:
     """A signed balance the way Tally shows it: "1,00,000.00 Dr", "250.00 Cr", "0.00"."""
     if amount == 0:

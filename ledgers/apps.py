@@ -6,9 +6,9 @@ class LedgersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.records import RecordKind, register
-        from ledgers.live import group_live, ledger_live
-        from ledgers.models import Group, Ledger
-        from ledgers.snapshots import group_snapshot, ledger_snapshot
+        from ledgers.live import closing_stock_live, group_live, ledger_live
+        from ledgers.models import ClosingStock, Group, Ledger
+        from ledgers.snapshots import closing_stock_snapshot, group_snapshot, ledger_snapshot
 
         register(
             RecordKind(
@@ -39,5 +39,17 @@ class LedgersConfig(AppConfig):
                 url_name="ledger",
                 live=ledger_live,
                 position=20,
+            )
+        )
+        register(
+            RecordKind(
+                "closing_stock",
+                ClosingStock,
+                "Closing stock",
+                snapshot=closing_stock_snapshot,
+                amounts=frozenset({"amount"}),
+                order=("ledger", "date", "amount"),
+                live=closing_stock_live,
+                position=25,
             )
         )

@@ -3,6 +3,7 @@ parsed values), and the look-ups a draft needs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,14 @@ class LedgerDraft:
         """The fields this draft sets, by model field name."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ClosingStockDraft:
+    """A Stock-in-Hand ledger's closing value on a day, as typed."""
+
+    date: dt.date
+    amount: Decimal  # the stock's value, never below zero
 
 
 def group_find(*, company: Company, ref: Any) -> Group | None:

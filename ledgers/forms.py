@@ -15,12 +15,19 @@ from core.forms import (
     ByNameField,
     GstinField,
     Refused,
+    TallyDateField,
     TextField,
     form_errors,
     present,
 )
 from core.money import ZERO
-from ledgers.drafts import LedgerDraft, group_find, name_taken, name_taken_message
+from ledgers.drafts import (
+    ClosingStockDraft,
+    LedgerDraft,
+    group_find,
+    name_taken,
+    name_taken_message,
+)
 from ledgers.models import Ledger
 
 
@@ -100,3 +107,28 @@ def ledger_draft(
 ) -> LedgerDraft:
     """The draft of a ledger from API or form input, with messages per field (Invalid)."""
     return LedgerForm(data, company=company, current=current).draft()
+
+
+class ClosingStockForm(forms.Form):
+    """A closing value: the day (not before the books begin) and the amount (zero allowed)."""
+
+    date = TallyDateField(required=True)
+    amount = AmountField(allow_zero=True, required=True)
+
+    def __init__(self, data: Any, *, company: Company, **kwargs: Any) -> None:
+        if not isinstance(data, dict):
+            raise Invalid.field(
+                "__all__", "Send the closing stock as an object with date and amount."
+            )
+        super().__init__(data, **kwargs)
+        self.fields["date"].not_before = company.books_beginning
+
+    def draft(self) -> ClosingStockDraft:
+        if not self.is_valid():
+            raise Invalid(form_errors(self))
+        return ClosingStockDraft(date=self.cleaned_data["date"], amount=self.cleaned_data["amount"])
+
+
+def closing_stock_draft(*, company: Company, data: dict[str, Any]) -> ClosingStockDraft:
+    """The draft of a closing value from API or form input, with messages per field (Invalid)."""
+    return ClosingStockForm(data, company=company).draft()

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from companies.models import Company
 from core.money import format_balance
 from core.records import Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
-from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
+from ledgers.selectors import (
+    PROFIT_AND_LOSS_LEDGER,
+    chart_build,
+    group_list,
+    group_sums_get,
+    ledger_list,
+)
+
+# The reports every balance feeds, re-fetched by open pages (their as-of day is the viewer's).
+FINAL_ACCOUNTS = ["trial-balance", "profit-loss", "balance-sheet"]
 
 
 def balances_patch(
@@ -22,7 +33,10 @@ def balances_patch(
 ) -> None:
     """Closing balances of the ledgers touched, and the totals of every group above them (and
     above `left_groups`, groups a ledger was moved out of)."""
-    ledgers = list(ledger_list(company=company).filter(pk__in=ledger_ids))
+    # Profit & Loss A/c too: a save dated in an earlier year moves the result it carries.
+    ledgers = list(
+        ledger_list(company=company).filter(Q(pk__in=ledger_ids) | PROFIT_AND_LOSS_LEDGER)
+    )
     for ledger in ledgers:
         cell = dom_id(ledger, "balance")
         text = format_balance(ledger.closing_balance)
@@ -38,7 +52,7 @@ def balances_patch(
                 cell = dom_id(node.group, "balance")
                 text = format_balance(node.total)
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
-    patch.refresh.append("trial-balance")
+    patch.refresh += FINAL_ACCOUNTS
 
 
 def ledger_live(patch: Patch, change: Change) -> None:
@@ -56,3 +70,9 @@ def ledger_live(patch: Patch, change: Change) -> None:
 
 def group_live(patch: Patch, change: Change) -> None:
     patch.refresh.append("ledger-list")
+
+
+def closing_stock_live(patch: Patch, change: Change) -> None:
+    """Closing stock moves the Profit & Loss A/c and Balance Sheet, and the ledger's list of
+    values."""
+    patch.refresh += ["profit-loss", "balance-sheet", "closing-stock"]

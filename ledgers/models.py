@@ -75,13 +75,18 @@ class Ledger(models.Model):
             ),
         ]
 
+    # What the financial year adds to the whole-history balance: an income or expense ledger's
+    # earlier years (taken off) and Profit & Loss A/c's (added). `ledgers.selectors.ledger_list`
+    # annotates it; a ledger read without it shows its whole history.
+    carried = ZERO
+
     def __str__(self) -> str:
         return self.name
 
     @property
     def closing_balance(self) -> Decimal:
-        """Signed closing balance: positive = Dr."""
-        return self.opening_balance + self.total_debit - self.total_credit
+        """Signed closing balance in the financial year it was read for: positive = Dr."""
+        return self.opening_balance + self.total_debit - self.total_credit + self.carried
 
 
 class LedgerDay(models.Model):
@@ -100,3 +105,30 @@ class LedgerDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_id} {self.date}: Dr {self.debit} Cr {self.credit}"
+
+
+class ClosingStock(models.Model):
+    """A Stock-in-Hand ledger's closing value on a day: Tally's way for books kept without
+    inventory. The Profit & Loss A/c and Balance Sheet take, as of a day, the latest value on or
+    before it (none yet: the ledger's own balance)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    # A ledger with closing values is not deleted (ledger_delete says so): each value has
+    # its Changes in the Edit Log.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="closing_stock")
+    date = models.DateField()
+    amount = MoneyField()
+    version = models.PositiveIntegerField(default=1)
+    altered_at = models.DateTimeField(auto_now=True)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ledger", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["ledger", "date"], name="closing_stock_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closing stock of {self.ledger.name} on {self.date:%d-%b-%Y}"

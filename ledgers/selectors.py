@@ -2,21 +2,125 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import (
+    Case,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from companies.models import Company
 from core.errors import found
-from core.money import ZERO
-from ledgers.models import Group, Ledger
+from core.money import ZERO, MoneyField
+from ledgers.models import ClosingStock, Group, Ledger, LedgerDay
+
+# Profit & Loss A/c: Tally's own ledger, the only one outside every group.
+PROFIT_AND_LOSS_LEDGER = Q(predefined=True, group__isnull=True)
 
 
-def ledger_list(*, company: Company) -> QuerySet[Ledger]:
-    return Ledger.objects.filter(company=company).select_related("group").order_by("name")
+def _net(rows: QuerySet[Any], by: str) -> Coalesce:
+    """Debit less credit of day rows, grouped by `by`, as a scalar subquery."""
+    net = ExpressionWrapper(Sum("debit") - Sum("credit"), output_field=MoneyField())
+    return Coalesce(
+        Subquery(rows.values(by).annotate(net=net).values("net")),
+        Value(0),
+        output_field=MoneyField(),
+    )
+
+
+# A ledger under Stock-in-Hand (or a sub-group of it, three deep): its closing value is entered.
+STOCK_IN_HAND = "Stock-in-Hand"
+STOCK_LEDGER = (
+    Q(group__name=STOCK_IN_HAND, group__predefined=True)
+    | Q(group__parent__name=STOCK_IN_HAND, group__parent__predefined=True)
+    | Q(group__parent__parent__name=STOCK_IN_HAND, group__parent__parent__predefined=True)
+)
+
+
+def closing_value(*, before: dt.date, ledger: Any = None) -> Subquery:
+    """A stock ledger's latest closing value on or before `before` (NULL if none entered);
+    correlated to the outer ledger row unless `ledger` is given."""
+    values = ClosingStock.objects.filter(
+        ledger=OuterRef("pk") if ledger is None else ledger, date__lte=before
+    )
+    return Subquery(values.order_by("-date").values("amount")[:1], output_field=MoneyField())
+
+
+def _stock_carried(year_start: dt.date) -> Coalesce:
+    """A stock ledger's value when the year begins less its own balance then: the year opens
+    with the closing stock of the last (0 while no value was entered)."""
+    before = year_start - dt.timedelta(days=1)
+    own_days = LedgerDay.objects.filter(ledger=OuterRef("pk"), date__lt=year_start)
+    book = F("opening_balance") + _net(own_days, "ledger")
+    return Coalesce(closing_value(before=before) - book, Value(0), output_field=MoneyField())
+
+
+def carried_expression(*, company: Company, year_start: dt.date) -> Case | Value:
+    """What each ledger row adds to its whole-history balance in the year beginning
+    `year_start` (Tally's financial year): an income or expense ledger hands the results of
+    earlier years (its opening and every day before) to Profit & Loss A/c, which takes them;
+    a stock ledger opens the year at the closing stock last entered, and Profit & Loss A/c
+    takes the difference too (the earlier years' results include their closing stock).
+
+    Reads per-day totals: one index range per revenue or stock ledger, and for Profit & Loss
+    A/c the company's revenue and stock days before the year.
+    """
+    if not company.carries_results(year_start):
+        return Value(ZERO, output_field=MoneyField())
+    own_days = LedgerDay.objects.filter(ledger=OuterRef("pk"), date__lt=year_start)
+    revenue_days = LedgerDay.objects.filter(
+        ledger__company=company, ledger__group__is_revenue=True, date__lt=year_start
+    )
+    revenue_openings = Ledger.objects.filter(company=company, group__is_revenue=True)
+    openings = Subquery(
+        revenue_openings.values("company").annotate(s=Sum("opening_balance")).values("s")
+    )
+    stock = (
+        Ledger.objects.filter(STOCK_LEDGER, company=company)
+        .annotate(carried=_stock_carried(year_start))
+        .values("company")
+        .annotate(s=Sum("carried"))
+        .values("s")
+    )
+    return Case(
+        When(group__is_revenue=True, then=-F("opening_balance") - _net(own_days, "ledger")),
+        When(STOCK_LEDGER, then=_stock_carried(year_start)),
+        When(
+            PROFIT_AND_LOSS_LEDGER,
+            then=Coalesce(openings, Value(0), output_field=MoneyField())
+            + _net(revenue_days, "ledger__company")
+            - Coalesce(Subquery(stock), Value(0), output_field=MoneyField()),
+        ),
+        default=Value(ZERO),
+        output_field=MoneyField(),
+    )
+
+
+def ledger_list(*, company: Company, today: dt.date | None = None) -> QuerySet[Ledger]:
+    """The company's ledgers in name order, their `closing_balance` as Tally keeps it in the
+    financial year of `today` (the local date by default): income and expense ledgers count
+    from the year's first day, Profit & Loss A/c holds what they carried from earlier years."""
+    year_start = company.financial_year_begins(today or timezone.localdate())
+    return (
+        Ledger.objects.filter(company=company)
+        .select_related("group")
+        .annotate(carried=carried_expression(company=company, year_start=year_start))
+        .order_by("name")
+    )
 
 
 def ledger_get(*, company: Company, ledger_id: int) -> Ledger:
@@ -133,14 +237,44 @@ def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledge
     return starting
 
 
-def group_sums_get(*, company: Company) -> dict[int, Decimal]:
-    """Each group's own ledgers' closing balances, summed by the database (no ledger rows)."""
+def group_sums_get(*, company: Company, today: dt.date | None = None) -> dict[int, Decimal]:
+    """Each group's own ledgers' closing balances in the financial year of `today` (as
+    `ledger_list` keeps them), summed by the database (no ledger rows)."""
+    year_start = company.financial_year_begins(today or timezone.localdate())
     sums = (
         Ledger.objects.filter(company=company, group__isnull=False)
+        .annotate(year_carried=carried_expression(company=company, year_start=year_start))
         .values("group_id")
         .annotate(
-            opening=Sum("opening_balance"), debit=Sum("total_debit"), credit=Sum("total_credit")
+            opening=Sum("opening_balance"),
+            debit=Sum("total_debit"),
+            credit=Sum("total_credit"),
+            carried=Sum("year_carried"),
         )
         .order_by()
     )
-    return {row["group_id"]: row["opening"] + row["debit"] - row["credit"] for row in sums}
+    return {
+        row["group_id"]: row["opening"] + row["debit"] - row["credit"] + row["carried"]
+        for row in sums
+    }
+
+
+def closing_stock_list(*, ledger: Ledger) -> QuerySet[ClosingStock]:
+    """A Stock-in-Hand ledger's closing values, newest first."""
+    return ClosingStock.objects.filter(ledger=ledger).select_related("ledger").order_by("-date")
+
+
+def closing_stock_get(*, company: Company, value_id: int) -> ClosingStock:
+    """The company's closing value; NotFound (404) for another company's id."""
+    return found(ClosingStock.objects.select_related("ledger"), pk=value_id, company=company)
+
+
+def closing_stock_json(value: ClosingStock) -> dict[str, Any]:
+    return {
+        "id": value.pk,
+        "ledger_id": value.ledger_id,
+        "ledger": value.ledger.name,
+        "date": value.date,
+        "amount": value.amount,
+        "version": value.version,
+    }

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Case, F, When
+from django.db.models import Case, F, ProtectedError, When
 
 from companies.models import Company
 from core.errors import Invalid, Parsed, found
@@ -19,9 +19,10 @@ from core.validation import clean_text
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.drafts import LedgerDraft, group_find, name_taken, name_taken_message
-from ledgers.forms import ledger_draft
-from ledgers.models import Group, Ledger, LedgerDay
-from ledgers.snapshots import ledger_snapshot
+from ledgers.forms import closing_stock_draft, ledger_draft
+from ledgers.models import ClosingStock, Group, Ledger, LedgerDay
+from ledgers.selectors import STOCK_LEDGER
+from ledgers.snapshots import closing_stock_snapshot, ledger_snapshot
 
 ASSET, LIAB, INCOME, EXPENSE = Group.Nature
 # Tally's 15 primary groups: (name, nature, is_revenue, affects_gross_profit).
@@ -217,7 +218,11 @@ def ledger_delete(
         before = ledger_snapshot(ledger)
         work.bump(ledger, version)
         work.record("delete", ledger, before=before)
-        ledger.delete()
+        try:
+            ledger.delete()
+        except ProtectedError:
+            message = f"{ledger.name} has closing stock values; remove them first."
+            raise Invalid.field("__all__", message) from None
 
 
 # A ledger's running totals are BIGINT paise: room for ninety thousand crore crore rupees.
@@ -323,3 +328,66 @@ def _per_ledger(per_ledger: dict[int, list[Decimal]], column: int) -> Any:
         ),
         output_field=MoneyField(),
     )
+
+
+def _stock_ledger(work: UnitOfWork, ledger: Ledger) -> Ledger:
+    """The ledger re-read under the lock; Invalid unless it is under Stock-in-Hand."""
+    ledgers = Ledger.objects.select_related("group").filter(company=work.company)
+    ledger = found(ledgers, pk=ledger.pk)
+    if not ledgers.filter(STOCK_LEDGER, pk=ledger.pk).exists():
+        message = f"{ledger.name} is not under Stock-in-Hand: only stock takes a closing value."
+        raise Invalid.field("ledger", message)
+    return ledger
+
+
+def closing_stock_set(
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    ledger: Ledger,
+    data: dict[str, Any],
+    version: Any = None,
+    request_key: RequestKey | None = None,
+) -> ClosingStock:
+    """Enter a Stock-in-Hand ledger's closing value for a day (date, amount), or alter the one
+    that day has (read at `version`). Raises Invalid, NotAllowed or StaleVersion; records a
+    Change."""
+    draft = Parsed(closing_stock_draft, company=company, data=data)
+    with company_write(company=company, actor=actor) as work:
+        ledger = _stock_ledger(work, ledger)
+        given = draft.get()
+        value = ClosingStock.objects.filter(ledger=ledger, date=given.date).first()
+        if value is None:
+            value = ClosingStock.objects.create(
+                company=work.company, ledger=ledger, altered_by=actor, **vars(given)
+            )
+            verb, before = "create", None
+        else:
+            if version in (None, ""):
+                day = f"{given.date:%d-%b-%Y}"
+                message = f"{ledger.name} has a closing value for {day}: alter that one."
+                raise Invalid.field("date", message)
+            before = closing_stock_snapshot(value)
+            work.bump(value, version)
+            value.amount = given.amount
+            value.save(update_fields=["amount", "altered_at"])
+            verb = "alter"
+        value.change = work.record(  # type: ignore[attr-defined]
+            verb, value, before=before, request_key=request_key
+        )
+    return value
+
+
+def closing_stock_delete(
+    *, company: Company, actor: AbstractBaseUser, value: ClosingStock, version: Any
+) -> None:
+    """Remove a closing value read at `version` (the day before it counts again). Raises
+    NotAllowed or StaleVersion; records a Change."""
+    with company_write(company=company, actor=actor) as work:
+        value = found(
+            ClosingStock.objects.select_related("ledger"), pk=value.pk, company=work.company
+        )
+        before = closing_stock_snapshot(value)
+        work.bump(value, version)
+        work.record("delete", value, before=before)
+        value.delete()

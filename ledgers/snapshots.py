@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgers.models import Group, Ledger
+from ledgers.models import ClosingStock, Group, Ledger
 
 
 def group_snapshot(group: Group) -> dict[str, Any]:
@@ -25,4 +25,14 @@ def ledger_snapshot(ledger: Ledger) -> dict[str, Any]:
         "gstin": ledger.gstin,
         "state": ledger.state,
         "version": ledger.version,
+    }
+
+
+def closing_stock_snapshot(value: ClosingStock) -> dict[str, Any]:
+    return {
+        "id": value.pk,
+        "ledger": value.ledger.name,
+        "date": value.date.isoformat(),
+        "amount": value.amount,
+        "version": value.version,
     }

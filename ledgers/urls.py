@@ -9,5 +9,7 @@ urlpatterns = [
     path("search/", views.search, name="ledger-search"),
     path("groups/", views.groups, name="groups"),
     path("<id:pk>/edit/", views.ledger_edit, name="ledger-edit"),
+    path("<id:pk>/closing-stock/", views.closing_stock, name="closing-stock"),
+    path("closing-stock/<id:pk>/delete/", views.closing_stock_remove, name="closing-stock-delete"),
     *lock_urls("ledger"),
 ]

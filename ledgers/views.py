@@ -23,6 +23,9 @@ from editlog.models import Change
 from ledgers.models import Ledger
 from ledgers.selectors import (
     chart_build,
+    closing_stock_get,
+    closing_stock_json,
+    closing_stock_list,
     group_json,
     group_list,
     ledger_get,
@@ -30,7 +33,14 @@ from ledgers.selectors import (
     ledger_list,
     ledger_search,
 )
-from ledgers.services import group_create, ledger_alter, ledger_create, ledger_delete
+from ledgers.services import (
+    closing_stock_delete,
+    closing_stock_set,
+    group_create,
+    ledger_alter,
+    ledger_create,
+    ledger_delete,
+)
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
 
@@ -193,3 +203,75 @@ def groups(request: HttpRequest, company: Company) -> HttpResponse:
         company=company, actor=request.user, name=data.get("name", ""), parent=data.get("parent")
     )
     return json_response(group_json(group), status=201)
+
+
+def _closing_stock_page(
+    request: HttpRequest,
+    ledger: Ledger,
+    *,
+    data: dict[str, Any] | None = None,
+    errors: Errors | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "ledger": ledger,
+        "values": closing_stock_list(ledger=ledger),
+        "form": data or {},
+        "errors": errors or {},
+        "general_errors": [
+            message
+            for name in ("__all__", "ledger", "version")
+            for message in (errors or {}).get(name, [])
+        ],
+    }
+    return render(request, "ledgers/closing_stock.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def closing_stock(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A Stock-in-Hand ledger's closing values (Tally's way for books without inventory):
+    listed, and entered or altered by day (date, amount, and the version for an alteration)."""
+    ledger = ledger_get(company=company, ledger_id=pk)
+    if request.method == "GET":
+        if wants_json(request):
+            return json_response([closing_stock_json(v) for v in closing_stock_list(ledger=ledger)])
+        return _closing_stock_page(request, ledger)
+    data = body_data(request)
+
+    def answer(change: Change) -> HttpResponse:
+        value = closing_stock_get(company=company, value_id=change.object_id)
+        status = 201 if change.verb == Change.Verb.CREATE else 200
+        return json_response({**closing_stock_json(value), "seq": change.seq}, status=status)
+
+    return save_answered(
+        request,
+        company=company,
+        save=partial(
+            closing_stock_set,
+            company=company,
+            actor=request.user,
+            ledger=ledger,
+            data=data,
+            version=data.get("version"),
+        ),
+        answer=answer,
+        saved_page=lambda _: redirect("closing-stock", company.pk, ledger.pk),
+        refused_page=lambda errors, status, _: _closing_stock_page(
+            request, ledger, data=data, errors=errors, status=status
+        ),
+    )
+
+
+@require_http_methods(["POST", "DELETE"])
+@member_view
+def closing_stock_remove(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """Remove a closing value read at its version (?version= or the body)."""
+    value = closing_stock_get(company=company, value_id=pk)
+    data = body_data(request)
+    closing_stock_delete(
+        company=company, actor=request.user, value=value, version=version_of(request, data)
+    )
+    if wants_json(request):
+        return HttpResponse(status=204)
+    return redirect("closing-stock", company.pk, value.ledger_id)

@@ -4,4 +4,6 @@ from reports import views
 
 urlpatterns = [
     path("trial-balance/", views.trial_balance, name="trial-balance"),
+    path("profit-loss/", views.profit_and_loss, name="profit-loss"),
+    path("balance-sheet/", views.balance_sheet, name="balance-sheet"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,14 +15,20 @@ from companies.models import Company
 from companies.serializers import company_json
 from core.errors import Invalid
 from core.http import date_param, json_response, wants_json
-from core.validation import parse_id
-from ledgers.selectors import chart_build, group_list, ledger_get
+from core.validation import optional_dates, parse_id
+from ledgers.selectors import group_list, ledger_get
 from locking.services import locks_of_company
 from reports.selectors import (
+    BalanceSheet,
+    FinalLine,
+    ProfitAndLoss,
     TrialBalance,
+    balance_sheet_get,
     dashboard_get,
     ledger_statement_get,
+    profit_and_loss_get,
     trial_balance_get,
+    trial_balance_grouped,
 )
 
 STATEMENT_PAGE = 200
@@ -70,23 +77,13 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     # A person reads the Trial Balance as of a day: today unless they choose another.
     as_of = as_of or timezone.localdate()
     report = trial_balance_get(company=company, as_of=as_of)
-    roots = chart_build(
-        groups=group_list(company=company), balances=[(r.ledger, r.balance) for r in report.rows]
-    )
     group_id = parse_id(request.GET.get("group", ""))
-    focus = None
-    if group_id is not None:
-        focus = next((n for root in roots if (n := root.find(group_id))), None)
-        if focus is None:
-            raise Invalid.field("group", "No such group in this company.")
-    context = {
-        "report": report,
-        "as_of": as_of,
-        "focus": focus,
-        "groups": [n for n in (focus.children if focus else roots) if n.total],
-        "ledgers": [(lg, amt) for lg, amt in (focus.ledgers if focus else []) if amt],
-        "ungrouped": [] if focus else [r for r in report.rows if r.ledger.group_id is None],
-    }
+    grouped, focus = trial_balance_grouped(
+        report=report, groups=list(group_list(company=company)), focus_id=group_id
+    )
+    if group_id is not None and focus is None:
+        raise Invalid.field("group", "No such group in this company.")
+    context = {"report": report, "as_of": as_of, "focus": focus, "grouped": grouped}
     return render(request, "reports/trial_balance.html", context)
 
 
@@ -97,12 +94,17 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
     is the ledger's own (tallysync.urls): scripts get the ledger's JSON there."""
     ledger = ledger_get(company=company, ledger_id=pk)
     today = timezone.localdate()
-    fy_start = company.financial_year_start.replace(year=company.financial_year_of(today))
+    fy_start = company.financial_year_begins(today)
     date_from = date_param(request, "from", max(fy_start, company.books_beginning))
     date_to = date_param(request, "to", today)
     offset = parse_id(request.GET.get("offset", "")) or 0
     statement = ledger_statement_get(
-        ledger=ledger, date_from=date_from, date_to=date_to, offset=offset, limit=STATEMENT_PAGE
+        ledger=ledger,
+        date_from=date_from,
+        date_to=date_to,
+        offset=offset,
+        limit=STATEMENT_PAGE,
+        company=company,
     )
     context = {
         "ledger": ledger,
@@ -110,3 +112,96 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
         "next_offset": offset + STATEMENT_PAGE,
     }
     return render(request, "reports/ledger_statement.html", context)
+
+
+def _region(request: HttpRequest, template: str, region: str) -> str:
+    """The report's own partial when a live refresh asks for its region (htmx's target)."""
+    target = request.htmx.target if request.htmx else None  # type: ignore[attr-defined]
+    return f"{template}#report" if target == region else template
+
+
+def _line_json(line: FinalLine, part: str) -> dict[str, Any]:
+    return {
+        "particulars": line.particulars,
+        "amount": line.amount,
+        "part": part,
+        "group_id": line.group.pk if line.group else None,
+        "details": [
+            {
+                "particulars": row.particulars,
+                "amount": row.amount,
+                "depth": row.depth,
+                "ledger_id": row.ledger.pk if row.ledger else None,
+            }
+            for row in line.details
+        ],
+    }
+
+
+def _profit_and_loss_json(report: ProfitAndLoss) -> dict[str, Any]:
+    def side(trading: list[FinalLine], rest: list[FinalLine]) -> list[dict[str, Any]]:
+        return [_line_json(x, "trading") for x in trading] + [
+            _line_json(x, "profit_loss") for x in rest
+        ]
+
+    return {
+        "from": report.date_from,
+        "to": report.date_to,
+        "gross_profit": report.gross_profit,
+        "nett_profit": report.nett_profit,
+        "debit": side(report.trading_debit, report.debit),
+        "credit": side(report.trading_credit, report.credit),
+        "trading_total": report.trading_total,
+        "total": report.total,
+    }
+
+
+def _period(request: HttpRequest, company: Company) -> tuple[dt.date, dt.date]:
+    """?from=&to=, by default the current financial year to today (from the day the books
+    begin); Invalid naming the field for a date that is none or a period that ends first."""
+    dates = optional_dates(request.GET, "from", "to")
+    date_to = dates["to"] or timezone.localdate()
+    year_start = company.financial_year_begins(date_to)
+    date_from = dates["from"] or max(year_start, company.books_beginning)
+    if date_from > date_to:
+        raise Invalid.field("to", "The period ends before it begins.")
+    return date_from, date_to
+
+
+@require_http_methods(["GET"])
+@member_view
+def profit_and_loss(request: HttpRequest, company: Company) -> HttpResponse:
+    """Tally's Profit & Loss A/c for a period; ?detailed=1 shows sub-groups and ledgers."""
+    date_from, date_to = _period(request, company)
+    report = profit_and_loss_get(company=company, date_from=date_from, date_to=date_to)
+    if wants_json(request):
+        return json_response(_profit_and_loss_json(report))
+    context = {"report": report, "detailed": request.GET.get("detailed") == "1"}
+    return render(request, _region(request, "reports/profit_loss.html", "profit-loss"), context)
+
+
+def _balance_sheet_json(report: BalanceSheet) -> dict[str, Any]:
+    return {
+        "as_of": report.as_of,
+        "liabilities": [_line_json(x, "liabilities") for x in report.liabilities],
+        "assets": [_line_json(x, "assets") for x in report.assets],
+        "liabilities_total": report.liabilities_total,
+        "assets_total": report.assets_total,
+    }
+
+
+@require_http_methods(["GET"])
+@member_view
+def balance_sheet(request: HttpRequest, company: Company) -> HttpResponse:
+    """Tally's Balance Sheet as of a day (today by default); ?detailed=1 as above."""
+    as_of = date_param(request, "as_of") or timezone.localdate()
+    report = balance_sheet_get(company=company, as_of=as_of)
+    if wants_json(request):
+        return json_response(_balance_sheet_json(report))
+    year_start = max(company.financial_year_begins(as_of), company.books_beginning)
+    context = {
+        "report": report,
+        "detailed": request.GET.get("detailed") == "1",
+        "year_start": min(year_start, as_of),
+    }
+    return render(request, _region(request, "reports/balance_sheet.html", "balance-sheet"), context)

@@ -41,6 +41,13 @@
       window.location.href = body.dataset.companyUrl + "vouchers/new/?type=" + type;
       return;
     }
+    // Alt+F1: a report's detailed or condensed view (Tally's key), where the page offers it.
+    var keyed = name === "Alt+F1" && document.querySelector('a[data-key="Alt+F1"]');
+    if (keyed) {
+      event.preventDefault();
+      window.location.href = keyed.href;
+      return;
+    }
     if (event.ctrlKey && !event.altKey && (event.key === "a" || event.key === "A")) {
       var form = voucherForm() || document.querySelector("form[data-dirty-guard]");
       if (form && form.hasAttribute("inert")) { event.preventDefault(); return; } // someone else's

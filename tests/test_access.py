@@ -29,7 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from books.services import company_create
 from companies.auth import token_issue
 from companies.models import ApiToken, Company, Membership
-from ledgers.models import Group, Ledger
+from ledgers.models import ClosingStock, Group, Ledger
+from ledgers.services import closing_stock_set
 from locking.models import EditLock
 from locking.services import lock_acquire
 from tests.conftest import client_for, make_ledger, sale
@@ -53,6 +54,7 @@ class Books:
     their_voucher: Voucher
     their_group: Group
     their_type: VoucherType
+    closing_stock: ClosingStock
 
 
 @pytest.fixture
@@ -72,6 +74,9 @@ def books(
     lock_acquire(company=theirs, resource=f"ledger:{their_ledger.pk}", actor=dave)
     lock_acquire(company=company, resource=f"voucher:{voucher.pk}", actor=bob)
     lock_acquire(company=company, resource=f"ledger:{ledgers['party'].pk}", actor=bob)
+    stock = make_ledger(company, bob, "Stock", "Stock-in-Hand")
+    value = {"date": "2026-11-30", "amount": "5000"}
+    closing_stock = closing_stock_set(company=company, actor=bob, ledger=stock, data=value)
     return Books(
         mine=company,
         ledger=ledgers["party"],
@@ -81,6 +86,7 @@ def books(
         their_voucher=their_voucher,
         their_group=Group.objects.get(company=theirs, name="Sundry Debtors"),
         their_type=VoucherType.objects.get(company=theirs, name="Sales"),
+        closing_stock=closing_stock,
     )
 
 
@@ -422,7 +428,11 @@ class Route:
         values = {
             "<id:cid>": books.mine.pk,
             "<str:username>": "charlie",
-            "<id:pk>": books.voucher.pk if "/vouchers/" in self.route else books.ledger.pk,
+            "<id:pk>": books.voucher.pk
+            if "/vouchers/" in self.route
+            else books.closing_stock.pk
+            if "/closing-stock/<id:pk>" in self.route
+            else books.ledger.pk,
         }
         url = "/" + self.route
         for parameter, value in values.items():

@@ -182,6 +182,8 @@ def pages(h: Hostile) -> dict[str, str]:
         "trial balance debtors": f"/c/{cid}/reports/trial-balance/?group={debtors.pk}&{as_of}",
         "trial balance hostile group": f"/c/{cid}/reports/trial-balance/?group={h.group.pk}&"
         + as_of,
+        "profit and loss": f"/c/{cid}/reports/profit-loss/?to={DAY.isoformat()}&detailed=1",
+        "balance sheet": f"/c/{cid}/reports/balance-sheet/?{as_of}&detailed=1",
         "dashboard": f"/c/{cid}/",
         "hostile company's dashboard": f"/c/{h.other.pk}/",
         "edit log": f"/c/{cid}/editlog/",
@@ -193,8 +195,8 @@ def pages(h: Hostile) -> dict[str, str]:
 PAGE_NAMES = [
     "gateway", "ledger list", "statement 0", "statement 1", "statement 2", "ledger alteration",
     "day book", "voucher view", "voucher alteration", "trial balance", "trial balance debtors",
-    "trial balance hostile group", "dashboard", "hostile company's dashboard", "edit log",
-    "voucher history", "ledger history",
+    "trial balance hostile group", "profit and loss", "balance sheet", "dashboard",
+    "hostile company's dashboard", "edit log", "voucher history", "ledger history",
 ]  # fmt: skip
 
 
@@ -206,7 +208,9 @@ def test_pages_show_hostile_text_as_text(hostile: Hostile, alice: User, name: st
     assert response.status_code == 200, response.content[:300]
     reading = assert_inert(response.content.decode())
     shown = reading.text + response.content.decode()  # form fields show theirs in attributes
-    if name != "trial balance":  # its top level shows the primary groups only
+    # The Trial Balance's top level shows the primary groups only; no hostile name is an income
+    # or expense ledger.
+    if name not in ("trial balance", "profit and loss"):
         assert SCRIPT in reading.text or IMG in shown or REVERSED in shown, "nothing hostile shown"
 
 

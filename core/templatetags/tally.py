@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 
 from core.errors import Locked
 from core.formatting import bidi_isolated
-from core.money import format_amount, format_balance
+from core.money import format_amount, format_balance, format_signed
 
 register = template.Library()
 
@@ -24,6 +24,12 @@ register = template.Library()
 def amount(value: Decimal | None) -> str:
     """1,00,000.00 — blank for nothing or zero (Tally leaves an empty column empty)."""
     return format_amount(value) if value else ""
+
+
+@register.filter
+def signed_amount(value: Decimal | None) -> str:
+    """1,00,000.00 / (-)250.00 for a contrary amount on a final account's side."""
+    return format_signed(value or Decimal(0))
 
 
 @register.filter

@@ -24,13 +24,13 @@ ALTERED = {"state": "Goa", "gstin": ""}
 # the membership (the company lock is SQLite's write lock), name taken? again under the lock,
 # ledger, Change, last_seq/last_hash, release = 9.
 # alter and delete also read the edit lock, re-read the ledger, bump its version and let go
-# of the edit lock (read, delete); delete counts the vouchers using it and deletes the ledger
-# with its day rows.
-SERVICE = {"create": 9, "alter": 10, "delete": 13}
+# of the edit lock (read, delete); delete counts the vouchers using it, looks for closing stock
+# values (a ledger with some stays) and deletes the ledger with its day rows.
+SERVICE = {"create": 9, "alter": 10, "delete": 14}
 # The JSON request: the token and the membership (2) around the service;
 # alter and delete first read the ledger (1); create and alter answer with the ledger read
 # again (1).
-REQUEST = {"create": 12, "alter": 14, "delete": 16}
+REQUEST = {"create": 12, "alter": 14, "delete": 17}
 # After commit, nothing more on the request's thread: the publish is a nudge, and each server
 # process's hub reads and renders the Change (sync.hub; it used to cost 3 to 5 queries here).
 

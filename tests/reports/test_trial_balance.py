@@ -92,3 +92,38 @@ def test_a_statement_line_against_several_ledgers_reads_as_per_details(company, 
         ledger=ledgers["rent"], date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 30)
     )
     assert [line.particulars for line in statement.lines] == ["(as per details)"]
+
+
+def test_the_page_grand_total_adds_the_group_rows_it_shows(company, alice, ledgers, client):
+    """A group row is the net of its ledgers (Tally's condensed Trial Balance), so the Grand
+    Total adds those nets, not the ledgers' own debits and credits (review D2)."""
+    make_ledger(company, alice, "Advance to Staff", "Current Assets", opening_debit="5,000")
+    make_ledger(company, alice, "Capital", "Capital Account", opening_credit="2,000")
+    voucher_create(company=company, actor=alice, data=sale("1000", date="2026-05-10"))
+    voucher_create(
+        company=company,
+        actor=alice,
+        data={
+            "type": "Receipt",
+            "date": "2026-05-11",
+            "entries": [
+                {"ledger": "HDFC Bank", "debit": "600"},
+                {"ledger": "Sharma Enterprises", "credit": "1600"},
+                {"ledger": "Cash", "debit": "1000"},
+            ],
+        },
+    )
+    client.force_login(alice)
+    page = client.get(f"/c/{company.pk}/reports/trial-balance/?as_of=2026-06-30")
+    grouped = page.context["grouped"]
+    # Current Assets nets 5,000 + 600 + 1,000 − 600 (Sharma Enterprises is 600 Cr).
+    assert [(n.group.name, n.total) for n in grouped.groups] == [
+        ("Capital Account", Decimal("-2000")),
+        ("Current Assets", Decimal("6000")),
+        ("Sales Accounts", Decimal("-1000")),
+    ]
+    assert grouped.opening_difference == Decimal("-3000")
+    assert grouped.total_debit == grouped.total_credit == Decimal("6000")
+    assert "6,000.00" in page.content.decode()
+    report = page.context["report"]
+    assert report.total_debit == Decimal("6600"), "the JSON's ledger rows keep their own total"

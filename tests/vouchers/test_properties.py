@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -344,7 +345,10 @@ class Books:
 
     def check(self, as_of: list[dt.date]) -> None:
         company = Company.objects.get(pk=self.company.pk)
-        ledgers = {ledger.pk: ledger for ledger in Ledger.objects.filter(company=company)}
+        ledgers = {
+            ledger.pk: ledger
+            for ledger in Ledger.objects.filter(company=company).select_related("group")
+        }
         entries = list(
             Entry.objects.filter(voucher__company=company).values_list(
                 "voucher_id", "ledger_id", "date", "amount"
@@ -410,6 +414,18 @@ class Books:
         for _, ledger_id, day, amount in entries:
             if as_of is None or day <= as_of:
                 balances[ledger_id] += amount
+        # Tally's financial year: income and expense ledgers start it at zero, and what they
+        # held before it sits in Profit & Loss A/c.
+        year_start = company.financial_year_begins(as_of or timezone.localdate())
+        if company.carries_results(year_start):
+            profit_and_loss = next(pk for pk, lg in ledgers.items() if lg.group is None)
+            for pk, ledger in ledgers.items():
+                if ledger.group is not None and ledger.group.is_revenue:
+                    earlier = ledger.opening_balance + sum(
+                        (a for _, lid, day, a in entries if lid == pk and day < year_start), ZERO
+                    )
+                    balances[pk] -= earlier
+                    balances[profit_and_loss] += earlier
         expected = {pk: b for pk, b in balances.items() if b}
         tb = trial_balance_get(company=company, as_of=as_of)
         got = {row.ledger.pk: row.balance for row in tb.rows}
