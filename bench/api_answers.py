@@ -39,6 +39,7 @@ def _setup() -> None:
         TALLYSYNC_VAR_DIR=folder,
         DATABASE_URL=f"sqlite:///{folder}/db.sqlite3",
         SECRET_KEY="api-answers",
+        TALLYSYNC_EDITLOG_KEY="api-answers-editlog",
         ALLOWED_HOSTS="testserver",
         DJANGO_SETTINGS_MODULE="tallysync.settings",
     )

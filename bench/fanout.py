@@ -1260,6 +1260,7 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{workdir / 'fanout.sqlite3'}",
         "TALLYSYNC_VAR_DIR": str(workdir / "var-manage"),
         "SECRET_KEY": "fanout-bench-only-not-secret",
+        "TALLYSYNC_EDITLOG_KEY": "fanout-bench-only-not-secret",
         "DJANGO_SETTINGS_MODULE": "tallysync.settings",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         # One address holds every socket here: no connection cap but the descriptor limit's

@@ -727,6 +727,7 @@ def main() -> None:
         TALLYSYNC_VAR_DIR=str(workdir / "var"),
         DATABASE_URL=f"sqlite:///{db}",
         SECRET_KEY="registry-bench-only-not-secret",
+        TALLYSYNC_EDITLOG_KEY="registry-bench-only-not-secret",
         ALLOWED_HOSTS="testserver",
         LOG_LEVEL="WARNING",
     )

@@ -278,6 +278,7 @@ def main() -> None:
     db.parent.mkdir(parents=True, exist_ok=True)
     os.environ.update(DJANGO_SETTINGS_MODULE="tallysync.settings", DATABASE_URL=f"sqlite:///{db}")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    os.environ.setdefault("TALLYSYNC_EDITLOG_KEY", "bench-only-not-secret")
     sys.path.insert(0, str(ROOT))
     import django
 

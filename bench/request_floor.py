@@ -196,6 +196,7 @@ def main() -> None:
         TALLYSYNC_VAR_DIR=str(workdir / "var"),
         DATABASE_URL=f"sqlite:///{workdir / 'floor.sqlite3'}",
         SECRET_KEY="floor-bench-only-not-secret",
+        TALLYSYNC_EDITLOG_KEY="floor-bench-only-not-secret",
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="ERROR",  # the 404 case would log a line per request
     )
