@@ -5,9 +5,6 @@ committed seqs, in order — what `serve` promises when it accepts several worke
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import secrets
 import time
 from pathlib import Path
 
@@ -17,13 +14,12 @@ from tests.services.conftest import CONNECT_TIMEOUT, run_together
 from tests.services.servers import (
     DELIVERY_TIMEOUT,
     HTTP_TIMEOUT,
-    SEED,
     START_TIMEOUT,
     Server,
     WebSocket,
+    books_prepare,
     free_ports,
     last_seq,
-    manage,
     save_voucher,
     throwaway_database,
 )
@@ -42,23 +38,10 @@ def test_two_workers_on_one_port_deliver_every_save_to_every_socket_in_order(
     server: Server | None = None
     try:
         with throwaway_database() as database_url:
-            env = {
-                **os.environ,
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis_url,
-                "DJANGO_SETTINGS_MODULE": "tallysync.settings",
-                "TALLYSYNC_VAR_DIR": str(tmp_path),
-                "SECRET_KEY": "workers-only-secret",
-                "PYTHONUNBUFFERED": "1",
-            }
-            manage(env, "migrate", "--noinput", "-v0")
-            first_id = 10**6 + secrets.randbelow(10**9)
-            seeded = json.loads(
-                manage(env, "shell", "-v0", stdin=f"FIRST_COMPANY_ID = {first_id}\n" + SEED)
-            )
-            token, company_id = seeded["token"], seeded["company"]
+            books = books_prepare(database_url, tmp_path, redis_url)
+            token, company_id = books.token, books.company_id
             [port] = free_ports(1)
-            server = Server("workers", port, env, tmp_path, workers=2)
+            server = Server("workers", port, books.env, tmp_path, workers=2)
             server.start()
             server.wait_listening(time.monotonic() + START_TIMEOUT)
             start = last_seq(database_url, company_id)
