@@ -75,6 +75,12 @@ def change_hash(change: Chained, *, prev_hash: str, key: bytes) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def key_id(key: bytes) -> str:
+    """A short name for `key` that does not give it away: the head file notes which key each
+    head was written under, so a key replaced since shows as such."""
+    return hmac.new(key, b"tallysync edit log key id", hashlib.sha256).hexdigest()[:12]
+
+
 def chain_key() -> bytes:
     """The Edit Log's key. Without one nothing may be chained: a chain under an empty key is
     one anybody can recompute."""

@@ -1,6 +1,7 @@
 """The chain head, anchored outside the database: after every commit that extends a company's
-Edit Log, a line `<time> <chain id> <seq> <hash>` is appended to settings.EDITLOG_HEAD_FILE
-(var/editlog_head, 0600).
+Edit Log, a line `<time> <chain id> <seq> <hash> <key id>` is appended to
+settings.EDITLOG_HEAD_FILE (var/editlog_head, 0600); the key id names the Edit Log key the hash
+was made under (editlog.chain.key_id), so a key replaced since shows as such.
 
 The chain alone cannot show that its tail was cut off: a log with its last Changes deleted and
 `last_seq` lowered is still a valid chain. The head file remembers how far each chain reached
@@ -25,6 +26,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from editlog.chain import chain_key, key_id
+
 log = logging.getLogger(__name__)
 
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 class Head:
     seq: int
     hash: str
+    key_id: str = ""  # lines written before key ids were noted have none
 
 
 def head_path() -> Path:
@@ -41,7 +45,8 @@ def head_path() -> Path:
 def head_append(*, chain_id: str, seq: int, hash: str) -> None:  # noqa: A002 â€” the Change's own word
     """Append the company's new head. Runs after the commit: a file that cannot be written is
     logged, never turned into a failed save (the save is already in the books)."""
-    line = f"{timezone.now().isoformat(timespec='seconds')} {chain_id} {seq} {hash}\n"
+    key = key_id(chain_key())
+    line = f"{timezone.now().isoformat(timespec='seconds')} {chain_id} {seq} {hash} {key}\n"
     try:
         descriptor = os.open(head_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -56,7 +61,8 @@ def head_append(*, chain_id: str, seq: int, hash: str) -> None:  # noqa: A002 â€
 
 def heads_read(path: Path | None = None) -> dict[str, Head]:
     """The furthest head the file saw for each chain id (lines may arrive out of order from
-    several processes); lines that are not heads are skipped."""
+    several processes; of two lines for one seq, the later wins: after books restored from a
+    backup, the seqs are taken again); lines that are not heads are skipped."""
     heads: dict[str, Head] = {}
     try:
         file = (path or head_path()).open(encoding="ascii", errors="replace")
@@ -65,9 +71,9 @@ def heads_read(path: Path | None = None) -> dict[str, Head]:
     with file:
         for line in file:
             parts = line.split()
-            if len(parts) != 4 or not parts[2].isdigit():
+            if len(parts) not in (4, 5) or not parts[2].isdigit():
                 continue
             chain_id, seq, hash_ = parts[1], int(parts[2]), parts[3]
-            if chain_id not in heads or heads[chain_id].seq < seq:
-                heads[chain_id] = Head(seq=seq, hash=hash_)
+            if chain_id not in heads or heads[chain_id].seq <= seq:
+                heads[chain_id] = Head(seq=seq, hash=hash_, key_id=(parts[4:] or [""])[0])
     return heads

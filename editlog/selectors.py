@@ -22,7 +22,7 @@ from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance
 from core.records import VERSION_KEY, RecordKind, kind_get, kinds
 from core.validation import MAX_ID, optional_dates
-from editlog.chain import GENESIS, chain_key, change_hash
+from editlog.chain import GENESIS, chain_key, change_hash, key_id
 from editlog.head import Head
 from editlog.models import Change
 
@@ -435,11 +435,22 @@ def _head_differs(company: Company, head: Head) -> EditLogProblem:
     return EditLogProblem(company=company, seq=head.seq, message=message)
 
 
+def _other_key(company: Company, head: Head, current: str) -> EditLogProblem:
+    message = (
+        f"{company.name}: the head file's Change #{head.seq} was written under another Edit Log "
+        f"key (id {head.key_id}; this server's is {current}): the key was replaced. Put "
+        "var/editlog_key back from the keys' backup (every hash made under it reads as altered)"
+    )
+    return EditLogProblem(company=company, seq=head.seq, message=message)
+
+
 def _chain_walk(company: Company, last_seq: int, head: Head | None) -> Iterator[EditLogProblem]:
     """Each row's own hash, its link to the row before, the gaps between seqs, and the row the
     head file names."""
     expected, prev, prev_intact = 1, GENESIS, True
     key = chain_key()
+    if head is not None and head.key_id and head.key_id != key_id(key):
+        yield _other_key(company, head, key_id(key))
     changes = Change.objects.filter(company=company, seq__lte=last_seq).order_by("seq")
     for change in changes.iterator(chunk_size=2000):
         intact = change.hash == change_hash(change, prev_hash=change.prev_hash, key=key)

@@ -185,10 +185,13 @@ class Hub:
                     )
                     self.wanted[company_id] = self.sent[company_id]
                     return
+                # Only what is still unsent: a resubscription may have moved `sent` on meanwhile.
+                frames = [(seq, text) for seq, text in frames if seq > self.sent[company_id]]
                 for seq, text in frames:
                     self.remember(company_id, seq, text)
-                self.sent[company_id] = frames[-1][0]
-                self._fan_out(company_id, frames)
+                if frames:
+                    self.sent[company_id] = frames[-1][0]
+                    self._fan_out(company_id, frames)
         except asyncio.CancelledError:
             raise
         except Exception:  # the sockets catch up from the Edit Log with their next ping

@@ -35,6 +35,14 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def head_file(settings: Any, tmp_path: Any) -> Any:
+    """Each test's own Edit Log head file (editlog.head), empty at the start: the heads that
+    other tests' commits wrote name chains this test's database does not have."""
+    settings.EDITLOG_HEAD_FILE = tmp_path / "editlog_head"
+    return settings.EDITLOG_HEAD_FILE
+
+
+@pytest.fixture(autouse=True)
 def fresh_server_config() -> None:
     """Each test's database has its own ServerConfig row: forget the cached one (and which
     refused handshakes this process already logged)."""

@@ -58,7 +58,12 @@ def rechain(apps, schema_editor, *, was, becomes):
                 change.hash = prev_hash = becomes(change, prev_hash=prev_hash)
             changes.bulk_update(page, ["prev_hash", "hash"])
             seq = page[-1].seq
-        Company.objects.filter(pk=company_id, last_seq=seq).update(last_hash=prev_hash)
+        if not Company.objects.filter(pk=company_id, last_seq=seq).update(last_hash=prev_hash):
+            raise RuntimeError(
+                f"Company {company_id}'s last seq is not its newest Change #{seq}: the Edit Log "
+                "was damaged before this migration. Restore the books from a backup before "
+                "migrating."
+            )
     _trigger(schema_editor, "ENABLE")
 
 

@@ -10,13 +10,6 @@ import pytest
 from tests.editlog.forgery import sql_as_owner
 
 
-@pytest.fixture(autouse=True)
-def head_file(settings: Any, tmp_path: Any) -> Any:
-    """Each test's own head file (editlog.head), empty at the start."""
-    settings.EDITLOG_HEAD_FILE = tmp_path / "editlog_head"
-    return settings.EDITLOG_HEAD_FILE
-
-
 @pytest.fixture
 def raw_sql(db: Any) -> Callable[..., None]:
     """Run SQL on the Edit Log table as its owner could (forgery.sql_as_owner)."""

@@ -14,7 +14,7 @@ from django.db import connections
 
 from books.services import company_create
 from companies.models import Company
-from editlog.chain import chain_key, change_hash
+from editlog.chain import chain_key, change_hash, key_id
 from editlog.head import Head, heads_read
 from editlog.models import Change
 from editlog.selectors import editlog_verify
@@ -328,11 +328,12 @@ def test_a_committed_save_adds_its_head_to_the_file(
     with django_capture_on_commit_callbacks(execute=True):
         voucher = voucher_create(company=company, actor=alice, data=sale("500.00"))
     line = settings.EDITLOG_HEAD_FILE.read_text().splitlines()[-1]
-    _, chain_id, seq, hash_ = line.split()
-    assert (chain_id, int(seq), hash_) == (
+    _, chain_id, seq, hash_, key = line.split()
+    assert (chain_id, int(seq), hash_, key) == (
         company.chain_id,
         voucher.change.seq,
         voucher.change.hash,
+        key_id(chain_key()),
     )
     assert oct(settings.EDITLOG_HEAD_FILE.stat().st_mode & 0o777) == "0o600"
 
@@ -358,8 +359,14 @@ def test_the_head_file_gives_each_chains_furthest_head(tmp_path):
         "2026-12-03T10:00:01+00:00 aaa 8 h8\n"  # another process's commit, written later
         "torn line\n"
         "2026-12-03T10:00:02+00:00 bbb 1 b1\n"
+        "2026-12-03T10:00:03+00:00 ccc 5 c5 k1\n"
+        "2026-12-03T10:00:04+00:00 ccc 5 c5-again k2\n"  # the books restored, seq 5 taken again
     )
-    assert heads_read(path) == {"aaa": Head(9, "h9"), "bbb": Head(1, "b1")}
+    assert heads_read(path) == {
+        "aaa": Head(9, "h9"),
+        "bbb": Head(1, "b1"),
+        "ccc": Head(5, "c5-again", "k2"),
+    }
 
 
 def test_a_head_file_that_cannot_be_written_is_logged_not_a_failed_save(
@@ -370,3 +377,27 @@ def test_a_head_file_that_cannot_be_written_is_logged_not_a_failed_save(
         voucher = voucher_create(company=company, actor=alice, data=sale("500.00"))
     assert voucher.pk
     assert f"Could not add Edit Log head #{voucher.change.seq}" in caplog.text
+
+
+def test_a_cut_back_hidden_by_a_new_chain_id_is_found(books, raw_sql, run):
+    """The chain id is the database's own: changed, the company's head is not found under it,
+    but the head file's chain then belongs to no company — which is damage too."""
+    company, _ = books
+    old = Company.objects.get(pk=company.pk).chain_id
+    cut_back(company, 3)
+    Company.objects.filter(pk=company.pk).update(chain_id="f" * 32)
+    status, _, err = run()
+    assert status == 1
+    assert f"Chain {old} (the head file saw Change #" in err
+    assert "belongs to no company in this database" in err
+
+
+def test_a_replaced_key_is_named(books, run, settings):
+    """A key lost and made anew (a restore without the keys' backup): every hash reads as
+    altered, and the head file's key id says why."""
+    company, _ = books
+    settings.EDITLOG_KEY = "a key made anew"
+    status, _, err = run("--company", str(company.pk))
+    assert status == 1
+    assert "was written under another Edit Log key" in err
+    assert "Put var/editlog_key back from the keys' backup" in err

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from books.reconcile import books_reconcile
 from companies.models import Company
-from editlog.head import head_path, heads_read
+from editlog.head import Head, head_path, heads_read
 from editlog.selectors import EditLogProblem, change_head, editlog_verify
 
 SHOWN = 20  # problems printed per company; the count says how many more
@@ -53,6 +53,8 @@ class Command(BaseCommand):
                 self._report(each, problems)
             elif options["verbosity"] >= 2:
                 self._head(each)
+        if company is None:
+            damaged += self._unknown_chains(heads)
         if damaged:
             plural = "company" if damaged == 1 else "companies"
             what = "books or Edit Log" if options["reconcile"] else "Edit Log"
@@ -65,6 +67,20 @@ class Command(BaseCommand):
                 f"{headless} of them not in the head file {head_path()}: a log cut back at its "
                 "end would not show there."
             )
+
+    def _unknown_chains(self, heads: dict[str, Head]) -> int:
+        """Chains the head file saw committed that no company here has: a company deleted
+        behind the application's back (the log protects it), or its chain id changed to hide a
+        log cut back. Each counts as a damaged company."""
+        known = set(Company.objects.values_list("chain_id", flat=True))
+        unknown = sorted(set(heads) - known)
+        for chain_id in unknown:
+            head = heads[chain_id]
+            self.stderr.write(
+                f"Chain {chain_id} (the head file saw Change #{head.seq} committed) belongs to no "
+                "company in this database: a company was deleted, or its chain id changed"
+            )
+        return len(unknown)
 
     def _report(self, company: Company, problems: list[Any]) -> None:
         first = next((p for p in problems if isinstance(p, EditLogProblem)), None)

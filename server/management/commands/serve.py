@@ -221,5 +221,6 @@ class Command(BaseCommand):
         descriptors_raise()
         # The server must not inherit this process's database connection.
         connections.close_all()
-        os.chdir(ROOT)  # daphne imports the application from the current directory
+        if options["server"] == "daphne":
+            os.chdir(ROOT)  # daphne imports the application from the current directory
         os.execve(launch.argv[0], launch.argv, launch.env)
