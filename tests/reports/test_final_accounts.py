@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ledgers.models import ClosingStock, Ledger
 from reports.selectors import balance_sheet_get, profit_and_loss_get
@@ -211,3 +213,26 @@ def test_the_pages_show_tally_layout_and_the_detailed_view(company, client, alic
     text = sheet.content.decode()
     for words in ["Liabilities", "Assets", "Opening Balance", "Current Period", "37,850.00"]:
         assert words in text
+
+
+def test_the_reports_queries_do_not_grow_with_the_ledgers(company, alice, b1):
+    """No query per ledger or per group: twenty more ledgers with entries and a closing value
+    cost the Profit & Loss A/c and the Balance Sheet no more queries."""
+
+    def counted() -> tuple[int, int]:
+        counts = []
+        for report in (
+            lambda: profit_and_loss_get(company=company, date_from=APRIL[0], date_to=APRIL[1]),
+            lambda: balance_sheet_get(company=company, as_of=APRIL[1]),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                report()
+            counts.append(len(queries))
+        return counts[0], counts[1]
+
+    before = counted()
+    for n in range(10):
+        make_ledger(company, alice, f"Party {n}", "Sundry Debtors")
+        make_ledger(company, alice, f"Expense {n}", "Indirect Expenses")
+        post(company, alice, "Journal", 10 + n, f"Expense {n}", f"Party {n}", "10")
+    assert counted() == before
