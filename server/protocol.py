@@ -29,29 +29,30 @@ LINGER_MAX = 64
 logger = logging.getLogger("uvicorn.error")
 
 
+def plain_answer(status: str, text: str, *headers: str) -> bytes:
+    """A whole plain-text answer that closes the connection: `status`, `headers`, `text`."""
+    body = f"{text}\n".encode()
+    head = "".join(
+        f"{line}\r\n"
+        for line in (
+            f"HTTP/1.1 {status}",
+            "content-type: text/plain; charset=utf-8",
+            f"content-length: {len(body)}",
+            *headers,
+            "connection: close",
+        )
+    )
+    return f"{head}\r\n".encode() + body
+
+
 def refusal_answer(text: str) -> bytes:
     """The whole answer to a refused connection: 503, Retry-After, close, and why in plain text."""
-    body = f"{text}\n".encode()
-    head = (
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        "content-type: text/plain; charset=utf-8\r\n"
-        f"content-length: {len(body)}\r\n"
-        f"retry-after: {RETRY_AFTER}\r\n"
-        "connection: close\r\n\r\n"
-    )
-    return head.encode() + body
+    return plain_answer("503 Service Unavailable", text, f"retry-after: {RETRY_AFTER}")
 
 
 def timeout_answer(seconds: float) -> bytes:
     """The answer to a request head that did not arrive in time (408, then the server closes)."""
-    body = f"The request did not arrive within {seconds:g} s.\n".encode()
-    head = (
-        "HTTP/1.1 408 Request Timeout\r\n"
-        "content-type: text/plain; charset=utf-8\r\n"
-        f"content-length: {len(body)}\r\n"
-        "connection: close\r\n\r\n"
-    )
-    return head.encode() + body
+    return plain_answer("408 Request Timeout", f"The request did not arrive within {seconds:g} s.")
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
