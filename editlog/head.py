@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from editlog.chain import chain_key, key_id
@@ -57,6 +58,36 @@ def head_append(*, chain_id: str, seq: int, hash: str) -> None:  # noqa: A002 â€
         log.error(
             "Could not add Edit Log head #%s of chain %s to %s: %s", seq, chain_id, head_path(), exc
         )
+
+
+_agreed: set[tuple[Path, bytes]] = set()  # (head file, key) pairs found to agree
+
+
+def head_key_check(key: bytes) -> None:
+    """Refuse to chain under a key other than the one the head file's newest line was written
+    under: a key file lost and made anew (a restore without the keys' backup) would otherwise
+    chain new Changes onto hashes made under the old key, and the log could never verify
+    again. Reads the file's last line until it names this key, then no more (per process)."""
+    path = head_path()
+    if (path, key) in _agreed:
+        return
+    try:
+        with path.open("rb") as file:
+            file.seek(max(0, file.seek(0, os.SEEK_END) - 512))
+            lines = file.read().decode("ascii", errors="replace").splitlines()
+    except FileNotFoundError:
+        lines = []
+    parts = lines[-1].split() if lines else []
+    written = parts[4] if len(parts) == 5 else None
+    current = key_id(key)
+    if written is not None and written != current:
+        raise ImproperlyConfigured(
+            f"The Edit Log's key (id {current}) is not the one its head file was written under "
+            f"(id {written}): put var/editlog_key back from the keys' backup (or set "
+            "TALLYSYNC_EDITLOG_KEY) before saving anything."
+        )
+    if written == current:  # until the file has a head of ours, it is read again at each save
+        _agreed.add((path, key))
 
 
 def heads_read(path: Path | None = None) -> dict[str, Head]:

@@ -35,7 +35,7 @@ from core.errors import Invalid, StaleVersion, found
 from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
 from editlog.chain import chain_key, change_hash
-from editlog.head import head_append
+from editlog.head import head_append, head_key_check
 from editlog.idempotency import RequestKey
 from editlog.models import Change
 from locking.services import lock_check, lock_release
@@ -121,7 +121,9 @@ class UnitOfWork:
         if request_key is not None:
             change.request_key = request_key.key
             change.request_fingerprint = request_key.fingerprint
-        change.hash = change_hash(change, prev_hash=change.prev_hash, key=chain_key())
+        key = chain_key()
+        head_key_check(key)
+        change.hash = change_hash(change, prev_hash=change.prev_hash, key=key)
         change.save(force_insert=True)
         company.last_seq, company.last_hash = change.seq, change.hash
         self.changes.append(change)

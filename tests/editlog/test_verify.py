@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import connections
@@ -401,3 +402,17 @@ def test_a_replaced_key_is_named(books, run, settings):
     assert status == 1
     assert "was written under another Edit Log key" in err
     assert "Put var/editlog_key back from the keys' backup" in err
+
+
+def test_nothing_is_chained_under_a_key_other_than_the_head_files(
+    company, ledgers, alice, settings, head_file
+):
+    """A key lost and made anew would chain new Changes onto hashes made under the old one,
+    and the log could never verify again: the save is refused, naming what to put back."""
+    head_file.write_text(
+        f"2026-12-03T10:00:00+00:00 {company.chain_id} 8 {'a' * 64} 0123456789ab\n"
+    )
+    before = Change.objects.count()
+    with pytest.raises(ImproperlyConfigured, match="put var/editlog_key back"):
+        voucher_create(company=company, actor=alice, data=sale("5.00"))
+    assert Change.objects.count() == before
