@@ -44,16 +44,20 @@ def pct(values: list[float], p: float) -> float:
 
 class Driver:
     """Sends one HTTP request through the ASGI application and returns its status; the answer's
-    body is kept in `body` (saves read the version they made from it)."""
+    body is kept in `body` (saves read the version they made from it). Signed in by the API
+    `token`, or by a session `cookie`, or not at all."""
 
-    def __init__(self, application: Any, token: str) -> None:
-        self.application, self.token = application, token
+    def __init__(self, application: Any, token: str = "", cookie: str = "") -> None:
+        self.application, self.token, self.cookie = application, token, cookie
         self.body = b""
 
     async def request(self, method: str, path: str, body: bytes = b"", query: str = "") -> int:
-        headers = [
-            (b"host", b"127.0.0.1"),
-            (b"authorization", f"Token {self.token}".encode()),
+        headers = [(b"host", b"127.0.0.1")]
+        if self.token:
+            headers.append((b"authorization", f"Token {self.token}".encode()))
+        if self.cookie:
+            headers.append((b"cookie", self.cookie.encode()))
+        headers += [
             (b"accept", b"application/json"),
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
@@ -125,7 +129,7 @@ async def measure(
     cases: dict[str, tuple[Callable[[int], Any], int]], rounds: int, per_round: int, warmups: int
 ) -> dict[str, dict[str, list[float]]]:
     """CPU (every thread of this process) and wall ms per request, cases taking turns; and the
-    queries one request of each case makes (counted once, after the warm-ups)."""
+    queries and hops one request of each case makes (counted once, after the warm-ups)."""
     samples: dict[str, dict[str, list[float]]] = {n: {"cpu": [], "wall": []} for n in cases}
     counter = 0
     for name, (request, expected) in cases.items():
@@ -136,8 +140,10 @@ async def measure(
                 raise SystemExit(f"{name}: HTTP {status}, expected {expected}")
         counter += 1
         before = QUERIES[0]
-        await request(counter)
+        with hops_counted() as hops:
+            await request(counter)
         samples[name]["queries"] = [float(QUERIES[0] - before)]
+        samples[name]["hops"] = [float(hops[kind]) for kind in HOP_KINDS]
     for round_ in range(rounds):
         for name, (request, expected) in cases.items():
             for _ in range(per_round):
@@ -152,12 +158,104 @@ async def measure(
     return samples
 
 
+HOP_KINDS = ("sync_to_async", "async_to_sync", "threads_started")
+
+
+@contextlib.contextmanager
+def hops_counted() -> Any:
+    """Count the switches between the event loop and a worker thread while the block runs
+    (asgiref's two adapters, each call), and the threads started (asgiref starts one for each
+    request's ThreadSensitiveContext, and one more to join it)."""
+    import threading
+
+    from asgiref.sync import AsyncToSync, SyncToAsync
+
+    counts = dict.fromkeys(HOP_KINDS, 0)
+    to_async, to_sync, start = SyncToAsync.__call__, AsyncToSync.__call__, threading.Thread.start
+
+    async def counted_to_async(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["sync_to_async"] += 1
+        return await to_async(self, *args, **kwargs)
+
+    def counted_to_sync(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["async_to_sync"] += 1
+        return to_sync(self, *args, **kwargs)
+
+    def counted_start(self: Any) -> None:
+        counts["threads_started"] += 1
+        start(self)
+
+    SyncToAsync.__call__, AsyncToSync.__call__ = counted_to_async, counted_to_sync
+    threading.Thread.start = counted_start
+    try:
+        yield counts
+    finally:
+        SyncToAsync.__call__, AsyncToSync.__call__ = to_async, to_sync
+        threading.Thread.start = start
+
+
+# Django's own list (`startproject`'s settings): the baseline a plain Django project serves with.
+DJANGO_DEFAULT_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+
+
+def handler_built(handler_class: type, middleware: Any) -> Any:
+    """An HTTP application of `handler_class` over `middleware` (a handler reads MIDDLEWARE once,
+    when it is built: it keeps this chain while the settings go back)."""
+    from django.test import override_settings
+
+    with override_settings(MIDDLEWARE=list(middleware)):
+        return handler_class()
+
+
+def short(middleware_path: str) -> str:
+    return middleware_path.rsplit(".", 1)[-1]
+
+
+def chain_cases(handler_class: type, middleware: list[str]) -> list[tuple[str, Any]]:
+    """The app's handler over its chain cut back one middleware at a time from the inside: the
+    chain down to each middleware, outermost first, then no middleware at all. A middleware's
+    share is its case less the next one's, so the shares add up to the whole chain's."""
+    chains = [(f"chain_to_{short(m)}", middleware[: i + 1]) for i, m in enumerate(middleware)]
+    chains.reverse()
+    chains.append(("chain_none", []))
+    return [(name, handler_built(handler_class, kept)) for name, kept in chains]
+
+
+def steps_table(
+    cpu_p50: dict[str, float], middleware: list[str], empty: str, baseline: str
+) -> dict[str, Any]:
+    """Each middleware's share of the empty request (CPU ms p50 of the chain down to it less the
+    chain down to the one before it), the handler with no middleware, and what the full app
+    adds around that chain (the protocol router and the serving wrapper)."""
+    names = [f"chain_to_{short(m)}" for m in middleware]
+    rows = {}
+    for i, name in enumerate(names):
+        outer = names[i - 1] if i else "chain_none"
+        rows[short(middleware[i])] = round(cpu_p50[name] - cpu_p50[outer], 3)
+    whole = cpu_p50[names[-1]]
+    return {
+        "handler_and_view_alone": round(cpu_p50["chain_none"], 3),
+        "middleware_shares": rows,
+        "chain_total": round(whole, 3),
+        "router_and_wrappers": round(cpu_p50[empty] - whole, 3),
+        "empty_over_plain_django": round(cpu_p50[empty] / cpu_p50[baseline], 2),
+    }
+
+
 QUERIES = [0]  # statements executed by any connection of this process (count_queries)
 
 
 def count_queries() -> None:
-    """Count every statement, whichever thread's connection runs it: each request opens its own
-    connection (in its own thread), so the wrapper goes on each new connection."""
+    """Count every statement, whichever thread's connection runs it: the wrapper goes on each
+    thread's connection as it is opened."""
     from django.db.backends.signals import connection_created
 
     def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -165,7 +263,8 @@ def count_queries() -> None:
         return execute(sql, params, many, context)
 
     def wrap(sender: Any, connection: Any, **kwargs: Any) -> None:
-        connection.execute_wrappers.append(counted)
+        if counted not in connection.execute_wrappers:  # a thread's connection, opened again
+            connection.execute_wrappers.append(counted)
 
     connection_created.connect(wrap, weak=False)
 
@@ -185,6 +284,14 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=20, help="requests per case per round")
     parser.add_argument("--warmups", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 rounds of 5")
+    parser.add_argument(
+        "--no-steps",
+        action="store_true",
+        help="skip the empty request's steps (the chain cut back one middleware at a time)",
+    )
+    parser.add_argument(
+        "--no-saves", action="store_true", help="only the empty requests and their steps"
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.per_round, args.warmups = 2, 5, 5
@@ -204,18 +311,53 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.floor_urls"  # the app's URLs and one empty view
+    from django.contrib.auth.models import User
+    from django.core.handlers.asgi import ASGIHandler
     from django.core.management import call_command
     from django.db.models.signals import post_save
+    from django.test import Client
 
     from editlog.models import Change
     from sync import publisher
-    from tallysync.asgi import application
+    from tallysync.asgi import application, http_application
 
     log(f"workdir {workdir}; migrating and seeding")
     call_command("migrate", verbosity=0)
     cid, token = seed()
     driver = Driver(application, token)
     vouchers, ledgers = f"/c/{cid}/vouchers/", f"/c/{cid}/ledgers/"
+    empty_url = f"/c/{cid}/floor-empty/"
+    browser = Client()
+    browser.force_login(User.objects.get(username="fanout"))
+    session = f"sessionid={browser.cookies['sessionid'].value}"
+    app_handler, middleware = type(http_application), list(settings.MIDDLEWARE)
+
+    def empty_case(app: Any, token: str = "", cookie: str = "") -> tuple[Any, int]:
+        through = Driver(app, token, cookie)
+
+        async def empty(i: int) -> int:
+            return await through.request("GET", empty_url)
+
+        return empty, 200
+
+    floor_cases = {
+        # the app as served: protocol router, serving wrapper, its handler and middleware
+        "empty": empty_case(application, token=token),
+        "empty_session": empty_case(application, cookie=session),
+        # Django's own ASGI handler over the app's middleware (the app's before it had its own)
+        "empty_stock_handler": empty_case(handler_built(ASGIHandler, middleware), token=token),
+        # the baseline: Django's handler and startproject's middleware, nobody signed in
+        "plain_django": empty_case(handler_built(ASGIHandler, DJANGO_DEFAULT_MIDDLEWARE)),
+        "plain_django_app_handler": empty_case(
+            handler_built(app_handler, DJANGO_DEFAULT_MIDDLEWARE)
+        ),
+    }
+    if not args.no_steps:
+        for name, app in chain_cases(app_handler, middleware):
+            floor_cases[name] = empty_case(app, token=token)
 
     async def not_found(i: int) -> int:  # every middleware and the token; no view
         return await driver.request("GET", f"/c/{cid}/no-such-page/")
@@ -274,6 +416,7 @@ def main() -> None:
         return status
 
     cases = {
+        **floor_cases,
         "not_found": (not_found, 404),
         "refused_save": (refused, 400),
         "save_unpublished": (save_unpublished, 201),
@@ -284,14 +427,19 @@ def main() -> None:
         "ledger_alter": (ledger_alter, 200),
     }
 
+    if args.no_saves:
+        cases = {**floor_cases, "not_found": (not_found, 404)}
+
     async def run() -> dict[str, dict[str, list[float]]]:
-        await records()
+        if not args.no_saves:
+            await records()
         return await measure(cases, args.rounds, args.per_round, args.warmups)
 
     count_queries()
     log("saving the records the alterations and deletions work on")
     samples = asyncio.run(run())
     cpu = {name: statistics.fmean(s["cpu"]) for name, s in samples.items()}
+    cpu_p50 = {name: pct(s["cpu"], 50) for name, s in samples.items()}
     budget = 1000.0 / GOAL_SAVES_PER_S
     report = {
         "command": " ".join([".venv/bin/python", "bench/request_floor.py", *sys.argv[1:]]),
@@ -315,19 +463,37 @@ def main() -> None:
                 "cpu_ms": summary(s["cpu"]),
                 "wall_ms": summary(s["wall"]),
                 "queries": int(s["queries"][0]),
+                "hops": dict(zip(HOP_KINDS, map(int, s["hops"]), strict=True)),
             }
             for name, s in samples.items()
         },
         "derived": {
             "cpu_budget_ms_per_save_for_goal": round(budget, 2),
-            "saves_per_s_ceiling_one_process": round(1000.0 / cpu["save"], 1),
             "requests_per_s_ceiling_not_found": round(1000.0 / cpu["not_found"], 1),
             "not_found_over_budget": round(cpu["not_found"] / budget, 2),
-            "save_over_budget": round(cpu["save"] / budget, 2),
-            "publish_cpu_ms": round(cpu["save"] - cpu["save_unpublished"], 3),
-            "save_over_not_found": round(cpu["save"] / cpu["not_found"], 2),
+            # p50 ratios against the baseline measured in this run
+            "empty_over_plain_django": round(cpu_p50["empty"] / cpu_p50["plain_django"], 2),
+            "empty_session_over_plain_django": round(
+                cpu_p50["empty_session"] / cpu_p50["plain_django"], 2
+            ),
+            "empty_over_empty_stock_handler": round(
+                cpu_p50["empty"] / cpu_p50["empty_stock_handler"], 2
+            ),
+            "plain_django_app_handler_over_plain_django": round(
+                cpu_p50["plain_django_app_handler"] / cpu_p50["plain_django"], 2
+            ),
         },
     }
+    if not args.no_saves:
+        report["derived"].update(
+            saves_per_s_ceiling_one_process=round(1000.0 / cpu["save"], 1),
+            save_over_budget=round(cpu["save"] / budget, 2),
+            publish_cpu_ms=round(cpu["save"] - cpu["save_unpublished"], 3),
+            save_over_not_found=round(cpu["save"] / cpu["not_found"], 2),
+            save_over_plain_django=round(cpu_p50["save"] / cpu_p50["plain_django"], 2),
+        )
+    if not args.no_steps:
+        report["steps_cpu_ms_p50"] = steps_table(cpu_p50, middleware, "empty", "plain_django")
     print(json.dumps(report, indent=2))
 
 

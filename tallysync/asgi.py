@@ -3,14 +3,18 @@
 import gc
 import os
 
+import django
 from channels.routing import ProtocolTypeRouter
-from django.core.asgi import get_asgi_application
 
 from tallysync.var import var_dir, var_prepare
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tallysync.settings")
 var_prepare(var_dir())  # uvicorn may be started without manage.py (tests, benchmarks)
-http_application = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
+
+from tallysync.handler import RequestHandler  # noqa: E402 - Django's handlers need it set up
+
+http_application = RequestHandler()
 
 from sync.layers import claim_single_process  # noqa: E402 - needs Django set up
 from sync.publisher import serving  # noqa: E402

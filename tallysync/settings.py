@@ -105,9 +105,15 @@ SQLITE_OPTIONS = {
         "PRAGMA busy_timeout=4000;"
     ),
 }
+# A request thread (tallysync.handler's pool: threads are reused, not one per request) keeps
+# its connection for a minute: opening one (SQLite's connect and PRAGMAs) was about a third of
+# an empty request's CPU (bench/request_floor.py). A kept connection is checked at the start of
+# the next request that uses it and replaced if the database dropped it (health checks).
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'tallysync.sqlite3'}", conn_max_age=0
+        default=f"sqlite:///{VAR_DIR / 'tallysync.sqlite3'}",
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
