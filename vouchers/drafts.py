@@ -76,20 +76,41 @@ def _balance_check(lines: list[Line], errors: Errors) -> None:
         )
 
 
+# Tally's rules on which ledgers each type may use, line by line: (side, wants cash or bank,
+# the rule as the message ends it); side "debit", "credit", or None for both.
+_CASH = "a Cash or Bank ledger"
+_NOT_CASH = "not a Cash or Bank ledger"
+_LINE_RULES: dict[str, list[tuple[str | None, bool, str]]] = {
+    Base.CONTRA: [(None, True, "a Contra moves money between Cash and Bank ledgers only")],
+    Base.PAYMENT: [
+        ("credit", True, "a Payment credits only Cash or Bank (use a Journal)"),
+        ("debit", False, "a Payment debits no Cash or Bank ledger (cash into a bank is a Contra)"),
+    ],
+    Base.RECEIPT: [
+        ("debit", True, "a Receipt debits only Cash or Bank (use a Journal)"),
+        (
+            "credit",
+            False,
+            "a Receipt credits no Cash or Bank ledger (cash out of a bank is a Contra)",
+        ),
+    ],
+    Base.JOURNAL: [
+        (None, False, "a Journal uses no Cash or Bank ledger (use Payment, Receipt or Contra)")
+    ],
+}
+
+
 def _type_rules_check(voucher_type: VoucherType, lines: list[Line], errors: Errors) -> None:
-    """Tally's rules on which ledgers each voucher type may use."""
-    base = voucher_type.base
-    if base == Base.CONTRA and not all(line.cash_bank for line in lines):
-        message = "A Contra voucher moves money between cash and bank ledgers only."
-    elif base == Base.PAYMENT and not any(ln.cash_bank and ln.amount < 0 for ln in lines):
-        message = "A Payment credits a cash or bank ledger (the money goes out of it)."
-    elif base == Base.RECEIPT and not any(ln.cash_bank and ln.amount > 0 for ln in lines):
-        message = "A Receipt debits a cash or bank ledger (the money comes into it)."
-    elif base == Base.JOURNAL and any(line.cash_bank for line in lines):
-        message = "A Journal cannot use cash or bank ledgers: use Payment, Receipt or Contra."
-    else:
-        return
-    errors.setdefault("entries", []).append(message)
+    """Tally's rules on which ledgers each voucher type may use: each line that breaks one is
+    refused on its own field (`entries.1.credit`), naming the ledger and the rule."""
+    rules = _LINE_RULES.get(voucher_type.base, [])
+    for i, line in enumerate(lines):
+        side = "debit" if line.amount > 0 else "credit"
+        for rule_side, wants_cash, rule in rules:
+            if rule_side in (None, side) and line.cash_bank != wants_cash:
+                what = _NOT_CASH if wants_cash else _CASH
+                message = f"{voucher_type.name}: {line.ledger.name} is {what}; {rule}."
+                errors.setdefault(f"entries.{i}.{side}", []).append(message)
 
 
 def voucher_check(draft: VoucherDraft, *, company: Company) -> None:
