@@ -48,6 +48,38 @@ class MoneyField(models.BigIntegerField):
         return forms.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
 
+# SQLite's SUM() of integers stops with "integer overflow" past 2**63 - 1 paise (about
+# 9.2 x 10^16 rupees), which a group of a few ledgers each near the per-ledger limit reaches.
+# A sum taken in two parts, the paise above and below SPLIT, cannot overflow (each part of a
+# BIGINT is below 10^10) and adds up exactly in Python. PostgreSQL sums BIGINT as NUMERIC.
+SPLIT = 10**9
+
+
+def money_sum_parts(expression: Any) -> tuple[models.Sum, models.Sum]:
+    """A SUM of paise as two sums that cannot overflow: the parts above and below SPLIT
+    (whole from `money_from_parts`)."""
+    paise = models.F(expression) if isinstance(expression, str) else expression
+    split = models.Value(SPLIT, output_field=models.BigIntegerField())
+
+    def part(combined: Any) -> models.Sum:
+        return models.Sum(models.ExpressionWrapper(combined, output_field=models.BigIntegerField()))
+
+    return part(paise / split), part(paise % split)
+
+
+def money_from_parts(high: int | None, low: int | None) -> Decimal:
+    """The rupees that `money_sum_parts` summed (exact, however large)."""
+    return Decimal((high or 0) * SPLIT + (low or 0)).scaleb(-2)
+
+
+def money_sum(expression: Any) -> models.ExpressionWrapper:
+    """SUM of paise inside a query that never stops with an overflow: exact while the total
+    fits a BIGINT; past it (no column could hold it) SQLite gives it as a float."""
+    high, low = money_sum_parts(expression)
+    split = models.Value(SPLIT, output_field=models.BigIntegerField())
+    return models.ExpressionWrapper(high * split + low, output_field=MoneyField())
+
+
 def money(value: Any) -> models.Value:
     """An amount as a query value, for F() arithmetic on MoneyFields."""
     return models.Value(Decimal(value), output_field=MoneyField())
