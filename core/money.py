@@ -19,7 +19,12 @@ from django.db import models
 PAISA = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
-_DIGITS = re.compile(r"^[0-9]{1,3}(,[0-9]{2,3})*(\.[0-9]+)?$|^[0-9]+(\.[0-9]+)?$")
+# Digits with or without grouping commas: Indian (the last three digits, then twos:
+# 1,23,45,678) or in thousands (12,345,678, as a spreadsheet pastes it). Both read the same
+# number; a comma anywhere else (1,23 — a decimal comma? a slip?) is refused, not dropped.
+_WHOLE = r"(?:[0-9]+|[0-9]{1,2}(?:,[0-9]{2})*,[0-9]{3}|[0-9]{1,3}(?:,[0-9]{3})+)"
+_DIGITS = re.compile(rf"^{_WHOLE}(?:\.[0-9]+)?$")
+_COMMAS = re.compile(r"^[0-9][0-9,]*(?:\.[0-9]+)?$")
 
 
 class MoneyField(models.BigIntegerField):
@@ -93,8 +98,9 @@ def split_signed(amount: Decimal) -> tuple[Decimal, Decimal]:
 def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
     """A positive amount of rupees and paise; raises ValueError with a message for the user.
 
-    Accepts 100000, "100000", "1,00,000.00"; refuses exponents, NaN, Infinity, floats, more
-    than two decimals and anything beyond NUMERIC(18, 2).
+    Accepts 100000, "100000", "1,00,000.00", "100,000.00"; refuses commas out of place
+    ("1,23"), exponents, NaN, Infinity, floats, more than two decimals and anything beyond
+    NUMERIC(18, 2).
     """
     if isinstance(value, bool) or value is None or value == "":
         raise ValueError("Enter an amount.")
@@ -106,6 +112,11 @@ def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
         raise ValueError("Enter an amount.")
     text = value.strip()
     if not _DIGITS.match(text):
+        if _COMMAS.match(text):
+            raise ValueError(
+                "The commas are out of place: group the digits the Indian way "
+                "(1,23,456.78) or in thousands (123,456.78), or write none (123456.78)."
+            )
         if re.search(r"[eE]", text) and not re.search(r"[a-df-zA-DF-Z]", text):
             raise ValueError("Write the amount in digits, like 1,00,000.00 (no exponents).")
         raise ValueError("Enter an amount in digits, like 1,00,000.00.")

@@ -206,6 +206,13 @@ SHARMA, SALES = "Sharma Enterprises", "Sales"
 
 CASES = [
     # -- amounts --
+    case(  # was stored as 123.00
+        "amount-commas-out-of-place",
+        voucher_body(dr(SHARMA, "1,23"), cr(SALES, "123")),
+        "entries.0.debit",
+        "The commas are out of place",
+        "1,23,456.78",
+    ),
     case(
         "unbalanced",
         voucher_body(dr(SHARMA, "100.00"), cr(SALES, "90.00")),
