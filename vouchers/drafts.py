@@ -8,13 +8,14 @@ lines) builds the `VoucherDraft` itself and never turns them back into strings.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from companies.models import Company
 from core.errors import Invalid
 from core.forms import Errors
-from core.money import MAX_AMOUNT, ZERO, format_amount
+from core.money import MAX_AMOUNT, ZERO, format_amount, format_balance
 from ledgers.models import Ledger
 from vouchers.models import VoucherType
 
@@ -31,6 +32,11 @@ class Line:
     @property
     def cash_bank(self) -> bool:
         return self.ledger.group is not None and self.ledger.group.is_cash_bank
+
+    @property
+    def cash(self) -> bool:
+        """A Cash-in-Hand ledger (or one under a sub-group of it)."""
+        return self.ledger.group is not None and self.ledger.group.is_cash
 
 
 @dataclass(frozen=True)
@@ -125,3 +131,23 @@ def voucher_check(draft: VoucherDraft, *, company: Company) -> None:
     _type_rules_check(draft.voucher_type, draft.lines, errors)
     if errors:
         raise Invalid(errors)
+
+
+def cash_warnings(lines: list[Line], *, replacing: list[Line] | None = None) -> list[str]:
+    """Tally's "Warn on negative cash balance": each Cash-in-Hand ledger that these lines
+    (less the ones they replace) take money out of and leave in credit, with its balance
+    after the save. The lines' ledgers carry their totals as read under the save's lock, so
+    this reads nothing. A warning, not a rule: the voucher still saves."""
+    moved: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    cash = {line.ledger.pk: line.ledger for line in lines if line.cash}
+    for line in lines:
+        moved[line.ledger.pk] += line.amount
+    for line in replacing or []:
+        moved[line.ledger.pk] -= line.amount
+    warnings = []
+    for ledger_id, ledger in cash.items():
+        after = ledger.opening_balance + ledger.total_debit - ledger.total_credit
+        after += moved[ledger_id]
+        if moved[ledger_id] < 0 and after < 0:
+            warnings.append(f"{ledger.name} will be {format_balance(after)} after this voucher")
+    return warnings
