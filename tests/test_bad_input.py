@@ -240,7 +240,7 @@ CASES = [
     case("infinity-text", amount_body("Infinity"), "entries.0.debit", "in digits"),
     case("minus-infinity-text", amount_body("-Infinity"), "entries.1.credit", "in digits"),
     case("words", amount_body("one lakh"), "entries.0.debit", "in digits"),
-    case("bad-grouping", amount_body("1,0,0"), "entries.0.debit", "in digits"),
+    case("bad-grouping", amount_body("1,0,0"), "entries.0.debit", "The commas are out of place"),
     case("too-large", amount_body("1" + "0" * 16), "entries.0.debit", "too large"),
     case(
         "too-large-grouped",
