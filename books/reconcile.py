@@ -52,7 +52,7 @@ def _latest_changes(company: Company) -> dict[tuple[str, int], Change]:
 
 def _snapshot_difference(kind: RecordKind, record: Model, change: Change) -> str | None:
     now = stored_form(snapshot_fields(kind.snapshot(record)))
-    logged = snapshot_fields(change.after or {})
+    logged = {**kind.grown, **snapshot_fields(change.after or {})}
     fields = sorted(key for key in now.keys() | logged.keys() if now.get(key) != logged.get(key))
     if not fields:
         return None

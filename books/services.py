@@ -4,6 +4,7 @@ Tally's chart and voucher types. Every service writes through one unit of work."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,9 +16,9 @@ from django.utils import timezone
 
 from companies.access import OWNERS, company_creation_require
 from companies.models import Company, Membership
-from companies.snapshots import membership_snapshot
-from core.errors import Invalid, NotAllowed
-from core.validation import clean_gstin, clean_text
+from companies.snapshots import company_snapshot, membership_snapshot
+from core.errors import Invalid, NotAllowed, Parsed
+from core.validation import clean_gstin, clean_text, parse_flag
 from editlog.write import company_founding, company_write
 from ledgers.services import ledgers_seed
 from vouchers.services import voucher_types_seed
@@ -72,6 +73,45 @@ def company_create(
             ledgers_seed(company=company)
             voucher_types_seed(company=company)
             work.record("create", company, before=None)
+    return company
+
+
+# Tally's company features (F11) a company may switch, as the API and the form name them.
+FEATURES = ("warn_negative_cash",)
+
+
+def _features_parse(data: dict[str, Any]) -> dict[str, bool]:
+    """The features `data` sets; Invalid naming each value that is not a yes or no."""
+    given, errors = {}, {}
+    for name in FEATURES:
+        if name in data:
+            try:
+                given[name] = parse_flag(data[name])
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    if errors:
+        raise Invalid(errors)
+    if not given:
+        raise Invalid.field("__all__", f"Send one of: {', '.join(FEATURES)}.")
+    return given
+
+
+def company_features_set(
+    *, company: Company, actor: AbstractBaseUser, data: dict[str, Any]
+) -> Company:
+    """Owners switch the company's features (`warn_negative_cash`). Raises Invalid or
+    NotAllowed; records a Change when something changed."""
+    features = Parsed(_features_parse, data=data)
+    with company_write(company=company, actor=actor, roles=OWNERS) as work:
+        company = work.company
+        changed = {k: v for k, v in features.get().items() if getattr(company, k) != v}
+        if not changed:
+            return company
+        before = company_snapshot(company)
+        for name, value in changed.items():
+            setattr(company, name, value)
+        company.save(update_fields=list(changed))
+        work.record("alter", company, before=before)
     return company
 
 

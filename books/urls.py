@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("c/", views.companies, name="companies"),
+    path("c/<id:cid>/features/", views.features, name="company-features"),
     path("c/<id:cid>/members/", views.members, name="members"),
     path("c/<id:cid>/members/<str:username>/", views.member, name="member"),
     path("auth/token/", views.token, name="auth-token"),

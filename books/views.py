@@ -13,7 +13,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from books.services import (
+    FEATURES,
     company_create,
+    company_features_set,
     first_run_setup,
     member_remove,
     member_set,
@@ -142,6 +144,33 @@ def members(request: HttpRequest, company: Company) -> HttpResponse:
         role=str(data.get("role", "")),
     )
     return json_response(_member_json(membership))
+
+
+def _features_json(company: Company) -> dict[str, bool]:
+    return {name: getattr(company, name) for name in FEATURES}
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def features(request: HttpRequest, company: Company) -> HttpResponse:
+    """Tally's company features (F11): members see them, owners switch them."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = body_data(request)
+        if wants_json(request):
+            company = company_features_set(company=company, actor=request.user, data=data)
+            return json_response(_features_json(company))
+        try:
+            company_features_set(company=company, actor=request.user, data=data)
+        except Invalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "Company features saved.")
+            return redirect("company-features", company.pk)
+    if wants_json(request):
+        return json_response(_features_json(company))
+    context = {"errors": errors, "all_errors": [m for ms in errors.values() for m in ms]}
+    return render(request, "companies/features.html", context, status=422 if errors else 200)
 
 
 @require_http_methods(["DELETE"])

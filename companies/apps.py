@@ -19,7 +19,9 @@ class CompaniesConfig(AppConfig):
                     "gstin": "GSTIN",
                     "financial_year_start": "Financial year begins",
                     "books_beginning": "Books begin",
+                    "warn_negative_cash": "Warn on negative cash balance",
                 },
+                grown={"warn_negative_cash": True},
                 order=(
                     "name",
                     "address",
@@ -27,6 +29,7 @@ class CompaniesConfig(AppConfig):
                     "gstin",
                     "financial_year_start",
                     "books_beginning",
+                    "warn_negative_cash",
                 ),
                 position=40,
             )

@@ -21,6 +21,9 @@ class Company(models.Model):
     gstin = models.CharField("GSTIN", max_length=15, blank=True)
     financial_year_start = models.DateField(help_text="First day of a financial year, e.g. 1 April")
     books_beginning = models.DateField(help_text="No voucher may be dated before this day")
+    # Tally's "Warn on negative cash balance": a save that leaves a Cash-in-Hand ledger in
+    # credit still saves, and says so.
+    warn_negative_cash = models.BooleanField("Warn on negative cash balance", default=True)
     # The seq of the newest editlog.Change; bumped only while this row is locked (DESIGN §2).
     last_seq = models.BigIntegerField(default=0, editable=False)
     # The hash of that Change (editlog.chain), so the next one chains on without reading it.

@@ -16,6 +16,7 @@ def company_snapshot(company: Company) -> dict[str, Any]:
         "gstin": company.gstin,
         "financial_year_start": company.financial_year_start,
         "books_beginning": company.books_beginning,
+        "warn_negative_cash": company.warn_negative_cash,
     }
 
 

@@ -19,7 +19,12 @@ from django.db import models
 PAISA = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18, 2)
-_DIGITS = re.compile(r"^[0-9]{1,3}(,[0-9]{2,3})*(\.[0-9]+)?$|^[0-9]+(\.[0-9]+)?$")
+# Digits with or without grouping commas: Indian (the last three digits, then twos:
+# 1,23,45,678) or in thousands (12,345,678, as a spreadsheet pastes it). Both read the same
+# number; a comma anywhere else (1,23 — a decimal comma? a slip?) is refused, not dropped.
+_WHOLE = r"(?:[0-9]+|[0-9]{1,2}(?:,[0-9]{2})*,[0-9]{3}|[0-9]{1,3}(?:,[0-9]{3})+)"
+_DIGITS = re.compile(rf"^{_WHOLE}(?:\.[0-9]+)?$")
+_COMMAS = re.compile(r"^[0-9][0-9,]*(?:\.[0-9]+)?$")
 
 
 class MoneyField(models.BigIntegerField):
@@ -48,6 +53,38 @@ class MoneyField(models.BigIntegerField):
         return forms.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
 
+# SQLite's SUM() of integers stops with "integer overflow" past 2**63 - 1 paise (about
+# 9.2 x 10^16 rupees), which a group of a few ledgers each near the per-ledger limit reaches.
+# A sum taken in two parts, the paise above and below SPLIT, cannot overflow (each part of a
+# BIGINT is below 10^10) and adds up exactly in Python. PostgreSQL sums BIGINT as NUMERIC.
+SPLIT = 10**9
+
+
+def money_sum_parts(expression: Any) -> tuple[models.Sum, models.Sum]:
+    """A SUM of paise as two sums that cannot overflow: the parts above and below SPLIT
+    (whole from `money_from_parts`)."""
+    paise = models.F(expression) if isinstance(expression, str) else expression
+    split = models.Value(SPLIT, output_field=models.BigIntegerField())
+
+    def part(combined: Any) -> models.Sum:
+        return models.Sum(models.ExpressionWrapper(combined, output_field=models.BigIntegerField()))
+
+    return part(paise / split), part(paise % split)
+
+
+def money_from_parts(high: int | None, low: int | None) -> Decimal:
+    """The rupees that `money_sum_parts` summed (exact, however large)."""
+    return Decimal((high or 0) * SPLIT + (low or 0)).scaleb(-2)
+
+
+def money_sum(expression: Any) -> models.ExpressionWrapper:
+    """SUM of paise inside a query that never stops with an overflow: exact while the total
+    fits a BIGINT; past it (no column could hold it) SQLite gives it as a float."""
+    high, low = money_sum_parts(expression)
+    split = models.Value(SPLIT, output_field=models.BigIntegerField())
+    return models.ExpressionWrapper(high * split + low, output_field=MoneyField())
+
+
 def money(value: Any) -> models.Value:
     """An amount as a query value, for F() arithmetic on MoneyFields."""
     return models.Value(Decimal(value), output_field=MoneyField())
@@ -61,8 +98,9 @@ def split_signed(amount: Decimal) -> tuple[Decimal, Decimal]:
 def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
     """A positive amount of rupees and paise; raises ValueError with a message for the user.
 
-    Accepts 100000, "100000", "1,00,000.00"; refuses exponents, NaN, Infinity, floats, more
-    than two decimals and anything beyond NUMERIC(18, 2).
+    Accepts 100000, "100000", "1,00,000.00", "100,000.00"; refuses commas out of place
+    ("1,23"), exponents, NaN, Infinity, floats, more than two decimals and anything beyond
+    NUMERIC(18, 2).
     """
     if isinstance(value, bool) or value is None or value == "":
         raise ValueError("Enter an amount.")
@@ -74,6 +112,11 @@ def parse_amount(value: Any, *, allow_zero: bool = False) -> Decimal:
         raise ValueError("Enter an amount.")
     text = value.strip()
     if not _DIGITS.match(text):
+        if _COMMAS.match(text):
+            raise ValueError(
+                "The commas are out of place: group the digits the Indian way "
+                "(1,23,456.78) or in thousands (123,456.78), or write none (123456.78)."
+            )
         if re.search(r"[eE]", text) and not re.search(r"[a-df-zA-DF-Z]", text):
             raise ValueError("Write the amount in digits, like 1,00,000.00 (no exponents).")
         raise ValueError("Enter an amount in digits, like 1,00,000.00.")

@@ -45,6 +45,10 @@ class RecordKind:
     # on, by UnitOfWork.record).
     snapshot: Callable[[Any], dict[str, Any]]
     snapshot_version: int = 1
+    # Keys the snapshot grew after Changes were recorded without them, with the value a
+    # snapshot without the key means (a new setting's default): reconciling the books with an
+    # older Change reads it so.
+    grown: Mapping[str, Any] = field(default_factory=dict)
     lockable: bool = False
     # Edit Log diff: labels for snapshot keys, keys shown as amounts (signed: Dr/Cr), and the
     # order a reader expects (jsonb keeps none).

@@ -135,3 +135,18 @@ def parse_int(value: Any, *, message: str = "Enter a whole number.") -> int:
     if number is None:
         raise ValueError(message)
     return number
+
+
+_YES = {"true", "on", "yes", "1"}
+_NO = {"false", "off", "no", "0"}
+
+
+def parse_flag(value: Any) -> bool:
+    """Yes or no: JSON true/false, or a form's "true"/"on"/"yes"/"1" and "false"/"off"/"no"/"0";
+    ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in _YES or text in _NO:
+        return text in _YES
+    raise ValueError("Answer true or false.")

@@ -34,6 +34,9 @@ class Group(models.Model):
     is_revenue = models.BooleanField(default=False, help_text="Goes to Profit & Loss")
     affects_gross_profit = models.BooleanField(default=False)
     is_cash_bank = models.BooleanField(default=False, help_text="Cash-in-Hand or a bank group")
+    # Cash-in-Hand or a sub-group of it: its ledgers are the cash that "Warn on negative cash
+    # balance" watches (read with the ledger under the save's lock, so the check costs no query).
+    is_cash = models.BooleanField(default=False, help_text="Cash-in-Hand or a sub-group of it")
     predefined = models.BooleanField(default=False)
 
     class Meta:

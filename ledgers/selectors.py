@@ -25,16 +25,17 @@ from django.utils import timezone
 
 from companies.models import Company
 from core.errors import found
-from core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField, money_from_parts, money_sum, money_sum_parts
 from ledgers.models import ClosingStock, Group, Ledger, LedgerDay
 
 # Profit & Loss A/c: Tally's own ledger, the only one outside every group.
 PROFIT_AND_LOSS_LEDGER = Q(predefined=True, group__isnull=True)
 
 
-def _net(rows: QuerySet[Any], by: str) -> Coalesce:
-    """Debit less credit of day rows, grouped by `by`, as a scalar subquery."""
-    net = ExpressionWrapper(Sum("debit") - Sum("credit"), output_field=MoneyField())
+def _net(rows: QuerySet[Any], by: str, total: Any = Sum) -> Coalesce:
+    """Debit less credit of day rows, grouped by `by`, as a scalar subquery (`total`:
+    `money_sum` where the rows are many ledgers', whose sum may pass a BIGINT)."""
+    net = ExpressionWrapper(total("debit") - total("credit"), output_field=MoneyField())
     return Coalesce(
         Subquery(rows.values(by).annotate(net=net).values("net")),
         Value(0),
@@ -87,13 +88,13 @@ def carried_expression(*, company: Company, year_start: dt.date) -> Case | Value
     )
     revenue_openings = Ledger.objects.filter(company=company, group__is_revenue=True)
     openings = Subquery(
-        revenue_openings.values("company").annotate(s=Sum("opening_balance")).values("s")
+        revenue_openings.values("company").annotate(s=money_sum("opening_balance")).values("s")
     )
     stock = (
         Ledger.objects.filter(STOCK_LEDGER, company=company)
         .annotate(carried=_stock_carried(year_start))
         .values("company")
-        .annotate(s=Sum("carried"))
+        .annotate(s=money_sum("carried"))
         .values("s")
     )
     return Case(
@@ -102,7 +103,7 @@ def carried_expression(*, company: Company, year_start: dt.date) -> Case | Value
         When(
             PROFIT_AND_LOSS_LEDGER,
             then=Coalesce(openings, Value(0), output_field=MoneyField())
-            + _net(revenue_days, "ledger__company")
+            + _net(revenue_days, "ledger__company", total=money_sum)
             - Coalesce(Subquery(stock), Value(0), output_field=MoneyField()),
         ),
         default=Value(ZERO),
@@ -239,22 +240,31 @@ def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledge
 
 def group_sums_get(*, company: Company, today: dt.date | None = None) -> dict[int, Decimal]:
     """Each group's own ledgers' closing balances in the financial year of `today` (as
-    `ledger_list` keeps them), summed by the database (no ledger rows)."""
+    `ledger_list` keeps them), summed by the database (no ledger rows) in parts that cannot
+    overflow, however large the group's total."""
     year_start = company.financial_year_begins(today or timezone.localdate())
+    columns = ("opening_balance", "total_debit", "total_credit", "year_carried")
+    parts = {
+        f"{name}_{part}": summed
+        for name in columns
+        for part, summed in zip(("high", "low"), money_sum_parts(name), strict=True)
+    }
     sums = (
         Ledger.objects.filter(company=company, group__isnull=False)
         .annotate(year_carried=carried_expression(company=company, year_start=year_start))
         .values("group_id")
-        .annotate(
-            opening=Sum("opening_balance"),
-            debit=Sum("total_debit"),
-            credit=Sum("total_credit"),
-            carried=Sum("year_carried"),
-        )
+        .annotate(**parts)
         .order_by()
     )
+    signs = {"opening_balance": 1, "total_debit": 1, "total_credit": -1, "year_carried": 1}
     return {
-        row["group_id"]: row["opening"] + row["debit"] - row["credit"] + row["carried"]
+        row["group_id"]: sum(
+            (
+                sign * money_from_parts(row[f"{name}_high"], row[f"{name}_low"])
+                for name, sign in signs.items()
+            ),
+            ZERO,
+        )
         for row in sums
     }
 

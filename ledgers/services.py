@@ -60,6 +60,7 @@ SUB_GROUPS = [
     ("Unsecured Loans", "Loans (Liability)", False),
 ]
 PROFIT_AND_LOSS = "Profit & Loss A/c"
+CASH_IN_HAND = "Cash-in-Hand"
 
 
 def ledgers_seed(*, company: Company) -> None:
@@ -81,8 +82,9 @@ def ledgers_seed(*, company: Company) -> None:
             company=company, name=name, parent=primaries[parent_name], is_cash_bank=cash_bank
         )
         subs[name].predefined = True
+        subs[name].is_cash = name == CASH_IN_HAND
         subs[name].save()
-    Ledger.objects.create(company=company, name="Cash", group=subs["Cash-in-Hand"], predefined=True)
+    Ledger.objects.create(company=company, name="Cash", group=subs[CASH_IN_HAND], predefined=True)
     Ledger.objects.create(company=company, name=PROFIT_AND_LOSS, group=None, predefined=True)
 
 
@@ -95,6 +97,7 @@ def _subgroup_new(*, company: Company, name: str, parent: Group, is_cash_bank: b
         is_revenue=parent.is_revenue,
         affects_gross_profit=parent.affects_gross_profit,
         is_cash_bank=is_cash_bank or parent.is_cash_bank,
+        is_cash=parent.is_cash,
     )
 
 

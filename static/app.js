@@ -71,6 +71,22 @@
       form.setAttribute("data-dirty", "");
     }
   });
+  // Enter moves on, as in Tally: in a form marked data-enter-moves, Enter in a field goes to
+  // the next field, and on the last one accepts the form (the voucher screen has its own rows).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.ctrlKey || event.altKey || event.shiftKey) return;
+    var field = event.target;
+    var form = field.form;
+    if (!form || !form.matches("[data-enter-moves]") || !field.matches("input, select")) return;
+    event.preventDefault();
+    var fields = Array.prototype.filter.call(form.elements, function (f) {
+      return f.matches("input, select, textarea") && f.type !== "hidden" && !f.disabled;
+    });
+    var next = fields[fields.indexOf(field) + 1];
+    if (next) { next.focus(); return; }
+    form.removeAttribute("data-dirty");
+    form.requestSubmit();
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {

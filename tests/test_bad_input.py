@@ -206,6 +206,13 @@ SHARMA, SALES = "Sharma Enterprises", "Sales"
 
 CASES = [
     # -- amounts --
+    case(  # was stored as 123.00
+        "amount-commas-out-of-place",
+        voucher_body(dr(SHARMA, "1,23"), cr(SALES, "123")),
+        "entries.0.debit",
+        "The commas are out of place",
+        "1,23,456.78",
+    ),
     case(
         "unbalanced",
         voucher_body(dr(SHARMA, "100.00"), cr(SALES, "90.00")),
@@ -233,7 +240,7 @@ CASES = [
     case("infinity-text", amount_body("Infinity"), "entries.0.debit", "in digits"),
     case("minus-infinity-text", amount_body("-Infinity"), "entries.1.credit", "in digits"),
     case("words", amount_body("one lakh"), "entries.0.debit", "in digits"),
-    case("bad-grouping", amount_body("1,0,0"), "entries.0.debit", "in digits"),
+    case("bad-grouping", amount_body("1,0,0"), "entries.0.debit", "The commas are out of place"),
     case("too-large", amount_body("1" + "0" * 16), "entries.0.debit", "too large"),
     case(
         "too-large-grouped",
@@ -544,48 +551,62 @@ CASES = [
         "lone",
         encodings=JSON_ONLY,
     ),
-    # -- Tally's voucher type rules --
+    # -- Tally's voucher type rules: each line that breaks one, on its own field --
     case(
         "contra-non-cash",
         voucher_body(dr("Cash", "100"), cr(SALES, "100"), type="Contra"),
-        "entries",
-        "Contra voucher moves money between cash and bank ledgers only",
+        "entries.1.credit",
+        "Contra: Sales is not a Cash or Bank ledger",
+        "a Contra moves money between Cash and Bank ledgers only",
     ),
     case(
         "payment-not-crediting-cash",
         voucher_body(dr("Rent", "100"), cr(SHARMA, "100"), type="Payment"),
-        "entries",
-        "A Payment credits a cash or bank ledger",
+        "entries.1.credit",
+        "Payment: Sharma Enterprises is not a Cash or Bank ledger",
+        "a Payment credits only Cash or Bank (use a Journal)",
     ),
     case(
         "payment-debiting-cash",
         voucher_body(dr("Cash", "100"), cr(SHARMA, "100"), type="Payment"),
-        "entries",
-        "A Payment credits a cash or bank ledger",
+        "entries.0.debit",
+        "Payment: Cash is a Cash or Bank ledger",
+        "a Payment debits no Cash or Bank ledger (cash into a bank is a Contra)",
+    ),
+    case(
+        "payment-depositing-cash-into-the-bank",
+        voucher_body(dr("HDFC Bank", "100"), cr("Cash", "100"), type="Payment"),
+        "entries.0.debit",
+        "Payment: HDFC Bank is a Cash or Bank ledger",
+        "cash into a bank is a Contra",
     ),
     case(
         "receipt-not-debiting-bank",
         voucher_body(dr(SHARMA, "100"), cr(SALES, "100"), type="Receipt"),
-        "entries",
-        "A Receipt debits a cash or bank ledger",
+        "entries.0.debit",
+        "Receipt: Sharma Enterprises is not a Cash or Bank ledger",
+        "a Receipt debits only Cash or Bank (use a Journal)",
     ),
     case(
         "receipt-crediting-bank",
-        voucher_body(dr(SHARMA, "100"), cr("HDFC Bank", "100"), type="Receipt"),
-        "entries",
-        "A Receipt debits a cash or bank ledger",
+        voucher_body(dr("Cash", "100"), cr("HDFC Bank", "100"), type="Receipt"),
+        "entries.1.credit",
+        "Receipt: HDFC Bank is a Cash or Bank ledger",
+        "a Receipt credits no Cash or Bank ledger (cash out of a bank is a Contra)",
     ),
     case(
         "journal-with-cash",
         voucher_body(dr("Rent", "100"), cr("Cash", "100"), type="Journal"),
-        "entries",
-        "A Journal cannot use cash or bank ledgers",
+        "entries.1.credit",
+        "Journal: Cash is a Cash or Bank ledger",
+        "a Journal uses no Cash or Bank ledger",
     ),
     case(
         "journal-with-bank",
         voucher_body(dr("HDFC Bank", "100"), cr(SHARMA, "100"), type="Journal"),
-        "entries",
-        "A Journal cannot use cash or bank ledgers",
+        "entries.0.debit",
+        "Journal: HDFC Bank is a Cash or Bank ledger",
+        "use Payment, Receipt or Contra",
     ),
     # -- the body itself --
     case(
@@ -649,8 +670,8 @@ CASES = [
     case(
         "alter-type-breaks-rules",  # the kept entries (Sharma Dr, Sales Cr) are no Contra
         alter({"type": "Contra"}),
-        "entries",
-        "Contra voucher",
+        "entries.0.debit",
+        "Contra: Sharma Enterprises is not a Cash or Bank ledger",
         target="voucher",
     ),
     case(

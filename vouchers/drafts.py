@@ -8,13 +8,14 @@ lines) builds the `VoucherDraft` itself and never turns them back into strings.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from companies.models import Company
 from core.errors import Invalid
 from core.forms import Errors
-from core.money import MAX_AMOUNT, ZERO, format_amount
+from core.money import MAX_AMOUNT, ZERO, format_amount, format_balance
 from ledgers.models import Ledger
 from vouchers.models import VoucherType
 
@@ -31,6 +32,11 @@ class Line:
     @property
     def cash_bank(self) -> bool:
         return self.ledger.group is not None and self.ledger.group.is_cash_bank
+
+    @property
+    def cash(self) -> bool:
+        """A Cash-in-Hand ledger (or one under a sub-group of it)."""
+        return self.ledger.group is not None and self.ledger.group.is_cash
 
 
 @dataclass(frozen=True)
@@ -76,20 +82,41 @@ def _balance_check(lines: list[Line], errors: Errors) -> None:
         )
 
 
+# Tally's rules on which ledgers each type may use, line by line: (side, wants cash or bank,
+# the rule as the message ends it); side "debit", "credit", or None for both.
+_CASH = "a Cash or Bank ledger"
+_NOT_CASH = "not a Cash or Bank ledger"
+_LINE_RULES: dict[str, list[tuple[str | None, bool, str]]] = {
+    Base.CONTRA: [(None, True, "a Contra moves money between Cash and Bank ledgers only")],
+    Base.PAYMENT: [
+        ("credit", True, "a Payment credits only Cash or Bank (use a Journal)"),
+        ("debit", False, "a Payment debits no Cash or Bank ledger (cash into a bank is a Contra)"),
+    ],
+    Base.RECEIPT: [
+        ("debit", True, "a Receipt debits only Cash or Bank (use a Journal)"),
+        (
+            "credit",
+            False,
+            "a Receipt credits no Cash or Bank ledger (cash out of a bank is a Contra)",
+        ),
+    ],
+    Base.JOURNAL: [
+        (None, False, "a Journal uses no Cash or Bank ledger (use Payment, Receipt or Contra)")
+    ],
+}
+
+
 def _type_rules_check(voucher_type: VoucherType, lines: list[Line], errors: Errors) -> None:
-    """Tally's rules on which ledgers each voucher type may use."""
-    base = voucher_type.base
-    if base == Base.CONTRA and not all(line.cash_bank for line in lines):
-        message = "A Contra voucher moves money between cash and bank ledgers only."
-    elif base == Base.PAYMENT and not any(ln.cash_bank and ln.amount < 0 for ln in lines):
-        message = "A Payment credits a cash or bank ledger (the money goes out of it)."
-    elif base == Base.RECEIPT and not any(ln.cash_bank and ln.amount > 0 for ln in lines):
-        message = "A Receipt debits a cash or bank ledger (the money comes into it)."
-    elif base == Base.JOURNAL and any(line.cash_bank for line in lines):
-        message = "A Journal cannot use cash or bank ledgers: use Payment, Receipt or Contra."
-    else:
-        return
-    errors.setdefault("entries", []).append(message)
+    """Tally's rules on which ledgers each voucher type may use: each line that breaks one is
+    refused on its own field (`entries.1.credit`), naming the ledger and the rule."""
+    rules = _LINE_RULES.get(voucher_type.base, [])
+    for i, line in enumerate(lines):
+        side = "debit" if line.amount > 0 else "credit"
+        for rule_side, wants_cash, rule in rules:
+            if rule_side in (None, side) and line.cash_bank != wants_cash:
+                what = _NOT_CASH if wants_cash else _CASH
+                message = f"{voucher_type.name}: {line.ledger.name} is {what}; {rule}."
+                errors.setdefault(f"entries.{i}.{side}", []).append(message)
 
 
 def voucher_check(draft: VoucherDraft, *, company: Company) -> None:
@@ -104,3 +131,23 @@ def voucher_check(draft: VoucherDraft, *, company: Company) -> None:
     _type_rules_check(draft.voucher_type, draft.lines, errors)
     if errors:
         raise Invalid(errors)
+
+
+def cash_warnings(lines: list[Line], *, replacing: list[Line] | None = None) -> list[str]:
+    """Tally's "Warn on negative cash balance": each Cash-in-Hand ledger that these lines
+    (less the ones they replace) take money out of and leave in credit, with its balance
+    after the save. The lines' ledgers carry their totals as read under the save's lock, so
+    this reads nothing. A warning, not a rule: the voucher still saves."""
+    moved: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    cash = {line.ledger.pk: line.ledger for line in lines if line.cash}
+    for line in lines:
+        moved[line.ledger.pk] += line.amount
+    for line in replacing or []:
+        moved[line.ledger.pk] -= line.amount
+    warnings = []
+    for ledger_id, ledger in cash.items():
+        after = ledger.opening_balance + ledger.total_debit - ledger.total_credit
+        after += moved[ledger_id]
+        if moved[ledger_id] < 0 and after < 0:
+            warnings.append(f"{ledger.name} will be {format_balance(after)} after this voucher")
+    return warnings

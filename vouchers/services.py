@@ -18,7 +18,7 @@ from core.errors import Invalid, Parsed, found
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.services import ledger_totals_post, ledgers_for_posting, totals_room_check
-from vouchers.drafts import Line, VoucherDraft, voucher_check
+from vouchers.drafts import Line, VoucherDraft, cash_warnings, voucher_check
 from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
 from vouchers.selectors import voucher_number_next
@@ -112,7 +112,10 @@ def _lines_post(
     replacing: tuple[dt.date, list[Line]] | None = None,
 ) -> Voucher:
     """Write the voucher's lines into the books (netting the lines they replace) and record its
-    Change (`voucher.change`)."""
+    Change (`voucher.change`), with what the save warns of (`change.warnings`, not kept in the
+    Edit Log: the negative cash balance it leaves, if the company asks)."""
+    warned = work.company.warn_negative_cash
+    warnings = cash_warnings(lines, replacing=replacing[1] if replacing else None) if warned else []
     _entries_write(voucher, lines, replacing=replacing)
     voucher.change = work.record(  # type: ignore[attr-defined]
         verb,
@@ -121,6 +124,7 @@ def _lines_post(
         after=voucher_snapshot(voucher, lines),
         request_key=request_key,
     )
+    voucher.change.warnings = warnings  # type: ignore[attr-defined]
     return voucher
 
 

@@ -46,9 +46,18 @@ FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
 
 def _saved(change: Change) -> HttpResponse:
     """The answer to a save: the voucher as recorded in its Change (so a replay answers as the
-    first save did), and that Change's seq."""
+    first save did), that Change's seq, and what the save warns of ("Cash will be 1,500.00 Cr
+    after this voucher"; a replay, answered from the Edit Log, repeats no warning)."""
     status = 201 if change.verb == Change.Verb.CREATE else 200
-    return json_response({**snapshot_fields(change.after), "seq": change.seq}, status=status)
+    warnings = getattr(change, "warnings", [])
+    body = {**snapshot_fields(change.after), "seq": change.seq, "warnings": warnings}
+    return json_response(body, status=status)
+
+
+def _warn(request: HttpRequest, voucher: Voucher) -> None:
+    """The save's warnings, shown on the page the browser is sent to."""
+    for warning in getattr(voucher.change, "warnings", []):  # type: ignore[attr-defined]
+        messages.warning(request, warning)
 
 
 def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
@@ -165,6 +174,7 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
 
     def saved_page(voucher: Voucher) -> HttpResponse:
         messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
+        _warn(request, voucher)
         # Like Tally: after a save, a fresh voucher of the same type on the same date.
         url = reverse("voucher-new", args=[company.pk])
         return redirect(f"{url}?type={voucher.voucher_type.base}&date={voucher.date.isoformat()}")
@@ -242,6 +252,7 @@ def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
 
     def saved_page(altered: Voucher) -> HttpResponse:
         messages.success(request, f"{altered} altered.")
+        _warn(request, altered)
         return redirect("voucher", company.pk, altered.pk)
 
     return save_answered(

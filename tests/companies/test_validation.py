@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.money import format_balance, parse_amount
+from core.money import format_amount, format_balance, parse_amount
 from core.validation import gstin_check_character, parse_date
 
 
@@ -19,6 +19,16 @@ from core.validation import gstin_check_character, parse_date
         (250, "250.00"),
         ("100.500", "100.50"),
         ("9999999999999999.99", "9999999999999999.99"),
+        # Indian grouping: the last three digits, then twos
+        ("1,23,456.78", "123456.78"),
+        ("123456.78", "123456.78"),
+        ("12,345", "12345.00"),
+        ("1,00,000", "100000.00"),
+        ("9,99,99,99,99,99,99,999.99", "9999999999999999.99"),
+        # in thousands, as a spreadsheet pastes it: the same number
+        ("123,456", "123456.00"),
+        ("1,234,567.80", "1234567.80"),
+        ("999", "999.00"),
     ],
 )
 def test_parse_amount_accepts(raw, expected):
@@ -41,7 +51,18 @@ def test_parse_amount_accepts(raw, expected):
         ("", "Enter an amount"),
         (None, "Enter an amount"),
         (True, "Enter an amount"),
-        ("1,0,0", "digits"),
+        ("1,0,0", "commas are out of place"),
+        # was stored as 123.00: a decimal comma, or a slip, never a grouping
+        ("1,23", "commas are out of place"),
+        ("12,34,5", "commas are out of place"),
+        ("1,2,3", "commas are out of place"),
+        ("1,234,56", "commas are out of place"),
+        ("12,34,567,890", "commas are out of place"),
+        ("1,000,00.00", "commas are out of place"),
+        ("123,45.67", "commas are out of place"),
+        ("1,,000", "commas are out of place"),
+        ("1,000,", "commas are out of place"),
+        (",100", "digits"),
     ],
 )
 def test_parse_amount_refuses(raw, message):
@@ -76,3 +97,9 @@ def test_gstin_check_character():
 )
 def test_balances_read_the_indian_way(amount, shown):
     assert format_balance(Decimal(amount)) == shown
+
+
+@pytest.mark.parametrize("amount", ["0.01", "999.99", "1000", "123456.78", "9999999999999999.99"])
+def test_an_amount_as_shown_reads_back(amount):
+    """What `format_amount` shows (Indian grouping) is what `parse_amount` accepts."""
+    assert parse_amount(format_amount(Decimal(amount))) == Decimal(amount)

@@ -133,3 +133,30 @@ def test_viewer_sees_no_write_buttons_and_f8_does_nothing(browser, server, compa
     page.wait_for_timeout(300)  # F8 would navigate at once; give it the chance to be wrong
     assert page.url == company_url
     page.context.close()
+
+
+MAKE_STOCK = (
+    "from django.contrib.auth.models import User; from companies.models import Company; "
+    "from ledgers.services import ledger_create; "
+    "print(ledger_create(company=Company.objects.get(), actor=User.objects.get(username='meena'),"
+    " data={'name': 'Stock of Goods', 'group': 'Stock-in-Hand'}).pk)"
+)
+
+
+def test_enter_moves_on_in_the_closing_stock_form_and_accepts_on_the_last_field(
+    ravi, server, company_url
+):
+    ledger_id = server.manage("shell", "-v0", "-c", MAKE_STOCK).strip()
+    page = ravi
+    page.goto(f"{company_url}ledgers/{ledger_id}/closing-stock/")
+    page.locator("#id_amount").fill("12,500")  # both filled: a plain form would submit now
+    date = page.locator("#id_date")
+    date.fill("2026-11-30")
+    date.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_amount")).to_be_focused()  # moved on, not submitted
+    expect(page.locator("table.report tbody")).to_contain_text("No closing values yet.")
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    page.keyboard.press("Enter")  # the last field: accepts
+    expect(page.locator("table.report tbody")).to_contain_text("30-Nov-2026")
+    expect(page.locator("table.report tbody")).to_contain_text("12,500.00")

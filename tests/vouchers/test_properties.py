@@ -49,17 +49,18 @@ ONE_DAY = dt.timedelta(days=1)
 CASH_BANK = ("cash", "bank")
 OTHERS = ("party", "supplier", "sales", "purchase", "rent")
 EVERY = CASH_BANK + OTHERS
-# Which ledgers each voucher type may draw its lines from (Tally's rules, vouchers/services.py);
-# Payment and Receipt additionally get their cash/bank line forced below.
+# Which ledgers each voucher type may draw its debit and its credit lines from (Tally's rules,
+# vouchers/drafts.py): a Payment credits only cash or bank and debits neither, a Receipt the
+# mirror, a Journal uses neither, a Contra only them.
 POOLS = {
-    "Sales": EVERY,
-    "Purchase": EVERY,
-    "Credit Note": EVERY,
-    "Debit Note": EVERY,
-    "Payment": EVERY,
-    "Receipt": EVERY,
-    "Journal": OTHERS,
-    "Contra": CASH_BANK,
+    "Sales": (EVERY, EVERY),
+    "Purchase": (EVERY, EVERY),
+    "Credit Note": (EVERY, EVERY),
+    "Debit Note": (EVERY, EVERY),
+    "Payment": (OTHERS, CASH_BANK),
+    "Receipt": (CASH_BANK, OTHERS),
+    "Journal": (OTHERS, OTHERS),
+    "Contra": (CASH_BANK, CASH_BANK),
 }
 
 amounts = st.decimals(
@@ -96,18 +97,16 @@ def voucher_specs(draw: Any) -> VoucherSpec:
     """A balanced voucher that obeys its type's ledger rules: 1-3 debits, 1-3 credits and a
     balancing line on the short side; lines in any order, a ledger may repeat."""
     vtype = draw(st.sampled_from(list(POOLS)))
-    pool = POOLS[vtype]
-    side = st.lists(st.tuples(st.sampled_from(pool), amounts), min_size=1, max_size=3)
-    debits, credits = draw(side), draw(side)
-    if vtype == "Payment":  # the money goes out of cash or bank
-        credits[0] = (draw(st.sampled_from(CASH_BANK)), credits[0][1])
-    if vtype == "Receipt":  # the money comes into cash or bank
-        debits[0] = (draw(st.sampled_from(CASH_BANK)), debits[0][1])
+    debit_pool, credit_pool = POOLS[vtype]
+    debits = draw(st.lists(st.tuples(st.sampled_from(debit_pool), amounts), min_size=1, max_size=3))
+    credits = draw(
+        st.lists(st.tuples(st.sampled_from(credit_pool), amounts), min_size=1, max_size=3)
+    )
     difference = sum(a for _, a in debits) - sum(a for _, a in credits)
     if difference > 0:
-        credits.append((draw(st.sampled_from(pool)), difference))
+        credits.append((draw(st.sampled_from(credit_pool)), difference))
     elif difference < 0:
-        debits.append((draw(st.sampled_from(pool)), -difference))
+        debits.append((draw(st.sampled_from(debit_pool)), -difference))
     signed = [(key, a) for key, a in debits] + [(key, -a) for key, a in credits]
     signed = draw(st.permutations(signed))
     lines = tuple(

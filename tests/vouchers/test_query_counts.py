@@ -90,3 +90,23 @@ def test_voucher_save_over_http(
         answer = _send(api, company, warm, path)
     assert answer.status_code == status, answer.content
     assert Voucher.objects.count() == (0 if path == "delete" else 1 + (path == "create"))
+
+
+CASH_OUT = {
+    "type": "Payment",
+    "date": "2026-11-26",
+    "entries": [{"ledger": "Rent", "debit": "1500"}, {"ledger": "Cash", "credit": "1500"}],
+}
+
+
+def test_a_save_that_warns_of_negative_cash_costs_no_more(
+    warm, company, alice, api, django_assert_num_queries, save_counted
+):
+    """The warning is worked out from the ledgers' totals the save reads under its lock and
+    the company row it locks: no query of its own."""
+    with django_assert_num_queries(SERVICE["create"]):
+        paid = voucher_create(company=company, actor=alice, data=CASH_OUT)
+    assert paid.change.warnings == ["Cash will be 1,500.00 Cr after this voucher"]
+    with save_counted(request=REQUEST["create"]):
+        answer = api.post(f"/c/{company.pk}/vouchers/", CASH_OUT, "application/json")
+    assert answer.json()["warnings"] == ["Cash will be 3,000.00 Cr after this voucher"]

@@ -134,22 +134,79 @@ def test_a_voucher_cannot_predate_the_books(company, alice, ledgers):
 
 
 @pytest.mark.parametrize(
-    ("voucher_type", "entries", "message"),
+    ("voucher_type", "entries", "field", "message"),
     [
-        ("Contra", [("Cash", "debit"), ("Sales", "credit")], "cash and bank ledgers only"),
-        ("Payment", [("Rent", "debit"), ("Sharma Enterprises", "credit")], "credits a cash"),
-        ("Receipt", [("Rent", "debit"), ("Cash", "credit")], "debits a cash"),
-        ("Journal", [("Rent", "debit"), ("HDFC Bank", "credit")], "cannot use cash or bank"),
+        (
+            "Contra",
+            [("Cash", "debit"), ("Sales", "credit")],
+            "entries.1.credit",
+            "Contra: Sales is not a Cash or Bank ledger; "
+            "a Contra moves money between Cash and Bank ledgers only.",
+        ),
+        (
+            "Payment",
+            [("Rent", "debit"), ("Sharma Enterprises", "credit")],
+            "entries.1.credit",
+            "Payment: Sharma Enterprises is not a Cash or Bank ledger; "
+            "a Payment credits only Cash or Bank (use a Journal).",
+        ),
+        (
+            "Payment",
+            [("HDFC Bank", "debit"), ("Cash", "credit")],
+            "entries.0.debit",
+            "Payment: HDFC Bank is a Cash or Bank ledger; "
+            "a Payment debits no Cash or Bank ledger (cash into a bank is a Contra).",
+        ),
+        (
+            "Receipt",
+            [("Rent", "debit"), ("Sales", "credit")],
+            "entries.0.debit",
+            "Receipt: Rent is not a Cash or Bank ledger; "
+            "a Receipt debits only Cash or Bank (use a Journal).",
+        ),
+        (
+            "Receipt",
+            [("Cash", "debit"), ("HDFC Bank", "credit")],
+            "entries.1.credit",
+            "Receipt: HDFC Bank is a Cash or Bank ledger; "
+            "a Receipt credits no Cash or Bank ledger (cash out of a bank is a Contra).",
+        ),
+        (
+            "Journal",
+            [("Rent", "debit"), ("HDFC Bank", "credit")],
+            "entries.1.credit",
+            "Journal: HDFC Bank is a Cash or Bank ledger; "
+            "a Journal uses no Cash or Bank ledger (use Payment, Receipt or Contra).",
+        ),
     ],
 )
-def test_tallys_voucher_type_rules(company, alice, ledgers, voucher_type, entries, message):
+def test_tallys_voucher_type_rules(company, alice, ledgers, voucher_type, entries, field, message):
+    """Each line that breaks its type's rule is refused on its own field, naming the ledger
+    and the rule; nothing is written."""
     data = {
         "type": voucher_type,
         "date": "2026-11-26",
         "entries": [{"ledger": ledger, side: "100"} for ledger, side in entries],
     }
-    with pytest.raises(Invalid, match=message):
+    with pytest.raises(Invalid) as caught:
         voucher_create(company=company, actor=alice, data=data)
+    assert caught.value.errors == {field: [message]}
+    assert not Voucher.objects.exists()
+
+
+def test_a_payment_names_every_line_that_breaks_the_rule(company, alice, ledgers):
+    data = {
+        "type": "Payment",
+        "date": "2026-11-26",
+        "entries": [
+            {"ledger": "Cash", "debit": "100"},
+            {"ledger": "Rent", "debit": "50"},
+            {"ledger": "Sales", "credit": "150"},
+        ],
+    }
+    with pytest.raises(Invalid) as caught:
+        voucher_create(company=company, actor=alice, data=data)
+    assert set(caught.value.errors) == {"entries.0.debit", "entries.2.credit"}
 
 
 @pytest.mark.parametrize(
@@ -157,7 +214,9 @@ def test_tallys_voucher_type_rules(company, alice, ledgers, voucher_type, entrie
     [
         ("Contra", [("HDFC Bank", "debit"), ("Cash", "credit")]),
         ("Payment", [("Rent", "debit"), ("Cash", "credit")]),
+        ("Payment", [("Gupta Suppliers", "debit"), ("HDFC Bank", "credit")]),
         ("Receipt", [("HDFC Bank", "debit"), ("Sharma Enterprises", "credit")]),
+        ("Receipt", [("Cash", "debit"), ("Sales", "credit")]),
         ("Journal", [("Rent", "debit"), ("Gupta Suppliers", "credit")]),
         ("credit note", [("Sales", "debit"), ("Sharma Enterprises", "credit")]),
         ("debit_note", [("Gupta Suppliers", "debit"), ("Purchase", "credit")]),
@@ -326,7 +385,7 @@ def test_a_ledger_moved_after_the_draft_was_made_counts_as_it_is_now(company, al
         version=1,
     )
     with (
-        pytest.raises(Invalid, match="Contra voucher moves money between cash and bank"),
+        pytest.raises(Invalid, match="a Contra moves money between Cash and Bank ledgers only"),
         company_write(company=company, actor=alice) as work,
     ):
         voucher_post(work, draft)
@@ -354,7 +413,7 @@ def test_a_refused_post_leaves_the_unit_of_work_as_it_found_it(company, alice, l
     bad = voucher_draft(company=company, data={**sale("100.00"), "type": "Journal"})
     bad = replace(bad, lines=[*bad.lines[:1], replace(bad.lines[1], ledger=ledgers["cash"])])
     with company_write(company=company, actor=alice) as work:
-        with pytest.raises(Invalid, match="A Journal cannot use cash or bank ledgers"):
+        with pytest.raises(Invalid, match="a Journal uses no Cash or Bank ledger"):
             voucher_post(work, bad)
         voucher_post(work, good)
     assert Voucher.objects.count() == 1
