@@ -126,14 +126,14 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
     )
     nodes = [node for root in roots for node in root.walk() if node.ledgers or node.children]
     ungrouped = [ledger for ledger in all_ledgers if ledger.group_id is None]
+    today = timezone.localdate()
     if fmt:
-        table = ledger_list_table(
-            company=company, nodes=nodes, ungrouped=ungrouped, today=timezone.localdate()
-        )
+        table = ledger_list_table(company=company, nodes=nodes, ungrouped=ungrouped, today=today)
         return export_response(request, table, fmt)
     context = {
         "nodes": nodes,
         "ungrouped": ungrouped,
+        "today": today,
         "locks": locks_of_company(company=company),
     }
     return render(request, "ledgers/list.html", context)
