@@ -41,13 +41,15 @@ def wants_json(request: HttpRequest) -> bool:
 def page_or(
     page: Callable[..., HttpResponse], view: Callable[..., HttpResponse]
 ) -> Callable[..., HttpResponse]:
-    """One URL, two views: a browser's GET goes to `page`, every other request to `view`.
+    """One URL, two views: a browser's GET (or any GET for a file, `?format=`) goes to `page`,
+    every other request to `view`.
 
     For a record whose page a higher layer builds (a ledger's statement is a report) while its
     JSON and its writes stay with the record's own app; the URL conf joins the two."""
 
     def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "GET" and not wants_json(request):
+        # A file of the page (?format=csv) is the page's, for a script too.
+        if request.method == "GET" and (not wants_json(request) or "format" in request.GET):
             return page(request, *args, **kwargs)
         return view(request, *args, **kwargs)
 

@@ -10,16 +10,19 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
+from core.export import export_format, export_response
 from core.formatting import bidi_isolated
 from core.forms import Errors
 from core.http import body_data, json_response, version_of, wants_json
 from editlog.idempotency import save_answered
 from editlog.models import Change
+from ledgers.export import ledger_list_table
 from ledgers.models import Ledger
 from ledgers.selectors import (
     chart_build,
@@ -114,15 +117,23 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
             ),
         )
     all_ledgers = list(ledger_list(company=company))
-    if wants_json(request):
+    fmt = export_format(request)
+    if wants_json(request) and not fmt:
         return json_response([ledger_json(ledger) for ledger in all_ledgers])
     roots = chart_build(
         groups=group_list(company=company),
         balances=[(ledger, ledger.closing_balance) for ledger in all_ledgers],
     )
+    nodes = [node for root in roots for node in root.walk() if node.ledgers or node.children]
+    ungrouped = [ledger for ledger in all_ledgers if ledger.group_id is None]
+    today = timezone.localdate()
+    if fmt:
+        table = ledger_list_table(company=company, nodes=nodes, ungrouped=ungrouped, today=today)
+        return export_response(request, table, fmt)
     context = {
-        "nodes": [node for root in roots for node in root.walk() if node.ledgers or node.children],
-        "ungrouped": [ledger for ledger in all_ledgers if ledger.group_id is None],
+        "nodes": nodes,
+        "ungrouped": ungrouped,
+        "today": today,
         "locks": locks_of_company(company=company),
     }
     return render(request, "ledgers/list.html", context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -208,24 +210,12 @@ class Statement:
     more: bool = False  # lines beyond `limit` were left for the next page
 
 
-def ledger_statement_get(
-    *,
-    ledger: Ledger,
-    date_from: dt.date,
-    date_to: dt.date,
-    offset: int = 0,
-    limit: int = 200,
-    company: Company | None = None,
-) -> Statement:
-    """A ledger's entries between two days in date order, with running balances; the balance
-    brought forward is kept as Tally keeps it in `date_from`'s financial year (an income or
-    expense ledger opens each year at zero, Profit & Loss A/c takes what they carried).
-
-    One statement reads the page, the running sum over the range (a window, computed before
-    the page is cut) and the balance brought forward from the per-day totals, so they agree
-    even while other saves commit. A period that runs past a year's end runs on.
-    """
-    company = company or ledger.company
+def _statement_entries(
+    ledger: Ledger, date_from: dt.date, date_to: dt.date, company: Company
+) -> tuple[QuerySet[Entry], ExpressionWrapper]:
+    """A statement's entries in order, each with `running` (the sum over the range up to it, a
+    window computed before any page is cut) and `brought_forward` (the per-day totals before
+    `date_from` and what the year carries), and that balance brought forward as an expression."""
     year_start = company.financial_year_begins(date_from)
     carried = Subquery(
         Ledger.objects.filter(pk=ledger.pk)
@@ -248,6 +238,28 @@ def ledger_statement_get(
         )
         .order_by(*order)
     )
+    return entries, brought_forward
+
+
+def ledger_statement_get(
+    *,
+    ledger: Ledger,
+    date_from: dt.date,
+    date_to: dt.date,
+    offset: int = 0,
+    limit: int = 200,
+    company: Company | None = None,
+) -> Statement:
+    """A ledger's entries between two days in date order, with running balances; the balance
+    brought forward is kept as Tally keeps it in `date_from`'s financial year (an income or
+    expense ledger opens each year at zero, Profit & Loss A/c takes what they carried).
+
+    One statement reads the page, the running sum over the range (a window, computed before
+    the page is cut) and the balance brought forward from the per-day totals, so they agree
+    even while other saves commit. A period that runs past a year's end runs on.
+    """
+    company = company or ledger.company
+    entries, brought_forward = _statement_entries(ledger, date_from, date_to, company)
     page = list(entries[offset : offset + limit + 1])
     statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
     if not page:
@@ -265,6 +277,33 @@ def ledger_statement_get(
         statement.lines.append(StatementLine(entry=entry, balance=balance))
     statement.closing = statement.lines[-1].balance
     return statement
+
+
+@dataclass
+class StatementStream:
+    """A whole statement for a file: the opening balance, then its lines as the database hands
+    them over (`lines` is consumed once; `closing` is known when it is)."""
+
+    opening: Decimal
+    lines: Iterator[StatementLine]
+
+
+def ledger_statement_stream(
+    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, company: Company, chunk: int = 2000
+) -> StatementStream:
+    """Every line of a ledger's statement between two days, read `chunk` entries at a time
+    (with their vouchers' entries for the particulars), never all at once: for an export of a
+    busy ledger's year. The lines and balances are the pages' (`ledger_statement_get`)."""
+    entries, brought_forward = _statement_entries(ledger, date_from, date_to, company)
+    before = Ledger.objects.filter(pk=ledger.pk).annotate(before=brought_forward)
+    opening = ledger.opening_balance + before.values_list("before", flat=True)[0]
+
+    def lines() -> Iterator[StatementLine]:
+        for entry in entries.iterator(chunk_size=chunk):
+            balance = ledger.opening_balance + entry.brought_forward + entry.running
+            yield StatementLine(entry=entry, balance=balance)
+
+    return StatementStream(opening=opening, lines=lines())
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,17 @@ from companies.decorators import member_view
 from companies.models import Company
 from companies.serializers import company_json
 from core.errors import Invalid
+from core.export import export_format, export_response
 from core.http import date_param, json_response, wants_json
 from core.validation import optional_dates, parse_id
 from ledgers.selectors import group_list, ledger_get
 from locking.services import locks_of_company
+from reports.export import (
+    balance_sheet_table,
+    ledger_statement_table,
+    profit_and_loss_table,
+    trial_balance_table,
+)
 from reports.selectors import (
     BalanceSheet,
     FinalLine,
@@ -26,6 +33,7 @@ from reports.selectors import (
     balance_sheet_get,
     dashboard_get,
     ledger_statement_get,
+    ledger_statement_stream,
     profit_and_loss_get,
     trial_balance_get,
     trial_balance_grouped,
@@ -72,7 +80,8 @@ def _trial_balance_json(report: TrialBalance) -> dict[str, Any]:
 @member_view
 def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     as_of = date_param(request, "as_of")
-    if wants_json(request):
+    fmt = export_format(request)
+    if wants_json(request) and not fmt:
         return json_response(_trial_balance_json(trial_balance_get(company=company, as_of=as_of)))
     # A person reads the Trial Balance as of a day: today unless they choose another.
     as_of = as_of or timezone.localdate()
@@ -83,7 +92,19 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     )
     if group_id is not None and focus is None:
         raise Invalid.field("group", "No such group in this company.")
-    context = {"report": report, "as_of": as_of, "focus": focus, "grouped": grouped}
+    date_from = min(max(company.financial_year_begins(as_of), company.books_beginning), as_of)
+    if fmt:
+        table = trial_balance_table(
+            company=company, grouped=grouped, focus=focus, date_from=date_from, as_of=as_of
+        )
+        return export_response(request, table, fmt)
+    context = {
+        "report": report,
+        "as_of": as_of,
+        "date_from": date_from,
+        "focus": focus,
+        "grouped": grouped,
+    }
     return render(request, "reports/trial_balance.html", context)
 
 
@@ -97,6 +118,14 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
     fy_start = company.financial_year_begins(today)
     date_from = date_param(request, "from", max(fy_start, company.books_beginning))
     date_to = date_param(request, "to", today)
+    if fmt := export_format(request):
+        stream = ledger_statement_stream(
+            ledger=ledger, date_from=date_from, date_to=date_to, company=company
+        )
+        table = ledger_statement_table(
+            company=company, ledger=ledger, statement=stream, date_from=date_from, date_to=date_to
+        )
+        return export_response(request, table, fmt)
     offset = parse_id(request.GET.get("offset", "")) or 0
     statement = ledger_statement_get(
         ledger=ledger,
@@ -174,9 +203,13 @@ def profit_and_loss(request: HttpRequest, company: Company) -> HttpResponse:
     """Tally's Profit & Loss A/c for a period; ?detailed=1 shows sub-groups and ledgers."""
     date_from, date_to = _period(request, company)
     report = profit_and_loss_get(company=company, date_from=date_from, date_to=date_to)
+    detailed = request.GET.get("detailed") == "1"
+    if fmt := export_format(request):
+        table = profit_and_loss_table(company=company, report=report, detailed=detailed)
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response(_profit_and_loss_json(report))
-    context = {"report": report, "detailed": request.GET.get("detailed") == "1"}
+    context = {"report": report, "detailed": detailed}
     return render(request, _region(request, "reports/profit_loss.html", "profit-loss"), context)
 
 
@@ -196,12 +229,16 @@ def balance_sheet(request: HttpRequest, company: Company) -> HttpResponse:
     """Tally's Balance Sheet as of a day (today by default); ?detailed=1 as above."""
     as_of = date_param(request, "as_of") or timezone.localdate()
     report = balance_sheet_get(company=company, as_of=as_of)
+    detailed = request.GET.get("detailed") == "1"
+    if fmt := export_format(request):
+        table = balance_sheet_table(company=company, report=report, detailed=detailed)
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response(_balance_sheet_json(report))
     year_start = max(company.financial_year_begins(as_of), company.books_beginning)
     context = {
         "report": report,
-        "detailed": request.GET.get("detailed") == "1",
+        "detailed": detailed,
         "year_start": min(year_start, as_of),
     }
     return render(request, _region(request, "reports/balance_sheet.html", "balance-sheet"), context)

@@ -11,6 +11,8 @@
 
   function keyName(event) {
     if (event.ctrlKey || event.shiftKey || event.metaKey) return ""; // Ctrl+F8 is not F8
+    // Alt+letter by the key, not the character it types (Alt+E is "´" on a Mac).
+    if (event.altKey && /^Key[A-Z]$/.test(event.code || "")) return "Alt+" + event.code.slice(3);
     return (event.altKey ? "Alt+" : "") + event.key;
   }
 
@@ -41,11 +43,12 @@
       window.location.href = body.dataset.companyUrl + "vouchers/new/?type=" + type;
       return;
     }
-    // Alt+F1: a report's detailed or condensed view (Tally's key), where the page offers it.
-    var keyed = name === "Alt+F1" && document.querySelector('a[data-key="Alt+F1"]');
+    // Tally's report keys, where the page offers them (a link with data-key): Alt+F1 the
+    // detailed or condensed view, Alt+E Export (the Excel file).
+    var keyed = /^Alt\+(F1|E)$/.test(name) && document.querySelector('a[data-key="' + name + '"]');
     if (keyed) {
       event.preventDefault();
-      window.location.href = keyed.href;
+      keyed.click();
       return;
     }
     if (event.ctrlKey && !event.altKey && (event.key === "a" || event.key === "A")) {
@@ -102,6 +105,7 @@
       event.preventDefault();
       goUp();
     }
+    if (event.target.closest("[data-print]")) window.print(); // a report's Print button
   });
   window.addEventListener("beforeunload", function (event) {
     if (dirtyForm()) {

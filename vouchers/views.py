@@ -18,6 +18,7 @@ from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
 from core.errors import Invalid, StaleVersion
+from core.export import export_format, export_response
 from core.forms import Errors
 from core.http import body_data, date_param, json_response, version_of, wants_json
 from core.records import snapshot_fields
@@ -26,6 +27,7 @@ from editlog.idempotency import save_answered
 from editlog.models import Change
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
+from vouchers.export import day_book_table
 from vouchers.forms import page_rows
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
@@ -40,6 +42,7 @@ from vouchers.selectors import (
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
 
 MAX_DAY_BOOK_DAYS = 366
+EXPORT_CHUNK = 2000  # vouchers (with their entries) read at a time for a file
 # Receipts and Contras start with the credit line in Tally's double-entry mode.
 FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
 
@@ -149,6 +152,12 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     if not 0 <= (date_to - date_from).days <= MAX_DAY_BOOK_DAYS:
         raise Invalid.field("to", "Choose an end date on or after the start, at most a year on.")
     rows = day_book(company=company, date_from=date_from, date_to=date_to)
+    if fmt := export_format(request):
+        vouchers = rows.iterator(chunk_size=EXPORT_CHUNK)
+        table = day_book_table(
+            company=company, vouchers=vouchers, date_from=date_from, date_to=date_to
+        )
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response(
             {

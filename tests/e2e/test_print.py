@@ -1,0 +1,67 @@
+"""A report on paper and as a file, in a real browser: Ctrl+P's layout carries the company, the
+report and its period and leaves the screen's menus out; Alt+E downloads the Excel file."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import SHOW_COMPANY, Server, seeded_server, sign_in
+from tests.e2e.test_live import save_sale
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = seeded_server(tmp_path_factory)
+    yield server
+    server.stop()
+
+
+def test_the_profit_and_loss_prints_with_its_heading_and_exports_with_alt_e(browser, office):
+    company_url = office.url + office.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
+    ravi = sign_in(browser, office, "ravi")
+    save_sale(ravi, company_url, "1,25,000")
+    ravi.goto(company_url + "reports/profit-loss/?from=2026-04-01&to=2027-03-31&detailed=1")
+    head = ravi.locator(".print-head")
+    expect(head).to_be_hidden()  # on screen the page's own head says it
+    expect(ravi.locator(".topbar")).to_be_visible()
+
+    ravi.emulate_media(media="print")
+    expect(head).to_be_visible()
+    expect(head.locator(".print-company")).to_have_text("Sharma Traders")
+    expect(head.locator(".print-title")).to_have_text("Profit & Loss A/c")
+    expect(head.locator(".print-period")).to_have_text("01-Apr-2026 to 31-Mar-2027")
+    for screen_only in (".topbar", ".keys", ".page-head", ".export-links"):
+        expect(ravi.locator(screen_only)).to_be_hidden()
+    expect(ravi.locator(".final-accounts")).to_contain_text("1,25,000.00")
+    colours = ravi.evaluate(
+        "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
+    )
+    assert colours == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"], "black on white"
+    # The heading is the frame's <thead>: the browser repeats it on every printed page.
+    assert (
+        ravi.evaluate("getComputedStyle(document.querySelector('.print-head')).display")
+        == "table-header-group"
+    )
+    amount = ravi.locator(".final-side td.num").first
+    assert amount.evaluate("e => getComputedStyle(e).textAlign") == "right"
+    ravi.screenshot(path=str(DOCS / "print-profit-loss.png"), full_page=True)
+
+    ravi.emulate_media(media="screen")
+    with ravi.expect_download() as pressed:
+        ravi.keyboard.press("Alt+e")
+    download = pressed.value
+    assert download.suggested_filename == "Profit & Loss A-c 01-Apr-2026 to 31-Mar-2027.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Sharma Traders" and rows[1][0] == "Profit & Loss A/c"
+    sales = next(row for row in rows if row[3] == "Sales Accounts")
+    assert sales[5] == 125000, "the page's figure, as a number"
+    ravi.context.close()

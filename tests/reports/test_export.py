@@ -1,0 +1,333 @@
+"""Every report as CSV and as an Excel workbook: the same figures as its page (read back with csv
+and openpyxl and compared with the report's selector), numbers as numbers in Indian format, the
+title block, the file's name, streaming, and a clear refusal of an unknown format."""
+
+import csv
+import datetime as dt
+import html
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient, Client
+
+from core.export import INDIAN_AMOUNT, Column, Row, Table, csv_lines, xlsx_file
+from ledgers.models import Group, Ledger
+from ledgers.selectors import group_list
+from reports.selectors import (
+    balance_sheet_get,
+    ledger_statement_get,
+    ledger_statement_stream,
+    profit_and_loss_get,
+    trial_balance_get,
+    trial_balance_grouped,
+)
+from tests.conftest import client_for
+from tests.reports.test_final_accounts import APRIL, post
+
+APRIL_QUERY = "from=2026-04-01&to=2026-04-30"
+
+
+def download(client: Client, url: str) -> tuple[bytes, str]:
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    assert response.streaming, "a file is sent as it is written"
+    return b"".join(response.streaming_content), response["Content-Disposition"]
+
+
+def workbook_rows(body: bytes) -> tuple[openpyxl.worksheet.worksheet.Worksheet, list[tuple]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    return sheet, list(sheet.iter_rows(values_only=True))
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode()), "UTF-8 with a byte-order mark, for Excel"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def money(value) -> Decimal | None:
+    """A cell read back (a workbook's int or float, a CSV's text) as rupees and paise."""
+    if value in (None, ""):
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def test_trial_balance_workbook_has_the_page_rows_as_numbers(company, client, alice, b1):
+    client.force_login(alice)
+    body, disposition = download(
+        client, f"/c/{company.pk}/reports/trial-balance/?as_of=2026-04-30&format=xlsx"
+    )
+    assert disposition == 'attachment; filename="Trial Balance 01-Apr-2026 to 30-Apr-2026.xlsx"'
+    sheet, rows = workbook_rows(body)
+    assert [r[0] for r in rows[:3]] == [
+        "Sharma Traders",
+        "Trial Balance",
+        "01-Apr-2026 to 30-Apr-2026",
+    ]
+    assert rows[4] == ("Particulars", "Debit", "Credit")
+    assert sheet.freeze_panes == "A6"
+    grouped, _ = trial_balance_grouped(
+        report=trial_balance_get(company=company, as_of=APRIL[1]),
+        groups=list(group_list(company=company)),
+    )
+    expected = [
+        (
+            node.group.name,
+            node.total if node.total > 0 else None,
+            -node.total if node.total < 0 else None,
+        )
+        for node in grouped.groups
+    ]
+    expected.append(("Grand Total", grouped.total_debit, grouped.total_credit))
+    assert [(r[0], money(r[1]), money(r[2])) for r in rows[5:]] == expected
+    assert grouped.total_debit == Decimal("52450")
+    purchase = next(
+        row for row in sheet.iter_rows(min_row=6) if row[0].value == "Purchase Accounts"
+    )
+    assert isinstance(purchase[1].value, int | float), "a number, not text"
+    assert purchase[1].number_format == INDIAN_AMOUNT
+    assert purchase[0].font.b, "a group's row in bold"
+    total = list(sheet.iter_rows(min_row=sheet.max_row))[0]
+    assert total[0].font.b and total[1].font.b
+
+
+def test_trial_balance_csv_has_plain_amounts_and_the_same_rows(company, client, alice, b1):
+    client.force_login(alice)
+    xlsx, _ = download(
+        client, f"/c/{company.pk}/reports/trial-balance/?as_of=2026-04-30&format=xlsx"
+    )
+    body, disposition = download(
+        client, f"/c/{company.pk}/reports/trial-balance/?as_of=2026-04-30&format=csv"
+    )
+    assert disposition.endswith('filename="Trial Balance 01-Apr-2026 to 30-Apr-2026.csv"')
+    rows = csv_rows(body)
+    assert rows[0] == ["Particulars", "Debit", "Credit"]
+    assert ["Purchase Accounts", "17400.00", ""] in rows, "no grouping, two decimals"
+    assert rows[-1] == ["Grand Total", "52450.00", "52450.00"]
+    _, book = workbook_rows(xlsx)
+    assert [(r[0], money(r[1]), money(r[2])) for r in rows[1:]] == [
+        (r[0], money(r[1]), money(r[2])) for r in book[5:]
+    ], "the two files say the same"
+
+
+def test_a_groups_drill_down_exports_its_ledgers(company, client, alice, b1):
+    client.force_login(alice)
+    assets = Group.objects.get(company=company, name="Current Assets")
+    body, disposition = download(
+        client,
+        f"/c/{company.pk}/reports/trial-balance/?as_of=2026-04-30&group={assets.pk}&format=csv",
+    )
+    assert "Trial Balance - Current Assets 01-Apr-2026" in disposition
+    assert csv_rows(body)[1:] == [
+        ["Cash-in-Hand", "14650.00", ""],
+        ["Stock-in-Hand", "5000.00", ""],
+        ["Sundry Debtors", "12000.00", ""],
+        ["Total Current Assets", "31650.00", "0.00"],
+    ]
+
+
+def _sides(rows: list[tuple], width: int = 3) -> tuple[list[tuple], list[tuple]]:
+    """A two-sided account's rows read back: (particulars, details, amount) per side."""
+    left = [(r[0], money(r[1]), money(r[2])) for r in rows if r[0]]
+    right = [(r[width], money(r[width + 1]), money(r[width + 2])) for r in rows if r[width]]
+    return left, right
+
+
+def test_profit_and_loss_files_reproduce_notes_b3(company, client, alice, b1):
+    """NOTES.md B.3: gross profit 4,650, nett profit 1,800 — in the file as on the page."""
+    client.force_login(alice)
+    report = profit_and_loss_get(company=company, date_from=APRIL[0], date_to=APRIL[1])
+    url = f"/c/{company.pk}/reports/profit-loss/?{APRIL_QUERY}"
+    body, disposition = download(client, url + "&format=xlsx")
+    assert 'filename="Profit & Loss A-c 01-Apr-2026 to 30-Apr-2026.xlsx"' in disposition
+    _, rows = workbook_rows(body)
+    assert rows[1][0] == "Profit & Loss A/c"
+    left, right = _sides(rows[5:])
+    assert left == [
+        *((line.particulars, None, line.amount) for line in report.trading_debit),
+        ("Total", None, report.trading_total),
+        *((line.particulars, None, line.amount) for line in report.debit),
+        ("Total", None, report.total),
+    ]
+    assert ("Gross Profit c/o", None, Decimal("4650.00")) in left
+    assert ("Nett Profit", None, Decimal("1800.00")) in left
+    assert ("Gross Profit b/f", None, Decimal("4650.00")) in right
+    assert [r for r in right if r[0] == "Total"] == [
+        ("Total", None, Decimal("27450.00")),
+        ("Total", None, Decimal("4800.00")),
+    ]
+    assert "Freight Inward" not in [r[0] for r in rows], "ledgers in the detailed view only"
+    detailed = csv_rows(download(client, url + "&detailed=1&format=csv")[0])
+    assert detailed[detailed.index(["Direct Expenses", "", "400.00", "", "", ""]) + 1][:3] == [
+        "  Freight Inward",
+        "400.00",
+        "",
+    ], "a ledger under its group, amount in Details"
+
+
+def test_balance_sheet_files_agree_on_both_sides(company, client, alice, b1):
+    client.force_login(alice)
+    report = balance_sheet_get(company=company, as_of=APRIL[1])
+    body, disposition = download(
+        client, f"/c/{company.pk}/reports/balance-sheet/?as_of=2026-04-30&format=xlsx"
+    )
+    assert 'filename="Balance Sheet as at 30-Apr-2026.xlsx"' in disposition
+    _, rows = workbook_rows(body)
+    assert rows[2][0] == "as at 30-Apr-2026"
+    assert rows[4] == ("Liabilities", "Details", "Amount", "Assets", "Details", "Amount")
+    left, right = _sides(rows[5:])
+    assert [r for r in left if r[1] is None] == [
+        *((line.particulars, None, line.amount) for line in report.liabilities),
+        ("Total", None, Decimal("37850.00")),
+    ]
+    assert [r for r in right if r[1] is None] == [
+        *((line.particulars, None, line.amount) for line in report.assets),
+        ("Total", None, Decimal("37850.00")),
+    ]
+    assert ("Current Period", Decimal("1800.00"), None) in left, "as the condensed page shows"
+
+
+def test_ledger_statement_files_hold_every_line_with_running_balances(company, client, alice, b1):
+    client.force_login(alice)
+    cash = Ledger.objects.get(company=company, name="Cash")
+    page = ledger_statement_get(ledger=cash, date_from=APRIL[0], date_to=APRIL[1])
+    url = f"/c/{company.pk}/ledgers/{cash.pk}/?{APRIL_QUERY}&offset=200"
+    body, disposition = download(client, url + "&format=csv")
+    assert 'filename="Ledger - Cash 01-Apr-2026 to 30-Apr-2026.csv"' in disposition
+    rows = csv_rows(body)
+    assert rows[0] == [
+        "Date",
+        "Particulars",
+        "Vch Type",
+        "Vch No.",
+        "Debit",
+        "Credit",
+        "Balance",
+        "Dr/Cr",
+    ]
+    assert rows[1] == ["2026-04-01", "Opening Balance", "", "", "", "", "20000.00", "Dr"]
+    assert rows[2:-1] == [
+        [
+            line.entry.date.isoformat(),
+            line.particulars,
+            line.entry.voucher.voucher_type.name,
+            str(line.entry.voucher.number),
+            f"{line.entry.debit:.2f}" if line.entry.debit else "",
+            f"{line.entry.credit:.2f}" if line.entry.credit else "",
+            f"{abs(line.balance):.2f}",
+            "Dr",
+        ]
+        for line in page.lines
+    ], "every line (the page's offset does not cut the file)"
+    assert rows[-1] == ["", "Closing Balance", "", "", "", "", "14650.00", "Dr"]
+    sheet, book = workbook_rows(download(client, url + "&format=xlsx")[0])
+    assert book[5][0].date() == dt.date(2026, 4, 1), "a date, shown as dd-mmm-yyyy"
+    assert sheet["A6"].number_format == "dd-mmm-yyyy"
+    assert [money(r[6]) for r in book[6:-1]] == [line.balance for line in page.lines]
+
+
+def test_a_statement_streamed_in_small_chunks_equals_its_pages(company, alice, b1):
+    """The file reads the statement a chunk at a time; the lines and balances are the pages'."""
+    for n in range(7):
+        post(company, alice, "Receipt", 29, "Cash", "Customer X", f"{n + 1}00")
+    cash = Ledger.objects.get(company=company, name="Cash")
+    page = ledger_statement_get(ledger=cash, date_from=APRIL[0], date_to=APRIL[1], limit=500)
+    stream = ledger_statement_stream(
+        ledger=cash, date_from=APRIL[0], date_to=APRIL[1], company=company, chunk=3
+    )
+    assert stream.opening == page.opening
+    lines = [(line.entry.pk, line.particulars, line.balance) for line in stream.lines]
+    assert lines == [(line.entry.pk, line.particulars, line.balance) for line in page.lines]
+    assert len(lines) == 11
+
+
+def test_day_book_and_ledger_list_files(company, client, alice, b1):
+    client.force_login(alice)
+    rows = csv_rows(download(client, f"/c/{company.pk}/vouchers/?{APRIL_QUERY}&format=csv")[0])
+    assert rows[0] == [
+        "Date",
+        "Particulars",
+        "Vch Type",
+        "Vch No.",
+        "Debit Amount",
+        "Credit Amount",
+        "Narration",
+    ]
+    assert rows[1] == ["2026-04-05", "Purchase", "Purchase", "1", "11200.00", "", ""]
+    assert len(rows) == 8, "the seven vouchers of April"
+    body, disposition = download(client, f"/c/{company.pk}/ledgers/?format=xlsx")
+    assert 'filename="List of Ledgers as at ' in disposition
+    sheet, book = workbook_rows(body)
+    assert ("Cash", 14650, "Dr") in book and ("Supplier A", 11050, "Cr") in book
+    cash_row = next(row for row in sheet.iter_rows() if row[0].value == "Cash")
+    assert cash_row[0].alignment.indent == 2, "Current Assets › Cash-in-Hand › Cash"
+
+
+def test_an_unknown_format_is_refused_naming_the_parameter(company, client, alice, api):
+    client.force_login(alice)
+    page = client.get(f"/c/{company.pk}/reports/profit-loss/?format=pdf")
+    assert page.status_code == 400
+    message = 'format: The format may be "csv" or "xlsx" (or left out for the page).'
+    assert message in html.unescape(page.content.decode())
+    answer = api.get(f"/c/{company.pk}/reports/balance-sheet/?format=pdf")
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {
+        "format": ['The format may be "csv" or "xlsx" (or left out for the page).']
+    }
+
+
+def test_scripts_get_files_too_and_strangers_get_nothing(company, api, charlie, dave, b1):
+    cash = Ledger.objects.get(company=company, name="Cash")
+    body, _ = download(api, f"/c/{company.pk}/ledgers/{cash.pk}/?{APRIL_QUERY}&format=csv")
+    assert csv_rows(body)[-1][1] == "Closing Balance", "the statement, not the ledger's JSON"
+    viewer = client_for(charlie)
+    assert viewer.get(f"/c/{company.pk}/reports/profit-loss/?format=xlsx").status_code == 200
+    stranger = client_for(dave)
+    assert stranger.get(f"/c/{company.pk}/reports/profit-loss/?format=xlsx").status_code == 404
+
+
+def test_report_pages_link_their_files_keeping_the_query(company, client, alice, b1):
+    client.force_login(alice)
+    page = client.get(f"/c/{company.pk}/reports/profit-loss/?{APRIL_QUERY}&detailed=1")
+    text = page.content.decode()
+    assert 'href="?from=2026-04-01&amp;to=2026-04-30&amp;detailed=1&amp;format=xlsx"' in text
+    assert 'data-key="Alt+E"' in text
+    assert 'class="print-company"' in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_csv_is_sent_as_it_is_read(company, alice, b1):
+    """An ASGI server gets an async iterator (Django would read a plain one into a list first)."""
+    client = AsyncClient()
+    client.force_login(alice)
+    response = async_to_sync(client.get)(f"/c/{company.pk}/vouchers/?{APRIL_QUERY}&format=csv")
+    assert response.is_async
+
+    async def read() -> bytes:
+        return b"".join([part async for part in response.streaming_content])
+
+    rows = csv_rows(async_to_sync(read)())
+    assert len(rows) == 8 and rows[-1][1] == "Supplier A"
+
+
+def test_a_title_block_and_indian_format_for_any_table():
+    """The writer alone: a table of a new report needs only its columns and rows."""
+    table = Table(
+        company="Sharma Traders",
+        title="Group Summary: Sundry Debtors",
+        period="01-Apr-2026 to 30-Nov-2026",
+        columns=[Column("Particulars"), Column("Closing", "amount")],
+        rows=iter(
+            [Row(["Customer X", Decimal("1234567.89")]), Row(["Total", Decimal("-5")], "total")]
+        ),
+    )
+    assert (
+        table.filename("xlsx") == "Group Summary - Sundry Debtors 01-Apr-2026 to 30-Nov-2026.xlsx"
+    )
+    assert list(csv_lines(table))[1:] == ["Customer X,1234567.89\r\n", "Total,-5.00\r\n"]
+    table.rows = [Row(["Customer X", Decimal("1234567.89")])]
+    sheet = openpyxl.load_workbook(xlsx_file(table)).active
+    assert sheet["B6"].value == 1234567.89 and sheet["B6"].number_format == INDIAN_AMOUNT
+    assert sheet.title == "Group Summary- Sundry Debtors"
