@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from books.services import company_create
 from editlog.models import Change
 from ledgers.models import Group, Ledger
+from ledgers.selectors import group_list
+from reports.selectors import trial_balance_get, trial_balance_grouped
 from reports.summaries import (
     Movement,
     group_vouchers_get,
@@ -102,6 +104,47 @@ def test_period_trial_balance_to_the_paisa(company, books):
     }
     assert figures(report)["Current Assets"].closing == D("32049.75")
     assert report.totals == M("0", "18600.75", "18600.75")
+    assert_identity(report)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"),
+    [
+        (APR, JUN),
+        (MAY, JUN),
+        (dt.date(2026, 6, 2), dt.date(2026, 6, 2)),
+        (dt.date(2027, 4, 1), JUN.replace(year=2027)),
+    ],
+)
+def test_each_row_opens_and_closes_as_the_trial_balance_as_of_those_days(
+    company, alice, books, date_from, date_to
+):
+    """A group row's Opening is its Trial Balance the day before the period (in the period's
+    year: a revenue group opens a new year at zero), its Closing the Trial Balance on the last
+    day."""
+    post(company, alice, "Sales", "2027-05-05", "Customer X", "Sales", "999.99")
+    report = period_balances_get(company=company, date_from=date_from, date_to=date_to)
+    groups = list(group_list(company=company))
+
+    def as_of(day):
+        grouped, _ = trial_balance_grouped(
+            report=trial_balance_get(company=company, as_of=day), groups=groups
+        )
+        return {node.group.name: node.total for node in grouped.groups} | {
+            row.ledger.name: row.balance for row in grouped.ungrouped
+        }
+
+    closing = as_of(date_to)
+    year_start = company.financial_year_begins(date_from)
+    before = as_of(date_from - dt.timedelta(days=1))
+    for row in report.rows:
+        if row.kind == "difference":
+            continue
+        assert row.figures.closing == closing.get(row.name, 0), row.name
+        if date_from != year_start:
+            assert row.figures.opening == before.get(row.name, 0), row.name
+        elif row.group and row.group.is_revenue:
+            assert row.figures.opening == 0, row.name
     assert_identity(report)
 
 
