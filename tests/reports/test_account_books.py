@@ -568,6 +568,17 @@ def test_a_save_refreshes_every_open_account_book(company, alice, bob, books):
         assert figure in refreshed, region_id
 
 
+def test_the_as_of_trial_balance_refreshes_as_its_partial_too(company, alice, bob, books):
+    browser = Client()
+    browser.force_login(bob)
+    url = f"/c/{company.pk}/reports/trial-balance/?as_of=2026-06-30"
+    post(company, alice, "Sales", "2026-06-15", "Customer X", "Sales", "1,25,000")
+    assert "trial-balance" in last_refresh(company)
+    refreshed = region(browser, url, "trial-balance", htmx=True)
+    assert refreshed == region(browser, url, "trial-balance")
+    assert "1,57,049.75" in refreshed  # Current Assets: 32,049.75 + the sale of 1,25,000
+
+
 def test_a_save_refreshes_only_the_registers_of_its_types(company, alice, books):
     post(company, alice, "Payment", "2026-06-15", "Shop Rent", "Cash", "100")
     refresh = last_refresh(company)
