@@ -49,6 +49,8 @@ def balances_patch(
     for root in roots:
         for node in root.walk():
             if any(n.group.pk in touched or n.group.name in left_groups for n in node.walk()):
+                # Its Group Summary and Group Vouchers (reports.summaries), wherever open.
+                patch.refresh += [dom_id(node.group, "summary"), dom_id(node.group, "vouchers")]
                 cell = dom_id(node.group, "balance")
                 text = format_balance(node.total)
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')

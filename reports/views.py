@@ -1,4 +1,5 @@
-"""Company dashboard, Trial Balance and ledger statement: pages for people, JSON for scripts."""
+"""Company dashboard, Trial Balance, ledger statement, final accounts and Tally's Account Books
+(Group Summary, Group Vouchers, registers): pages for people, JSON for scripts."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from companies.serializers import company_json
 from core.errors import Invalid
 from core.export import export_format, export_response
 from core.http import date_param, json_response, wants_json
+from core.templatetags.tally import dom_id
 from core.validation import optional_dates, parse_id
-from ledgers.selectors import group_list, ledger_get
+from ledgers.selectors import chart_build, group_list, ledger_get
 from locking.services import locks_of_company
 from reports.export import (
     balance_sheet_table,
@@ -38,6 +40,20 @@ from reports.selectors import (
     trial_balance_get,
     trial_balance_grouped,
 )
+from reports.summaries import (
+    NO_SUCH_GROUP,
+    GroupVouchers,
+    Movement,
+    PeriodBalances,
+    RegisterVouchers,
+    period_balances_get,
+    register_get,
+    register_vouchers_get,
+)
+from reports.summaries import group_vouchers_get as group_vouchers_read
+from vouchers.live import register_region
+from vouchers.models import VoucherType
+from vouchers.selectors import voucher_type_for_key
 
 STATEMENT_PAGE = 200
 
@@ -79,6 +95,10 @@ def _trial_balance_json(report: TrialBalance) -> dict[str, Any]:
 @require_http_methods(["GET"])
 @member_view
 def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
+    """As of a day (?as_of=), or over a period (?from=&to=: Opening, Debit, Credit, Closing);
+    ?group= opens a group."""
+    if request.GET.get("from"):
+        return _trial_balance_period(request, company)
     as_of = date_param(request, "as_of")
     fmt = export_format(request)
     if wants_json(request) and not fmt:
@@ -104,8 +124,9 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
         "date_from": date_from,
         "focus": focus,
         "grouped": grouped,
+        "year_start": date_from,  # the period view's default start
     }
-    return render(request, "reports/trial_balance.html", context)
+    return render(request, _region(request, "reports/trial_balance.html", "trial-balance"), context)
 
 
 @require_http_methods(["GET"])
@@ -242,3 +263,212 @@ def balance_sheet(request: HttpRequest, company: Company) -> HttpResponse:
         "year_start": min(year_start, as_of),
     }
     return render(request, _region(request, "reports/balance_sheet.html", "balance-sheet"), context)
+
+
+# -- Account Books: the Trial Balance over a period, Group Summary, Group Vouchers, registers --
+
+
+def _movement_json(figures: Movement) -> dict[str, Any]:
+    """Signed opening and closing (positive = Dr), positive debit and credit."""
+    return {
+        "opening": figures.opening,
+        "debit": figures.debit,
+        "credit": figures.credit,
+        "closing": figures.closing,
+    }
+
+
+def _period_balances_json(report: PeriodBalances) -> dict[str, Any]:
+    focus = report.focus
+    return {
+        "from": report.date_from,
+        "to": report.date_to,
+        "group": {"id": focus.pk, "name": focus.name} if focus else None,
+        "rows": [
+            {
+                "kind": row.kind,
+                "id": (row.group or row.ledger).pk if row.group or row.ledger else None,
+                "name": row.name,
+                **_movement_json(row.figures),
+            }
+            for row in report.rows
+        ],
+        "totals": _movement_json(report.totals),
+    }
+
+
+def _trial_balance_period(request: HttpRequest, company: Company) -> HttpResponse:
+    date_from, date_to = _period(request, company)
+    group_id = _group_param(request, required=False)
+    report = period_balances_get(
+        company=company, date_from=date_from, date_to=date_to, group_id=group_id
+    )
+    if wants_json(request):
+        return json_response(_period_balances_json(report))
+    context = {"period": report, "drill": "trial-balance"}
+    return render(request, _region(request, "reports/trial_balance.html", "trial-balance"), context)
+
+
+def _group_param(request: HttpRequest, *, required: bool) -> int | None:
+    """?group=<id>; Invalid naming `group` for one that is no id (or none, if `required`)."""
+    raw = request.GET.get("group", "").strip()
+    if not raw and not required:
+        return None
+    group_id = parse_id(raw)
+    if group_id is None:
+        raise Invalid.field("group", "Choose a group." if not raw else NO_SUCH_GROUP)
+    return group_id
+
+
+def _group_picker(request: HttpRequest, company: Company, title: str) -> HttpResponse:
+    """Tally's "Name of Group" prompt: every group, as the chart of accounts nests them."""
+    if wants_json(request):
+        raise Invalid.field("group", "Choose a group.")
+    nodes = [n for root in chart_build(groups=group_list(company=company)) for n in root.walk()]
+    context = {"title": title, "nodes": nodes, "query": request.GET.urlencode()}
+    return render(request, "reports/group_picker.html", context)
+
+
+@require_http_methods(["GET"])
+@member_view
+def group_summary(request: HttpRequest, company: Company) -> HttpResponse:
+    """Tally's Group Summary: a group's sub-groups and ledgers over a period."""
+    date_from, date_to = _period(request, company)
+    if not request.GET.get("group"):
+        return _group_picker(request, company, "Group Summary")
+    report = period_balances_get(
+        company=company,
+        date_from=date_from,
+        date_to=date_to,
+        group_id=_group_param(request, required=True),
+    )
+    if wants_json(request):
+        return json_response(_period_balances_json(report))
+    region = dom_id(report.focus, "summary")  # type: ignore[arg-type]
+    context = {"period": report, "drill": "group-summary", "region": region}
+    return render(request, _region(request, "reports/group_summary.html", region), context)
+
+
+@require_http_methods(["GET"])
+@member_view
+def group_vouchers(request: HttpRequest, company: Company) -> HttpResponse:
+    """Tally's Group Vouchers: the period's vouchers touching a group, its running balance."""
+    date_from, date_to = _period(request, company)
+    if not request.GET.get("group"):
+        return _group_picker(request, company, "Group Vouchers")
+    offset = parse_id(request.GET.get("offset", "")) or 0
+    report = group_vouchers_read(
+        company=company,
+        group_id=_group_param(request, required=True),
+        date_from=date_from,
+        date_to=date_to,
+        offset=offset,
+        limit=STATEMENT_PAGE,
+    )
+    if wants_json(request):
+        return json_response(_group_vouchers_json(report, offset))
+    region = dom_id(report.group, "vouchers")
+    context = {"report": report, "region": region, "next_offset": offset + STATEMENT_PAGE}
+    return render(request, _region(request, "reports/group_vouchers.html", region), context)
+
+
+def _group_vouchers_json(report: GroupVouchers, offset: int) -> dict[str, Any]:
+    return {
+        "from": report.date_from,
+        "to": report.date_to,
+        "group": {"id": report.group.pk, "name": report.group.name},
+        **_movement_json(report.period),
+        "rows": [
+            {
+                "voucher_id": line.voucher.pk,
+                "date": line.voucher.date,
+                "type": line.voucher.voucher_type.name,
+                "number": line.voucher.number,
+                "particulars": line.particulars,
+                "debit": line.debit,
+                "credit": line.credit,
+                "balance": line.balance,
+            }
+            for line in report.lines
+        ],
+        "next_offset": offset + len(report.lines) if report.more else None,
+    }
+
+
+def _voucher_type_param(request: HttpRequest, company: Company) -> VoucherType:
+    """?type=sales (a voucher type's name or key); Invalid naming `type` otherwise."""
+    raw = request.GET.get("type", "")
+    voucher_type = voucher_type_for_key(company=company, key=raw) if raw.strip() else None
+    if voucher_type is None:
+        names = ", ".join(label for _, label in VoucherType.Base.choices)
+        raise Invalid.field("type", f"Choose a voucher type: {names}.")
+    return voucher_type
+
+
+@require_http_methods(["GET"])
+@member_view
+def register(request: HttpRequest, company: Company) -> HttpResponse:
+    """A voucher type's register (Tally's Sales Register, Purchase Register, …): its months."""
+    voucher_type = _voucher_type_param(request, company)
+    date_from, date_to = _period(request, company)
+    report = register_get(voucher_type=voucher_type, date_from=date_from, date_to=date_to)
+    if wants_json(request):
+        return json_response(
+            {
+                "type": voucher_type.name,
+                "from": date_from,
+                "to": date_to,
+                "months": [
+                    {"from": m.date_from, "to": m.date_to, "vouchers": m.vouchers}
+                    | _movement_json(m.figures)
+                    for m in report.months
+                ],
+                "totals": _movement_json(report.totals),
+            }
+        )
+    region = register_region(voucher_type.name)
+    context = {"report": report, "region": region}
+    return render(request, _region(request, "reports/register.html", region), context)
+
+
+@require_http_methods(["GET"])
+@member_view
+def register_vouchers(request: HttpRequest, company: Company) -> HttpResponse:
+    """A register's month opened (or any period): the type's vouchers, their values."""
+    voucher_type = _voucher_type_param(request, company)
+    date_from, date_to = _period(request, company)
+    offset = parse_id(request.GET.get("offset", "")) or 0
+    report = register_vouchers_get(
+        voucher_type=voucher_type,
+        date_from=date_from,
+        date_to=date_to,
+        offset=offset,
+        limit=STATEMENT_PAGE,
+    )
+    if wants_json(request):
+        return json_response(_register_vouchers_json(report, offset))
+    region = register_region(voucher_type.name)
+    context = {"report": report, "region": region, "next_offset": offset + STATEMENT_PAGE}
+    return render(request, _region(request, "reports/register_vouchers.html", region), context)
+
+
+def _register_vouchers_json(report: RegisterVouchers, offset: int) -> dict[str, Any]:
+    return {
+        "type": report.voucher_type.name,
+        "from": report.date_from,
+        "to": report.date_to,
+        "rows": [
+            {
+                "voucher_id": line.voucher.pk,
+                "date": line.voucher.date,
+                "particulars": line.particulars,
+                "number": line.voucher.number,
+                "cancelled": line.voucher.is_cancelled,
+                "debit": line.debit,
+                "credit": line.credit,
+            }
+            for line in report.lines
+        ],
+        "totals": _movement_json(report.totals),
+        "next_offset": offset + len(report.lines) if report.more else None,
+    }

@@ -182,6 +182,15 @@ def pages(h: Hostile) -> dict[str, str]:
         "trial balance debtors": f"/c/{cid}/reports/trial-balance/?group={debtors.pk}&{as_of}",
         "trial balance hostile group": f"/c/{cid}/reports/trial-balance/?group={h.group.pk}&"
         + as_of,
+        "trial balance period debtors": f"/c/{cid}/reports/trial-balance/?from=2026-04-01&"
+        f"to={DAY.isoformat()}&group={debtors.pk}",
+        "group summary debtors": f"/c/{cid}/reports/group-summary/?group={debtors.pk}",
+        "group summary hostile group": f"/c/{cid}/reports/group-summary/?group={h.group.pk}",
+        "group vouchers hostile group": f"/c/{cid}/reports/group-vouchers/?group={h.group.pk}&"
+        f"to={DAY.isoformat()}",
+        "group summary picker": f"/c/{cid}/reports/group-summary/",
+        "sales register vouchers": f"/c/{cid}/reports/register/vouchers/?type=Sales&"
+        f"to={DAY.isoformat()}",
         "profit and loss": f"/c/{cid}/reports/profit-loss/?to={DAY.isoformat()}&detailed=1",
         "balance sheet": f"/c/{cid}/reports/balance-sheet/?{as_of}&detailed=1",
         "dashboard": f"/c/{cid}/",
@@ -195,7 +204,9 @@ def pages(h: Hostile) -> dict[str, str]:
 PAGE_NAMES = [
     "gateway", "ledger list", "statement 0", "statement 1", "statement 2", "ledger alteration",
     "day book", "voucher view", "voucher alteration", "trial balance", "trial balance debtors",
-    "trial balance hostile group", "profit and loss", "balance sheet", "dashboard",
+    "trial balance hostile group", "trial balance period debtors", "group summary debtors",
+    "group summary hostile group", "group vouchers hostile group", "group summary picker",
+    "sales register vouchers", "profit and loss", "balance sheet", "dashboard",
     "hostile company's dashboard", "edit log", "voucher history", "ledger history",
 ]  # fmt: skip
 

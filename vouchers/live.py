@@ -4,6 +4,7 @@ of the ledgers its lines touch."""
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 
 from core.errors import NotFound
 from core.records import Patch
@@ -15,11 +16,19 @@ from vouchers.selectors import voucher_get
 ROW = "vouchers/_day_book_table.html#row"
 
 
+def register_region(type_name: str) -> str:
+    """The region of a voucher type's register (its months, or a month's vouchers):
+    "register-sales", "register-credit-note"."""
+    return f"register-{slugify(type_name)}"
+
+
 def voucher_live(patch: Patch, change: Change) -> None:
     before, after = change.before or {}, change.after or {}
     ledger_ids = {e["ledger_id"] for side in (before, after) for e in side.get("entries", [])}
     _day_book_patch(patch, change)
     patch.refresh.append(dom_id("voucher", change.object_id, "view"))
+    types = {side["type"] for side in (before, after) if side.get("type")}
+    patch.refresh += [register_region(name) for name in sorted(types)]
     if ledger_ids:
         balances_patch(patch, company=change.company, ledger_ids=ledger_ids)
 
