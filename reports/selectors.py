@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField,
     ExpressionWrapper,
     F,
     Max,
@@ -27,7 +26,7 @@ from core.money import ZERO, MoneyField
 from editlog.models import Change
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.selectors import (
-    STOCK_LEDGER,
+    STOCK_IN_HAND,
     ChartNode,
     carried_expression,
     chart_build,
@@ -394,24 +393,66 @@ class Figures:
         return [lg for lg in self.ledgers if lg.group is not None and lg.group.is_revenue]
 
 
+# The columns the final accounts read: DateTimeFields cost a parse per row and go unused.
+_FIGURE_FIELDS = ("company_id", "name", "group_id", "opening_balance", "total_debit")
+_FIGURE_FIELDS += ("total_credit", "predefined")
+
+
+def _regions(company: Company, date_from: dt.date, date_to: dt.date) -> list[str]:
+    """Which two of the company's day rows before, in and after the period to read: the two
+    shortest spans (the kept totals give the third), so a year's report reads few day rows
+    whether the books hold one year or ten. Only how much is read depends on it, not a figure."""
+    days = LedgerDay.objects.filter(ledger__company=company)
+    last_day = days.aggregate(d=Max("date"))["d"] or date_to
+    spans = {
+        "before": (date_from - company.books_beginning).days,
+        "period": (date_to - date_from).days,
+        "after": (last_day - date_to).days,
+    }
+    return sorted(spans, key=lambda name: spans[name])[:2]
+
+
+def _is_stock(group: Group | None, groups: dict[int, Group]) -> bool:
+    """`ledgers.selectors.STOCK_LEDGER` for a ledger's group, from the groups already read."""
+    for _ in range(3):
+        if group is None:
+            return False
+        if group.name == STOCK_IN_HAND and group.predefined:
+            return True
+        group = groups.get(group.parent_id) if group.parent_id else None
+    return False
+
+
 def _figures(company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
-    """Two queries: the groups, and the ledgers with their day sums and closing stock values."""
+    """Three queries: the groups, the last day with entries (see `_regions`), and the ledgers
+    with two day sums and their closing stock values (one statement, one snapshot)."""
     groups = list(group_list(company=company))
+    by_id = {group.pk: group for group in groups}
+    conditions = {
+        "before": Q(date__lt=date_from),
+        "period": Q(date__range=(date_from, date_to)),
+        "after": Q(date__gt=date_to),
+    }
+    read = _regions(company, date_from, date_to)
     ledgers = list(
         Ledger.objects.filter(company=company)
-        .select_related("group")
+        .only(*_FIGURE_FIELDS)
         .annotate(
-            period=_days_net(Q(date__range=(date_from, date_to))),
-            after=_days_net(Q(date__gt=date_to)),
+            **{name: _days_net(conditions[name]) for name in read},
             stock_at_start=closing_value(before=date_from - dt.timedelta(days=1)),
             stock_at_end=closing_value(before=date_to),
-            is_stock=ExpressionWrapper(STOCK_LEDGER, output_field=BooleanField()),
         )
         .order_by("name")
     )
     for ledger in ledgers:
-        book = ledger.opening_balance + ledger.total_debit - ledger.total_credit - ledger.after
+        ledger.group = by_id.get(ledger.group_id) if ledger.group_id else None
+        net = {name: getattr(ledger, name) for name in read}
+        (rest,) = set(conditions) - set(read)
+        net[rest] = ledger.total_debit - ledger.total_credit - sum(net.values(), ZERO)
+        ledger.period = net["period"]  # type: ignore[attr-defined]
+        book = ledger.opening_balance + net["before"] + net["period"]
         ledger.book = book  # type: ignore[attr-defined]
+        ledger.is_stock = _is_stock(ledger.group, by_id)  # type: ignore[attr-defined]
         if ledger.is_stock:  # type: ignore[attr-defined]
             start = ledger.stock_at_start  # type: ignore[attr-defined]
             end = ledger.stock_at_end  # type: ignore[attr-defined]
@@ -525,13 +566,23 @@ class BalanceSheet:
         return sum((line.amount for line in self.assets), ZERO)
 
 
-def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
-    """Tally's Balance Sheet as of a day: Liabilities | Assets by primary group (a group whose
-    balance is contrary to its nature moves to the other side, as in Tally), closing stock at
-    its value on the day, and Profit & Loss A/c as its Opening Balance (the ledger and the
-    results of earlier years) and the Current Period's Nett Profit (the year's first day to
-    `as_of`); the Difference in opening balances makes the sides agree, which they do by
-    construction: every voucher balances, so Σ Dr − Σ Cr of all ledgers is Σ openings."""
+@dataclass
+class SheetFigures:
+    """What both layouts of the Balance Sheet show, as of a day: the balance-sheet groups with
+    each ledger's balance (a stock ledger at its closing value), Profit & Loss A/c (`carried`,
+    Cr-positive: the ledger, every year's result to the day) and its `current` part (the
+    year's first day to `as_of`), and `openings`, Σ opening balances (Dr-positive)."""
+
+    as_of: dt.date
+    groups: list[Group]
+    balances: list[tuple[Ledger, Decimal]]
+    carried: Decimal
+    current: Decimal
+    openings: Decimal
+
+
+def sheet_figures_get(*, company: Company, as_of: dt.date) -> SheetFigures:
+    """The Balance Sheet's figures as of a day (see `SheetFigures`), in two queries."""
     year_start = max(company.financial_year_begins(as_of), company.books_beginning)
     figures = _figures(company, min(year_start, as_of), as_of)
     current = _profit_and_loss(figures).nett_profit
@@ -552,7 +603,24 @@ def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
             balances.append((ledger, value))
         else:
             balances.append((ledger, book))
-    roots = chart_build(groups=[g for g in figures.groups if not g.is_revenue], balances=balances)
+    groups = [g for g in figures.groups if not g.is_revenue]
+    carried = profit_and_loss + whole_result
+    return SheetFigures(as_of, groups, balances, carried, current, openings)
+
+
+def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
+    """Tally's Balance Sheet as of a day: Liabilities | Assets by primary group (a group whose
+    balance is contrary to its nature moves to the other side, as in Tally), closing stock at
+    its value on the day, and Profit & Loss A/c as its Opening Balance (the ledger and the
+    results of earlier years) and the Current Period's Nett Profit (the year's first day to
+    `as_of`); the Difference in opening balances makes the sides agree, which they do by
+    construction: every voucher balances, so Σ Dr − Σ Cr of all ledgers is Σ openings."""
+    return balance_sheet_layout(sheet_figures_get(company=company, as_of=as_of))
+
+
+def balance_sheet_layout(sheet: SheetFigures) -> BalanceSheet:
+    """Tally's horizontal layout of the figures (see `balance_sheet_get`)."""
+    roots = chart_build(groups=sheet.groups, balances=sheet.balances)
     liabilities: list[FinalLine] = []
     assets: list[FinalLine] = []
     for root in sorted(roots, key=_tally_order):
@@ -560,18 +628,20 @@ def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
             liabilities.append(_group_line(root, -1))
         elif root.total > 0:
             assets.append(_group_line(root, 1))
-    carried = profit_and_loss + whole_result
-    if carried:
-        opening_line = DetailRow("Opening Balance", carried - current, 0)
-        period_line = DetailRow("Current Period", current, 0)
-        liabilities.append(
-            FinalLine(PROFIT_AND_LOSS_NAME, carried, details=[opening_line, period_line])
-        )
-    if openings > 0:
-        liabilities.append(FinalLine(DIFFERENCE, openings))
-    elif openings < 0:
-        assets.append(FinalLine(DIFFERENCE, -openings))
-    return BalanceSheet(as_of, liabilities, assets)
+    if sheet.carried:
+        liabilities.append(profit_and_loss_line(sheet))
+    if sheet.openings > 0:
+        liabilities.append(FinalLine(DIFFERENCE, sheet.openings))
+    elif sheet.openings < 0:
+        assets.append(FinalLine(DIFFERENCE, -sheet.openings))
+    return BalanceSheet(sheet.as_of, liabilities, assets)
+
+
+def profit_and_loss_line(sheet: SheetFigures) -> FinalLine:
+    """Profit & Loss A/c as the Balance Sheet shows it: its Opening Balance and Current Period."""
+    opening_line = DetailRow("Opening Balance", sheet.carried - sheet.current, 0)
+    period_line = DetailRow("Current Period", sheet.current, 0)
+    return FinalLine(PROFIT_AND_LOSS_NAME, sheet.carried, details=[opening_line, period_line])
 
 
 PROFIT_AND_LOSS_NAME = "Profit & Loss A/c"
