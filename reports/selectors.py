@@ -335,6 +335,10 @@ class DetailRow:
     depth: int
     ledger: Ledger | None = None
 
+    def deeper(self) -> DetailRow:
+        """The row one level further in, under a heading of its own."""
+        return DetailRow(self.particulars, self.amount, self.depth + 1, self.ledger)
+
 
 @dataclass(frozen=True)
 class FinalLine:
@@ -348,7 +352,7 @@ class FinalLine:
     subtotal: bool = False  # a carried figure (Gross Profit c/o, Nett Profit), not a group
 
 
-def _details(node: ChartNode, sign: int) -> list[DetailRow]:
+def detail_rows(node: ChartNode, sign: int) -> list[DetailRow]:
     rows: list[DetailRow] = []
 
     def walk(current: ChartNode, depth: int) -> None:
@@ -364,11 +368,11 @@ def _details(node: ChartNode, sign: int) -> list[DetailRow]:
     return rows
 
 
-def _group_line(node: ChartNode, sign: int) -> FinalLine:
-    return FinalLine(node.group.name, sign * node.total, node.group, _details(node, sign))
+def group_line(node: ChartNode, sign: int) -> FinalLine:
+    return FinalLine(node.group.name, sign * node.total, node.group, detail_rows(node, sign))
 
 
-def _tally_order(node: ChartNode) -> tuple[int, str]:
+def tally_order(node: ChartNode) -> tuple[int, str]:
     name = node.group.name
     predefined = node.group.predefined and name in TALLY_ORDER
     return (TALLY_ORDER.index(name) if predefined else len(TALLY_ORDER), name.lower())
@@ -461,6 +465,11 @@ def _figures(company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
     return Figures(date_from, date_to, groups, ledgers)
 
 
+def figures_get(*, company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
+    """Each ledger's figures for a period (see `Figures`), for another layout of the accounts."""
+    return _figures(company, date_from, date_to)
+
+
 @dataclass
 class ProfitAndLoss:
     date_from: dt.date
@@ -481,6 +490,11 @@ class ProfitAndLoss:
         return sum((line.amount for line in self.debit), ZERO)
 
 
+def stock_total(figures: Figures, attribute: str) -> Decimal:
+    """Σ over the Stock-in-Hand ledgers of `stock_open`, `stock_close` or `period`."""
+    return sum((getattr(lg, attribute) for lg in figures.ledgers if figures.is_stock(lg)), ZERO)
+
+
 def _stock_line(figures: Figures, name: str, attribute: str) -> list[FinalLine]:
     stock = [(lg, getattr(lg, attribute)) for lg in figures.ledgers if figures.is_stock(lg)]
     amount = sum((value for _, value in stock), ZERO)
@@ -490,7 +504,7 @@ def _stock_line(figures: Figures, name: str, attribute: str) -> list[FinalLine]:
     return [FinalLine(name, amount, details=details)]
 
 
-def _revenue_sides(figures: Figures) -> dict[tuple[bool, str], list[FinalLine]]:
+def revenue_sides(figures: Figures) -> dict[tuple[bool, str], list[FinalLine]]:
     """The primary revenue groups' period amounts by (affects gross profit, nature), each in
     its side's sense (expenses Dr-positive, incomes Cr-positive)."""
     roots = chart_build(
@@ -498,19 +512,19 @@ def _revenue_sides(figures: Figures) -> dict[tuple[bool, str], list[FinalLine]]:
         balances=[(lg, lg.period) for lg in figures.revenue()],  # type: ignore[attr-defined]
     )
     sides: dict[tuple[bool, str], list[FinalLine]] = defaultdict(list)
-    for root in sorted(roots, key=_tally_order):
+    for root in sorted(roots, key=tally_order):
         if root.total:
             group = root.group
             sign = 1 if group.nature == Group.Nature.EXPENSE else -1
-            sides[(group.affects_gross_profit, group.nature)].append(_group_line(root, sign))
+            sides[(group.affects_gross_profit, group.nature)].append(group_line(root, sign))
     return sides
 
 
 def _profit_and_loss(figures: Figures) -> ProfitAndLoss:
-    sides = _revenue_sides(figures)
+    sides = revenue_sides(figures)
     expense, income = Group.Nature.EXPENSE, Group.Nature.INCOME
     trading_debit = [*_stock_line(figures, "Opening Stock", "stock_open"), *sides[(True, expense)]]
-    moved = sum((lg.period for lg in figures.ledgers if figures.is_stock(lg)), ZERO)  # type: ignore[attr-defined]
+    moved = stock_total(figures, "period")
     if moved:  # entries on a stock ledger whose closing value is entered: trading, like a purchase
         trading_debit.append(FinalLine("Stock-in-Hand entries", moved))
     trading_credit = [*sides[(True, income)], *_stock_line(figures, "Closing Stock", "stock_close")]
@@ -623,11 +637,11 @@ def balance_sheet_layout(sheet: SheetFigures) -> BalanceSheet:
     roots = chart_build(groups=sheet.groups, balances=sheet.balances)
     liabilities: list[FinalLine] = []
     assets: list[FinalLine] = []
-    for root in sorted(roots, key=_tally_order):
+    for root in sorted(roots, key=tally_order):
         if root.total < 0:
-            liabilities.append(_group_line(root, -1))
+            liabilities.append(group_line(root, -1))
         elif root.total > 0:
-            assets.append(_group_line(root, 1))
+            assets.append(group_line(root, 1))
     if sheet.carried:
         liabilities.append(profit_and_loss_line(sheet))
     if sheet.openings > 0:
