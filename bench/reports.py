@@ -1,4 +1,5 @@
-"""Reports benchmark: Trial Balance and ledger statement over ~1M entry lines on SQLite.
+"""Reports benchmark: Trial Balance, ledger statement, Profit & Loss A/c and Balance Sheet over
+~1M entry lines on SQLite.
 
 Builds (or reuses) a separate SQLite file, verifies the kept totals against the entries, then
 times the report selectors against the naive SUM over entries. JSON on stdout, progress on stderr.
@@ -258,6 +259,110 @@ def alternatives(company: Company, runs: int) -> dict[str, Any]:
     return out
 
 
+# Final accounts: the selectors against a naive aggregate of the same figures.
+
+
+def naive_group_sums(company: Company, date_from: dt.date | None, date_to: dt.date) -> dict:
+    """The baseline: SUM over every entry line of the period, grouped by the ledger's group."""
+    from django.db.models import Sum
+
+    from vouchers.models import Entry
+
+    entries = Entry.objects.filter(ledger__company=company, date__lte=date_to)
+    if date_from is not None:
+        entries = entries.filter(date__gte=date_from)
+    sums = entries.values("ledger__group").annotate(total=Sum("amount")).order_by()
+    return {row["ledger__group"]: row["total"] for row in sums}
+
+
+def naive_nett_profit(company: Company, date_from: dt.date, date_to: dt.date) -> Decimal:
+    """Incomes less expenses of the period from the naive group sums (no stock in the bench)."""
+    from ledgers.models import Group
+
+    revenue = set(
+        Group.objects.filter(company=company, is_revenue=True).values_list("pk", flat=True)
+    )
+    sums = naive_group_sums(company, date_from, date_to)
+    return -sum((total for group, total in sums.items() if group in revenue), Decimal(0))
+
+
+def naive_balance_sheet(company: Company, as_of: dt.date) -> tuple[Decimal, Decimal]:
+    """The Balance Sheet's two totals from the naive group sums and the ledgers' openings: each
+    primary group on the side its total falls, Profit & Loss A/c (its ledger and every income
+    and expense) on the Liabilities, the Difference in opening balances where it makes them
+    agree. Valid for books of one financial year without Stock-in-Hand ledgers."""
+    from django.db.models import Sum
+
+    from ledgers.models import Group, Ledger
+
+    groups = {g.pk: g for g in Group.objects.filter(company=company)}
+    balances = naive_group_sums(company, None, as_of)
+    openings = (
+        Ledger.objects.filter(company=company).values("group").annotate(s=Sum("opening_balance"))
+    )
+    for row in openings.order_by():
+        balances[row["group"]] = balances.get(row["group"], 0) + row["s"]
+    primaries: dict[int, Decimal] = {}
+    result = -balances.pop(None, Decimal(0))  # Profit & Loss A/c, Cr-positive
+    for pk, amount in balances.items():
+        group = groups[pk]
+        while group.parent_id is not None:
+            group = groups[group.parent_id]
+        if group.is_revenue:
+            result -= amount
+        else:
+            primaries[group.pk] = primaries.get(group.pk, 0) + amount
+    difference = sum((row["s"] for row in openings), Decimal(0))
+    liabilities = -sum((t for t in primaries.values() if t < 0), Decimal(0)) + result
+    assets = sum((t for t in primaries.values() if t > 0), Decimal(0))
+    return liabilities + max(difference, 0), assets + max(-difference, 0)
+
+
+def final_accounts(company: Company, runs: int) -> dict[str, Any]:
+    """Profit & Loss A/c (the year to its last day) and Balance Sheet (as of that day), checked
+    against the naive figures, then timed beside them."""
+    from reports.selectors import balance_sheet_get, profit_and_loss_get
+
+    pl = partial(profit_and_loss_get, company=company, date_from=FY_START, date_to=FY_END)
+    bs = partial(balance_sheet_get, company=company, as_of=FY_END)
+    nett, sheet = pl().nett_profit, bs()
+    if nett != naive_nett_profit(company, FY_START, FY_END):
+        raise SystemExit(
+            f"nett profit {nett} ≠ naive {naive_nett_profit(company, FY_START, FY_END)}"
+        )
+    totals = (sheet.liabilities_total, sheet.assets_total)
+    if totals != naive_balance_sheet(company, FY_END) or totals[0] != totals[1]:
+        raise SystemExit(f"balance sheet {totals} ≠ naive {naive_balance_sheet(company, FY_END)}")
+    log(f"verified: nett profit {nett} and Balance Sheet totals {totals[0]} agree with naive sums")
+    cases = {
+        "profit_and_loss_year": pl,
+        "balance_sheet_year_end": bs,
+        "naive_profit_and_loss_year": partial(naive_nett_profit, company, FY_START, FY_END),
+        "naive_balance_sheet_year_end": partial(naive_balance_sheet, company, FY_END),
+    }
+    results = {}
+    for name, fn in cases.items():
+        results[name] = timed(fn, runs)
+        log(f"{name}: {results[name]}")
+    median = {name: result["median_ms"] for name, result in results.items()}
+    return {
+        "nett_profit": str(nett),
+        "balance_sheet_total": str(totals[0]),
+        "results": results,
+        "ratios": {
+            f"naive_over_ours_{name}": round(median[f"naive_{name}"] / median[name], 1)
+            for name in ("profit_and_loss_year", "balance_sheet_year_end")
+        },
+        "goal": {
+            "median_ms_max": GOAL_MS,
+            **{
+                f"met_{name}": median[name] <= GOAL_MS
+                for name in ("profit_and_loss_year", "balance_sheet_year_end")
+            },
+        },
+    }
+
+
 def app_commit() -> str:
     """HEAD, with "+dirty" if the report, ledger or voucher code differs from it (read-only git)."""
     git = ["git", "--no-optional-locks", "-C", str(ROOT)]
@@ -337,6 +442,7 @@ def main() -> None:
         log(f"{name}: {results[name]}")
     alternative = alternatives(company, args.runs)
     log(f"alternatives: {alternative}")
+    final = final_accounts(company, args.runs)
     median = {name: result["median_ms"] for name, result in results.items()}
     with connection.cursor() as cursor:
         cursor.execute("SELECT sqlite_version(), (SELECT COUNT(*) FROM ledgers_ledgerday)")
@@ -356,6 +462,7 @@ def main() -> None:
             for k, t in ((k, f"trial_balance_{k}") for k in AS_OF)
         },
         "alternatives": alternative,
+        "final_accounts": final,
         "goal": {
             "trial_balance_now_median_ms_max": GOAL_MS,
             "met": median["trial_balance_now"] <= GOAL_MS,

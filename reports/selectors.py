@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    BooleanField,
     ExpressionWrapper,
     F,
     Max,
@@ -29,7 +28,7 @@ from core.money import ZERO, MoneyField
 from editlog.models import Change
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.selectors import (
-    STOCK_LEDGER,
+    STOCK_IN_HAND,
     ChartNode,
     carried_expression,
     chart_build,
@@ -375,6 +374,10 @@ class DetailRow:
     depth: int
     ledger: Ledger | None = None
 
+    def deeper(self) -> DetailRow:
+        """The row one level further in, under a heading of its own."""
+        return DetailRow(self.particulars, self.amount, self.depth + 1, self.ledger)
+
 
 @dataclass(frozen=True)
 class FinalLine:
@@ -388,7 +391,7 @@ class FinalLine:
     subtotal: bool = False  # a carried figure (Gross Profit c/o, Nett Profit), not a group
 
 
-def _details(node: ChartNode, sign: int) -> list[DetailRow]:
+def detail_rows(node: ChartNode, sign: int) -> list[DetailRow]:
     rows: list[DetailRow] = []
 
     def walk(current: ChartNode, depth: int) -> None:
@@ -404,11 +407,11 @@ def _details(node: ChartNode, sign: int) -> list[DetailRow]:
     return rows
 
 
-def _group_line(node: ChartNode, sign: int) -> FinalLine:
-    return FinalLine(node.group.name, sign * node.total, node.group, _details(node, sign))
+def group_line(node: ChartNode, sign: int) -> FinalLine:
+    return FinalLine(node.group.name, sign * node.total, node.group, detail_rows(node, sign))
 
 
-def _tally_order(node: ChartNode) -> tuple[int, str]:
+def tally_order(node: ChartNode) -> tuple[int, str]:
     name = node.group.name
     predefined = node.group.predefined and name in TALLY_ORDER
     return (TALLY_ORDER.index(name) if predefined else len(TALLY_ORDER), name.lower())
@@ -433,30 +436,77 @@ class Figures:
         return [lg for lg in self.ledgers if lg.group is not None and lg.group.is_revenue]
 
 
+# The columns the final accounts read: DateTimeFields cost a parse per row and go unused.
+_FIGURE_FIELDS = ("company_id", "name", "group_id", "opening_balance", "total_debit")
+_FIGURE_FIELDS += ("total_credit", "predefined")
+
+
+def _regions(company: Company, date_from: dt.date, date_to: dt.date) -> list[str]:
+    """Which two of the company's day rows before, in and after the period to read: the two
+    shortest spans (the kept totals give the third), so a year's report reads few day rows
+    whether the books hold one year or ten. Only how much is read depends on it, not a figure."""
+    days = LedgerDay.objects.filter(ledger__company=company)
+    last_day = days.aggregate(d=Max("date"))["d"] or date_to
+    spans = {
+        "before": (date_from - company.books_beginning).days,
+        "period": (date_to - date_from).days,
+        "after": (last_day - date_to).days,
+    }
+    return sorted(spans, key=lambda name: spans[name])[:2]
+
+
+def _is_stock(group: Group | None, groups: dict[int, Group]) -> bool:
+    """`ledgers.selectors.STOCK_LEDGER` for a ledger's group, from the groups already read."""
+    for _ in range(3):
+        if group is None:
+            return False
+        if group.name == STOCK_IN_HAND and group.predefined:
+            return True
+        group = groups.get(group.parent_id) if group.parent_id else None
+    return False
+
+
 def _figures(company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
-    """Two queries: the groups, and the ledgers with their day sums and closing stock values."""
+    """Three queries: the groups, the last day with entries (see `_regions`), and the ledgers
+    with two day sums and their closing stock values (one statement, one snapshot)."""
     groups = list(group_list(company=company))
+    by_id = {group.pk: group for group in groups}
+    conditions = {
+        "before": Q(date__lt=date_from),
+        "period": Q(date__range=(date_from, date_to)),
+        "after": Q(date__gt=date_to),
+    }
+    read = _regions(company, date_from, date_to)
     ledgers = list(
         Ledger.objects.filter(company=company)
-        .select_related("group")
+        .only(*_FIGURE_FIELDS)
         .annotate(
-            period=_days_net(Q(date__range=(date_from, date_to))),
-            after=_days_net(Q(date__gt=date_to)),
+            **{name: _days_net(conditions[name]) for name in read},
             stock_at_start=closing_value(before=date_from - dt.timedelta(days=1)),
             stock_at_end=closing_value(before=date_to),
-            is_stock=ExpressionWrapper(STOCK_LEDGER, output_field=BooleanField()),
         )
         .order_by("name")
     )
     for ledger in ledgers:
-        book = ledger.opening_balance + ledger.total_debit - ledger.total_credit - ledger.after
+        ledger.group = by_id.get(ledger.group_id) if ledger.group_id else None
+        net = {name: getattr(ledger, name) for name in read}
+        (rest,) = set(conditions) - set(read)
+        net[rest] = ledger.total_debit - ledger.total_credit - sum(net.values(), ZERO)
+        ledger.period = net["period"]  # type: ignore[attr-defined]
+        book = ledger.opening_balance + net["before"] + net["period"]
         ledger.book = book  # type: ignore[attr-defined]
+        ledger.is_stock = _is_stock(ledger.group, by_id)  # type: ignore[attr-defined]
         if ledger.is_stock:  # type: ignore[attr-defined]
             start = ledger.stock_at_start  # type: ignore[attr-defined]
             end = ledger.stock_at_end  # type: ignore[attr-defined]
             ledger.stock_open = book - ledger.period if start is None else start  # type: ignore[attr-defined]
             ledger.stock_close = book if end is None else end  # type: ignore[attr-defined]
     return Figures(date_from, date_to, groups, ledgers)
+
+
+def figures_get(*, company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
+    """Each ledger's figures for a period (see `Figures`), for another layout of the accounts."""
+    return _figures(company, date_from, date_to)
 
 
 @dataclass
@@ -479,6 +529,11 @@ class ProfitAndLoss:
         return sum((line.amount for line in self.debit), ZERO)
 
 
+def stock_total(figures: Figures, attribute: str) -> Decimal:
+    """Σ over the Stock-in-Hand ledgers of `stock_open`, `stock_close` or `period`."""
+    return sum((getattr(lg, attribute) for lg in figures.ledgers if figures.is_stock(lg)), ZERO)
+
+
 def _stock_line(figures: Figures, name: str, attribute: str) -> list[FinalLine]:
     stock = [(lg, getattr(lg, attribute)) for lg in figures.ledgers if figures.is_stock(lg)]
     amount = sum((value for _, value in stock), ZERO)
@@ -488,7 +543,7 @@ def _stock_line(figures: Figures, name: str, attribute: str) -> list[FinalLine]:
     return [FinalLine(name, amount, details=details)]
 
 
-def _revenue_sides(figures: Figures) -> dict[tuple[bool, str], list[FinalLine]]:
+def revenue_sides(figures: Figures) -> dict[tuple[bool, str], list[FinalLine]]:
     """The primary revenue groups' period amounts by (affects gross profit, nature), each in
     its side's sense (expenses Dr-positive, incomes Cr-positive)."""
     roots = chart_build(
@@ -496,19 +551,19 @@ def _revenue_sides(figures: Figures) -> dict[tuple[bool, str], list[FinalLine]]:
         balances=[(lg, lg.period) for lg in figures.revenue()],  # type: ignore[attr-defined]
     )
     sides: dict[tuple[bool, str], list[FinalLine]] = defaultdict(list)
-    for root in sorted(roots, key=_tally_order):
+    for root in sorted(roots, key=tally_order):
         if root.total:
             group = root.group
             sign = 1 if group.nature == Group.Nature.EXPENSE else -1
-            sides[(group.affects_gross_profit, group.nature)].append(_group_line(root, sign))
+            sides[(group.affects_gross_profit, group.nature)].append(group_line(root, sign))
     return sides
 
 
 def _profit_and_loss(figures: Figures) -> ProfitAndLoss:
-    sides = _revenue_sides(figures)
+    sides = revenue_sides(figures)
     expense, income = Group.Nature.EXPENSE, Group.Nature.INCOME
     trading_debit = [*_stock_line(figures, "Opening Stock", "stock_open"), *sides[(True, expense)]]
-    moved = sum((lg.period for lg in figures.ledgers if figures.is_stock(lg)), ZERO)  # type: ignore[attr-defined]
+    moved = stock_total(figures, "period")
     if moved:  # entries on a stock ledger whose closing value is entered: trading, like a purchase
         trading_debit.append(FinalLine("Stock-in-Hand entries", moved))
     trading_credit = [*sides[(True, income)], *_stock_line(figures, "Closing Stock", "stock_close")]
@@ -564,13 +619,23 @@ class BalanceSheet:
         return sum((line.amount for line in self.assets), ZERO)
 
 
-def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
-    """Tally's Balance Sheet as of a day: Liabilities | Assets by primary group (a group whose
-    balance is contrary to its nature moves to the other side, as in Tally), closing stock at
-    its value on the day, and Profit & Loss A/c as its Opening Balance (the ledger and the
-    results of earlier years) and the Current Period's Nett Profit (the year's first day to
-    `as_of`); the Difference in opening balances makes the sides agree, which they do by
-    construction: every voucher balances, so Σ Dr − Σ Cr of all ledgers is Σ openings."""
+@dataclass
+class SheetFigures:
+    """What both layouts of the Balance Sheet show, as of a day: the balance-sheet groups with
+    each ledger's balance (a stock ledger at its closing value), Profit & Loss A/c (`carried`,
+    Cr-positive: the ledger, every year's result to the day) and its `current` part (the
+    year's first day to `as_of`), and `openings`, Σ opening balances (Dr-positive)."""
+
+    as_of: dt.date
+    groups: list[Group]
+    balances: list[tuple[Ledger, Decimal]]
+    carried: Decimal
+    current: Decimal
+    openings: Decimal
+
+
+def sheet_figures_get(*, company: Company, as_of: dt.date) -> SheetFigures:
+    """The Balance Sheet's figures as of a day (see `SheetFigures`), in two queries."""
     year_start = max(company.financial_year_begins(as_of), company.books_beginning)
     figures = _figures(company, min(year_start, as_of), as_of)
     current = _profit_and_loss(figures).nett_profit
@@ -591,26 +656,45 @@ def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
             balances.append((ledger, value))
         else:
             balances.append((ledger, book))
-    roots = chart_build(groups=[g for g in figures.groups if not g.is_revenue], balances=balances)
+    groups = [g for g in figures.groups if not g.is_revenue]
+    carried = profit_and_loss + whole_result
+    return SheetFigures(as_of, groups, balances, carried, current, openings)
+
+
+def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
+    """Tally's Balance Sheet as of a day: Liabilities | Assets by primary group (a group whose
+    balance is contrary to its nature moves to the other side, as in Tally), closing stock at
+    its value on the day, and Profit & Loss A/c as its Opening Balance (the ledger and the
+    results of earlier years) and the Current Period's Nett Profit (the year's first day to
+    `as_of`); the Difference in opening balances makes the sides agree, which they do by
+    construction: every voucher balances, so Σ Dr − Σ Cr of all ledgers is Σ openings."""
+    return balance_sheet_layout(sheet_figures_get(company=company, as_of=as_of))
+
+
+def balance_sheet_layout(sheet: SheetFigures) -> BalanceSheet:
+    """Tally's horizontal layout of the figures (see `balance_sheet_get`)."""
+    roots = chart_build(groups=sheet.groups, balances=sheet.balances)
     liabilities: list[FinalLine] = []
     assets: list[FinalLine] = []
-    for root in sorted(roots, key=_tally_order):
+    for root in sorted(roots, key=tally_order):
         if root.total < 0:
-            liabilities.append(_group_line(root, -1))
+            liabilities.append(group_line(root, -1))
         elif root.total > 0:
-            assets.append(_group_line(root, 1))
-    carried = profit_and_loss + whole_result
-    if carried:
-        opening_line = DetailRow("Opening Balance", carried - current, 0)
-        period_line = DetailRow("Current Period", current, 0)
-        liabilities.append(
-            FinalLine(PROFIT_AND_LOSS_NAME, carried, details=[opening_line, period_line])
-        )
-    if openings > 0:
-        liabilities.append(FinalLine(DIFFERENCE, openings))
-    elif openings < 0:
-        assets.append(FinalLine(DIFFERENCE, -openings))
-    return BalanceSheet(as_of, liabilities, assets)
+            assets.append(group_line(root, 1))
+    if sheet.carried:
+        liabilities.append(profit_and_loss_line(sheet))
+    if sheet.openings > 0:
+        liabilities.append(FinalLine(DIFFERENCE, sheet.openings))
+    elif sheet.openings < 0:
+        assets.append(FinalLine(DIFFERENCE, -sheet.openings))
+    return BalanceSheet(sheet.as_of, liabilities, assets)
+
+
+def profit_and_loss_line(sheet: SheetFigures) -> FinalLine:
+    """Profit & Loss A/c as the Balance Sheet shows it: its Opening Balance and Current Period."""
+    opening_line = DetailRow("Opening Balance", sheet.carried - sheet.current, 0)
+    period_line = DetailRow("Current Period", sheet.current, 0)
+    return FinalLine(PROFIT_AND_LOSS_NAME, sheet.carried, details=[opening_line, period_line])
 
 
 PROFIT_AND_LOSS_NAME = "Profit & Loss A/c"

@@ -27,8 +27,16 @@ from reports.export import (
     profit_and_loss_table,
     trial_balance_table,
 )
+from reports.schedule3 import (
+    Head,
+    ScheduleIIIBalanceSheet,
+    ScheduleIIIProfitAndLoss,
+    schedule3_balance_sheet_get,
+    schedule3_profit_and_loss_get,
+)
 from reports.selectors import (
     BalanceSheet,
+    DetailRow,
     FinalLine,
     ProfitAndLoss,
     TrialBalance,
@@ -170,21 +178,25 @@ def _region(request: HttpRequest, template: str, region: str) -> str:
     return f"{template}#report" if target == region else template
 
 
+def _details_json(rows: list[DetailRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "particulars": row.particulars,
+            "amount": row.amount,
+            "depth": row.depth,
+            "ledger_id": row.ledger.pk if row.ledger else None,
+        }
+        for row in rows
+    ]
+
+
 def _line_json(line: FinalLine, part: str) -> dict[str, Any]:
     return {
         "particulars": line.particulars,
         "amount": line.amount,
         "part": part,
         "group_id": line.group.pk if line.group else None,
-        "details": [
-            {
-                "particulars": row.particulars,
-                "amount": row.amount,
-                "depth": row.depth,
-                "ledger_id": row.ledger.pk if row.ledger else None,
-            }
-            for row in line.details
-        ],
+        "details": _details_json(line.details),
     }
 
 
@@ -218,11 +230,55 @@ def _period(request: HttpRequest, company: Company) -> tuple[dt.date, dt.date]:
     return date_from, date_to
 
 
+SCHEDULE_III = "schedule3"
+
+
+def _schedule3(request: HttpRequest) -> bool:
+    """?layout=schedule3 asks for Schedule III's vertical form; ?layout=tally (or none) for
+    Tally's horizontal one; Invalid naming the field for anything else."""
+    layout = request.GET.get("layout") or "tally"
+    if layout not in ("tally", SCHEDULE_III):
+        message = "Choose tally (Tally's layout) or schedule3 (Schedule III, vertical)."
+        raise Invalid.field("layout", message)
+    return layout == SCHEDULE_III
+
+
+def _head_json(head: Head) -> dict[str, Any]:
+    return {"head": head.name, "amount": head.amount, "details": _details_json(head.details)}
+
+
+def _schedule3_profit_and_loss_json(report: ScheduleIIIProfitAndLoss) -> dict[str, Any]:
+    return {
+        "from": report.date_from,
+        "to": report.date_to,
+        "layout": SCHEDULE_III,
+        "income": [_head_json(head) for head in report.income],
+        "total_income": report.total_income,
+        "expenses": [_head_json(head) for head in report.expenses],
+        "total_expenses": report.total_expenses,
+        "profit_before_tax": report.profit_before_tax,
+    }
+
+
+def _schedule3_profit_and_loss(
+    request: HttpRequest, company: Company, date_from: dt.date, date_to: dt.date
+) -> HttpResponse:
+    report = schedule3_profit_and_loss_get(company=company, date_from=date_from, date_to=date_to)
+    if wants_json(request):
+        return json_response(_schedule3_profit_and_loss_json(report))
+    context = {"report": report, "detailed": request.GET.get("detailed") == "1"}
+    template = "reports/schedule3_profit_loss.html"
+    return render(request, _region(request, template, "profit-loss"), context)
+
+
 @require_http_methods(["GET"])
 @member_view
 def profit_and_loss(request: HttpRequest, company: Company) -> HttpResponse:
-    """Tally's Profit & Loss A/c for a period; ?detailed=1 shows sub-groups and ledgers."""
+    """Tally's Profit & Loss A/c for a period; ?detailed=1 shows sub-groups and ledgers;
+    ?layout=schedule3 the Statement of Profit and Loss (Schedule III)."""
     date_from, date_to = _period(request, company)
+    if _schedule3(request):
+        return _schedule3_profit_and_loss(request, company, date_from, date_to)
     report = profit_and_loss_get(company=company, date_from=date_from, date_to=date_to)
     detailed = request.GET.get("detailed") == "1"
     if fmt := export_format(request):
@@ -244,25 +300,56 @@ def _balance_sheet_json(report: BalanceSheet) -> dict[str, Any]:
     }
 
 
+def _schedule3_balance_sheet_json(report: ScheduleIIIBalanceSheet) -> dict[str, Any]:
+    def side(sections: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "section": section.name,
+                "heads": [_head_json(head) for head in section.heads],
+                "total": section.total,
+            }
+            for section in sections
+        ]
+
+    return {
+        "as_of": report.as_of,
+        "layout": SCHEDULE_III,
+        "equity_and_liabilities": side(report.equity_and_liabilities),
+        "assets": side(report.assets),
+        "equity_and_liabilities_total": report.equity_and_liabilities_total,
+        "assets_total": report.assets_total,
+        "not_mapped": report.not_mapped,
+    }
+
+
 @require_http_methods(["GET"])
 @member_view
 def balance_sheet(request: HttpRequest, company: Company) -> HttpResponse:
-    """Tally's Balance Sheet as of a day (today by default); ?detailed=1 as above."""
+    """Tally's Balance Sheet as of a day (today by default); ?detailed=1 as above;
+    ?layout=schedule3 the same figures in Schedule III's vertical form."""
     as_of = date_param(request, "as_of") or timezone.localdate()
-    report = balance_sheet_get(company=company, as_of=as_of)
+    schedule3 = _schedule3(request)
     detailed = request.GET.get("detailed") == "1"
-    if fmt := export_format(request):
-        table = balance_sheet_table(company=company, report=report, detailed=detailed)
-        return export_response(request, table, fmt)
+    if schedule3:
+        report: BalanceSheet | ScheduleIIIBalanceSheet = schedule3_balance_sheet_get(
+            company=company, as_of=as_of
+        )
+    else:
+        report = balance_sheet_get(company=company, as_of=as_of)
+        if fmt := export_format(request):
+            table = balance_sheet_table(company=company, report=report, detailed=detailed)
+            return export_response(request, table, fmt)
     if wants_json(request):
-        return json_response(_balance_sheet_json(report))
+        as_json = _schedule3_balance_sheet_json if schedule3 else _balance_sheet_json
+        return json_response(as_json(report))  # type: ignore[arg-type]
     year_start = max(company.financial_year_begins(as_of), company.books_beginning)
     context = {
         "report": report,
         "detailed": detailed,
         "year_start": min(year_start, as_of),
     }
-    return render(request, _region(request, "reports/balance_sheet.html", "balance-sheet"), context)
+    template = f"reports/{'schedule3_' if schedule3 else ''}balance_sheet.html"
+    return render(request, _region(request, template, "balance-sheet"), context)
 
 
 # -- Account Books: the Trial Balance over a period, Group Summary, Group Vouchers, registers --
