@@ -17,7 +17,7 @@ from companies.decorators import member_view
 from companies.models import Company
 from core.formatting import bidi_isolated
 from core.forms import Errors
-from core.http import body_data, json_response, version_of, wants_json
+from core.http import body_data, json_response, region_asked, version_of, wants_json
 from editlog.idempotency import save_answered
 from editlog.models import Change
 from ledgers.models import Ledger
@@ -120,12 +120,14 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
         groups=group_list(company=company),
         balances=[(ledger, ledger.closing_balance) for ledger in all_ledgers],
     )
+    page = "ledgers/list.html"
+    region = region_asked(request, {"ledger-list": f"{page}#ledger-list"})
     context = {
         "nodes": [node for root in roots for node in root.walk() if node.ledgers or node.children],
         "ungrouped": [ledger for ledger in all_ledgers if ledger.group_id is None],
-        "locks": locks_of_company(company=company),
+        "locks": None if region else locks_of_company(company=company),
     }
-    return render(request, "ledgers/list.html", context)
+    return render(request, region or page, context)
 
 
 @require_http_methods(["GET"])
@@ -224,7 +226,9 @@ def _closing_stock_page(
             for message in (errors or {}).get(name, [])
         ],
     }
-    return render(request, "ledgers/closing_stock.html", context, status=status)
+    page = "ledgers/closing_stock.html"
+    region = region_asked(request, {"closing-stock": f"{page}#values"})
+    return render(request, region or page, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,7 +14,8 @@ from companies.decorators import member_view
 from companies.models import Company
 from companies.serializers import company_json
 from core.errors import Invalid
-from core.http import date_param, json_response, wants_json
+from core.http import date_param, json_response, region_asked, wants_json
+from core.templatetags.tally import dom_id
 from core.validation import optional_dates, parse_id
 from ledgers.selectors import group_list, ledger_get
 from locking.services import locks_of_company
@@ -40,11 +41,23 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     if wants_json(request):
         return json_response(company_json(company, membership.role))
+    today = timezone.localdate()
+    page = "reports/dashboard.html"
+    region = region_asked(
+        request,
+        {
+            "dashboard-cash-bank": f"{page}#cash-bank",
+            "dashboard-receivables": f"{page}#receivables",
+            "dashboard-payables": f"{page}#payables",
+            "dashboard-activity": f"{page}#activity",
+            dom_id("day-book", today.isoformat()): f"{page}#today",
+        },
+    )
     context = {
-        "dashboard": dashboard_get(company=company, today=timezone.localdate()),
-        "locks": locks_of_company(company=company),
+        "dashboard": dashboard_get(company=company, today=today),  # read as the page uses it
+        "locks": None if region else locks_of_company(company=company),
     }
-    return render(request, "reports/dashboard.html", context)
+    return render(request, region or page, context)
 
 
 def _trial_balance_json(report: TrialBalance) -> dict[str, Any]:
@@ -84,7 +97,10 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     if group_id is not None and focus is None:
         raise Invalid.field("group", "No such group in this company.")
     context = {"report": report, "as_of": as_of, "focus": focus, "grouped": grouped}
-    return render(request, "reports/trial_balance.html", context)
+    page = "reports/trial_balance.html"
+    return render(
+        request, region_asked(request, {"trial-balance": f"{page}#report"}) or page, context
+    )
 
 
 @require_http_methods(["GET"])
@@ -111,13 +127,9 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
         "statement": statement,
         "next_offset": offset + STATEMENT_PAGE,
     }
-    return render(request, "reports/ledger_statement.html", context)
-
-
-def _region(request: HttpRequest, template: str, region: str) -> str:
-    """The report's own partial when a live refresh asks for its region (htmx's target)."""
-    target = request.htmx.target if request.htmx else None  # type: ignore[attr-defined]
-    return f"{template}#report" if target == region else template
+    page = "reports/ledger_statement.html"
+    region = region_asked(request, {dom_id(ledger, "statement"): f"{page}#statement"})
+    return render(request, region or page, context)
 
 
 def _line_json(line: FinalLine, part: str) -> dict[str, Any]:
@@ -177,7 +189,9 @@ def profit_and_loss(request: HttpRequest, company: Company) -> HttpResponse:
     if wants_json(request):
         return json_response(_profit_and_loss_json(report))
     context = {"report": report, "detailed": request.GET.get("detailed") == "1"}
-    return render(request, _region(request, "reports/profit_loss.html", "profit-loss"), context)
+    page = "reports/profit_loss.html"
+    region = region_asked(request, {"profit-loss": f"{page}#report"})
+    return render(request, region or page, context)
 
 
 def _balance_sheet_json(report: BalanceSheet) -> dict[str, Any]:
@@ -204,4 +218,6 @@ def balance_sheet(request: HttpRequest, company: Company) -> HttpResponse:
         "detailed": request.GET.get("detailed") == "1",
         "year_start": min(year_start, as_of),
     }
-    return render(request, _region(request, "reports/balance_sheet.html", "balance-sheet"), context)
+    page = "reports/balance_sheet.html"
+    region = region_asked(request, {"balance-sheet": f"{page}#report"})
+    return render(request, region or page, context)
