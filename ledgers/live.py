@@ -22,7 +22,9 @@ from ledgers.selectors import PROFIT_AND_LOSS_LEDGER, carried_expression, chart_
 FINAL_ACCOUNTS = ["trial-balance", "profit-loss", "balance-sheet"]
 
 BOOK = "ledgers.book"  # LiveState.kept: the company's BalanceBook
-TOUCHED = "ledgers.touched"  # LiveState.batch: ledger ids the batch's Changes moved
+# LiveState.kept: ledger ids Changes moved, not read yet (kept past a batch whose Changes were
+# all sent from the hub's cache, so none of them read what it noted).
+TOUCHED = "ledgers.touched"
 READ = "ledgers.read"  # LiveState.batch: id → (name, closing balance) or None (gone), as read
 
 
@@ -115,7 +117,7 @@ def balance_book(state: LiveState, company: Company) -> BalanceBook:
 
 def ledgers_note(state: LiveState, ledger_ids: Iterable[int]) -> None:
     """Note ledgers a Change of this batch moved: the batch re-reads them all in one query."""
-    state.batch.setdefault(TOUCHED, set()).update(ledger_ids)
+    state.kept.setdefault(TOUCHED, set()).update(ledger_ids)
 
 
 def book_reload(change: Change, state: LiveState) -> None:
@@ -145,7 +147,7 @@ def balances_patch(
     book = balance_book(state, company)
     read = state.batch.setdefault(READ, {})
     ids = set(ledger_ids)
-    missing = (ids | state.batch.get(TOUCHED, set())) - read.keys()
+    missing = (ids | state.kept.pop(TOUCHED, set())) - read.keys()
     if missing:  # the first Change of the batch reads what all of them moved
         read.update(book.read(missing))
     cells = {pk: read[pk] for pk in ids if read.get(pk) is not None}

@@ -262,7 +262,10 @@ class Hub:
 
     def live_state(self, company_id: int) -> LiveState:
         """What the company's live patchers keep in this process: the feed renders every Change
-        from it, and a socket's catch-up too (both run in the one database thread)."""
+        from it, and a socket's catch-up too (both run in the one database thread). A company
+        with no socket here has none kept: nothing would follow the log for it."""
+        if company_id not in self.sockets:
+            return LiveState()
         return self.states.setdefault(company_id, LiveState())
 
     def remember(self, company_id: int, seq: int, text: str) -> None:

@@ -359,3 +359,19 @@ def test_a_new_financial_year_loads_the_book_again(company, alice, ledgers):
     cell = '<span id="{}" hx-swap-oob="innerHTML">{}</span>'
     assert cell.format(sales, format_balance(Decimal("-100"))) in "".join(before.html)
     assert cell.format(sales, format_balance(Decimal("0"))) in "".join(after.html)
+
+
+@pytest.mark.django_db
+def test_what_a_batch_sent_from_the_cache_moved_is_read_by_the_next(company, alice, ledgers):
+    """A batch whose frames all came from the hub's cache renders nothing: the ledgers its
+    Changes moved are still read, by the next batch that renders."""
+    state = LiveState()
+    voucher_create(company=company, actor=alice, data=sale("100"))
+    frames_after(company_id=company.pk, after=0, state=state)  # loads the book
+    seen = Company.objects.get(pk=company.pk).last_seq
+    voucher_create(company=company, actor=alice, data=sale("40"))
+    frames_after(company_id=company.pk, after=seen, state=state, cached=lambda c, s: "sent")
+    ledger = make_ledger(company, alice, "Verma Stores", "Sundry Debtors")
+    frames_after(company_id=company.pk, after=seen + 1, state=state)
+    assert state.kept[BOOK].sums == group_sums_get(company=company)
+    assert ledger.group_id in state.kept[BOOK].sums
