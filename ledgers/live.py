@@ -16,7 +16,7 @@ from core.records import LiveState, Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
 from ledgers.models import Group, Ledger
-from ledgers.selectors import PROFIT_AND_LOSS_LEDGER, carried_expression, chart_build, group_list
+from ledgers.selectors import carried_expression, chart_build, group_list
 
 # The reports every balance feeds, re-fetched by open pages (their as-of day is the viewer's).
 FINAL_ACCOUNTS = ["trial-balance", "profit-loss", "balance-sheet"]
@@ -31,12 +31,13 @@ READ = "ledgers.read"  # LiveState.batch: id → (name, closing balance) or None
 class BalanceBook:
     """A company's ledger balances summed by group, kept in one process for live screens.
 
-    Loaded once (the groups, and every ledger's group, opening and closing balance in the
-    financial year of today), then brought up to date by re-reading the ledgers each batch of
-    Changes touched: a re-read is exact whatever moved (entries, a date across a year's end, a
-    ledger's group or opening), so nothing is reckoned from snapshots that could drift. What a
-    re-read cannot see — a group added, renamed or moved, a closing stock value, a new year —
-    makes the book load again (`balance_book`).
+    Loaded once in two queries (the groups; every ledger's group, opening and closing balance
+    in the financial year of today), then brought up to date by re-reading the ledgers each
+    batch of Changes touched: a re-read is exact whatever moved (entries, a date across a
+    year's end, a ledger's group or opening, a deletion), so nothing is reckoned from snapshots
+    that could drift. What a re-read of ledgers cannot see: a group's Change re-reads the
+    groups (`groups_reload`); a closing stock value (`book_reload`) or a new financial year
+    (`balance_book`) loads the book again.
     """
 
     def __init__(self, company: Company, today: dt.date) -> None:
@@ -46,11 +47,7 @@ class BalanceBook:
         self.ledgers: dict[int, tuple[int | None, Decimal, Decimal]] = {}  # group, opening, closing
         self.sums: dict[int, Decimal] = {}
         self.openings = ZERO
-        self.profit_and_loss = (
-            Ledger.objects.filter(PROFIT_AND_LOSS_LEDGER, company=company)
-            .values_list("pk", "name")
-            .first()
-        )
+        self.profit_and_loss: tuple[int, str] | None = None  # (id, name): the ledger outside groups
         self.read(None)
 
     def read(self, ids: Iterable[int] | None) -> dict[int, tuple[str, Decimal] | None]:
@@ -62,12 +59,13 @@ class BalanceBook:
             rows = rows.filter(pk__in=wanted)
         carried = carried_expression(company=self.company, year_start=self.year_start)
         found: dict[int, tuple[str, Decimal] | None] = dict.fromkeys(wanted or (), None)
-        for pk, name, group_id, opening, debit, credit, year in (
+        for pk, name, group_id, predefined, opening, debit, credit, year in (
             rows.annotate(year_carried=carried)
             .values_list(
                 "pk",
                 "name",
                 "group_id",
+                "predefined",
                 "opening_balance",
                 "total_debit",
                 "total_credit",
@@ -77,8 +75,8 @@ class BalanceBook:
         ):
             closing = opening + debit - credit + year
             self._keep(pk, (group_id, opening, closing))
-            if self.profit_and_loss and pk == self.profit_and_loss[0]:
-                self.profit_and_loss = (pk, name)  # renamed?
+            if group_id is None and predefined:  # Profit & Loss A/c (perhaps renamed)
+                self.profit_and_loss = (pk, name)
             if wanted is not None:
                 found[pk] = (name, closing)
         for pk in [pk for pk, seen in found.items() if seen is None]:
