@@ -112,6 +112,92 @@ def seed() -> tuple[int, str]:
     return office["cid"], office["token"]
 
 
+BIG_LEDGERS = 50_000  # the big company of issue 14: a save there must cost what it costs here
+
+
+def seed_big(ledgers: int) -> int:
+    """A second company of the same owner: the two ledgers `voucher_body` names, through
+    `ledger_create`, and `ledgers` Sundry Debtors bulk-inserted (as an import would, without
+    Changes), every other one with an opening balance."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from books.services import company_create
+    from ledgers.models import Group, Ledger
+    from ledgers.services import ledger_create
+
+    owner = User.objects.get(username="fanout")
+    company = company_create(
+        actor=owner, name="Big Traders", financial_year_start=dt.date(2026, 4, 1)
+    )
+    for name, group in (("Sharma Enterprises", "Sundry Debtors"), ("Sales", "Sales Accounts")):
+        ledger_create(company=company, actor=owner, data={"name": name, "group": group})
+    debtors = Group.objects.get(company=company, name="Sundry Debtors")
+    Ledger.objects.bulk_create(
+        (
+            Ledger(
+                company=company, group=debtors, name=f"Party {n:05}", opening_balance=n % 2 * 100
+            )
+            for n in range(ledgers)
+        ),
+        batch_size=2000,
+    )
+    return company.pk
+
+
+def hub_render(company_id: int, *, old: bool = False) -> Callable[[int], Any]:
+    """A case: the hub's render of the company's next Change (in seq order, each a batch of its
+    own, with the company's kept LiveState as the hub keeps it); `old`: every figure read
+    afresh per Change, as the feed rendered before the kept totals (tests/sync's `old_patch`)."""
+    from asgiref.sync import sync_to_async
+
+    from core.records import LiveState
+    from editlog.models import Change
+    from sync.protocol import change_frame
+    from sync.replay import frames_after
+    from tests.sync.test_kept_totals import old_patch
+
+    state, position = LiveState(), [0]
+
+    def render_old() -> list[tuple[int, str]]:
+        change = (
+            Change.objects.filter(company_id=company_id, seq__gt=position[0])
+            .select_related("company")
+            .order_by("seq")
+            .first()
+        )
+        return [(change.seq, change_frame(change, old_patch(change)))] if change else []
+
+    def render() -> list[tuple[int, str]]:
+        if old:
+            return render_old()
+        return frames_after(company_id=company_id, after=position[0], limit=1, state=state)
+
+    async def case(i: int) -> int:
+        frames = await sync_to_async(render)()
+        if not frames:
+            return 404
+        position[0] = frames[0][0]
+        return 200
+
+    return case
+
+
+def book_load_ms(company_id: int) -> float:
+    """Loading a company's kept balances (once per company per process: the first Change a hub
+    renders for it, or after a closing stock value or a new year)."""
+    from django.utils import timezone
+
+    from companies.models import Company
+    from ledgers.live import BalanceBook
+
+    company = Company.objects.get(pk=company_id)
+    start = time.process_time()
+    BalanceBook(company, timezone.localdate())
+    return round((time.process_time() - start) * 1000, 1)
+
+
 def git_commit() -> str:
     try:
         head = subprocess.run(
@@ -292,6 +378,9 @@ def main() -> None:
     parser.add_argument(
         "--no-saves", action="store_true", help="only the empty requests and their steps"
     )
+    parser.add_argument(
+        "--big-ledgers", type=int, default=BIG_LEDGERS, help="ledgers of the big company"
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.per_round, args.warmups = 2, 5, 5
@@ -327,6 +416,8 @@ def main() -> None:
     log(f"workdir {workdir}; migrating and seeding")
     call_command("migrate", verbosity=0)
     cid, token = seed()
+    log(f"seeding a company of {args.big_ledgers} ledgers")
+    big = seed_big(args.big_ledgers)
     driver = Driver(application, token)
     vouchers, ledgers = f"/c/{cid}/vouchers/", f"/c/{cid}/ledgers/"
     empty_url = f"/c/{cid}/floor-empty/"
@@ -368,6 +459,9 @@ def main() -> None:
     async def save(i: int) -> int:
         return await driver.request("POST", vouchers, voucher_body(i))
 
+    async def save_big(i: int) -> int:  # the same save in the company of 50,000 ledgers
+        return await driver.request("POST", f"/c/{big}/vouchers/", voucher_body(i))
+
     async def save_unpublished(i: int) -> int:  # the same save, with no frame rendered
         post_save.disconnect(dispatch_uid="sync.publish", sender=Change)
         try:
@@ -388,6 +482,8 @@ def main() -> None:
             doomed.append(driver.answer()["id"])
         await driver.request("POST", vouchers, voucher_body(0))
         altered.update(driver.answer())
+        for i in range(args.warmups + 1 + args.rounds * args.per_round):  # for render_big
+            await driver.request("POST", f"/c/{big}/vouchers/", voucher_body(i))
         await driver.request("GET", ledgers)
         rent.update(next(ledger for ledger in driver.answer() if ledger["name"] == "Rent"))
 
@@ -421,6 +517,11 @@ def main() -> None:
         "refused_save": (refused, 400),
         "save_unpublished": (save_unpublished, 201),
         "save": (save, 201),
+        "save_big": (save_big, 201),
+        "render": (hub_render(cid), 200),
+        "render_big": (hub_render(big), 200),
+        "render_old": (hub_render(cid, old=True), 200),
+        "render_old_big": (hub_render(big, old=True), 200),
         "voucher_alter": (voucher_alter, 200),
         "voucher_delete": (voucher_delete, 204),
         "ledger_create": (ledger_create, 201),
@@ -491,6 +592,15 @@ def main() -> None:
             publish_cpu_ms=round(cpu["save"] - cpu["save_unpublished"], 3),
             save_over_not_found=round(cpu["save"] / cpu["not_found"], 2),
             save_over_plain_django=round(cpu_p50["save"] / cpu_p50["plain_django"], 2),
+            big_company_ledgers=args.big_ledgers,
+            save_big_over_save=round(cpu["save_big"] / cpu["save"], 3),
+            render_big_over_render=round(cpu["render_big"] / cpu["render"], 3),
+            save_and_render_big_over_small=round(
+                (cpu["save_big"] + cpu["render_big"]) / (cpu["save"] + cpu["render"]), 3
+            ),
+            render_old_big_over_render_old=round(cpu["render_old_big"] / cpu["render_old"], 3),
+            render_big_over_render_old_big=round(cpu["render_big"] / cpu["render_old_big"], 3),
+            book_load_cpu_ms={"small": book_load_ms(cid), "big": book_load_ms(big)},
         )
     if not args.no_steps:
         report["steps_cpu_ms_p50"] = steps_table(cpu_p50, middleware, "empty", "plain_django")

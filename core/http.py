@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +36,15 @@ def wants_json(request: HttpRequest) -> bool:
         or request.content_type == "application/json"
         or "application/json" in request.headers.get("Accept", "")
     )
+
+
+def region_asked(request: HttpRequest, regions: Mapping[str, str]) -> str | None:
+    """The template that answers a live refresh of one page region (htmx's target: a region
+    id of `regions`, region id → template, usually the page's `template#partial`), or None
+    when the whole page is asked for. A refresh renders its region alone, never the page to
+    `select` the region from."""
+    target = request.htmx.target if getattr(request, "htmx", None) else None  # type: ignore[attr-defined]
+    return regions.get(target) if target else None
 
 
 def page_or(

@@ -28,8 +28,26 @@ class Patch:
         self.html.append(f"<template>{fragment}</template>")
 
 
-# A live patcher: adds to the Patch what a Change (editlog.models.Change) alters on screens.
-Patcher = Callable[[Patch, Any], None]
+class LiveState:
+    """What one company's live patchers keep between Changes in one process, so that a Change
+    is rendered from its snapshot and kept figures rather than from whole-company reads: `kept`
+    lasts while the company is followed (sync's hub holds one per company), `batch` is emptied
+    before each batch of Changes is rendered (what the batch read once for all its Changes)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, Any] = {}
+        self.batch: dict[str, Any] = {}
+
+    def batch_begin(self) -> None:
+        self.batch = {}
+
+
+# A live patcher: adds to the Patch what a Change (editlog.models.Change) alters on screens,
+# reading what it needs from the company's LiveState.
+Patcher = Callable[[Patch, Any, LiveState], None]
+# A live note: what a Change will need, noted in the LiveState before its batch is rendered,
+# so that the batch reads it once for all its Changes.
+Noter = Callable[[Any, LiveState], None]
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,7 @@ class RecordKind:
     # The record's page for a link from the Edit Log: url name taking (company id, record id).
     url_name: str = ""
     live: Patcher | None = None
+    live_note: Noter | None = None
     # Where the kind stands in lists a user picks from (the Edit Log's type filter): lower first.
     position: int = 100
 

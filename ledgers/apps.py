@@ -6,7 +6,14 @@ class LedgersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.records import RecordKind, register
-        from ledgers.live import closing_stock_live, group_live, ledger_live
+        from ledgers.live import (
+            book_reload,
+            closing_stock_live,
+            group_live,
+            groups_reload,
+            ledger_live,
+            ledger_note,
+        )
         from ledgers.models import ClosingStock, Group, Ledger
         from ledgers.snapshots import closing_stock_snapshot, group_snapshot, ledger_snapshot
 
@@ -20,6 +27,7 @@ class LedgersConfig(AppConfig):
                 labels={"is_revenue": "Revenue"},
                 order=("name", "parent", "nature"),
                 live=group_live,
+                live_note=groups_reload,
                 position=30,
             )
         )
@@ -38,6 +46,7 @@ class LedgersConfig(AppConfig):
                 order=("name", "group", "opening_balance", "address", "state", "gstin"),
                 url_name="ledger",
                 live=ledger_live,
+                live_note=ledger_note,
                 position=20,
             )
         )
@@ -50,6 +59,7 @@ class LedgersConfig(AppConfig):
                 amounts=frozenset({"amount"}),
                 order=("ledger", "date", "amount"),
                 live=closing_stock_live,
+                live_note=book_reload,
                 position=25,
             )
         )

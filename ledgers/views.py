@@ -19,7 +19,7 @@ from companies.models import Company
 from core.export import export_format, export_response
 from core.formatting import bidi_isolated
 from core.forms import Errors
-from core.http import body_data, json_response, version_of, wants_json
+from core.http import body_data, json_response, region_asked, version_of, wants_json
 from editlog.idempotency import save_answered
 from editlog.models import Change
 from ledgers.export import ledger_list_table
@@ -130,13 +130,15 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
     if fmt:
         table = ledger_list_table(company=company, nodes=nodes, ungrouped=ungrouped, today=today)
         return export_response(request, table, fmt)
+    page = "ledgers/list.html"
+    region = region_asked(request, {"ledger-list": f"{page}#ledger-list"})
     context = {
         "nodes": nodes,
         "ungrouped": ungrouped,
         "today": today,
-        "locks": locks_of_company(company=company),
+        "locks": None if region else locks_of_company(company=company),
     }
-    return render(request, "ledgers/list.html", context)
+    return render(request, region or page, context)
 
 
 @require_http_methods(["GET"])
@@ -235,7 +237,9 @@ def _closing_stock_page(
             for message in (errors or {}).get(name, [])
         ],
     }
-    return render(request, "ledgers/closing_stock.html", context, status=status)
+    page = "ledgers/closing_stock.html"
+    region = region_asked(request, {"closing-stock": f"{page}#values"})
+    return render(request, region or page, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

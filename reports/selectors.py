@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import (
     ExpressionWrapper,
@@ -305,14 +306,51 @@ def ledger_statement_stream(
     return StatementStream(opening=opening, lines=lines())
 
 
-@dataclass(frozen=True)
 class Dashboard:
-    cash_bank: list[tuple[Ledger, Decimal]]
-    receivables: ChartNode  # Sundry Debtors
-    payables: ChartNode  # Sundry Creditors
-    today: dt.date
-    vouchers_today: list[Voucher]
-    recent: list[Change]
+    """Cash and bank balances, Sundry Debtors and Creditors, today's vouchers, recent saves:
+    each part read when first used, so that a live refresh of one tile reads only its own."""
+
+    def __init__(self, *, company: Company, today: dt.date, recent: int = 10) -> None:
+        self.company, self.today, self.recent_count = company, today, recent
+
+    @cached_property
+    def _chart(self) -> tuple[list[Ledger], list[ChartNode]]:
+        ledgers = list(ledger_list(company=self.company))
+        roots = chart_build(
+            groups=group_list(company=self.company),
+            balances=[(ledger, ledger.closing_balance) for ledger in ledgers],
+        )
+        return ledgers, roots
+
+    @cached_property
+    def cash_bank(self) -> list[tuple[Ledger, Decimal]]:
+        return [
+            (ledger, ledger.closing_balance)
+            for ledger in self._chart[0]
+            if ledger.group is not None and ledger.group.is_cash_bank
+        ]
+
+    def _group(self, name: str) -> ChartNode:
+        node = chart_find(self._chart[1], name)
+        assert node, "every company has Tally's predefined groups"
+        return node
+
+    @cached_property
+    def receivables(self) -> ChartNode:
+        return self._group("Sundry Debtors")
+
+    @cached_property
+    def payables(self) -> ChartNode:
+        return self._group("Sundry Creditors")
+
+    @cached_property
+    def vouchers_today(self) -> list[Voucher]:
+        return list(day_book(company=self.company, date_from=self.today, date_to=self.today))
+
+    @cached_property
+    def recent(self) -> list[Change]:
+        changes = Change.objects.filter(company=self.company).order_by("-seq")
+        return list(changes[: self.recent_count])
 
     @property
     def days(self) -> list[tuple[dt.date, list[Voucher]]]:
@@ -321,26 +359,8 @@ class Dashboard:
 
 
 def dashboard_get(*, company: Company, today: dt.date, recent: int = 10) -> Dashboard:
-    """Cash and bank balances, Sundry Debtors and Creditors, today's vouchers, recent saves."""
-    ledgers = list(ledger_list(company=company))
-    roots = chart_build(
-        groups=group_list(company=company),
-        balances=[(ledger, ledger.closing_balance) for ledger in ledgers],
-    )
-    debtors, creditors = chart_find(roots, "Sundry Debtors"), chart_find(roots, "Sundry Creditors")
-    assert debtors and creditors, "every company has Tally's predefined groups"
-    return Dashboard(
-        cash_bank=[
-            (ledger, ledger.closing_balance)
-            for ledger in ledgers
-            if ledger.group is not None and ledger.group.is_cash_bank
-        ],
-        receivables=debtors,
-        payables=creditors,
-        today=today,
-        vouchers_today=list(day_book(company=company, date_from=today, date_to=today)),
-        recent=list(Change.objects.filter(company=company).order_by("-seq")[:recent]),
-    )
+    """The company's dashboard as of `today`, read part by part as it is used."""
+    return Dashboard(company=company, today=today, recent=recent)
 
 
 # Final accounts: Profit & Loss A/c and Balance Sheet in Tally's horizontal layout.

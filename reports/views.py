@@ -16,7 +16,7 @@ from companies.models import Company
 from companies.serializers import company_json
 from core.errors import Invalid
 from core.export import export_format, export_response
-from core.http import date_param, json_response, wants_json
+from core.http import date_param, json_response, region_asked, wants_json
 from core.templatetags.tally import dom_id
 from core.validation import optional_dates, parse_id
 from ledgers.selectors import chart_build, group_list, ledger_get
@@ -72,11 +72,23 @@ def dashboard(request: HttpRequest, company: Company) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     if wants_json(request):
         return json_response(company_json(company, membership.role))
+    today = timezone.localdate()
+    page = "reports/dashboard.html"
+    region = region_asked(
+        request,
+        {
+            "dashboard-cash-bank": f"{page}#cash-bank",
+            "dashboard-receivables": f"{page}#receivables",
+            "dashboard-payables": f"{page}#payables",
+            "dashboard-activity": f"{page}#activity",
+            dom_id("day-book", today.isoformat()): f"{page}#today",
+        },
+    )
     context = {
-        "dashboard": dashboard_get(company=company, today=timezone.localdate()),
-        "locks": locks_of_company(company=company),
+        "dashboard": dashboard_get(company=company, today=today),  # read as the page uses it
+        "locks": None if region else locks_of_company(company=company),
     }
-    return render(request, "reports/dashboard.html", context)
+    return render(request, region or page, context)
 
 
 def _trial_balance_json(report: TrialBalance) -> dict[str, Any]:
@@ -169,13 +181,14 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
         "statement": statement,
         "next_offset": offset + STATEMENT_PAGE,
     }
-    return render(request, "reports/ledger_statement.html", context)
+    page = "reports/ledger_statement.html"
+    region = region_asked(request, {dom_id(ledger, "statement"): f"{page}#statement"})
+    return render(request, region or page, context)
 
 
 def _region(request: HttpRequest, template: str, region: str) -> str:
     """The report's own partial when a live refresh asks for its region (htmx's target)."""
-    target = request.htmx.target if request.htmx else None  # type: ignore[attr-defined]
-    return f"{template}#report" if target == region else template
+    return region_asked(request, {region: f"{template}#report"}) or template
 
 
 def _details_json(rows: list[DetailRow]) -> list[dict[str, Any]]:

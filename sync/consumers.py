@@ -289,7 +289,10 @@ class CompanyConsumer(AsyncWebsocketConsumer):
 
     async def _replay(self, since: int) -> None:
         last, frames = await database_sync_to_async(frames_since)(
-            company_id=self.company_id, since=since, cached=hub().frame
+            company_id=self.company_id,
+            since=since,
+            cached=hub().frame,
+            state=hub().live_state(self.company_id),
         )
         if frames is None:
             await self._note(registry.Kind.RESYNC, f"from seq {since} to {last}")

@@ -2,10 +2,11 @@
 
 A save's nudge (the company's new seq, sync.publisher) reaches each server process once. The
 hub reads the Changes it has not sent yet from the Edit Log, in seq order — one query per
-batch, however many nudges came meanwhile — renders each once, and hands the encoded frame to
-every socket of that company in this process, with no per-socket layer hop. The database's
-order is the feed's order: nothing arrives early to be held back. Each socket has a bounded
-inbox, so one slow socket never holds up the others.
+batch, however many nudges came meanwhile — renders each once (from its snapshot and the
+figures the company's live patchers keep here: a `LiveState` per company), and hands the
+encoded frame to every socket of that company in this process, with no per-socket layer hop.
+The database's order is the feed's order: nothing arrives early to be held back. Each socket
+has a bounded inbox, so one slow socket never holds up the others.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from companies.models import Company
+from core.records import LiveState
 from locking.services import locks_expire
 from sync import protocol, registry
 from sync.publisher import company_group
@@ -58,6 +60,9 @@ class Hub:
         self.sent: dict[int, int] = {}  # per company, the last seq fanned out (or known sent)
         self.wanted: dict[int, int] = {}  # per company, the highest seq a nudge announced
         self.feeders: dict[int, asyncio.Task] = {}
+        # Per company, what its live patchers keep (group totals...): it follows the Changes the
+        # feed renders, so it goes whenever the feed skips some (a resubscription, a leave).
+        self.states: dict[int, LiveState] = {}
         self.housekeeper: asyncio.Task | None = None
 
     async def join(self, company_id: int, socket: Socket) -> None:
@@ -87,6 +92,7 @@ class Hub:
                 task.cancel()
         self.sent.pop(company_id, None)
         self.wanted.pop(company_id, None)
+        self.states.pop(company_id, None)
 
     async def _read(self, company_id: int, subscribed: asyncio.Event) -> None:
         """Subscribe and deliver; while the layer is down, retry every second and say so."""
@@ -102,6 +108,8 @@ class Hub:
                     # Changes up to here were committed before: the feed starts after them (a
                     # socket's own `since` or catch-up covers what came before it joined).
                     start = await database_sync_to_async(_last_seq)(company_id)
+                    if start > self.sent.get(company_id, 0):  # the feed skips what came before
+                        self.states.pop(company_id, None)
                     self.sent[company_id] = max(self.sent.get(company_id, 0), start)
                     subscribed.set()
                     self._layer_state(company_id, up=True)
@@ -175,6 +183,7 @@ class Hub:
                     after=self.sent[company_id],
                     cached=self.frame,
                     limit=FEED_BATCH,
+                    state=self.live_state(company_id),
                 )
                 if not frames:  # nudged beyond the log (a restore?): the sockets' pings resync
                     log.warning(
@@ -184,6 +193,7 @@ class Hub:
                         self.sent[company_id],
                     )
                     self.wanted[company_id] = self.sent[company_id]
+                    self.states.pop(company_id, None)
                     return
                 # Only what is still unsent: a resubscription may have moved `sent` on meanwhile.
                 frames = [(seq, text) for seq, text in frames if seq > self.sent[company_id]]
@@ -195,6 +205,7 @@ class Hub:
         except asyncio.CancelledError:
             raise
         except Exception:  # the sockets catch up from the Edit Log with their next ping
+            self.states.pop(company_id, None)  # it may have followed a batch halfway
             log.exception("feeding the sockets of company %s failed", company_id)
 
     def _fan_out(self, company_id: int, frames: list[tuple[int | None, str]]) -> None:
@@ -248,6 +259,14 @@ class Hub:
         for company_id, channel in list(self.channels.items()):
             if company_id not in self.paused:
                 await layer.group_add(company_group(company_id), channel)
+
+    def live_state(self, company_id: int) -> LiveState:
+        """What the company's live patchers keep in this process: the feed renders every Change
+        from it, and a socket's catch-up too (both run in the one database thread). A company
+        with no socket here has none kept: nothing would follow the log for it."""
+        if company_id not in self.sockets:
+            return LiveState()
+        return self.states.setdefault(company_id, LiveState())
 
     def remember(self, company_id: int, seq: int, text: str) -> None:
         recent = self.recent.setdefault(company_id, OrderedDict())

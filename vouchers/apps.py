@@ -6,7 +6,7 @@ class VouchersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.records import RecordKind, register
-        from vouchers.live import voucher_live
+        from vouchers.live import voucher_live, voucher_note
         from vouchers.models import Voucher
         from vouchers.snapshots import voucher_snapshot
 
@@ -20,6 +20,7 @@ class VouchersConfig(AppConfig):
                 order=("type", "number", "date", "narration", "cancelled", "entries"),
                 url_name="voucher",
                 live=voucher_live,
+                live_note=voucher_note,
                 position=10,
             )
         )

@@ -1,17 +1,22 @@
 """What a saved voucher alters on open screens: its Day Book row, its view, and the balances
-of the ledgers its lines touch."""
+of the ledgers its lines touch — rendered from the Change's snapshot, with no read of the
+voucher."""
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
-from core.errors import NotFound
-from core.records import Patch
+from core.records import LiveState, Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
-from ledgers.live import balances_patch
-from vouchers.selectors import voucher_get
+from ledgers.live import balances_patch, ledgers_note
+from ledgers.models import Ledger
+from vouchers.models import Entry, Voucher, VoucherType
 
 ROW = "vouchers/_day_book_table.html#row"
 
@@ -22,29 +27,61 @@ def register_region(type_name: str) -> str:
     return f"register-{slugify(type_name)}"
 
 
-def voucher_live(patch: Patch, change: Change) -> None:
+def _ledger_ids(change: Change) -> set[int]:
     before, after = change.before or {}, change.after or {}
-    ledger_ids = {e["ledger_id"] for side in (before, after) for e in side.get("entries", [])}
+    return {e["ledger_id"] for side in (before, after) for e in side.get("entries", [])}
+
+
+def voucher_note(change: Change, state: LiveState) -> None:
+    ledgers_note(state, _ledger_ids(change))
+
+
+def voucher_live(patch: Patch, change: Change, state: LiveState) -> None:
+    ledger_ids = _ledger_ids(change)
     _day_book_patch(patch, change)
     patch.refresh.append(dom_id("voucher", change.object_id, "view"))
+    before, after = change.before or {}, change.after or {}
     types = {side["type"] for side in (before, after) if side.get("type")}
     patch.refresh += [register_region(name) for name in sorted(types)]
     if ledger_ids:
-        balances_patch(patch, company=change.company, ledger_ids=ledger_ids)
+        balances_patch(patch, state=state, company=change.company, ledger_ids=ledger_ids)
+
+
+def voucher_recorded(change: Change) -> Voucher:
+    """The voucher as its Change recorded it (`after`), as much as its Day Book row shows:
+    unsaved objects, no query."""
+    after: dict[str, Any] = change.after or {}
+    voucher = Voucher(
+        pk=change.object_id,
+        company_id=change.company_id,
+        voucher_type=VoucherType(name=after["type"]),
+        number=after["number"],
+        date=dt.date.fromisoformat(str(after["date"])),
+        narration=after["narration"],
+        is_cancelled=after["cancelled"],
+    )
+    entries = [
+        Entry(
+            position=position,
+            amount=Decimal(str(line["debit"]))
+            if "debit" in line
+            else -Decimal(str(line["credit"])),
+            ledger=Ledger(pk=line["ledger_id"], name=line["ledger"]),
+        )
+        for position, line in enumerate(after.get("entries", []))
+    ]
+    # What `voucher.entries.all()` answers (Voucher.total, lead_entry), as a prefetch leaves it.
+    voucher._prefetched_objects_cache = {"entries": entries}  # type: ignore[attr-defined]
+    return voucher
 
 
 def _day_book_patch(patch: Patch, change: Change) -> None:
     """The voucher's Day Book row: replaced in place, moved to its new day, or removed."""
     row_id = dom_id("voucher", change.object_id)
-    voucher = None
-    if change.verb != Change.Verb.DELETE:
-        try:
-            voucher = voucher_get(company=change.company, voucher_id=change.object_id)
-        except NotFound:  # deleted since: a later Change will say so
-            voucher = None
-    if voucher is None:
+    if change.verb == Change.Verb.DELETE:
         patch.oob(f'<tr id="{row_id}" hx-swap-oob="delete"></tr>')
         return
+    voucher = voucher_recorded(change)
     row = render_to_string(ROW, {"voucher": voucher}).strip()
     old_day = str((change.before or {}).get("date") or "")  # a date before the JSON round trip
     if change.verb == Change.Verb.CREATE or (old_day and old_day != voucher.date.isoformat()):

@@ -20,8 +20,16 @@ from companies.models import Company
 from core.errors import Invalid, StaleVersion
 from core.export import export_format, export_response
 from core.forms import Errors
-from core.http import body_data, date_param, json_response, version_of, wants_json
+from core.http import (
+    body_data,
+    date_param,
+    json_response,
+    region_asked,
+    version_of,
+    wants_json,
+)
 from core.records import snapshot_fields
+from core.templatetags.tally import dom_id
 from core.validation import parse_date
 from editlog.idempotency import save_answered
 from editlog.models import Change
@@ -167,15 +175,17 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
             }
         )
     span = dt.timedelta(days=(date_to - date_from).days + 1)  # the next period is as long
+    table = "vouchers/_day_book_table.html"  # the region is the whole table, days and all
+    region = region_asked(request, {dom_id("day-book", date_from.isoformat()): table})
     context = {
         "days": day_book_days(rows, date_from=date_from, date_to=date_to),
-        "locks": locks_of_company(company=company),
+        "locks": None if region else locks_of_company(company=company),
         "day": date_from,
         "date_to": date_to if date_to != date_from else None,
         "previous": (date_from - span, date_to - span),
         "next": (date_from + span, date_to + span),
     }
-    return render(request, "vouchers/day_book.html", context)
+    return render(request, region or "vouchers/day_book.html", context)
 
 
 def _create(request: HttpRequest, company: Company) -> HttpResponse:
@@ -233,10 +243,9 @@ def voucher_edit(request: HttpRequest, company: Company, pk: int) -> HttpRespons
 
 
 def _detail(request: HttpRequest, company: Company, voucher: Voucher) -> HttpResponse:
-    context = {
-        "voucher": voucher,
-    }
-    return render(request, "vouchers/detail.html", context)
+    page = "vouchers/detail.html"
+    region = region_asked(request, {dom_id(voucher, "view"): f"{page}#view"})
+    return render(request, region or page, {"voucher": voucher})
 
 
 @require_http_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])

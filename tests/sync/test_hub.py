@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from companies.models import Company
+from ledgers.live import BOOK
 from sync import protocol
 from sync.consumers import CompanyConsumer
 from sync.hub import hub
@@ -196,6 +197,34 @@ def test_nudges_for_what_was_sent_already_send_nothing_again(company, alice, led
 
     seq, frames = async_to_sync(scenario)()
     assert [s for s, _ in frames] == [seq]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hub_keeps_one_live_state_per_company_while_it_has_sockets(
+    company, alice, ledgers, unpublished
+):
+    """Every batch renders from the same kept balances (loaded once, not per Change or per
+    batch); they go with the company's last socket, since the feed stops following the log."""
+
+    async def scenario():
+        socket = FakeSocket()
+        layer = get_channel_layer()
+        await hub().join(company.pk, socket)
+        for count in (1, 2):
+            seqs = await in_thread(saved)(company, alice, 1)
+            await layer.group_send(company_group(company.pk), nudge(company.pk, seqs[-1]))
+            await socket.until(lambda count=count: len(socket.frames) == count)
+            state = hub().states[company.pk]
+            book = state.kept[BOOK]
+            if count == 1:
+                first = book
+        kept = book is first
+        await hub().leave(company.pk, socket)
+        return kept, company.pk in hub().states
+
+    kept, still_there = async_to_sync(scenario)()
+    assert kept
+    assert not still_there
 
 
 class FlakyLayer:
