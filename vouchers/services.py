@@ -12,16 +12,17 @@ from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 
 from companies.models import Company
 from core.errors import Invalid, Parsed, found
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
+from ledgers.models import Ledger
 from ledgers.services import ledger_totals_post, ledgers_for_posting, totals_room_check
 from vouchers.drafts import Line, VoucherDraft, voucher_check
 from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
-from vouchers.selectors import voucher_number_next
 from vouchers.snapshots import voucher_snapshot
 
 Base = VoucherType.Base
@@ -44,6 +45,27 @@ def voucher_types_seed(*, company: Company) -> None:
         VoucherType(company=company, name=name, base=base, abbreviation=abbr, shortcut=key)
         for name, base, abbr, key in VOUCHER_TYPES
     )
+
+
+_NUMBERS_TAKE = """
+INSERT INTO vouchers_vouchercounter (company_id, voucher_type_id, financial_year, last_number)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (voucher_type_id, financial_year) DO UPDATE SET
+    last_number = vouchers_vouchercounter.last_number + excluded.last_number
+RETURNING last_number
+"""
+
+
+def voucher_numbers_take(
+    work: UnitOfWork, *, voucher_type: VoucherType, financial_year: int, count: int = 1
+) -> int:
+    """The first of `count` numbers of a voucher type in a financial year, taken from its
+    counter in one statement (under the company lock): never given again, even when the
+    voucher that had one is deleted."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NUMBERS_TAKE, [work.company.pk, voucher_type.pk, financial_year, count])
+        (last,) = cursor.fetchone()
+    return int(last) - count + 1
 
 
 def _entries_write(
@@ -77,19 +99,33 @@ def _entries_remove(voucher: Voucher, lines: list[Line]) -> None:
     voucher.entries.all().delete()
 
 
+def _ledgers_now(
+    work: UnitOfWork, lines: list[Line], *, drafted_at_seq: int | None
+) -> dict[int, Ledger]:
+    """The lines' ledgers as they are under the lock. Every write that touches a ledger (its
+    alteration, its totals) records a Change, so when the company's Edit Log still ends at the
+    seq it ended at before the draft's reads (`drafted_at_seq`), the draft's ledgers are the
+    ledgers as they are now and are not read again; otherwise they are."""
+    if drafted_at_seq is not None and drafted_at_seq == work.company.last_seq:
+        return {line.ledger.pk: line.ledger for line in lines}
+    return ledgers_for_posting(company=work.company, ledger_ids=[ln.ledger.pk for ln in lines])
+
+
 def _checked(
-    work: UnitOfWork, draft: VoucherDraft, *, replacing: list[Line] | None = None
+    work: UnitOfWork,
+    draft: VoucherDraft,
+    *,
+    replacing: list[Line] | None = None,
+    drafted_at_seq: int | None = None,
 ) -> VoucherDraft:
-    """A whole draft with its lines' ledgers as they are now (read again under the lock: a
-    ledger renamed or moved to another group since the draft was made counts as it is now),
-    checked against the books' rules and the totals' room before anything is written, so a
-    refusal leaves the unit of work as it found it."""
+    """A whole draft with its lines' ledgers as they are now (a ledger renamed or moved to
+    another group since the draft was made counts as it is now: `_ledgers_now`), checked
+    against the books' rules and the totals' room before anything is written, so a refusal
+    leaves the unit of work as it found it."""
     if not draft.whole:
         raise ValueError("Post a whole draft: its type, date and lines.")
     assert draft.lines is not None
-    ledgers = ledgers_for_posting(
-        company=work.company, ledger_ids=[line.ledger.pk for line in draft.lines]
-    )
+    ledgers = _ledgers_now(work, draft.lines, drafted_at_seq=drafted_at_seq)
     lines = [Line(ledger=ledgers[line.ledger.pk], amount=line.amount) for line in draft.lines]
     checked = replace(draft, lines=lines)
     voucher_check(checked, company=work.company)
@@ -130,18 +166,25 @@ def _before(voucher: Voucher, lines: list[Line]) -> dict[str, Any]:
 
 
 def voucher_post(
-    work: UnitOfWork, draft: VoucherDraft, *, request_key: RequestKey | None = None
+    work: UnitOfWork,
+    draft: VoucherDraft,
+    *,
+    request_key: RequestKey | None = None,
+    drafted_at_seq: int | None = None,
 ) -> Voucher:
     """Post a new voucher from a whole draft; the server allocates its number. Raises Invalid
-    (the books' rules); records a Change (the voucher's `change` attribute)."""
-    draft = _checked(work, draft)
+    (the books' rules); records a Change (the voucher's `change` attribute). `drafted_at_seq`:
+    the company's `last_seq` as read before the draft's reads, if the caller knows it."""
+    draft = _checked(work, draft, drafted_at_seq=drafted_at_seq)
     assert draft.voucher_type and draft.date and draft.lines is not None  # _checked: whole
     financial_year = work.company.financial_year_of(draft.date)
     voucher = Voucher.objects.create(
         company=work.company,
         voucher_type=draft.voucher_type,
         financial_year=financial_year,
-        number=voucher_number_next(voucher_type=draft.voucher_type, financial_year=financial_year),
+        number=voucher_numbers_take(
+            work, voucher_type=draft.voucher_type, financial_year=financial_year
+        ),
         date=draft.date,
         narration=draft.narration or "",
         created_by=work.actor,
@@ -161,9 +204,10 @@ def voucher_create(
 
     Raises Invalid or NotAllowed; records a Change (the voucher's `change` attribute).
     """
+    seen = company.last_seq  # read with the company, before the draft's reads
     draft = Parsed(voucher_draft, company=company, data=data)
     with company_write(company=company, actor=actor) as work:
-        return voucher_post(work, draft.get(), request_key=request_key)
+        return voucher_post(work, draft.get(), request_key=request_key, drafted_at_seq=seen)
 
 
 def _for_write(work: UnitOfWork, voucher: Voucher, version: Any) -> Voucher:
@@ -188,6 +232,7 @@ def voucher_repost(
     draft: VoucherDraft,
     *,
     request_key: RequestKey | None = None,
+    drafted_at_seq: int | None = None,
 ) -> Voucher:
     """Post `draft` over a voucher already bumped in `work` (what the draft leaves out stays; a
     new type or financial year gets a new number). Raises Invalid; records a Change."""
@@ -199,15 +244,15 @@ def voucher_repost(
         narration=voucher.narration,
         lines=before_lines,
     )
-    whole = _checked(work, whole, replacing=before_lines)
+    whole = _checked(work, whole, replacing=before_lines, drafted_at_seq=drafted_at_seq)
     assert whole.voucher_type and whole.date and whole.lines is not None  # _checked: whole
     before = _before(voucher, before_lines)
     replacing = (voucher.date, before_lines)
     voucher.entries.all().delete()  # its lines come off the totals as the new ones go on
     financial_year = work.company.financial_year_of(whole.date)
     if (whole.voucher_type.pk, financial_year) != (voucher.voucher_type_id, voucher.financial_year):
-        voucher.number = voucher_number_next(
-            voucher_type=whole.voucher_type, financial_year=financial_year
+        voucher.number = voucher_numbers_take(
+            work, voucher_type=whole.voucher_type, financial_year=financial_year
         )
     voucher.voucher_type = whole.voucher_type
     voucher.financial_year = financial_year
@@ -239,11 +284,14 @@ def voucher_alter(
     Raises Invalid, NotAllowed, Locked (someone else is altering it) or StaleVersion;
     records a Change and releases the actor's edit lock.
     """
+    seen = company.last_seq  # read with the company, before the draft's reads
     draft = Parsed(voucher_draft, company=company, data=data, partial=True)
     with company_write(company=company, actor=actor) as work:
         voucher = _for_write(work, voucher, version)
         _refuse_cancelled(voucher)  # before what was typed is judged
-        return voucher_repost(work, voucher, draft.get(), request_key=request_key)
+        return voucher_repost(
+            work, voucher, draft.get(), request_key=request_key, drafted_at_seq=seen
+        )
 
 
 def voucher_cancel(
