@@ -233,11 +233,20 @@ def ledgers_for_posting(*, company: Company, ledger_ids: Iterable[int]) -> dict[
     """The ledgers a posting's lines name, read again under the company lock (name, group and
     totals as they are now, whatever its draft saw); Invalid for one deleted meanwhile."""
     wanted = set(ledger_ids)
-    found = Ledger.objects.filter(company=company, pk__in=wanted).select_related("group")
-    ledgers = {ledger.pk: ledger for ledger in found}
+    ledgers = ledgers_now(company=company, ledger_ids=wanted)
     if len(ledgers) != len(wanted):
-        raise Invalid.field("entries", "A ledger of this voucher was deleted meanwhile.")
+        raise Invalid.field("entries", LEDGER_GONE)
     return ledgers
+
+
+LEDGER_GONE = "A ledger of this voucher was deleted meanwhile."
+
+
+def ledgers_now(*, company: Company, ledger_ids: Iterable[int]) -> dict[int, Ledger]:
+    """The company's ledgers among `ledger_ids` with their groups, as they are now (one query;
+    a deleted one is missing)."""
+    found = Ledger.objects.filter(company=company, pk__in=set(ledger_ids)).select_related("group")
+    return {ledger.pk: ledger for ledger in found}
 
 
 def totals_room_check(
@@ -245,11 +254,13 @@ def totals_room_check(
     ledgers: dict[int, Ledger],
     adding: Iterable[tuple[int, Decimal]],
     taking_back: Iterable[tuple[int, Decimal]] = (),
+    added: dict[int, list[Decimal]] | None = None,
 ) -> None:
     """Refuse, before anything is written, amounts that would carry a ledger's totals past what
     the database holds (`ledgers` as read under the lock; `taking_back`: the lines an
-    alteration replaces). Pure."""
-    per_ledger: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    alteration replaces; `added`: what earlier drafts of a batch add, kept up to date here —
+    Dr and Cr per ledger). Pure."""
+    per_ledger = added if added is not None else defaultdict(lambda: [ZERO, ZERO])
     for sign, lines in ((1, adding), (-1, taking_back)):
         for ledger_id, amount in lines:
             per_ledger[ledger_id][0 if amount > 0 else 1] += sign * abs(amount)

@@ -8,7 +8,10 @@ so an invoice, an import or a batch can post several records in one transaction;
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,10 +19,17 @@ from django.db import connection
 
 from companies.models import Company
 from core.errors import Invalid, Parsed, found
+from core.money import ZERO
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.models import Ledger
-from ledgers.services import ledger_totals_post, ledgers_for_posting, totals_room_check
+from ledgers.services import (
+    LEDGER_GONE,
+    ledger_totals_post,
+    ledgers_for_posting,
+    ledgers_now,
+    totals_room_check,
+)
 from vouchers.drafts import Line, VoucherDraft, voucher_check
 from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
@@ -327,3 +337,124 @@ def voucher_delete(
         _entries_remove(voucher, lines)
         work.record("delete", voucher, before=_before(voucher, lines))
         voucher.delete()
+
+
+# Vouchers per unit of work in `vouchers_post_batches`: the company lock is held for one batch.
+BATCH = 500
+
+
+def _refused_as(index: int, refusal: Invalid) -> Invalid:
+    """A draft's refusal with its messages under the draft's place in the batch."""
+    return Invalid({f"drafts.{index}.{name}": msgs for name, msgs in refusal.errors.items()})
+
+
+def _checked_many(
+    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int
+) -> list[VoucherDraft]:
+    """Whole drafts with their ledgers as they are under the lock (one read for the batch),
+    each checked against the books' rules and, one after another, the totals' room: as if
+    posted one by one, before anything is written."""
+    if not all(draft.whole for draft in drafts):
+        raise ValueError("Post whole drafts: each with its type, date and lines.")
+    wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
+    ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
+    added: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    checked = []
+    for index, draft in enumerate(drafts, start=index_from):
+        assert draft.lines is not None  # whole
+        try:
+            if any(line.ledger.pk not in ledgers for line in draft.lines):
+                raise Invalid.field("entries", LEDGER_GONE)
+            lines = [Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount) for ln in draft.lines]
+            draft = replace(draft, lines=lines)
+            voucher_check(draft, company=work.company)
+            totals_room_check(
+                ledgers=ledgers, adding=[(ln.ledger.pk, ln.amount) for ln in lines], added=added
+            )
+        except Invalid as refusal:
+            raise _refused_as(index, refusal) from None
+        checked.append(draft)
+    return checked
+
+
+def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Voucher]:
+    """The drafts' vouchers, unsaved, numbered in draft order: each type and year takes its
+    run of numbers from its counter in one statement."""
+    company, actor = work.company, work.actor
+    vouchers = [
+        Voucher(
+            company=company,
+            voucher_type=draft.voucher_type,
+            financial_year=company.financial_year_of(draft.date),  # type: ignore[arg-type]
+            date=draft.date,
+            narration=draft.narration or "",
+            created_by=actor,
+            altered_by=actor,
+        )
+        for draft in drafts
+    ]
+    runs: dict[tuple[int, int], list[Voucher]] = defaultdict(list)
+    for voucher in vouchers:
+        runs[(voucher.voucher_type_id, voucher.financial_year)].append(voucher)
+    for run in runs.values():
+        first = voucher_numbers_take(
+            work,
+            voucher_type=run[0].voucher_type,
+            financial_year=run[0].financial_year,
+            count=len(run),
+        )
+        for number, voucher in enumerate(run, start=first):
+            voucher.number = number
+    return vouchers
+
+
+def vouchers_post_many(
+    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int = 0
+) -> list[Voucher]:
+    """Post whole drafts as new vouchers, equal to posting them one by one with `voucher_post`
+    (numbers, totals, Changes), in bulk: all are checked before the first write (Invalid names
+    the draft, `drafts.3.entries`, counted from `index_from`); vouchers, entries and Changes go
+    in bulk inserts, the totals in one pass, and the screens get one nudge for the batch."""
+    checked = _checked_many(work, drafts, index_from=index_from)
+    vouchers = _vouchers_numbered(work, checked)
+    Voucher.objects.bulk_create(vouchers)
+    Entry.objects.bulk_create(
+        Entry(
+            voucher_id=voucher.pk,
+            ledger_id=line.ledger.pk,
+            amount=line.amount,
+            position=position,
+            date=voucher.date,
+        )
+        for voucher, draft in zip(vouchers, checked, strict=True)
+        for position, line in enumerate(draft.lines or ())
+    )
+    ledger_totals_post(
+        lines=[
+            (line.ledger.pk, voucher.date, line.amount)
+            for voucher, draft in zip(vouchers, checked, strict=True)
+            for line in draft.lines or ()
+        ]
+    )
+    changes = work.record_many(
+        "create",
+        [
+            (voucher, None, voucher_snapshot(voucher, draft.lines))
+            for voucher, draft in zip(vouchers, checked, strict=True)
+        ],
+    )
+    for voucher, change in zip(vouchers, changes, strict=True):
+        voucher.change = change  # type: ignore[attr-defined]
+    return vouchers
+
+
+def vouchers_post_batches(
+    *, company: Company, actor: AbstractBaseUser, drafts: Sequence[VoucherDraft], size: int = BATCH
+) -> int:
+    """Post many whole drafts (an import, a restore) as new vouchers, `size` to a unit of work:
+    each batch commits whole or not at all; a refusal (Invalid, naming the draft) stops at its
+    batch, the batches before it stay posted. Returns how many were posted."""
+    for start in range(0, len(drafts), size):
+        with company_write(company=company, actor=actor) as work:
+            vouchers_post_many(work, drafts[start : start + size], index_from=start)
+    return len(drafts)
