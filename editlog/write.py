@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from companies.access import WRITERS, role_refusal
 from companies.models import Company, Membership
+from core.bulk import db_datetime, db_json, rows_insert
 from core.errors import Invalid, StaleVersion, found
 from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
@@ -124,7 +125,7 @@ class UnitOfWork:
         if not changes:
             return changes
         try:
-            Change.objects.bulk_create(changes)
+            _changes_insert(changes)
         except BaseException:
             self.company.last_seq, self.company.last_hash = end
             del self.changes[-len(changes) :]
@@ -201,6 +202,28 @@ class UnitOfWork:
                     hash=company.last_hash,
                 )
             )
+
+
+CHANGE_FIELDS = (
+    *("company", "seq", "at", "actor", "actor_name", "verb", "object_type", "object_id"),
+    *("object_repr", "before", "after", "prev_hash", "hash"),
+)
+
+
+def _changes_insert(changes: list[Change]) -> None:
+    """Insert Changes in plain multi-row INSERTs (core.bulk); they learn their ids."""
+    encoder = Change._meta.get_field("before").encoder  # type: ignore[attr-defined]
+    rows = [
+        (c.company_id, c.seq, db_datetime(c.at), c.actor_id, c.actor_name, c.verb,
+         c.object_type, c.object_id, c.object_repr, db_json(c.before, encoder),
+         db_json(c.after, encoder), c.prev_hash, c.hash)
+        for c in changes
+    ]  # fmt: skip
+    for change, pk in zip(
+        changes, rows_insert(Change, CHANGE_FIELDS, rows, returning_pk=True), strict=True
+    ):
+        change.pk = pk
+        change._state.adding = False
 
 
 def company_lock(
