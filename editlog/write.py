@@ -19,7 +19,7 @@ the Edit Log itself: `core` imports no app.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from companies.access import WRITERS, role_refusal
 from companies.models import Company, Membership
+from core.bulk import db_datetime, db_json, rows_insert
 from core.errors import Invalid, StaleVersion, found
 from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
@@ -38,6 +39,7 @@ from editlog.chain import chain_key, change_hash
 from editlog.head import head_append, head_key_check
 from editlog.idempotency import RequestKey
 from editlog.models import Change
+from editlog.signals import changes_appended
 from locking.services import lock_check, lock_release
 
 # Verbs that end an alteration: the actor's edit lock on the record goes with the save.
@@ -95,6 +97,71 @@ class UnitOfWork:
         deletion). Seqs are gap-free: a rolled-back save takes its seq back with it. A
         `request_key` (Idempotency-Key) is kept with it, unique per company and actor. A save
         that ends an alteration lets go of the actor's edit lock."""
+        change = self._change_new(verb, obj, before=before, after=after)
+        if request_key is not None:
+            change.request_key = request_key.key
+            change.request_fingerprint = request_key.fingerprint
+        change.hash = change_hash(change, prev_hash=change.prev_hash, key=self._key())
+        change.save(force_insert=True)
+        self._advance(change)
+        self._lock_let_go(verb, obj)
+        return change
+
+    def record_many(
+        self, verb: str, records: Iterable[tuple[Model, dict[str, Any] | None, dict[str, Any]]]
+    ) -> list[Change]:
+        """Append one Change per (obj, before, after), as `record` would one by one, in one
+        bulk insert: the chain is computed here in memory, the company row and the head file
+        learn the new end once (at `close`), and the screens get one nudge for the run
+        (`changes_appended`, with its last Change) instead of one per Change."""
+        records = list(records)
+        end, key = (self.company.last_seq, self.company.last_hash), self._key()
+        changes = []
+        for obj, before, after in records:
+            change = self._change_new(verb, obj, before=before, after=after)
+            change.hash = change_hash(change, prev_hash=change.prev_hash, key=key)
+            self._advance(change)
+            changes.append(change)
+        if not changes:
+            return changes
+        try:
+            _changes_insert(changes)
+        except BaseException:
+            self.company.last_seq, self.company.last_hash = end
+            del self.changes[-len(changes) :]
+            raise
+        for obj, _, _ in records:
+            self._lock_let_go(verb, obj)
+        changes_appended.send(sender=Change, last=changes[-1])
+        return changes
+
+    @staticmethod
+    def _key() -> bytes:
+        """The Edit Log's key, refused unless the head file's newest line was written under it."""
+        key = chain_key()
+        head_key_check(key)
+        return key
+
+    def _advance(self, change: Change) -> None:
+        """The chain now ends at `change` (the company row learns it at `close`)."""
+        self.company.last_seq, self.company.last_hash = change.seq, change.hash
+        self.changes.append(change)
+
+    def _lock_let_go(self, verb: str, obj: Model) -> None:
+        """A save that ends an alteration lets go of the actor's edit lock on the record."""
+        if verb in ENDING and kind_of(obj).lockable:
+            lock_release(company=self.company, resource=resource_of(obj), actor=self.actor)
+
+    def _change_new(
+        self,
+        verb: str,
+        obj: Model,
+        *,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> Change:
+        """`obj`'s next Change, not yet chained nor written: `after` defaults to its registered
+        snapshot (none for a deletion)."""
         kind = kind_of(obj)
         if after is None and verb != Change.Verb.DELETE:
             after = kind.snapshot(obj)
@@ -104,7 +171,7 @@ class UnitOfWork:
                 for side in (before, after)
             )
         company = self.company
-        change = Change(
+        return Change(
             company=company,
             seq=company.last_seq + 1,
             at=timezone.now(),
@@ -118,18 +185,6 @@ class UnitOfWork:
             after=after,
             prev_hash=company.last_hash,
         )
-        if request_key is not None:
-            change.request_key = request_key.key
-            change.request_fingerprint = request_key.fingerprint
-        key = chain_key()
-        head_key_check(key)
-        change.hash = change_hash(change, prev_hash=change.prev_hash, key=key)
-        change.save(force_insert=True)
-        company.last_seq, company.last_hash = change.seq, change.hash
-        self.changes.append(change)
-        if kind.lockable and verb in ENDING:
-            lock_release(company=company, resource=resource_of(obj), actor=self.actor)
-        return change
 
     def close(self) -> None:
         """The company row learns where its Edit Log now ends (one UPDATE for the whole work),
@@ -147,6 +202,28 @@ class UnitOfWork:
                     hash=company.last_hash,
                 )
             )
+
+
+CHANGE_FIELDS = (
+    *("company", "seq", "at", "actor", "actor_name", "verb", "object_type", "object_id"),
+    *("object_repr", "before", "after", "prev_hash", "hash"),
+)
+
+
+def _changes_insert(changes: list[Change]) -> None:
+    """Insert Changes in plain multi-row INSERTs (core.bulk); they learn their ids."""
+    encoder = Change._meta.get_field("before").encoder  # type: ignore[attr-defined]
+    rows = [
+        (c.company_id, c.seq, db_datetime(c.at), c.actor_id, c.actor_name, c.verb,
+         c.object_type, c.object_id, c.object_repr, db_json(c.before, encoder),
+         db_json(c.after, encoder), c.prev_hash, c.hash)
+        for c in changes
+    ]  # fmt: skip
+    for change, pk in zip(
+        changes, rows_insert(Change, CHANGE_FIELDS, rows, returning_pk=True), strict=True
+    ):
+        change.pk = pk
+        change._state.adding = False
 
 
 def company_lock(

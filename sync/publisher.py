@@ -25,6 +25,7 @@ from django.db.models.signals import post_delete, post_save
 from companies.models import Membership
 from companies.signals import tokens_revoked
 from editlog.models import Change
+from editlog.signals import changes_appended
 from locking.signals import lock_changed
 from sync.protocol import lock_frame
 
@@ -122,11 +123,18 @@ def _on_change_saved(sender: Any, instance: Change, created: bool, **kwargs: Any
         transaction.on_commit(partial(publish, instance), robust=True)
 
 
+def _on_changes_appended(sender: Any, last: Change, **kwargs: Any) -> None:
+    """A batch's Changes, appended in bulk: one nudge, to the last seq (each hub reads every
+    Change up to it from the Edit Log)."""
+    transaction.on_commit(partial(publish, last), robust=True)
+
+
 def connect() -> None:
     """Publish every Change once its transaction commits (never before, never on rollback),
     every lock taken or let go, and the sockets to close: a removed member's, a revoked
     token's."""
     post_save.connect(_on_change_saved, sender=Change, dispatch_uid="sync.publish")
+    changes_appended.connect(_on_changes_appended, dispatch_uid="sync.publish_many")
     lock_changed.connect(publish_lock, dispatch_uid="sync.publish_lock")
     post_delete.connect(_on_membership_deleted, sender=Membership, dispatch_uid="sync.kick")
     tokens_revoked.connect(_on_tokens_revoked, dispatch_uid="sync.recheck")

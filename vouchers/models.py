@@ -110,3 +110,24 @@ class Entry(models.Model):
     @property
     def side(self) -> str:
         return "Dr" if self.amount > 0 else "Cr"
+
+
+class VoucherCounter(models.Model):
+    """The last number given to a voucher of a type in a financial year. Numbers are taken from
+    here, never from the vouchers, so a deleted voucher's number is never given again (an
+    invoice number is used once: GST), and a batch can take a run of numbers in one statement."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    voucher_type = models.ForeignKey(VoucherType, on_delete=models.CASCADE, related_name="+")
+    financial_year = models.PositiveSmallIntegerField(help_text="2026 = FY 2026-27")
+    last_number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voucher_type", "financial_year"], name="voucher_counter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_type} {self.financial_year}: {self.last_number}"

@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from companies.models import Company
 from core.errors import found
 from core.validation import parse_id
-from vouchers.models import Entry, Voucher, VoucherType
+from vouchers.models import Entry, Voucher, VoucherCounter, VoucherType
 from vouchers.snapshots import voucher_snapshot
 
 
@@ -74,8 +74,10 @@ def voucher_type_for_key(*, company: Company, key: Any) -> VoucherType | None:
 
 def voucher_number_next(*, voucher_type: VoucherType, financial_year: int) -> int:
     """The number the next voucher of this type and year will likely get (the server decides
-    when it saves)."""
-    last = Voucher.objects.filter(
-        voucher_type=voucher_type, financial_year=financial_year
-    ).aggregate(last=Max("number"))["last"]
+    when it saves, from the same counter)."""
+    last = (
+        VoucherCounter.objects.filter(voucher_type=voucher_type, financial_year=financial_year)
+        .values_list("last_number", flat=True)
+        .first()
+    )
     return (last or 0) + 1

@@ -8,20 +8,33 @@ so an invoice, an import or a batch can post several records in one transaction;
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.utils import timezone
 
 from companies.models import Company
+from core.bulk import db_date, db_datetime, rows_insert
 from core.errors import Invalid, Parsed, found
+from core.money import ZERO, MoneyField
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
-from ledgers.services import ledger_totals_post, ledgers_for_posting, totals_room_check
+from ledgers.models import Ledger
+from ledgers.services import (
+    LEDGER_GONE,
+    ledger_totals_post,
+    ledgers_for_posting,
+    ledgers_now,
+    totals_room_check,
+)
 from vouchers.drafts import Line, VoucherDraft, cash_warnings, voucher_check
 from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
-from vouchers.selectors import voucher_number_next
 from vouchers.snapshots import voucher_snapshot
 
 Base = VoucherType.Base
@@ -44,6 +57,27 @@ def voucher_types_seed(*, company: Company) -> None:
         VoucherType(company=company, name=name, base=base, abbreviation=abbr, shortcut=key)
         for name, base, abbr, key in VOUCHER_TYPES
     )
+
+
+_NUMBERS_TAKE = """
+INSERT INTO vouchers_vouchercounter (company_id, voucher_type_id, financial_year, last_number)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (voucher_type_id, financial_year) DO UPDATE SET
+    last_number = vouchers_vouchercounter.last_number + excluded.last_number
+RETURNING last_number
+"""
+
+
+def voucher_numbers_take(
+    work: UnitOfWork, *, voucher_type: VoucherType, financial_year: int, count: int = 1
+) -> int:
+    """The first of `count` numbers of a voucher type in a financial year, taken from its
+    counter in one statement (under the company lock): never given again, even when the
+    voucher that had one is deleted."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NUMBERS_TAKE, [work.company.pk, voucher_type.pk, financial_year, count])
+        (last,) = cursor.fetchone()
+    return int(last) - count + 1
 
 
 def _entries_write(
@@ -77,19 +111,33 @@ def _entries_remove(voucher: Voucher, lines: list[Line]) -> None:
     voucher.entries.all().delete()
 
 
+def _ledgers_now(
+    work: UnitOfWork, lines: list[Line], *, drafted_at_seq: int | None
+) -> dict[int, Ledger]:
+    """The lines' ledgers as they are under the lock. Every write that touches a ledger (its
+    alteration, its totals) records a Change, so when the company's Edit Log still ends at the
+    seq it ended at before the draft's reads (`drafted_at_seq`), the draft's ledgers are the
+    ledgers as they are now and are not read again; otherwise they are."""
+    if drafted_at_seq is not None and drafted_at_seq == work.company.last_seq:
+        return {line.ledger.pk: line.ledger for line in lines}
+    return ledgers_for_posting(company=work.company, ledger_ids=[ln.ledger.pk for ln in lines])
+
+
 def _checked(
-    work: UnitOfWork, draft: VoucherDraft, *, replacing: list[Line] | None = None
+    work: UnitOfWork,
+    draft: VoucherDraft,
+    *,
+    replacing: list[Line] | None = None,
+    drafted_at_seq: int | None = None,
 ) -> VoucherDraft:
-    """A whole draft with its lines' ledgers as they are now (read again under the lock: a
-    ledger renamed or moved to another group since the draft was made counts as it is now),
-    checked against the books' rules and the totals' room before anything is written, so a
-    refusal leaves the unit of work as it found it."""
+    """A whole draft with its lines' ledgers as they are now (a ledger renamed or moved to
+    another group since the draft was made counts as it is now: `_ledgers_now`), checked
+    against the books' rules and the totals' room before anything is written, so a refusal
+    leaves the unit of work as it found it."""
     if not draft.whole:
         raise ValueError("Post a whole draft: its type, date and lines.")
     assert draft.lines is not None
-    ledgers = ledgers_for_posting(
-        company=work.company, ledger_ids=[line.ledger.pk for line in draft.lines]
-    )
+    ledgers = _ledgers_now(work, draft.lines, drafted_at_seq=drafted_at_seq)
     lines = [Line(ledger=ledgers[line.ledger.pk], amount=line.amount) for line in draft.lines]
     checked = replace(draft, lines=lines)
     voucher_check(checked, company=work.company)
@@ -134,18 +182,25 @@ def _before(voucher: Voucher, lines: list[Line]) -> dict[str, Any]:
 
 
 def voucher_post(
-    work: UnitOfWork, draft: VoucherDraft, *, request_key: RequestKey | None = None
+    work: UnitOfWork,
+    draft: VoucherDraft,
+    *,
+    request_key: RequestKey | None = None,
+    drafted_at_seq: int | None = None,
 ) -> Voucher:
     """Post a new voucher from a whole draft; the server allocates its number. Raises Invalid
-    (the books' rules); records a Change (the voucher's `change` attribute)."""
-    draft = _checked(work, draft)
+    (the books' rules); records a Change (the voucher's `change` attribute). `drafted_at_seq`:
+    the company's `last_seq` as read before the draft's reads, if the caller knows it."""
+    draft = _checked(work, draft, drafted_at_seq=drafted_at_seq)
     assert draft.voucher_type and draft.date and draft.lines is not None  # _checked: whole
     financial_year = work.company.financial_year_of(draft.date)
     voucher = Voucher.objects.create(
         company=work.company,
         voucher_type=draft.voucher_type,
         financial_year=financial_year,
-        number=voucher_number_next(voucher_type=draft.voucher_type, financial_year=financial_year),
+        number=voucher_numbers_take(
+            work, voucher_type=draft.voucher_type, financial_year=financial_year
+        ),
         date=draft.date,
         narration=draft.narration or "",
         created_by=work.actor,
@@ -165,9 +220,10 @@ def voucher_create(
 
     Raises Invalid or NotAllowed; records a Change (the voucher's `change` attribute).
     """
+    seen = company.last_seq  # read with the company, before the draft's reads
     draft = Parsed(voucher_draft, company=company, data=data)
     with company_write(company=company, actor=actor) as work:
-        return voucher_post(work, draft.get(), request_key=request_key)
+        return voucher_post(work, draft.get(), request_key=request_key, drafted_at_seq=seen)
 
 
 def _for_write(work: UnitOfWork, voucher: Voucher, version: Any) -> Voucher:
@@ -192,6 +248,7 @@ def voucher_repost(
     draft: VoucherDraft,
     *,
     request_key: RequestKey | None = None,
+    drafted_at_seq: int | None = None,
 ) -> Voucher:
     """Post `draft` over a voucher already bumped in `work` (what the draft leaves out stays; a
     new type or financial year gets a new number). Raises Invalid; records a Change."""
@@ -203,15 +260,15 @@ def voucher_repost(
         narration=voucher.narration,
         lines=before_lines,
     )
-    whole = _checked(work, whole, replacing=before_lines)
+    whole = _checked(work, whole, replacing=before_lines, drafted_at_seq=drafted_at_seq)
     assert whole.voucher_type and whole.date and whole.lines is not None  # _checked: whole
     before = _before(voucher, before_lines)
     replacing = (voucher.date, before_lines)
     voucher.entries.all().delete()  # its lines come off the totals as the new ones go on
     financial_year = work.company.financial_year_of(whole.date)
     if (whole.voucher_type.pk, financial_year) != (voucher.voucher_type_id, voucher.financial_year):
-        voucher.number = voucher_number_next(
-            voucher_type=whole.voucher_type, financial_year=financial_year
+        voucher.number = voucher_numbers_take(
+            work, voucher_type=whole.voucher_type, financial_year=financial_year
         )
     voucher.voucher_type = whole.voucher_type
     voucher.financial_year = financial_year
@@ -243,11 +300,14 @@ def voucher_alter(
     Raises Invalid, NotAllowed, Locked (someone else is altering it) or StaleVersion;
     records a Change and releases the actor's edit lock.
     """
+    seen = company.last_seq  # read with the company, before the draft's reads
     draft = Parsed(voucher_draft, company=company, data=data, partial=True)
     with company_write(company=company, actor=actor) as work:
         voucher = _for_write(work, voucher, version)
         _refuse_cancelled(voucher)  # before what was typed is judged
-        return voucher_repost(work, voucher, draft.get(), request_key=request_key)
+        return voucher_repost(
+            work, voucher, draft.get(), request_key=request_key, drafted_at_seq=seen
+        )
 
 
 def voucher_cancel(
@@ -283,3 +343,144 @@ def voucher_delete(
         _entries_remove(voucher, lines)
         work.record("delete", voucher, before=_before(voucher, lines))
         voucher.delete()
+
+
+# Vouchers per unit of work in `vouchers_post_batches`: the company lock is held for one batch.
+BATCH = 500
+
+
+def _refused_as(index: int, refusal: Invalid) -> Invalid:
+    """A draft's refusal with its messages under the draft's place in the batch."""
+    return Invalid({f"drafts.{index}.{name}": msgs for name, msgs in refusal.errors.items()})
+
+
+def _checked_many(
+    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int
+) -> list[VoucherDraft]:
+    """Whole drafts with their ledgers as they are under the lock (one read for the batch),
+    each checked against the books' rules and, one after another, the totals' room: as if
+    posted one by one, before anything is written."""
+    if not all(draft.whole for draft in drafts):
+        raise ValueError("Post whole drafts: each with its type, date and lines.")
+    wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
+    ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
+    added: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    checked = []
+    for index, draft in enumerate(drafts, start=index_from):
+        assert draft.lines is not None  # whole
+        try:
+            if any(line.ledger.pk not in ledgers for line in draft.lines):
+                raise Invalid.field("entries", LEDGER_GONE)
+            lines = [Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount) for ln in draft.lines]
+            draft = replace(draft, lines=lines)
+            voucher_check(draft, company=work.company)
+            totals_room_check(
+                ledgers=ledgers, adding=[(ln.ledger.pk, ln.amount) for ln in lines], added=added
+            )
+        except Invalid as refusal:
+            raise _refused_as(index, refusal) from None
+        checked.append(draft)
+    return checked
+
+
+def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Voucher]:
+    """The drafts' vouchers, unsaved, numbered in draft order: each type and year takes its
+    run of numbers from its counter in one statement."""
+    company, actor = work.company, work.actor
+    vouchers = [
+        Voucher(
+            company=company,
+            voucher_type=draft.voucher_type,
+            financial_year=company.financial_year_of(draft.date),  # type: ignore[arg-type]
+            date=draft.date,
+            narration=draft.narration or "",
+            created_by=actor,
+            altered_by=actor,
+        )
+        for draft in drafts
+    ]
+    runs: dict[tuple[int, int], list[Voucher]] = defaultdict(list)
+    for voucher in vouchers:
+        runs[(voucher.voucher_type_id, voucher.financial_year)].append(voucher)
+    for run in runs.values():
+        first = voucher_numbers_take(
+            work,
+            voucher_type=run[0].voucher_type,
+            financial_year=run[0].financial_year,
+            count=len(run),
+        )
+        for number, voucher in enumerate(run, start=first):
+            voucher.number = number
+    return vouchers
+
+
+VOUCHER_FIELDS = (
+    *("company", "voucher_type", "financial_year", "number", "date", "narration"),
+    *("is_cancelled", "version", "created_by", "created_at", "altered_by", "altered_at"),
+)
+ENTRY_FIELDS = ("voucher", "ledger", "amount", "position", "date")
+_paise = MoneyField().get_prep_value
+
+
+def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> None:
+    """Insert the vouchers (they learn their ids) and their entries, in plain multi-row INSERTs
+    (core.bulk: the ORM's bulk_create spends most of a batch compiling values)."""
+    stamp = timezone.now()
+    now = db_datetime(stamp)
+    rows = [
+        (v.company_id, v.voucher_type_id, v.financial_year, v.number, db_date(v.date),
+         v.narration, False, 1, v.created_by_id, now, v.altered_by_id, now)
+        for v in vouchers
+    ]  # fmt: skip
+    for voucher, pk in zip(
+        vouchers, rows_insert(Voucher, VOUCHER_FIELDS, rows, returning_pk=True), strict=True
+    ):
+        voucher.pk, voucher.created_at, voucher.altered_at = pk, stamp, stamp
+        voucher._state.adding = False
+    entries = [
+        (voucher.pk, line.ledger.pk, _paise(line.amount), position, db_date(voucher.date))
+        for voucher, draft in zip(vouchers, drafts, strict=True)
+        for position, line in enumerate(draft.lines or ())
+    ]
+    rows_insert(Entry, ENTRY_FIELDS, entries)
+
+
+def vouchers_post_many(
+    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int = 0
+) -> list[Voucher]:
+    """Post whole drafts as new vouchers, equal to posting them one by one with `voucher_post`
+    (numbers, totals, Changes), in bulk: all are checked before the first write (Invalid names
+    the draft, `drafts.3.entries`, counted from `index_from`); vouchers, entries and Changes go
+    in bulk inserts, the totals in one pass, and the screens get one nudge for the batch."""
+    checked = _checked_many(work, drafts, index_from=index_from)
+    vouchers = _vouchers_numbered(work, checked)
+    _vouchers_insert(vouchers, checked)
+    ledger_totals_post(
+        lines=[
+            (line.ledger.pk, voucher.date, line.amount)
+            for voucher, draft in zip(vouchers, checked, strict=True)
+            for line in draft.lines or ()
+        ]
+    )
+    changes = work.record_many(
+        "create",
+        [
+            (voucher, None, voucher_snapshot(voucher, draft.lines))
+            for voucher, draft in zip(vouchers, checked, strict=True)
+        ],
+    )
+    for voucher, change in zip(vouchers, changes, strict=True):
+        voucher.change = change  # type: ignore[attr-defined]
+    return vouchers
+
+
+def vouchers_post_batches(
+    *, company: Company, actor: AbstractBaseUser, drafts: Sequence[VoucherDraft], size: int = BATCH
+) -> int:
+    """Post many whole drafts (an import, a restore) as new vouchers, `size` to a unit of work:
+    each batch commits whole or not at all; a refusal (Invalid, naming the draft) stops at its
+    batch, the batches before it stay posted. Returns how many were posted."""
+    for start in range(0, len(drafts), size):
+        with company_write(company=company, actor=actor) as work:
+            vouchers_post_many(work, drafts[start : start + size], index_from=start)
+    return len(drafts)

@@ -419,3 +419,72 @@ def test_a_refused_post_leaves_the_unit_of_work_as_it_found_it(company, alice, l
     assert Voucher.objects.count() == 1
     assert Entry.objects.count() == 2
     assert balance(ledgers["party"]) == Decimal("100.00")
+
+
+def test_a_deleted_vouchers_number_is_never_given_again(company, alice, ledgers):
+    """Numbers come from the type's counter, not from the vouchers: deleting the last voucher
+    does not free its number (an invoice number is used once), and a cancelled one keeps its."""
+    first = voucher_create(company=company, actor=alice, data=sale())
+    second = voucher_create(company=company, actor=alice, data=sale())
+    voucher_delete(company=company, voucher=second, actor=alice, version=1)
+    voucher_cancel(company=company, voucher=first, actor=alice, version=1)
+    third = voucher_create(company=company, actor=alice, data=sale())
+    assert (first.number, second.number, third.number) == (1, 2, 3)
+    assert Voucher.objects.get(pk=first.pk).number == 1
+
+
+def test_the_counters_start_from_the_vouchers_already_numbered(company, alice, ledgers):
+    """The migration that brings the counters fills each from the highest number its type and
+    year hold, so the next voucher follows on."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from vouchers.models import VoucherCounter
+
+    migration = import_module("vouchers.migrations.0002_voucher_counter")
+    for _ in range(3):
+        voucher_create(company=company, actor=alice, data=sale())
+    voucher_create(company=company, actor=alice, data=sale(date="2027-04-01"))
+    VoucherCounter.objects.all().delete()
+    migration.counters_fill(apps, None)
+    assert sorted(VoucherCounter.objects.values_list("financial_year", "last_number")) == [
+        (2026, 3),
+        (2027, 1),
+    ]
+    assert voucher_create(company=company, actor=alice, data=sale()).number == 4
+
+
+def test_a_ledger_altered_after_the_company_was_read_is_read_again(company, alice, ledgers):
+    """A draft made after the company was read (at `drafted_at_seq`) is posted with its own
+    ledgers only while the Edit Log still ends there; a save in between (here the bank moved
+    out of Bank Accounts) moves the log on, and the ledgers are read again under the lock."""
+    from editlog.write import company_write
+    from ledgers.services import ledger_alter
+    from vouchers.forms import voucher_draft
+    from vouchers.services import voucher_post
+
+    contra = {
+        "type": "Contra",
+        "date": "2026-11-26",
+        "entries": [
+            {"ledger": "HDFC Bank", "debit": "500"},
+            {"ledger": "Cash", "credit": "500"},
+        ],
+    }
+    company.refresh_from_db()
+    seen = company.last_seq
+    draft = voucher_draft(company=company, data=contra)
+    ledger_alter(
+        company=company,
+        ledger=ledgers["bank"],
+        actor=alice,
+        data={"group": "Sundry Creditors"},
+        version=1,
+    )
+    with (
+        pytest.raises(Invalid, match="Contra: HDFC Bank is not a Cash or Bank ledger"),
+        company_write(company=company, actor=alice) as work,
+    ):
+        voucher_post(work, draft, drafted_at_seq=seen)
+    assert not Voucher.objects.exists()
