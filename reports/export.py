@@ -9,7 +9,16 @@ from decimal import Decimal
 from itertools import zip_longest
 
 from companies.models import Company
-from core.export import Column, Label, Row, Table, balance_cells, period_text, tally_date
+from core.export import (
+    Column,
+    Label,
+    Row,
+    Style,
+    Table,
+    balance_cells,
+    period_text,
+    tally_date,
+)
 from ledgers.models import Ledger
 from ledgers.selectors import ChartNode
 from reports.selectors import (
@@ -19,6 +28,12 @@ from reports.selectors import (
     GroupedTrialBalance,
     ProfitAndLoss,
     StatementStream,
+)
+from reports.summaries import (
+    GroupVouchersStream,
+    PeriodBalances,
+    Register,
+    RegisterVouchersStream,
 )
 
 PARTICULARS = Column("Particulars", width=40)
@@ -181,5 +196,174 @@ def ledger_statement_table(
         title=f"Ledger: {ledger.name}",
         period=period_text(date_from, date_to),
         columns=STATEMENT_COLUMNS,
+        rows=rows(),
+    )
+
+
+# -- Account Books: the Trial Balance over a period, Group Summary, Group Vouchers, registers --
+
+
+def _shown(balance: Decimal) -> tuple[Decimal | None, str]:
+    """A row's balance as the page shows it: nothing where it is nil."""
+    return balance_cells(balance) if balance else (None, "")
+
+
+PERIOD_COLUMNS = [
+    PARTICULARS,
+    Column("Opening Balance", "amount", 16),
+    DR_CR,
+    DEBIT,
+    CREDIT,
+    Column("Closing Balance", "amount", 16),
+    DR_CR,
+]
+
+
+def period_balances_table(*, company: Company, report: PeriodBalances, title: str) -> Table:
+    """The Trial Balance over a period, or Group Summary (`title`): Opening, Debit, Credit and
+    Closing per group, ledger and the difference in opening balances, then the totals."""
+    styles: dict[str, Style] = {"group": "group", "ledger": "", "difference": "detail"}
+    rows = [
+        Row(
+            [
+                Label(row.name, 1 if report.focus and row.ledger else 0),
+                *_shown(row.figures.opening),
+                row.figures.debit or None,
+                row.figures.credit or None,
+                *_shown(row.figures.closing),
+            ],
+            styles[row.kind],
+        )
+        for row in report.rows
+    ]
+    totals = report.totals
+    total = f"Total {report.focus.name}" if report.focus else "Grand Total"
+    rows.append(
+        Row(
+            [
+                total,
+                *balance_cells(totals.opening),
+                totals.debit,
+                totals.credit,
+                *balance_cells(totals.closing),
+            ],
+            "total",
+        )
+    )
+    return Table(
+        company=company.name,
+        title=f"{title}: {report.focus.name}" if report.focus else title,
+        period=period_text(report.date_from, report.date_to),
+        columns=PERIOD_COLUMNS,
+        rows=rows,
+    )
+
+
+def group_vouchers_table(*, company: Company, report: GroupVouchersStream) -> Table:
+    """Group Vouchers, every voucher of the period (streamed): the opening balance, a row per
+    voucher with the group's running balance, the period's totals and the closing balance."""
+    head = report.head
+
+    def rows() -> Iterator[Row]:
+        opening = Label("Opening Balance", 0, "detail")
+        yield Row(
+            [head.date_from, opening, None, None, None, None, *balance_cells(head.period.opening)]
+        )
+        for line in report.lines:
+            voucher = line.voucher
+            yield Row(
+                [
+                    voucher.date,
+                    line.particulars,
+                    voucher.voucher_type.name,
+                    voucher.number,
+                    line.debit or None,
+                    line.credit or None,
+                    *balance_cells(line.balance),
+                ]
+            )
+        period = head.period
+        yield Row(
+            [None, "Total for the period", None, None, period.debit, period.credit, None, None],
+            "total",
+        )
+        yield Row(
+            [None, "Closing Balance", None, None, None, None, *balance_cells(period.closing)],
+            "total",
+        )
+
+    return Table(
+        company=company.name,
+        title=f"Group Vouchers: {head.group.name}",
+        period=period_text(head.date_from, head.date_to),
+        columns=STATEMENT_COLUMNS,
+        rows=rows(),
+    )
+
+
+def register_table(*, company: Company, report: Register) -> Table:
+    """A voucher type's register: a row per month (its Debit, Credit and the closing balance
+    from the period's first day), then the Grand Total."""
+    rows = [
+        Row(
+            [
+                month.date_from.strftime("%B"),
+                month.figures.debit or None,
+                month.figures.credit or None,
+                *_shown(month.figures.closing),
+            ]
+        )
+        for month in report.months
+    ]
+    totals = report.totals
+    rows.append(
+        Row(["Grand Total", totals.debit, totals.credit, *balance_cells(totals.closing)], "total")
+    )
+    return Table(
+        company=company.name,
+        title=f"{report.voucher_type.name} Register",
+        period=period_text(report.date_from, report.date_to),
+        columns=[
+            PARTICULARS,
+            DEBIT,
+            CREDIT,
+            Column("Closing Balance", "amount", 16),
+            DR_CR,
+        ],
+        rows=rows,
+    )
+
+
+def register_vouchers_table(*, company: Company, report: RegisterVouchersStream) -> Table:
+    """A register's vouchers of the period (streamed): date, the first ledger, number and the
+    value on the register's side; a cancelled voucher in italics, without an amount."""
+    head = report.head
+
+    def rows() -> Iterator[Row]:
+        for line in report.lines:
+            voucher = line.voucher
+            yield Row(
+                [
+                    voucher.date,
+                    line.particulars,
+                    voucher.number,
+                    line.debit or None,
+                    line.credit or None,
+                ],
+                "detail" if voucher.is_cancelled else "",
+            )
+        yield Row([None, "Total", None, head.totals.debit, head.totals.credit], "total")
+
+    return Table(
+        company=company.name,
+        title=f"{head.voucher_type.name} Register: Vouchers",
+        period=period_text(head.date_from, head.date_to),
+        columns=[
+            Column("Date", "date", 12),
+            Column("Particulars", width=36),
+            Column("Vch No.", "integer", 9),
+            DEBIT,
+            CREDIT,
+        ],
         rows=rows(),
     )

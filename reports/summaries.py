@@ -5,8 +5,11 @@ a fixed number of queries however many ledgers, groups or vouchers there are."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -213,6 +216,49 @@ def _signed(sign: str) -> Case:
     return Case(When(condition, then=amount), default=Value(0), output_field=MoneyField())
 
 
+def _group_scope(
+    company: Company, group_id: int, date_from: dt.date, date_to: dt.date
+) -> tuple[GroupVouchers, QuerySet[Entry]]:
+    """The group's figures for the period (no lines yet) and its ledgers' entries in it."""
+    focus = _focus(chart_build(groups=group_list(company=company)), group_id)
+    group_ids = [node.group.pk for node in focus.walk()]
+    figures = _period_ledgers(company, date_from, date_to, Q(group_id__in=group_ids))
+    report = GroupVouchers(focus.group, date_from, date_to, _moved(list(figures.values())))
+    entries = Entry.objects.filter(ledger__group_id__in=group_ids, date__range=(date_from, date_to))
+    return report, entries
+
+
+def _voucher_sums(entries: QuerySet[Entry]) -> QuerySet[Entry, dict[str, Any]]:
+    """A row per voucher (date, voucher order): its debits and credits to the entries' ledgers."""
+    return (
+        entries.values("date", "voucher_id")
+        .annotate(
+            debit=Sum(_signed("debit")),
+            credit=Sum(_signed("credit")),
+            ledgers=Count("ledger_id", distinct=True),
+            ledger=Min("ledger__name"),
+        )
+        .order_by("date", "voucher_id")
+    )
+
+
+def _group_lines(rows: list[dict[str, Any]], balance: Decimal) -> list[GroupVoucherLine]:
+    """The lines of a run of voucher rows, the balance running on from `balance`; one query."""
+    vouchers = Voucher.objects.select_related("voucher_type").in_bulk(
+        [r["voucher_id"] for r in rows]
+    )
+    lines = []
+    for row in rows:
+        balance += row["debit"] - row["credit"]
+        particulars = row["ledger"] if row["ledgers"] == 1 else "(as per details)"
+        lines.append(
+            GroupVoucherLine(
+                vouchers[row["voucher_id"]], particulars, row["debit"], row["credit"], balance
+            )
+        )
+    return lines
+
+
 def group_vouchers_get(
     *,
     company: Company,
@@ -226,38 +272,42 @@ def group_vouchers_get(
     order, with its debits and credits to them and the group's running balance from the
     balance brought forward (kept as the Trial Balance keeps it). A page of `limit` vouchers:
     at most five queries; Invalid naming `group` for a group not of this company."""
-    focus = _focus(chart_build(groups=group_list(company=company)), group_id)
-    group_ids = [node.group.pk for node in focus.walk()]
-    figures = _period_ledgers(company, date_from, date_to, Q(group_id__in=group_ids))
-    report = GroupVouchers(focus.group, date_from, date_to, _moved(list(figures.values())))
-    entries = Entry.objects.filter(ledger__group_id__in=group_ids, date__range=(date_from, date_to))
-    rows = list(
-        entries.values("date", "voucher_id")
-        .annotate(
-            debit=Sum(_signed("debit")),
-            credit=Sum(_signed("credit")),
-            ledgers=Count("ledger_id", distinct=True),
-            ledger=Min("ledger__name"),
-        )
-        .order_by("date", "voucher_id")[offset : offset + limit + 1]
-    )
+    report, entries = _group_scope(company, group_id, date_from, date_to)
+    rows = list(_voucher_sums(entries)[offset : offset + limit + 1])
     report.more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
         return report
     balance = report.period.opening + _before(entries, rows[0]) if offset else report.period.opening
-    vouchers = Voucher.objects.select_related("voucher_type").in_bulk(
-        [r["voucher_id"] for r in rows]
-    )
-    for row in rows:
-        balance += row["debit"] - row["credit"]
-        particulars = row["ledger"] if row["ledgers"] == 1 else "(as per details)"
-        report.lines.append(
-            GroupVoucherLine(
-                vouchers[row["voucher_id"]], particulars, row["debit"], row["credit"], balance
-            )
-        )
+    report.lines = _group_lines(rows, balance)
     return report
+
+
+@dataclass(frozen=True)
+class GroupVouchersStream:
+    """Group Vouchers for a file: the group and the period's figures (`head`, no lines), then
+    every line as the database hands them over (`lines` is consumed once)."""
+
+    head: GroupVouchers
+    lines: Iterator[GroupVoucherLine]
+
+
+def group_vouchers_stream(
+    *, company: Company, group_id: int, date_from: dt.date, date_to: dt.date, chunk: int = 2000
+) -> GroupVouchersStream:
+    """Every line of the period's Group Vouchers, read `chunk` vouchers at a time (never all
+    at once: an export of a busy group's year). The lines and balances are the pages'."""
+    report, entries = _group_scope(company, group_id, date_from, date_to)
+    rows = _voucher_sums(entries).iterator(chunk_size=chunk)
+
+    def lines() -> Iterator[GroupVoucherLine]:
+        balance = report.period.opening
+        while run := list(islice(rows, chunk)):
+            chunk_lines = _group_lines(run, balance)
+            balance = chunk_lines[-1].balance
+            yield from chunk_lines
+
+    return GroupVouchersStream(report, lines())
 
 
 def _before(entries: QuerySet[Entry], first: dict) -> Decimal:
@@ -367,16 +417,10 @@ class RegisterVouchers:
     more: bool = False
 
 
-def register_vouchers_get(
-    *,
-    voucher_type: VoucherType,
-    date_from: dt.date,
-    date_to: dt.date,
-    offset: int = 0,
-    limit: int = 200,
-) -> RegisterVouchers:
-    """The type's vouchers of the period (a register's month opened), in date order, each with
-    its value on the register's side; cancelled ones too, without an amount. Four queries."""
+def _register_scope(
+    voucher_type: VoucherType, date_from: dt.date, date_to: dt.date
+) -> tuple[RegisterVouchers, QuerySet[Voucher]]:
+    """The period's totals (no lines yet) and the type's vouchers in it, in date order."""
     period = Q(date__range=(date_from, date_to))
     value = Entry.objects.filter(period, voucher__voucher_type=voucher_type, amount__gt=0)
     total = value.aggregate(s=Sum("amount"))["s"] or ZERO
@@ -393,8 +437,44 @@ def register_vouchers_get(
         )
         .order_by("date", "id")
     )
+    return report, vouchers
+
+
+def _register_line(voucher: Voucher) -> RegisterLine:
+    return RegisterLine(voucher, *register_sides(voucher.voucher_type, voucher.total))
+
+
+def register_vouchers_get(
+    *,
+    voucher_type: VoucherType,
+    date_from: dt.date,
+    date_to: dt.date,
+    offset: int = 0,
+    limit: int = 200,
+) -> RegisterVouchers:
+    """The type's vouchers of the period (a register's month opened), in date order, each with
+    its value on the register's side; cancelled ones too, without an amount. Four queries."""
+    report, vouchers = _register_scope(voucher_type, date_from, date_to)
     page = list(vouchers[offset : offset + limit + 1])
     report.more = len(page) > limit
-    for voucher in page[:limit]:
-        report.lines.append(RegisterLine(voucher, *register_sides(voucher_type, voucher.total)))
+    report.lines = [_register_line(voucher) for voucher in page[:limit]]
     return report
+
+
+@dataclass(frozen=True)
+class RegisterVouchersStream:
+    """A register's vouchers for a file: the period's totals (`head`, no lines), then every
+    line as the database hands them over (`lines` is consumed once)."""
+
+    head: RegisterVouchers
+    lines: Iterator[RegisterLine]
+
+
+def register_vouchers_stream(
+    *, voucher_type: VoucherType, date_from: dt.date, date_to: dt.date, chunk: int = 2000
+) -> RegisterVouchersStream:
+    """Every voucher of the period in the type's register, read `chunk` vouchers at a time
+    (their entries prefetched per chunk); the lines are the pages'."""
+    report, vouchers = _register_scope(voucher_type, date_from, date_to)
+    lines = (_register_line(voucher) for voucher in vouchers.iterator(chunk_size=chunk))
+    return RegisterVouchersStream(report, lines)

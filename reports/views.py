@@ -23,8 +23,12 @@ from ledgers.selectors import chart_build, group_list, ledger_get
 from locking.services import locks_of_company
 from reports.export import (
     balance_sheet_table,
+    group_vouchers_table,
     ledger_statement_table,
+    period_balances_table,
     profit_and_loss_table,
+    register_table,
+    register_vouchers_table,
     trial_balance_table,
 )
 from reports.schedule3 import (
@@ -54,9 +58,11 @@ from reports.summaries import (
     Movement,
     PeriodBalances,
     RegisterVouchers,
+    group_vouchers_stream,
     period_balances_get,
     register_get,
     register_vouchers_get,
+    register_vouchers_stream,
 )
 from reports.summaries import group_vouchers_get as group_vouchers_read
 from vouchers.live import register_region
@@ -403,6 +409,9 @@ def _trial_balance_period(request: HttpRequest, company: Company) -> HttpRespons
     report = period_balances_get(
         company=company, date_from=date_from, date_to=date_to, group_id=group_id
     )
+    if fmt := export_format(request):
+        table = period_balances_table(company=company, report=report, title="Trial Balance")
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response(_period_balances_json(report))
     context = {"period": report, "drill": "trial-balance"}
@@ -421,8 +430,9 @@ def _group_param(request: HttpRequest, *, required: bool) -> int | None:
 
 
 def _group_picker(request: HttpRequest, company: Company, title: str) -> HttpResponse:
-    """Tally's "Name of Group" prompt: every group, as the chart of accounts nests them."""
-    if wants_json(request):
+    """Tally's "Name of Group" prompt: every group, as the chart of accounts nests them (a
+    script, or a file asked for, is told to choose one)."""
+    if wants_json(request) or export_format(request):
         raise Invalid.field("group", "Choose a group.")
     nodes = [n for root in chart_build(groups=group_list(company=company)) for n in root.walk()]
     context = {"title": title, "nodes": nodes, "query": request.GET.urlencode()}
@@ -442,6 +452,9 @@ def group_summary(request: HttpRequest, company: Company) -> HttpResponse:
         date_to=date_to,
         group_id=_group_param(request, required=True),
     )
+    if fmt := export_format(request):
+        table = period_balances_table(company=company, report=report, title="Group Summary")
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response(_period_balances_json(report))
     region = dom_id(report.focus, "summary")  # type: ignore[arg-type]
@@ -456,10 +469,16 @@ def group_vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     date_from, date_to = _period(request, company)
     if not request.GET.get("group"):
         return _group_picker(request, company, "Group Vouchers")
+    group_id = _group_param(request, required=True)
+    if fmt := export_format(request):
+        stream = group_vouchers_stream(
+            company=company, group_id=group_id, date_from=date_from, date_to=date_to
+        )
+        return export_response(request, group_vouchers_table(company=company, report=stream), fmt)
     offset = parse_id(request.GET.get("offset", "")) or 0
     report = group_vouchers_read(
         company=company,
-        group_id=_group_param(request, required=True),
+        group_id=group_id,
         date_from=date_from,
         date_to=date_to,
         offset=offset,
@@ -512,6 +531,8 @@ def register(request: HttpRequest, company: Company) -> HttpResponse:
     voucher_type = _voucher_type_param(request, company)
     date_from, date_to = _period(request, company)
     report = register_get(voucher_type=voucher_type, date_from=date_from, date_to=date_to)
+    if fmt := export_format(request):
+        return export_response(request, register_table(company=company, report=report), fmt)
     if wants_json(request):
         return json_response(
             {
@@ -537,6 +558,12 @@ def register_vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     """A register's month opened (or any period): the type's vouchers, their values."""
     voucher_type = _voucher_type_param(request, company)
     date_from, date_to = _period(request, company)
+    if fmt := export_format(request):
+        stream = register_vouchers_stream(
+            voucher_type=voucher_type, date_from=date_from, date_to=date_to
+        )
+        table = register_vouchers_table(company=company, report=stream)
+        return export_response(request, table, fmt)
     offset = parse_id(request.GET.get("offset", "")) or 0
     report = register_vouchers_get(
         voucher_type=voucher_type,

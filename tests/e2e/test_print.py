@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -64,4 +65,35 @@ def test_the_profit_and_loss_prints_with_its_heading_and_exports_with_alt_e(brow
     assert rows[0][0] == "Sharma Traders" and rows[1][0] == "Profit & Loss A/c"
     sales = next(row for row in rows if row[3] == "Sales Accounts")
     assert sales[5] == 125000, "the page's figure, as a number"
+    ravi.context.close()
+
+
+def test_a_register_prints_with_its_heading_and_its_file_has_the_page_total(browser, office):
+    """The Account Books print and export as the final accounts do: the Sales Register."""
+    company_url = office.url + office.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
+    ravi = sign_in(browser, office, "ravi")
+    save_sale(ravi, company_url, "4,321")
+    ravi.goto(company_url + "reports/register/?type=Sales&from=2026-04-01&to=2027-03-31")
+    total = ravi.locator("table.register tfoot .total-row th").nth(2).inner_text()
+    ravi.emulate_media(media="print")
+    head = ravi.locator(".print-head")
+    expect(head.locator(".print-company")).to_have_text("Sharma Traders")
+    expect(head.locator(".print-title")).to_have_text("Sales Register")
+    expect(head.locator(".print-period")).to_have_text("01-Apr-2026 to 31-Mar-2027")
+    for screen_only in (".topbar", ".page-head", ".export-links", "form"):
+        expect(ravi.locator(screen_only).first).to_be_hidden()
+    expect(ravi.locator("table.register")).to_be_visible()
+
+    ravi.emulate_media(media="screen")
+    with ravi.expect_download() as pressed:
+        ravi.keyboard.press("Alt+e")
+    download = pressed.value
+    assert download.suggested_filename == "Sales Register 01-Apr-2026 to 31-Mar-2027.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "Sales Register"
+    assert rows[-1][0] == "Grand Total"
+    shown = Decimal(total.replace(",", ""))
+    assert shown >= Decimal("4321"), "the sale is in the page's Credit total"
+    assert Decimal(str(rows[-1][2])).quantize(Decimal("0.01")) == shown, "the file says the same"
     ravi.context.close()

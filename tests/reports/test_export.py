@@ -24,10 +24,20 @@ from reports.selectors import (
     trial_balance_get,
     trial_balance_grouped,
 )
+from reports.summaries import (
+    group_vouchers_get,
+    group_vouchers_stream,
+    period_balances_get,
+    register_get,
+    register_vouchers_get,
+)
 from tests.conftest import client_for
 from tests.reports.test_final_accounts import APRIL, post
+from vouchers.models import Voucher, VoucherType
+from vouchers.services import voucher_cancel
 
 APRIL_QUERY = "from=2026-04-01&to=2026-04-30"
+D = Decimal
 
 
 def download(client: Client, url: str) -> tuple[bytes, str]:
@@ -331,3 +341,290 @@ def test_a_title_block_and_indian_format_for_any_table():
     sheet = openpyxl.load_workbook(xlsx_file(table)).active
     assert sheet["B6"].value == 1234567.89 and sheet["B6"].number_format == INDIAN_AMOUNT
     assert sheet.title == "Group Summary- Sundry Debtors"
+
+
+# -- Account Books: the Trial Balance over a period, Group Summary, Group Vouchers, registers --
+
+QUARTER = "from=2026-04-01&to=2026-06-30"
+APR, MAY, JUN = dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 30)
+PERIOD_HEADER = [
+    "Particulars",
+    "Opening Balance",
+    "Dr/Cr",
+    "Debit",
+    "Credit",
+    "Closing Balance",
+    "Dr/Cr",
+]
+
+
+def shown(balance: Decimal) -> list[str]:
+    """A balance as the CSV holds it beside the page: amount and Dr/Cr, blank when nil."""
+    if not balance:
+        return ["", ""]
+    return [f"{abs(balance):.2f}", "Dr" if balance > 0 else "Cr"]
+
+
+def plain(amount: Decimal) -> str:
+    return f"{amount:.2f}" if amount else ""
+
+
+def test_period_trial_balance_workbook_has_the_period_rows(company, client, alice, books):
+    client.force_login(alice)
+    url = f"/c/{company.pk}/reports/trial-balance/?from=2026-05-01&to=2026-06-30"
+    body, disposition = download(client, url + "&format=xlsx")
+    assert disposition == 'attachment; filename="Trial Balance 01-May-2026 to 30-Jun-2026.xlsx"'
+    sheet, rows = workbook_rows(body)
+    assert [r[0] for r in rows[:3]] == [
+        "Sharma Traders",
+        "Trial Balance",
+        "01-May-2026 to 30-Jun-2026",
+    ]
+    assert list(rows[4]) == PERIOD_HEADER
+    report = period_balances_get(company=company, date_from=MAY, date_to=JUN)
+
+    def signed(amount, side):
+        return None if amount is None else money(amount) * (-1 if side == "Cr" else 1)
+
+    read = [
+        (r[0], signed(r[1], r[2]), money(r[3]) or 0, money(r[4]) or 0, signed(r[5], r[6]))
+        for r in rows[5:-1]
+    ]
+    assert read == [
+        (
+            row.name,
+            row.figures.opening or None,
+            row.figures.debit,
+            row.figures.credit,
+            row.figures.closing or None,
+        )
+        for row in report.rows
+    ]
+    assert ("Current Assets", D("37000"), D("9250.25"), D("14200.50"), D("32049.75")) in read
+    assert rows[-1] == ("Grand Total", 0, None, 18600.75, 18600.75, 0, None)
+    current = next(row for row in sheet.iter_rows(min_row=6) if row[0].value == "Current Assets")
+    assert current[0].font.b and current[1].number_format == INDIAN_AMOUNT
+
+
+def test_period_trial_balance_csv_and_a_group_opened(company, client, alice, books):
+    client.force_login(alice)
+    assets = Group.objects.get(company=company, name="Current Assets")
+    url = f"/c/{company.pk}/reports/trial-balance/?{QUARTER}&group={assets.pk}&format=csv"
+    body, disposition = download(client, url)
+    assert 'filename="Trial Balance - Current Assets 01-Apr-2026 to 30-Jun-2026.csv"' in disposition
+    rows = csv_rows(body)
+    assert rows[0] == PERIOD_HEADER
+    assert rows[1:] == [
+        ["Cash-in-Hand", "25000.00", "Dr", "9250.25", "9200.50", "25049.75", "Dr"],
+        ["Sundry Debtors", "", "", "12000.00", "5000.00", "7000.00", "Dr"],
+        ["Total Current Assets", "25000.00", "Dr", "21250.25", "14200.50", "32049.75", "Dr"],
+    ]
+
+
+def test_group_summary_files_indent_its_ledgers(company, client, alice, books):
+    client.force_login(alice)
+    debtors = Group.objects.get(company=company, name="Sundry Debtors")
+    url = f"/c/{company.pk}/reports/group-summary/?group={debtors.pk}&{QUARTER}"
+    body, disposition = download(client, url + "&format=csv")
+    assert 'filename="Group Summary - Sundry Debtors 01-Apr-2026 to 30-Jun-2026.csv"' in disposition
+    report = period_balances_get(company=company, date_from=APR, date_to=JUN, group_id=debtors.pk)
+    assert csv_rows(body)[1:] == [
+        *(
+            [
+                f"  {row.name}",
+                *shown(row.figures.opening),
+                plain(row.figures.debit),
+                plain(row.figures.credit),
+                *shown(row.figures.closing),
+            ]
+            for row in report.rows
+        ),
+        ["Total Sundry Debtors", "0.00", "", "12000.00", "5000.00", "7000.00", "Dr"],
+    ]
+    assert [row.name for row in report.rows] == ["Customer X"]
+    sheet, _ = workbook_rows(download(client, url + "&format=xlsx")[0])
+    assert sheet["A6"].value == "Customer X" and sheet["A6"].alignment.indent == 1
+    assert sheet["A2"].value == "Group Summary: Sundry Debtors"
+
+
+def test_group_vouchers_files_hold_every_voucher_with_the_running_balance(
+    company, client, alice, books
+):
+    client.force_login(alice)
+    assets = Group.objects.get(company=company, name="Current Assets")
+    report = group_vouchers_get(company=company, group_id=assets.pk, date_from=APR, date_to=JUN)
+    url = f"/c/{company.pk}/reports/group-vouchers/?group={assets.pk}&{QUARTER}&offset=3"
+    body, disposition = download(client, url + "&format=csv")
+    assert (
+        'filename="Group Vouchers - Current Assets 01-Apr-2026 to 30-Jun-2026.csv"' in disposition
+    )
+    rows = csv_rows(body)
+    assert rows[0] == [
+        "Date",
+        "Particulars",
+        "Vch Type",
+        "Vch No.",
+        "Debit",
+        "Credit",
+        "Balance",
+        "Dr/Cr",
+    ]
+    assert rows[1] == ["2026-04-01", "Opening Balance", "", "", "", "", "25000.00", "Dr"]
+    assert rows[2:-2] == [
+        [
+            line.voucher.date.isoformat(),
+            line.particulars,
+            line.voucher.voucher_type.name,
+            str(line.voucher.number),
+            plain(line.debit),
+            plain(line.credit),
+            *shown(line.balance),
+        ]
+        for line in report.lines
+    ], "every voucher (the page's offset does not cut the file)"
+    assert len(rows[2:-2]) == 5
+    assert rows[-2] == ["", "Total for the period", "", "", "21250.25", "14200.50", "", ""]
+    assert rows[-1] == ["", "Closing Balance", "", "", "", "", "32049.75", "Dr"]
+    sheet, book = workbook_rows(download(client, url + "&format=xlsx")[0])
+    assert book[6][0].date() == dt.date(2026, 4, 10) and book[6][1] == "Customer X"
+    assert [money(r[6]) for r in book[6:-2]] == [line.balance for line in report.lines]
+
+
+def test_group_vouchers_streamed_in_small_chunks_equal_the_pages(company, alice, books):
+    """The file reads the vouchers a chunk at a time; the balance runs on across chunks."""
+    assets = Group.objects.get(company=company, name="Current Assets")
+    page = group_vouchers_get(company=company, group_id=assets.pk, date_from=APR, date_to=JUN)
+    stream = group_vouchers_stream(
+        company=company, group_id=assets.pk, date_from=APR, date_to=JUN, chunk=2
+    )
+    assert stream.head.period == page.period and not stream.head.lines
+    lines = [(line.voucher.pk, line.particulars, line.balance) for line in stream.lines]
+    assert lines == [(line.voucher.pk, line.particulars, line.balance) for line in page.lines]
+    assert len(lines) == 5
+
+
+def test_register_files_have_a_row_per_month(company, client, alice, books):
+    client.force_login(alice)
+    url = f"/c/{company.pk}/reports/register/?type=sales&{QUARTER}"
+    body, disposition = download(client, url + "&format=xlsx")
+    assert disposition.endswith('filename="Sales Register 01-Apr-2026 to 30-Jun-2026.xlsx"')
+    sheet, rows = workbook_rows(body)
+    assert rows[1][0] == "Sales Register"
+    assert rows[4] == ("Particulars", "Debit", "Credit", "Closing Balance", "Dr/Cr")
+    sales = VoucherType.objects.get(company=company, name="Sales")
+    report = register_get(voucher_type=sales, date_from=APR, date_to=JUN)
+    assert [(r[0], money(r[1]) or 0, money(r[2]) or 0, money(r[3]), r[4]) for r in rows[5:-1]] == [
+        (
+            month.date_from.strftime("%B"),
+            month.figures.debit,
+            month.figures.credit,
+            abs(month.figures.closing),
+            "Cr",
+        )
+        for month in report.months
+    ]
+    assert [r[0] for r in rows[5:-1]] == ["April", "May", "June"]
+    assert rows[-1] == ("Grand Total", 0, 16250.25, 16250.25, "Cr")
+    assert sheet.cell(sheet.max_row, 1).font.b
+    purchase = csv_rows(download(client, url.replace("sales", "Purchase") + "&format=csv")[0])
+    assert purchase[1:] == [
+        ["April", "11200.00", "", "11200.00", "Dr"],
+        ["May", "6200.50", "", "17400.50", "Dr"],
+        ["June", "", "", "17400.50", "Dr"],
+        ["Grand Total", "17400.50", "0.00", "17400.50", "Dr"],
+    ]
+
+
+def test_register_vouchers_files_hold_every_voucher_and_the_cancelled(
+    company, client, alice, books
+):
+    client.force_login(alice)
+    sales = VoucherType.objects.get(company=company, name="Sales")
+    may_sale = Voucher.objects.get(company=company, voucher_type=sales, date=dt.date(2026, 5, 25))
+    voucher_cancel(company=company, voucher=may_sale, actor=alice, version=may_sale.version)
+    report = register_vouchers_get(voucher_type=sales, date_from=APR, date_to=JUN)
+    url = f"/c/{company.pk}/reports/register/vouchers/?type=Sales&{QUARTER}&offset=1"
+    body, disposition = download(client, url + "&format=csv")
+    assert 'filename="Sales Register - Vouchers 01-Apr-2026 to 30-Jun-2026.csv"' in disposition
+    rows = csv_rows(body)
+    assert rows[0] == ["Date", "Particulars", "Vch No.", "Debit", "Credit"]
+    assert rows[1:-1] == [
+        [
+            line.voucher.date.isoformat(),
+            line.particulars,
+            str(line.voucher.number),
+            plain(line.debit),
+            plain(line.credit),
+        ]
+        for line in report.lines
+    ]
+    assert rows[1:] == [
+        ["2026-04-10", "Customer X", "1", "", "12000.00"],
+        ["2026-05-25", "(cancelled)", "2", "", ""],
+        ["", "Total", "", "0.00", "12000.00"],
+    ]
+    sheet, _ = workbook_rows(download(client, url + "&format=xlsx")[0])
+    assert sheet["B7"].value == "(cancelled)" and sheet["B7"].font.i, "in italics"
+
+
+ACCOUNT_BOOKS = [
+    ("trial-balance/?" + QUARTER, "Trial Balance"),
+    ("group-summary/?group=GROUP&" + QUARTER, "Group Summary: Sundry Debtors"),
+    ("group-vouchers/?group=GROUP&" + QUARTER, "Group Vouchers: Sundry Debtors"),
+    ("register/?type=Sales&" + QUARTER, "Sales Register"),
+    ("register/vouchers/?type=Sales&" + QUARTER, "Sales Register: Vouchers"),
+]
+
+
+@pytest.mark.parametrize(("query", "title"), ACCOUNT_BOOKS)
+def test_account_books_refuse_an_unknown_format(company, client, api, alice, query, title):
+    query = query.replace(
+        "GROUP", str(Group.objects.get(company=company, name="Sundry Debtors").pk)
+    )
+    client.force_login(alice)
+    message = 'The format may be "csv" or "xlsx" (or left out for the page).'
+    page = client.get(f"/c/{company.pk}/reports/{query}&format=pdf")
+    assert page.status_code == 400
+    assert f"format: {message}" in html.unescape(page.content.decode())
+    answer = api.get(f"/c/{company.pk}/reports/{query}&format=pdf")
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {"format": [message]}
+
+
+@pytest.mark.parametrize("report", ["group-summary", "group-vouchers"])
+def test_a_file_of_no_group_asks_for_the_group(company, client, alice, report):
+    """Tally's "Name of Group" prompt is a page; a file asked for without a group is refused."""
+    client.force_login(alice)
+    answer = client.get(f"/c/{company.pk}/reports/{report}/?format=csv")
+    assert answer.status_code == 400
+    assert "group: Choose a group." in html.unescape(answer.content.decode())
+    assert client.get(f"/c/{company.pk}/reports/{report}/?format=pdf").status_code == 400
+
+
+@pytest.mark.parametrize(("query", "title"), ACCOUNT_BOOKS)
+def test_account_books_pages_print_and_link_their_files(
+    company, client, alice, books, query, title
+):
+    """Each page: the print frame's head (company, title, period), the Excel, CSV and Print
+    links keeping the query; a live refresh of its region is the report partial alone."""
+    debtors = Group.objects.get(company=company, name="Sundry Debtors")
+    query = query.replace("GROUP", str(debtors.pk))
+    client.force_login(alice)
+    text = client.get(f"/c/{company.pk}/reports/{query}").content.decode()
+    assert '<div class="print-company"><bdi>Sharma Traders</bdi></div>' in text
+    printed = text.split('<div class="print-title">')[1].split("</div>")[0]
+    assert html.unescape(printed.replace("<bdi>", "").replace("</bdi>", "")) == title
+    assert '<div class="print-period">01-Apr-2026 to 30-Jun-2026</div>' in text
+    escaped = html.escape(query.split("?")[1])
+    assert f'href="?{escaped}&amp;format=xlsx"' in text
+    assert f'href="?{escaped}&amp;format=csv"' in text
+    region = {
+        "trial-balance": "trial-balance",
+        "group-summary": f"group-{debtors.pk}-summary",
+        "group-vouchers": f"group-{debtors.pk}-vouchers",
+        "register": "register-sales",
+    }[query.split("/")[0]]
+    headers = {"HX-Request": "true", "HX-Target": region}
+    partial = client.get(f"/c/{company.pk}/reports/{query}", headers=headers).content.decode()
+    assert "print-frame" not in partial and "export-xlsx" not in partial
+    assert f'id="{region}"' in partial
