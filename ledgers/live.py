@@ -41,7 +41,8 @@ def balances_patch(
         cell = dom_id(ledger, "balance")
         text = format_balance(ledger.closing_balance)
         patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
-        patch.refresh.append(dom_id(ledger, "statement"))
+        # Its statement (Ledger Vouchers, or the Cash/Bank Book) and its Monthly Summary.
+        patch.refresh += [dom_id(ledger, "statement"), dom_id(ledger, "monthly")]
     roots = chart_build(
         groups=group_list(company=company), group_sums=group_sums_get(company=company)
     )
@@ -58,7 +59,7 @@ def balances_patch(
 def ledger_live(patch: Patch, change: Change) -> None:
     """The ledger list and cash/bank panel re-fetched, a deleted row gone, balances repainted
     (under the group the ledger left, too)."""
-    patch.refresh += ["ledger-list", "dashboard-cash-bank"]
+    patch.refresh += ["ledger-list", "dashboard-cash-bank", "cash-bank-books"]
     if change.verb == Change.Verb.DELETE:
         patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
     before_group = (change.before or {}).get("group")

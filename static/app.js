@@ -41,8 +41,11 @@
       window.location.href = body.dataset.companyUrl + "vouchers/new/?type=" + type;
       return;
     }
-    // Alt+F1: a report's detailed or condensed view (Tally's key), where the page offers it.
-    var keyed = name === "Alt+F1" && document.querySelector('a[data-key="Alt+F1"]');
+    // Alt+F1: a report's detailed or condensed view (Tally's key); PgUp / PgDn: a report's
+    // previous or next page (outside a field), where the page offers them.
+    var typing = event.target.matches && event.target.matches("input, textarea, select");
+    var paging = (name === "PageUp" || name === "PageDown") && !typing;
+    var keyed = (name === "Alt+F1" || paging) && document.querySelector('a[data-key="' + name + '"]');
     if (keyed) {
       event.preventDefault();
       window.location.href = keyed.href;

@@ -1,0 +1,284 @@
+"""A ledger's account books: its statement (Ledger Vouchers, and the Cash/Bank Book that shows
+each day's closing), paged by key, and its Monthly Summary, from kept totals (LedgerDay)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import ExpressionWrapper, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+
+from companies.models import Company
+from core.errors import Invalid, found
+from core.money import ZERO, MoneyField
+from ledgers.models import Ledger, LedgerDay
+from ledgers.selectors import carried_expression
+from reports.selectors import _days_net
+from vouchers.models import Entry
+
+# A statement's order: the voucher's date, then the voucher, then its line.
+ORDER = ["date", "voucher_id", "position"]
+_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,18})\.(\d{1,5})$")
+KEY_HELP = "A page key looks like 2026-10-05.1234.0 (day, voucher, line), as page links give it."
+
+
+@dataclass(frozen=True, order=True)
+class StatementKey:
+    """Where a line stands in a statement's order; a page starts after one (keyset paging:
+    every page costs the same, however far into the period it is)."""
+
+    date: dt.date
+    voucher_id: int
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()}.{self.voucher_id}.{self.position}"
+
+    @classmethod
+    def parse(cls, text: str) -> StatementKey:
+        """The key a page link carried; Invalid naming `after` for anything else."""
+        match = _KEY.match(text.strip())
+        try:
+            if match is None:
+                raise ValueError
+            day = dt.date.fromisoformat(match[1])
+        except ValueError:
+            raise Invalid.field("after", KEY_HELP) from None
+        return cls(day, int(match[2]), int(match[3]))
+
+    @classmethod
+    def of(cls, entry: Entry) -> StatementKey:
+        return cls(entry.date, entry.voucher_id, entry.position)
+
+    def later(self) -> Q:
+        """Entries after this key (with a lower bound on the day, so the index range starts
+        at its day)."""
+        on_day = Q(voucher_id__gt=self.voucher_id) | Q(
+            voucher_id=self.voucher_id, position__gt=self.position
+        )
+        return Q(date__gte=self.date) & (Q(date__gt=self.date) | Q(on_day, date=self.date))
+
+    def up_to(self) -> Q:
+        """Entries of its day at or before this key."""
+        return Q(date=self.date) & (
+            Q(voucher_id__lt=self.voucher_id)
+            | Q(voucher_id=self.voucher_id, position__lte=self.position)
+        )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    entry: Entry
+    balance: Decimal  # running, signed
+    day_end: bool = False  # the day's last line in the period: its balance is the day's closing
+
+    @property
+    def particulars(self) -> str:
+        """As Tally shows it: the ledger on the other side, or "(as per details)" for several."""
+        entry = self.entry
+        others = [e for e in entry.voucher.entries.all() if (e.amount > 0) != (entry.amount > 0)]
+        if len({e.ledger_id for e in others}) > 1:
+            return "(as per details)"
+        return others[0].ledger.name if others else str(entry.voucher)
+
+    @property
+    def key(self) -> StatementKey:
+        return StatementKey.of(self.entry)
+
+
+@dataclass
+class Statement:
+    """A page of a ledger's statement: `opening` is the balance brought forward to its first
+    line, `closing` the balance after its last (the period's closing on the last page)."""
+
+    ledger: Ledger
+    date_from: dt.date
+    date_to: dt.date
+    opening: Decimal
+    lines: list[StatementLine] = field(default_factory=list)
+    closing: Decimal = ZERO
+    more: bool = False  # lines beyond this page were left for the next
+    after: StatementKey | None = None  # the key this page starts after (None: the first page)
+    previous: StatementKey | None = None  # the previous page's `after` (None: the first page)
+
+    @property
+    def next(self) -> StatementKey | None:
+        """The key the next page starts after, if there is one."""
+        return self.lines[-1].key if self.more else None
+
+
+def _brought_forward(
+    ledger: Ledger, company: Company, date_from: dt.date, after: StatementKey | None
+) -> ExpressionWrapper:
+    """The balance before the page's first line, as one expression: the ledger's opening, what
+    the financial year of `date_from` carries (ledgers.selectors.carried_expression), the day
+    rows before the page's first day, and that day's entries up to the key."""
+    year_start = company.financial_year_begins(date_from)
+    carried = Subquery(
+        Ledger.objects.filter(pk=ledger.pk)
+        .annotate(year_carried=carried_expression(company=company, year_start=year_start))
+        .values("year_carried")
+    )
+    if after is None:
+        return ExpressionWrapper(
+            _days_net(Q(date__lt=date_from), ledger=ledger.pk) + carried, output_field=MoneyField()
+        )
+    same_day = (
+        Entry.objects.filter(after.up_to(), ledger=ledger.pk)
+        .values("ledger")
+        .annotate(net=Sum("amount"))
+        .values("net")
+    )
+    day_before = Coalesce(Subquery(same_day), 0, output_field=MoneyField())
+    return ExpressionWrapper(
+        _days_net(Q(date__lt=after.date), ledger=ledger.pk) + day_before + carried,
+        output_field=MoneyField(),
+    )
+
+
+def ledger_statement_get(
+    *,
+    ledger: Ledger,
+    date_from: dt.date,
+    date_to: dt.date,
+    after: StatementKey | None = None,
+    limit: int = 200,
+    company: Company | None = None,
+) -> Statement:
+    """A page of a ledger's entries between two days in date order (up to `limit` lines after
+    the key `after`), with running balances; the balance brought forward is kept as Tally keeps
+    it in `date_from`'s financial year (an income or expense ledger opens each year at zero,
+    Profit & Loss A/c takes what they carried). Invalid naming `after` for a key outside the
+    period.
+
+    One statement reads the page and its balance brought forward (from the per-day totals and
+    the entries of the page's first day before the key), so they agree even while other saves
+    commit, and a page costs the same wherever it is. A period that runs past a year's end runs
+    on. A second query finds the previous page's key (the `limit` lines before this page)."""
+    company = company or ledger.company
+    if after is not None and not date_from <= after.date <= date_to:
+        period = f"{date_from:%d-%b-%Y} to {date_to:%d-%b-%Y}"
+        message = f"The page key's day {after.date:%d-%b-%Y} is not in the period {period}."
+        raise Invalid.field("after", message)
+    brought_forward = _brought_forward(ledger, company, date_from, after)
+    entries = Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
+    page_entries = (entries.filter(after.later()) if after else entries).select_related(
+        "voucher__voucher_type"
+    )
+    page = list(
+        page_entries.prefetch_related(
+            Prefetch("voucher__entries", queryset=Entry.objects.select_related("ledger"))
+        )
+        .annotate(brought_forward=brought_forward)
+        .order_by(*ORDER)[: limit + 1]
+    )
+    statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
+    statement.after = after
+    if after is not None:
+        statement.previous = _previous_key(entries, after, limit)
+    if not page:
+        before = Ledger.objects.filter(pk=ledger.pk).annotate(before=brought_forward)
+        statement.opening = ledger.opening_balance + before.values_list("before", flat=True)[0]
+        statement.closing = statement.opening
+        return statement
+    statement.more = len(page) > limit
+    statement.opening = ledger.opening_balance + page[0].brought_forward
+    balance = statement.opening
+    for entry, following in zip(page[:limit], [*page[1:], None], strict=False):
+        balance += entry.amount
+        day_end = following is None or following.date != entry.date
+        statement.lines.append(StatementLine(entry=entry, balance=balance, day_end=day_end))
+    statement.closing = balance
+    return statement
+
+
+def _previous_key(entries: QuerySet[Entry], after: StatementKey, limit: int) -> StatementKey | None:
+    """The key the previous page starts after: the (limit + 1)th line back from this page's
+    start, or None when the previous page is the first. (Reads back from the key's day.)"""
+    back = (
+        entries.filter(date__lte=after.date)
+        .exclude(after.later())
+        .order_by(*(f"-{name}" for name in ORDER))
+        .values_list(*ORDER)[limit : limit + 1]
+    )
+    row = next(iter(back), None)
+    return StatementKey(*row) if row else None
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    """A month of a ledger's Monthly Summary: its debits, credits and the closing balance."""
+
+    date_from: dt.date  # the month's first day in the year
+    date_to: dt.date
+    debit: Decimal
+    credit: Decimal
+    closing: Decimal  # signed
+
+
+@dataclass(frozen=True)
+class MonthlySummary:
+    ledger: Ledger
+    year_start: dt.date
+    year_end: dt.date
+    opening: Decimal  # signed: the year's opening balance
+    months: list[MonthLine]
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((month.debit for month in self.months), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((month.credit for month in self.months), ZERO)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.months[-1].closing if self.months else self.opening
+
+
+def _months(year_start: dt.date, year_end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months of a financial year, cut to its first and last days."""
+    months, first = [], year_start
+    while first <= year_end:
+        following = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        months.append((first, min(following - dt.timedelta(days=1), year_end)))
+        first = following
+    return months
+
+
+def ledger_monthly_get(*, company: Company, ledger_id: int, year: int) -> MonthlySummary:
+    """A ledger's Monthly Summary for the financial year beginning in `year` (2026 = 2026-27):
+    each month's debits and credits and the closing balance, from the per-day totals; the year
+    opens as Tally keeps it (ledgers.selectors.carried_expression: an income or expense ledger
+    at zero). NotFound (404) for another company's ledger. Two queries: the ledger with its
+    opening, and the months (grouped by the database)."""
+    year_start = company.financial_year_start.replace(year=year)
+    year_end = company.financial_year_start.replace(year=year + 1) - dt.timedelta(days=1)
+    ledgers = (
+        Ledger.objects.filter(company=company)
+        .select_related("group")
+        .annotate(
+            carried=carried_expression(company=company, year_start=year_start),
+            before=_days_net(Q(date__lt=year_start)),
+        )
+    )
+    ledger = found(ledgers, pk=ledger_id)
+    sums = {
+        row["month"]: (row["debit"], row["credit"])
+        for row in LedgerDay.objects.filter(ledger=ledger, date__range=(year_start, year_end))
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by("month")
+    }
+    opening = ledger.opening_balance + ledger.before + ledger.carried  # type: ignore[attr-defined]
+    balance, lines = opening, []
+    for first, last in _months(year_start, year_end):
+        debit, credit = sums.get(first.replace(day=1), (ZERO, ZERO))
+        balance += debit - credit
+        lines.append(MonthLine(first, last, debit, credit, balance))
+    return MonthlySummary(ledger, year_start, year_end, opening, lines)
