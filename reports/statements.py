@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import ExpressionWrapper, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import ExpressionWrapper, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from companies.models import Company
@@ -49,10 +51,6 @@ class StatementKey:
             raise Invalid.field("after", KEY_HELP) from None
         return cls(day, int(match[2]), int(match[3]))
 
-    @classmethod
-    def of(cls, entry: Entry) -> StatementKey:
-        return cls(entry.date, entry.voucher_id, entry.position)
-
     def later(self) -> Q:
         """Entries after this key (with a lower bound on the day, so the index range starts
         at its day)."""
@@ -71,22 +69,29 @@ class StatementKey:
 
 @dataclass(frozen=True)
 class StatementLine:
-    entry: Entry
+    """A line of a statement: one entry of the ledger, with what Tally shows beside it."""
+
+    date: dt.date
+    voucher_id: int
+    position: int
+    voucher_type: str
+    number: int
+    amount: Decimal  # signed, positive = Dr
+    particulars: str  # the ledger on the other side, or "(as per details)" for several
     balance: Decimal  # running, signed
     day_end: bool = False  # the day's last line in the period: its balance is the day's closing
 
     @property
-    def particulars(self) -> str:
-        """As Tally shows it: the ledger on the other side, or "(as per details)" for several."""
-        entry = self.entry
-        others = [e for e in entry.voucher.entries.all() if (e.amount > 0) != (entry.amount > 0)]
-        if len({e.ledger_id for e in others}) > 1:
-            return "(as per details)"
-        return others[0].ledger.name if others else str(entry.voucher)
+    def debit(self) -> Decimal:
+        return self.amount if self.amount > 0 else ZERO
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.amount if self.amount < 0 else ZERO
 
     @property
     def key(self) -> StatementKey:
-        return StatementKey.of(self.entry)
+        return StatementKey(self.date, self.voucher_id, self.position)
 
 
 @dataclass
@@ -120,6 +125,7 @@ def _brought_forward(
     carried = Subquery(
         Ledger.objects.filter(pk=ledger.pk)
         .annotate(year_carried=carried_expression(company=company, year_start=year_start))
+        .order_by()
         .values("year_carried")
     )
     if after is None:
@@ -128,6 +134,7 @@ def _brought_forward(
         )
     same_day = (
         Entry.objects.filter(after.up_to(), ledger=ledger.pk)
+        .order_by()
         .values("ledger")
         .annotate(net=Sum("amount"))
         .values("net")
@@ -137,6 +144,22 @@ def _brought_forward(
         _days_net(Q(date__lt=after.date), ledger=ledger.pk) + day_before + carried,
         output_field=MoneyField(),
     )
+
+
+AS_PER_DETAILS = "(as per details)"
+
+
+def _particulars(rows: list[tuple[Any, ...]]) -> dict[tuple[int, bool], str]:
+    """Per (voucher, debit side): what Tally shows as a line's particulars, the ledger on the
+    other side or "(as per details)" for several; one query for the page's vouchers."""
+    sides: dict[tuple[int, bool], set[str]] = defaultdict(set)
+    entries = Entry.objects.filter(voucher_id__in={row[1] for row in rows}).order_by()
+    for voucher_id, amount, name in entries.values_list("voucher_id", "amount", "ledger__name"):
+        sides[(voucher_id, amount < 0)].add(name)  # the other side of a line on the debit side
+    return {key: AS_PER_DETAILS if len(names) > 1 else min(names) for key, names in sides.items()}
+
+
+LINE_FIELDS = ["date", "voucher_id", "position", "voucher__voucher_type__name", "voucher__number"]
 
 
 def ledger_statement_get(
@@ -154,10 +177,11 @@ def ledger_statement_get(
     Profit & Loss A/c takes what they carried). Invalid naming `after` for a key outside the
     period.
 
-    One statement reads the page and its balance brought forward (from the per-day totals and
-    the entries of the page's first day before the key), so they agree even while other saves
-    commit, and a page costs the same wherever it is. A period that runs past a year's end runs
-    on. A second query finds the previous page's key (the `limit` lines before this page)."""
+    One statement reads the page (plain values: the other side's ledger by subquery, no model
+    per line) and its balance brought forward (from the per-day totals and the entries of the
+    page's first day before the key), so they agree even while other saves commit, and a page
+    costs the same wherever it is. A period that runs past a year's end runs on. A second query
+    finds the previous page's key (the `limit` lines before this page)."""
     company = company or ledger.company
     if after is not None and not date_from <= after.date <= date_to:
         period = f"{date_from:%d-%b-%Y} to {date_to:%d-%b-%Y}"
@@ -165,15 +189,11 @@ def ledger_statement_get(
         raise Invalid.field("after", message)
     brought_forward = _brought_forward(ledger, company, date_from, after)
     entries = Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
-    page_entries = (entries.filter(after.later()) if after else entries).select_related(
-        "voucher__voucher_type"
-    )
     page = list(
-        page_entries.prefetch_related(
-            Prefetch("voucher__entries", queryset=Entry.objects.select_related("ledger"))
-        )
+        (entries.filter(after.later()) if after else entries)
         .annotate(brought_forward=brought_forward)
-        .order_by(*ORDER)[: limit + 1]
+        .order_by(*ORDER)
+        .values_list(*LINE_FIELDS, "amount", "brought_forward")[: limit + 1]
     )
     statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
     statement.after = after
@@ -185,12 +205,17 @@ def ledger_statement_get(
         statement.closing = statement.opening
         return statement
     statement.more = len(page) > limit
-    statement.opening = ledger.opening_balance + page[0].brought_forward
-    balance = statement.opening
-    for entry, following in zip(page[:limit], [*page[1:], None], strict=False):
-        balance += entry.amount
-        day_end = following is None or following.date != entry.date
-        statement.lines.append(StatementLine(entry=entry, balance=balance, day_end=day_end))
+    statement.opening = balance = ledger.opening_balance + page[0][-1]
+    particulars = _particulars(page[:limit])
+    for row, following in zip(page[:limit], [*page[1:], None], strict=False):
+        day, voucher_id, position, kind, number, amount, _ = row
+        balance += amount
+        other = particulars.get((voucher_id, amount > 0), f"{kind} No. {number}")
+        day_end = following is None or following[0] != day
+        line = StatementLine(
+            day, voucher_id, position, kind, number, amount, other, balance, day_end
+        )
+        statement.lines.append(line)
     statement.closing = balance
     return statement
 

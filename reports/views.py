@@ -134,13 +134,13 @@ def _statement_json(statement: Statement) -> dict[str, Any]:
         "opening": statement.opening,
         "lines": [
             {
-                "date": line.entry.date,
+                "date": line.date,
                 "particulars": line.particulars,
-                "voucher_id": line.entry.voucher_id,
-                "voucher_type": line.entry.voucher.voucher_type.name,
-                "number": line.entry.voucher.number,
-                "debit": line.entry.debit,
-                "credit": line.entry.credit,
+                "voucher_id": line.voucher_id,
+                "voucher_type": line.voucher_type,
+                "number": line.number,
+                "debit": line.debit,
+                "credit": line.credit,
                 "balance": line.balance,
                 "key": str(line.key),
             }
@@ -192,7 +192,7 @@ def cash_bank_book(request: HttpRequest, company: Company, pk: int) -> HttpRespo
         raise Invalid.field("ledger", message)
     statement = _statement(request, company, ledger)
     if wants_json(request):
-        days = [{"date": x.entry.date, "closing": x.balance} for x in statement.lines if x.day_end]
+        days = [{"date": x.date, "closing": x.balance} for x in statement.lines if x.day_end]
         return json_response({**_statement_json(statement), "day_closings": days})
     context = {"ledger": ledger, "statement": statement, "daily": True}
     template = _region(request, "reports/cash_bank_book.html", dom_id(ledger, "statement"))
