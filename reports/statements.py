@@ -224,8 +224,7 @@ def _previous_key(entries: QuerySet[Entry], after: StatementKey, limit: int) -> 
     """The key the previous page starts after: the (limit + 1)th line back from this page's
     start, or None when the previous page is the first. (Reads back from the key's day.)"""
     back = (
-        entries.filter(date__lte=after.date)
-        .exclude(after.later())
+        entries.filter(Q(date__lt=after.date) | after.up_to(), date__lte=after.date)
         .order_by(*(f"-{name}" for name in ORDER))
         .values_list(*ORDER)[limit : limit + 1]
     )
