@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import ExpressionWrapper, Q, QuerySet, Subquery, Sum
+from django.db.models import Expression, ExpressionWrapper, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from companies.models import Company
@@ -121,13 +121,12 @@ def _brought_forward(
     """The balance before the page's first line, as one expression: the ledger's opening, what
     the financial year of `date_from` carries (ledgers.selectors.carried_expression), the day
     rows before the page's first day, and that day's entries up to the key."""
-    year_start = company.financial_year_begins(date_from)
-    carried = Subquery(
-        Ledger.objects.filter(pk=ledger.pk)
-        .annotate(year_carried=carried_expression(company=company, year_start=year_start))
-        .order_by()
-        .values("year_carried")
+    carried: Expression = carried_expression(
+        company=company, year_start=company.financial_year_begins(date_from)
     )
+    if not isinstance(carried, Value):  # nothing carried in the year the books begin in
+        one = Ledger.objects.filter(pk=ledger.pk).order_by()
+        carried = Subquery(one.annotate(year_carried=carried).values("year_carried"))
     if after is None:
         return ExpressionWrapper(
             _days_net(Q(date__lt=date_from), ledger=ledger.pk) + carried, output_field=MoneyField()
