@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Expression, ExpressionWrapper, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncMonth
 
 from companies.models import Company
 from core.errors import Invalid, found
@@ -52,12 +54,11 @@ class StatementKey:
         return cls(day, int(match[2]), int(match[3]))
 
     def later(self) -> Q:
-        """Entries after this key (with a lower bound on the day, so the index range starts
-        at its day)."""
+        """Entries after this key (among those from its day on)."""
         on_day = Q(voucher_id__gt=self.voucher_id) | Q(
             voucher_id=self.voucher_id, position__gt=self.position
         )
-        return Q(date__gte=self.date) & (Q(date__gt=self.date) | Q(on_day, date=self.date))
+        return Q(date__gt=self.date) | Q(on_day, date=self.date)
 
     def up_to(self) -> Q:
         """Entries of its day at or before this key."""
@@ -115,34 +116,38 @@ class Statement:
         return self.lines[-1].key if self.more else None
 
 
+# The balance brought forward is read in the same statement as the page (so the two agree while
+# other saves commit), as two scalar subqueries written in SQL: built with the ORM, resolving and
+# compiling them took longer than running the whole page's SQL.
+_DAYS_BEFORE = (
+    "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM {days} WHERE ledger_id = %s AND date < %s"
+)
+_DAY_UP_TO = (
+    "SELECT COALESCE(SUM(amount), 0) FROM {entries} WHERE ledger_id = %s AND date = %s"
+    " AND (voucher_id < %s OR (voucher_id = %s AND position <= %s))"
+)
+
+
 def _brought_forward(
     ledger: Ledger, company: Company, date_from: dt.date, after: StatementKey | None
 ) -> ExpressionWrapper:
-    """The balance before the page's first line, as one expression: the ledger's opening, what
-    the financial year of `date_from` carries (ledgers.selectors.carried_expression), the day
-    rows before the page's first day, and that day's entries up to the key."""
+    """The balance before the page's first line less the ledger's opening, as one expression:
+    what the financial year of `date_from` carries (ledgers.selectors.carried_expression), the
+    day rows before the page's first day, and that day's entries up to the key."""
     carried: Expression = carried_expression(
         company=company, year_start=company.financial_year_begins(date_from)
     )
     if not isinstance(carried, Value):  # nothing carried in the year the books begin in
         one = Ledger.objects.filter(pk=ledger.pk).order_by()
         carried = Subquery(one.annotate(year_carried=carried).values("year_carried"))
-    if after is None:
-        return ExpressionWrapper(
-            _days_net(Q(date__lt=date_from), ledger=ledger.pk) + carried, output_field=MoneyField()
-        )
-    same_day = (
-        Entry.objects.filter(after.up_to(), ledger=ledger.pk)
-        .order_by()
-        .values("ledger")
-        .annotate(net=Sum("amount"))
-        .values("net")
-    )
-    day_before = Coalesce(Subquery(same_day), 0, output_field=MoneyField())
-    return ExpressionWrapper(
-        _days_net(Q(date__lt=after.date), ledger=ledger.pk) + day_before + carried,
-        output_field=MoneyField(),
-    )
+    day = connection.ops.adapt_datefield_value(date_from if after is None else after.date)
+    days = LedgerDay._meta.db_table
+    total = RawSQL(_DAYS_BEFORE.format(days=days), (ledger.pk, day), output_field=MoneyField())
+    if after is not None:
+        entries = Entry._meta.db_table
+        up_to = (ledger.pk, day, after.voucher_id, after.voucher_id, after.position)
+        total += RawSQL(_DAY_UP_TO.format(entries=entries), up_to, output_field=MoneyField())
+    return ExpressionWrapper(total + carried, output_field=MoneyField())
 
 
 AS_PER_DETAILS = "(as per details)"
@@ -187,9 +192,15 @@ def ledger_statement_get(
         message = f"The page key's day {after.date:%d-%b-%Y} is not in the period {period}."
         raise Invalid.field("after", message)
     brought_forward = _brought_forward(ledger, company, date_from, after)
-    entries = Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
+    # One lower and one upper bound on the day: given two, SQLite may range the index over the
+    # one that is not the key's and filter its way to the key, as OFFSET does.
+    entries = Entry.objects.filter(ledger=ledger)
     page = list(
-        (entries.filter(after.later()) if after else entries)
+        (
+            entries.filter(after.later(), date__range=(after.date, date_to))
+            if after
+            else entries.filter(date__range=(date_from, date_to))
+        )
         .annotate(brought_forward=brought_forward)
         .order_by(*ORDER)
         .values_list(*LINE_FIELDS, "amount", "brought_forward")[: limit + 1]
@@ -197,7 +208,7 @@ def ledger_statement_get(
     statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
     statement.after = after
     if after is not None:
-        statement.previous = _previous_key(entries, after, limit)
+        statement.previous = _previous_key(entries, date_from, after, limit)
     if not page:
         before = Ledger.objects.filter(pk=ledger.pk).annotate(before=brought_forward)
         statement.opening = ledger.opening_balance + before.values_list("before", flat=True)[0]
@@ -219,11 +230,13 @@ def ledger_statement_get(
     return statement
 
 
-def _previous_key(entries: QuerySet[Entry], after: StatementKey, limit: int) -> StatementKey | None:
+def _previous_key(
+    entries: QuerySet[Entry], date_from: dt.date, after: StatementKey, limit: int
+) -> StatementKey | None:
     """The key the previous page starts after: the (limit + 1)th line back from this page's
     start, or None when the previous page is the first. (Reads back from the key's day.)"""
     back = (
-        entries.filter(Q(date__lt=after.date) | after.up_to(), date__lte=after.date)
+        entries.filter(Q(date__lt=after.date) | after.up_to(), date__range=(date_from, after.date))
         .order_by(*(f"-{name}" for name in ORDER))
         .values_list(*ORDER)[limit : limit + 1]
     )
