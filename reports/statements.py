@@ -181,11 +181,11 @@ def ledger_statement_get(
     Profit & Loss A/c takes what they carried). Invalid naming `after` for a key outside the
     period.
 
-    One statement reads the page (plain values: the other side's ledger by subquery, no model
-    per line) and its balance brought forward (from the per-day totals and the entries of the
-    page's first day before the key), so they agree even while other saves commit, and a page
-    costs the same wherever it is. A period that runs past a year's end runs on. A second query
-    finds the previous page's key (the `limit` lines before this page)."""
+    One statement reads the page (plain values, no model per line) and its balance brought
+    forward (from the per-day totals and the entries of the page's first day before the key),
+    so they agree even while other saves commit, and a page costs the same wherever it is. A
+    period that runs past a year's end runs on. A second query reads the other side's ledger
+    names (the particulars), and after a key a third finds the previous page's key."""
     company = company or ledger.company
     if after is not None and not date_from <= after.date <= date_to:
         period = f"{date_from:%d-%b-%Y} to {date_to:%d-%b-%Y}"
