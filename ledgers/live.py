@@ -156,7 +156,8 @@ def balances_patch(
     for (_name, closing), pk in sorted((figures, pk) for pk, figures in cells.items()):
         cell = dom_id("ledger", pk, "balance")
         patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{format_balance(closing)}</span>')
-        patch.refresh.append(dom_id("ledger", pk, "statement"))
+        # Its statement (Ledger Vouchers, or the Cash/Bank Book) and its Monthly Summary.
+        patch.refresh += [dom_id("ledger", pk, "statement"), dom_id("ledger", pk, "monthly")]
     touched = {book.ledgers.get(pk, (None,))[0] for pk in ids}
     _group_totals_patch(patch, book, touched=touched, left_groups=left_groups)
     patch.refresh += FINAL_ACCOUNTS
@@ -182,7 +183,7 @@ def ledger_note(change: Change, state: LiveState) -> None:
 def ledger_live(patch: Patch, change: Change, state: LiveState) -> None:
     """The ledger list and cash/bank panel re-fetched, a deleted row gone, balances repainted
     (under the group the ledger left, too)."""
-    patch.refresh += ["ledger-list", "dashboard-cash-bank"]
+    patch.refresh += ["ledger-list", "dashboard-cash-bank", "cash-bank-books"]
     if change.verb == Change.Verb.DELETE:
         patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
     before_group = (change.before or {}).get("group")

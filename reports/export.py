@@ -19,7 +19,6 @@ from core.export import (
     period_text,
     tally_date,
 )
-from ledgers.models import Ledger
 from ledgers.selectors import ChartNode
 from reports.selectors import (
     DIFFERENCE,
@@ -27,8 +26,8 @@ from reports.selectors import (
     FinalLine,
     GroupedTrialBalance,
     ProfitAndLoss,
-    StatementStream,
 )
+from reports.statements import MonthlySummary, StatementStream
 from reports.summaries import (
     GroupVouchersStream,
     PeriodBalances,
@@ -152,13 +151,15 @@ STATEMENT_COLUMNS = [
 def ledger_statement_table(
     *,
     company: Company,
-    ledger: Ledger,
+    title: str,
     statement: StatementStream,
     date_from: dt.date,
     date_to: dt.date,
+    daily: bool = False,
 ) -> Table:
     """A ledger's statement, every line of the period (streamed from the database): the
-    opening balance, each entry with the running balance, the closing balance."""
+    opening balance, each entry with the running balance, the closing balance; `daily` adds
+    each day's closing after its last line (the Cash/Bank Book)."""
 
     def rows() -> Iterator[Row]:
         balance = statement.opening
@@ -174,29 +175,72 @@ def ledger_statement_table(
             ]
         )
         for line in statement.lines:
-            entry, balance = line.entry, line.balance
-            voucher = entry.voucher
+            balance = line.balance
             yield Row(
                 [
-                    entry.date,
+                    line.date,
                     line.particulars,
-                    voucher.voucher_type.name,
-                    voucher.number,
-                    entry.debit or None,
-                    entry.credit or None,
+                    line.voucher_type,
+                    line.number,
+                    line.debit or None,
+                    line.credit or None,
                     *balance_cells(balance),
                 ]
             )
+            if daily and line.day_end:
+                closing = Label(f"Closing balance on {line.date:%d-%b-%Y}", 0, "detail")
+                yield Row([None, closing, None, None, None, None, *balance_cells(balance)])
         yield Row(
             [None, "Closing Balance", None, None, None, None, *balance_cells(balance)], "total"
         )
 
     return Table(
         company=company.name,
-        title=f"Ledger: {ledger.name}",
+        title=title,
         period=period_text(date_from, date_to),
         columns=STATEMENT_COLUMNS,
         rows=rows(),
+    )
+
+
+def monthly_summary_table(*, company: Company, summary: MonthlySummary) -> Table:
+    """A ledger's Monthly Summary: the year's opening, each month's debit, credit and closing,
+    the totals."""
+    rows = [
+        Row([Label("Opening Balance", 0, "detail"), None, None, *balance_cells(summary.opening)]),
+        *(
+            Row(
+                [
+                    f"{line.date_from:%B %Y}",
+                    line.debit or None,
+                    line.credit or None,
+                    *balance_cells(line.closing),
+                ]
+            )
+            for line in summary.months
+        ),
+        Row(
+            [
+                "Grand Total",
+                summary.total_debit,
+                summary.total_credit,
+                *balance_cells(summary.closing),
+            ],
+            "total",
+        ),
+    ]
+    return Table(
+        company=company.name,
+        title=f"Monthly Summary: {summary.ledger.name}",
+        period=period_text(summary.year_start, summary.year_end),
+        columns=[
+            Column("Particulars", width=24),
+            DEBIT,
+            CREDIT,
+            Column("Closing Balance", "amount", 16),
+            DR_CR,
+        ],
+        rows=rows,
     )
 
 

@@ -1,26 +1,22 @@
-"""Read models: Trial Balance and ledger statement, from kept totals rather than raw entries."""
+"""Read models: Trial Balance, dashboard and final accounts, from kept totals rather than raw
+entries (a ledger's statement and Monthly Summary: `reports.statements`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
     ExpressionWrapper,
-    F,
     Max,
     OuterRef,
-    Prefetch,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
-    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -31,14 +27,13 @@ from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.selectors import (
     STOCK_IN_HAND,
     ChartNode,
-    carried_expression,
     chart_build,
     chart_find,
     closing_value,
     group_list,
     ledger_list,
 )
-from vouchers.models import Entry, Voucher
+from vouchers.models import Voucher
 from vouchers.selectors import day_book, day_book_days
 
 
@@ -182,128 +177,6 @@ def trial_balance_grouped(
         opening_difference=ZERO if focus else report.opening_difference,
     )
     return grouped, focus
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    entry: Entry
-    balance: Decimal  # running, signed
-
-    @property
-    def particulars(self) -> str:
-        """As Tally shows it: the ledger on the other side, or "(as per details)" for several."""
-        entry = self.entry
-        others = [e for e in entry.voucher.entries.all() if (e.amount > 0) != (entry.amount > 0)]
-        if len({e.ledger_id for e in others}) > 1:
-            return "(as per details)"
-        return others[0].ledger.name if others else str(entry.voucher)
-
-
-@dataclass
-class Statement:
-    ledger: Ledger
-    date_from: dt.date
-    date_to: dt.date
-    opening: Decimal
-    lines: list[StatementLine] = field(default_factory=list)
-    closing: Decimal = ZERO
-    more: bool = False  # lines beyond `limit` were left for the next page
-
-
-def _statement_entries(
-    ledger: Ledger, date_from: dt.date, date_to: dt.date, company: Company
-) -> tuple[QuerySet[Entry], ExpressionWrapper]:
-    """A statement's entries in order, each with `running` (the sum over the range up to it, a
-    window computed before any page is cut) and `brought_forward` (the per-day totals before
-    `date_from` and what the year carries), and that balance brought forward as an expression."""
-    year_start = company.financial_year_begins(date_from)
-    carried = Subquery(
-        Ledger.objects.filter(pk=ledger.pk)
-        .annotate(year_carried=carried_expression(company=company, year_start=year_start))
-        .values("year_carried")
-    )
-    order = ["date", "voucher_id", "position"]
-    brought_forward = ExpressionWrapper(
-        _days_net(Q(date__lt=date_from), ledger=ledger.pk) + carried, output_field=MoneyField()
-    )
-    entries = (
-        Entry.objects.filter(ledger=ledger, date__range=(date_from, date_to))
-        .select_related("voucher__voucher_type")
-        .prefetch_related(
-            Prefetch("voucher__entries", queryset=Entry.objects.select_related("ledger"))
-        )
-        .annotate(
-            running=Window(Sum("amount"), order_by=[F(name).asc() for name in order]),
-            brought_forward=brought_forward,
-        )
-        .order_by(*order)
-    )
-    return entries, brought_forward
-
-
-def ledger_statement_get(
-    *,
-    ledger: Ledger,
-    date_from: dt.date,
-    date_to: dt.date,
-    offset: int = 0,
-    limit: int = 200,
-    company: Company | None = None,
-) -> Statement:
-    """A ledger's entries between two days in date order, with running balances; the balance
-    brought forward is kept as Tally keeps it in `date_from`'s financial year (an income or
-    expense ledger opens each year at zero, Profit & Loss A/c takes what they carried).
-
-    One statement reads the page, the running sum over the range (a window, computed before
-    the page is cut) and the balance brought forward from the per-day totals, so they agree
-    even while other saves commit. A period that runs past a year's end runs on.
-    """
-    company = company or ledger.company
-    entries, brought_forward = _statement_entries(ledger, date_from, date_to, company)
-    page = list(entries[offset : offset + limit + 1])
-    statement = Statement(ledger=ledger, date_from=date_from, date_to=date_to, opening=ZERO)
-    if not page:
-        before = Ledger.objects.filter(pk=ledger.pk).annotate(before=brought_forward)
-        statement.opening = ledger.opening_balance + before.values_list("before", flat=True)[0]
-        statement.closing = statement.opening
-        return statement
-    statement.more = len(page) > limit
-    first = page[0]
-    statement.opening = (
-        ledger.opening_balance + first.brought_forward + first.running - first.amount
-    )
-    for entry in page[:limit]:
-        balance = ledger.opening_balance + entry.brought_forward + entry.running
-        statement.lines.append(StatementLine(entry=entry, balance=balance))
-    statement.closing = statement.lines[-1].balance
-    return statement
-
-
-@dataclass
-class StatementStream:
-    """A whole statement for a file: the opening balance, then its lines as the database hands
-    them over (`lines` is consumed once; `closing` is known when it is)."""
-
-    opening: Decimal
-    lines: Iterator[StatementLine]
-
-
-def ledger_statement_stream(
-    *, ledger: Ledger, date_from: dt.date, date_to: dt.date, company: Company, chunk: int = 2000
-) -> StatementStream:
-    """Every line of a ledger's statement between two days, read `chunk` entries at a time
-    (with their vouchers' entries for the particulars), never all at once: for an export of a
-    busy ledger's year. The lines and balances are the pages' (`ledger_statement_get`)."""
-    entries, brought_forward = _statement_entries(ledger, date_from, date_to, company)
-    before = Ledger.objects.filter(pk=ledger.pk).annotate(before=brought_forward)
-    opening = ledger.opening_balance + before.values_list("before", flat=True)[0]
-
-    def lines() -> Iterator[StatementLine]:
-        for entry in entries.iterator(chunk_size=chunk):
-            balance = ledger.opening_balance + entry.brought_forward + entry.running
-            yield StatementLine(entry=entry, balance=balance)
-
-    return StatementStream(opening=opening, lines=lines())
 
 
 class Dashboard:

@@ -10,4 +10,8 @@ urlpatterns = [
     path("group-vouchers/", views.group_vouchers, name="group-vouchers"),
     path("register/", views.register, name="register"),
     path("register/vouchers/", views.register_vouchers, name="register-vouchers"),
+    path("ledger/<id:pk>/", views.ledger_statement, name="ledger-statement"),
+    path("ledger/<id:pk>/monthly/", views.ledger_monthly, name="ledger-monthly"),
+    path("cash-bank-books/", views.cash_bank_books, name="cash-bank-books"),
+    path("cash-bank-books/<id:pk>/", views.cash_bank_book, name="cash-bank-book"),
 ]

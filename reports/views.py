@@ -1,5 +1,6 @@
-"""Company dashboard, Trial Balance, ledger statement, final accounts and Tally's Account Books
-(Group Summary, Group Vouchers, registers): pages for people, JSON for scripts."""
+"""Company dashboard, Trial Balance, final accounts, a ledger's books (statement, Cash/Bank
+Book, Monthly Summary) and Tally's Account Books (Group Summary, Group Vouchers, registers):
+pages for people, JSON for scripts, CSV and Excel files."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from core.errors import Invalid
 from core.export import export_format, export_response
 from core.http import date_param, json_response, region_asked, wants_json
 from core.templatetags.tally import dom_id
-from core.validation import optional_dates, parse_id
-from ledgers.selectors import chart_build, group_list, ledger_get
+from core.validation import FIRST_YEAR, LAST_YEAR, optional_dates, parse_id
+from ledgers.models import Ledger
+from ledgers.selectors import chart_build, group_list, ledger_get, ledger_json, ledger_list
 from locking.services import locks_of_company
 from reports.export import (
     balance_sheet_table,
     group_vouchers_table,
     ledger_statement_table,
+    monthly_summary_table,
     period_balances_table,
     profit_and_loss_table,
     register_table,
@@ -46,11 +49,17 @@ from reports.selectors import (
     TrialBalance,
     balance_sheet_get,
     dashboard_get,
-    ledger_statement_get,
-    ledger_statement_stream,
     profit_and_loss_get,
     trial_balance_get,
     trial_balance_grouped,
+)
+from reports.statements import (
+    MonthlySummary,
+    Statement,
+    StatementKey,
+    ledger_monthly_get,
+    ledger_statement_get,
+    ledger_statement_stream,
 )
 from reports.summaries import (
     NO_SUCH_GROUP,
@@ -155,41 +164,191 @@ def trial_balance(request: HttpRequest, company: Company) -> HttpResponse:
     return render(request, _region(request, "reports/trial_balance.html", "trial-balance"), context)
 
 
-@require_http_methods(["GET"])
-@member_view
-def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
-    """A ledger's statement, this financial year by default, a page of lines at a time. Its URL
-    is the ledger's own (tallysync.urls): scripts get the ledger's JSON there."""
-    ledger = ledger_get(company=company, ledger_id=pk)
-    today = timezone.localdate()
-    fy_start = company.financial_year_begins(today)
-    date_from = date_param(request, "from", max(fy_start, company.books_beginning))
-    date_to = date_param(request, "to", today)
-    if fmt := export_format(request):
-        stream = ledger_statement_stream(
-            ledger=ledger, date_from=date_from, date_to=date_to, company=company
-        )
-        table = ledger_statement_table(
-            company=company, ledger=ledger, statement=stream, date_from=date_from, date_to=date_to
-        )
-        return export_response(request, table, fmt)
-    offset = parse_id(request.GET.get("offset", "")) or 0
-    statement = ledger_statement_get(
+def _page_key(request: HttpRequest) -> StatementKey | None:
+    """?after=, the key a statement page starts after (none: the first page)."""
+    text = request.GET.get("after", "")
+    return StatementKey.parse(text) if text.strip() else None
+
+
+def _statement(request: HttpRequest, company: Company, ledger: Ledger) -> Statement:
+    date_from, date_to = _period(request, company)
+    return ledger_statement_get(
         ledger=ledger,
         date_from=date_from,
         date_to=date_to,
-        offset=offset,
+        after=_page_key(request),
         limit=STATEMENT_PAGE,
         company=company,
     )
-    context = {
-        "ledger": ledger,
-        "statement": statement,
-        "next_offset": offset + STATEMENT_PAGE,
+
+
+def _statement_file(
+    request: HttpRequest,
+    company: Company,
+    ledger: Ledger,
+    fmt: str,
+    *,
+    title: str,
+    daily: bool = False,
+) -> HttpResponse:
+    """Every line of the statement's period as a file (read page by page by key, streamed):
+    `daily` adds each day's closing balance after its last line, as the Cash/Bank Book shows."""
+    date_from, date_to = _period(request, company)
+    stream = ledger_statement_stream(
+        ledger=ledger, date_from=date_from, date_to=date_to, company=company
+    )
+    table = ledger_statement_table(
+        company=company,
+        title=title,
+        statement=stream,
+        date_from=date_from,
+        date_to=date_to,
+        daily=daily,
+    )
+    return export_response(request, table, fmt)
+
+
+def _ledger_named(ledger: Ledger) -> dict[str, Any]:
+    return {"id": ledger.pk, "name": ledger.name, "group": getattr(ledger.group, "name", None)}
+
+
+def _key_json(key: StatementKey | None) -> str | None:
+    return None if key is None else str(key)
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    """A statement page: signed balances (positive = Dr), unsigned debit and credit columns;
+    `next` the key of the next page (null on the last), `previous` that of the previous page
+    ("" when it is the first, null on the first)."""
+    return {
+        "ledger": _ledger_named(statement.ledger),
+        "from": statement.date_from,
+        "to": statement.date_to,
+        "after": _key_json(statement.after),
+        "opening": statement.opening,
+        "lines": [
+            {
+                "date": line.date,
+                "particulars": line.particulars,
+                "voucher_id": line.voucher_id,
+                "voucher_type": line.voucher_type,
+                "number": line.number,
+                "debit": line.debit,
+                "credit": line.credit,
+                "balance": line.balance,
+                "key": str(line.key),
+            }
+            for line in statement.lines
+        ],
+        "closing": statement.closing,
+        "next": _key_json(statement.next),
+        "previous": None if statement.after is None else str(statement.previous or ""),
     }
-    page = "reports/ledger_statement.html"
-    region = region_asked(request, {dom_id(ledger, "statement"): f"{page}#statement"})
-    return render(request, region or page, context)
+
+
+@require_http_methods(["GET"])
+@member_view
+def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A ledger's statement (Tally's Ledger Vouchers), ?from=&to= (this financial year to
+    today by default), a page of lines at a time after the key ?after=. A browser reaches it at
+    the ledger's own URL too (tallysync.urls), where scripts get the ledger's JSON."""
+    ledger = ledger_get(company=company, ledger_id=pk)
+    if fmt := export_format(request):
+        return _statement_file(request, company, ledger, fmt, title=f"Ledger: {ledger.name}")
+    statement = _statement(request, company, ledger)
+    if wants_json(request):
+        return json_response(_statement_json(statement))
+    context = {"ledger": ledger, "statement": statement}
+    template = _region(request, "reports/ledger_statement.html", dom_id(ledger, "statement"))
+    return render(request, template, context)
+
+
+@require_http_methods(["GET"])
+@member_view
+def cash_bank_books(request: HttpRequest, company: Company) -> HttpResponse:
+    """Tally's Cash/Bank Book(s): the cash and bank ledgers to choose from, with balances."""
+    ledgers = list(ledger_list(company=company).filter(group__is_cash_bank=True))
+    if wants_json(request):
+        return json_response([ledger_json(ledger) for ledger in ledgers])
+    template = _region(request, "reports/cash_bank_books.html", "cash-bank-books")
+    return render(request, template, {"ledgers": ledgers})
+
+
+@require_http_methods(["GET"])
+@member_view
+def cash_bank_book(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A cash or bank ledger's statement with each day's closing balance after the day's last
+    line; `ledger` refused (400) for a ledger outside Cash-in-Hand and the bank groups."""
+    ledger = ledger_get(company=company, ledger_id=pk)
+    if ledger.group is None or not ledger.group.is_cash_bank:
+        message = (
+            f"{ledger.name} is not a cash or bank ledger: the Cash/Bank Book shows ledgers under "
+            "Cash-in-Hand, Bank Accounts or Bank OD A/c."
+        )
+        raise Invalid.field("ledger", message)
+    if fmt := export_format(request):
+        book = "Cash Book" if ledger.group.is_cash else "Bank Book"
+        title = f"{book}: {ledger.name}"
+        return _statement_file(request, company, ledger, fmt, title=title, daily=True)
+    statement = _statement(request, company, ledger)
+    if wants_json(request):
+        days = [{"date": x.date, "closing": x.balance} for x in statement.lines if x.day_end]
+        return json_response({**_statement_json(statement), "day_closings": days})
+    context = {"ledger": ledger, "statement": statement, "daily": True}
+    template = _region(request, "reports/cash_bank_book.html", dom_id(ledger, "statement"))
+    return render(request, template, context)
+
+
+def _year(request: HttpRequest, company: Company) -> int:
+    """?year= (2026 for 2026-27), by default the financial year of today; Invalid naming
+    `year` otherwise."""
+    text = request.GET.get("year", "").strip()
+    if not text:
+        return company.financial_year_of(timezone.localdate())
+    year = parse_id(text)
+    if year is None or not FIRST_YEAR <= year < LAST_YEAR:
+        message = "Enter the year a financial year begins in, like 2026 for 2026-27."
+        raise Invalid.field("year", message)
+    return year
+
+
+def _monthly_json(summary: MonthlySummary) -> dict[str, Any]:
+    return {
+        "ledger": _ledger_named(summary.ledger),
+        "from": summary.year_start,
+        "to": summary.year_end,
+        "opening": summary.opening,
+        "months": [
+            {
+                "month": f"{line.date_from:%Y-%m}",
+                "from": line.date_from,
+                "to": line.date_to,
+                "debit": line.debit,
+                "credit": line.credit,
+                "closing": line.closing,
+            }
+            for line in summary.months
+        ],
+        "total_debit": summary.total_debit,
+        "total_credit": summary.total_credit,
+        "closing": summary.closing,
+    }
+
+
+@require_http_methods(["GET"])
+@member_view
+def ledger_monthly(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A ledger's Monthly Summary for a financial year (?year=), each month drilling down to
+    the ledger's statement for that month."""
+    summary = ledger_monthly_get(company=company, ledger_id=pk, year=_year(request, company))
+    if fmt := export_format(request):
+        table = monthly_summary_table(company=company, summary=summary)
+        return export_response(request, table, fmt)
+    if wants_json(request):
+        return json_response(_monthly_json(summary))
+    region = dom_id(summary.ledger, "monthly")
+    template = _region(request, "reports/ledger_monthly.html", region)
+    return render(request, template, {"summary": summary, "ledger": summary.ledger})
 
 
 def _region(request: HttpRequest, template: str, region: str) -> str:

@@ -44,8 +44,11 @@
       return;
     }
     // Tally's report keys, where the page offers them (a link with data-key): Alt+F1 the
-    // detailed or condensed view, Alt+E Export (the Excel file).
-    var keyed = /^Alt\+(F1|E)$/.test(name) && document.querySelector('a[data-key="' + name + '"]');
+    // detailed or condensed view, Alt+E Export (the Excel file); PgUp / PgDn a report's
+    // previous or next page (outside a field).
+    var typing = event.target.matches && event.target.matches("input, textarea, select");
+    var paging = (name === "PageUp" || name === "PageDown") && !typing;
+    var keyed = (/^Alt\+(F1|E)$/.test(name) || paging) && document.querySelector('a[data-key="' + name + '"]');
     if (keyed) {
       event.preventDefault();
       keyed.click();

@@ -175,6 +175,8 @@ def pages(h: Hostile) -> dict[str, str]:
             for i, lg in enumerate(h.ledgers)
         },
         "ledger alteration": f"/c/{cid}/ledgers/{h.ledgers[2].pk}/edit/",
+        "monthly summary 0": f"/c/{cid}/reports/ledger/{h.ledgers[0].pk}/monthly/?year=2026",
+        "monthly summary 2": f"/c/{cid}/reports/ledger/{h.ledgers[2].pk}/monthly/?year=2026",
         "day book": f"/c/{cid}/vouchers/?date={DAY.isoformat()}",
         "voucher view": f"/c/{cid}/vouchers/{h.voucher.pk}/",
         "voucher alteration": f"/c/{cid}/vouchers/{h.voucher.pk}/edit/",
@@ -203,6 +205,7 @@ def pages(h: Hostile) -> dict[str, str]:
 
 PAGE_NAMES = [
     "gateway", "ledger list", "statement 0", "statement 1", "statement 2", "ledger alteration",
+    "monthly summary 0", "monthly summary 2",
     "day book", "voucher view", "voucher alteration", "trial balance", "trial balance debtors",
     "trial balance hostile group", "trial balance period debtors", "group summary debtors",
     "group summary hostile group", "group vouchers hostile group", "group summary picker",
@@ -280,7 +283,7 @@ def test_a_hostile_holder_name_in_the_lock_notice_is_isolated(
         assert_inert(html)
 
 
-@pytest.mark.parametrize("name", ["ledger alteration", "statement 2"])
+@pytest.mark.parametrize("name", ["ledger alteration", "statement 2", "monthly summary 2"])
 def test_a_title_isolates_the_name_it_shows(hostile: Hostile, alice: User, name: str) -> None:
     """<title> holds text only: the name is isolated with FSI … PDI, and the company name too,
     so neither reorders "— Sharma Traders" or the page's own words."""

@@ -18,12 +18,11 @@ from ledgers.models import Group, Ledger
 from ledgers.selectors import group_list
 from reports.selectors import (
     balance_sheet_get,
-    ledger_statement_get,
-    ledger_statement_stream,
     profit_and_loss_get,
     trial_balance_get,
     trial_balance_grouped,
 )
+from reports.statements import ledger_monthly_get, ledger_statement_get, ledger_statement_stream
 from reports.summaries import (
     group_vouchers_get,
     group_vouchers_stream,
@@ -203,7 +202,8 @@ def test_ledger_statement_files_hold_every_line_with_running_balances(company, c
     client.force_login(alice)
     cash = Ledger.objects.get(company=company, name="Cash")
     page = ledger_statement_get(ledger=cash, date_from=APRIL[0], date_to=APRIL[1])
-    url = f"/c/{company.pk}/ledgers/{cash.pk}/?{APRIL_QUERY}&offset=200"
+    after = page.lines[2].key  # a later page's key: the file still holds the whole period
+    url = f"/c/{company.pk}/ledgers/{cash.pk}/?{APRIL_QUERY}&after={after}"
     body, disposition = download(client, url + "&format=csv")
     assert 'filename="Ledger - Cash 01-Apr-2026 to 30-Apr-2026.csv"' in disposition
     rows = csv_rows(body)
@@ -220,17 +220,17 @@ def test_ledger_statement_files_hold_every_line_with_running_balances(company, c
     assert rows[1] == ["2026-04-01", "Opening Balance", "", "", "", "", "20000.00", "Dr"]
     assert rows[2:-1] == [
         [
-            line.entry.date.isoformat(),
+            line.date.isoformat(),
             line.particulars,
-            line.entry.voucher.voucher_type.name,
-            str(line.entry.voucher.number),
-            f"{line.entry.debit:.2f}" if line.entry.debit else "",
-            f"{line.entry.credit:.2f}" if line.entry.credit else "",
+            line.voucher_type,
+            str(line.number),
+            f"{line.debit:.2f}" if line.debit else "",
+            f"{line.credit:.2f}" if line.credit else "",
             f"{abs(line.balance):.2f}",
             "Dr",
         ]
         for line in page.lines
-    ], "every line (the page's offset does not cut the file)"
+    ], "every line (the page's key does not cut the file)"
     assert rows[-1] == ["", "Closing Balance", "", "", "", "", "14650.00", "Dr"]
     sheet, book = workbook_rows(download(client, url + "&format=xlsx")[0])
     assert book[5][0].date() == dt.date(2026, 4, 1), "a date, shown as dd-mmm-yyyy"
@@ -248,8 +248,8 @@ def test_a_statement_streamed_in_small_chunks_equals_its_pages(company, alice, b
         ledger=cash, date_from=APRIL[0], date_to=APRIL[1], company=company, chunk=3
     )
     assert stream.opening == page.opening
-    lines = [(line.entry.pk, line.particulars, line.balance) for line in stream.lines]
-    assert lines == [(line.entry.pk, line.particulars, line.balance) for line in page.lines]
+    lines = [(line.key, line.particulars, line.balance) for line in stream.lines]
+    assert lines == [(line.key, line.particulars, line.balance) for line in page.lines]
     assert len(lines) == 11
 
 
@@ -628,3 +628,40 @@ def test_account_books_pages_print_and_link_their_files(
     partial = client.get(f"/c/{company.pk}/reports/{query}", headers=headers).content.decode()
     assert "print-frame" not in partial and "export-xlsx" not in partial
     assert f'id="{region}"' in partial
+
+
+def test_cash_book_file_closes_each_day_as_its_page_does(company, client, alice, b1):
+    """The Cash Book's file: the statement's lines with each day's closing after its last."""
+    client.force_login(alice)
+    post(company, alice, "Receipt", 29, "Cash", "Customer X", "100")
+    post(company, alice, "Receipt", 29, "Cash", "Customer X", "200")
+    cash = Ledger.objects.get(company=company, name="Cash")
+    page = ledger_statement_get(ledger=cash, date_from=APRIL[0], date_to=APRIL[1], limit=500)
+    url = f"/c/{company.pk}/reports/cash-bank-books/{cash.pk}/?{APRIL_QUERY}&format=csv"
+    body, disposition = download(client, url)
+    assert 'filename="Cash Book - Cash 01-Apr-2026 to 30-Apr-2026.csv"' in disposition
+    rows = csv_rows(body)
+    closings = [row for row in rows if row[1].startswith("Closing balance on ")]
+    days = [line for line in page.lines if line.day_end]
+    assert [(row[1], money(row[6])) for row in closings] == [
+        (f"Closing balance on {line.date:%d-%b-%Y}", abs(line.balance)) for line in days
+    ]
+    assert len(rows) == 1 + 1 + len(page.lines) + len(days) + 1  # head, opening, lines, total
+    assert rows[-1][1] == "Closing Balance" and money(rows[-1][6]) == page.closing
+
+
+def test_monthly_summary_file_equals_its_page(company, client, alice, b1):
+    client.force_login(alice)
+    cash = Ledger.objects.get(company=company, name="Cash")
+    summary = ledger_monthly_get(company=company, ledger_id=cash.pk, year=2026)
+    url = f"/c/{company.pk}/reports/ledger/{cash.pk}/monthly/?year=2026&format=xlsx"
+    body, disposition = download(client, url)
+    assert 'filename="Monthly Summary - Cash 01-Apr-2026 to 31-Mar-2027.xlsx"' in disposition
+    _sheet, book = workbook_rows(body)
+    months = [row for row in book if row[0] and str(row[0]).endswith(" 2026") and row[3]]
+    april = next(line for line in summary.months if line.date_from == APRIL[0])
+    assert months[0][0] == "April 2026"
+    assert (money(months[0][1]), money(months[0][2])) == (april.debit, april.credit)
+    total = next(row for row in book if row[0] == "Grand Total")
+    assert (money(total[1]), money(total[2])) == (summary.total_debit, summary.total_credit)
+    assert (money(total[3]), total[4]) == (abs(summary.closing), "Dr")

@@ -22,11 +22,11 @@ from ledgers.selectors import group_list
 from ledgers.services import group_create
 from reports.selectors import (
     balance_sheet_get,
-    ledger_statement_get,
     profit_and_loss_get,
     trial_balance_get,
     trial_balance_grouped,
 )
+from reports.statements import ledger_statement_get
 from tests.conftest import FY_START, make_ledger
 from vouchers.services import voucher_create
 

@@ -9,7 +9,8 @@ import pytest
 from ledgers.models import Ledger
 from ledgers.selectors import chart_build, group_list, group_sums_get, ledger_list
 from ledgers.services import closing_stock_set
-from reports.selectors import ledger_statement_get, trial_balance_get
+from reports.selectors import trial_balance_get
+from reports.statements import ledger_statement_get
 from tests.conftest import make_ledger, sale
 from vouchers.services import voucher_create
 

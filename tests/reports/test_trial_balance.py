@@ -3,7 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
-from reports.selectors import ledger_statement_get, trial_balance_get
+from reports.selectors import trial_balance_get
+from reports.statements import ledger_statement_get
 from tests.conftest import make_ledger, sale
 from vouchers.services import voucher_create
 
@@ -58,7 +59,11 @@ def test_ledger_statement_runs_the_balance_across_pages(company, alice, ledgers)
     assert [line.balance for line in first.lines] == [Decimal("300"), Decimal("600")]
     assert first.more
     second = ledger_statement_get(
-        ledger=party, date_from=dt.date(2026, 6, 2), date_to=dt.date(2026, 6, 30), offset=2, limit=2
+        ledger=party,
+        date_from=dt.date(2026, 6, 2),
+        date_to=dt.date(2026, 6, 30),
+        after=first.next,
+        limit=2,
     )
     assert second.opening == Decimal("600")
     assert second.closing == Decimal("1000")

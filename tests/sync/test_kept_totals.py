@@ -107,7 +107,7 @@ def old_patch(change: Change) -> Patch:
         if ids:
             _old_balances(patch, company, ids, frozenset())
     elif change.object_type == "ledger":
-        patch.refresh += ["ledger-list", "dashboard-cash-bank"]
+        patch.refresh += ["ledger-list", "dashboard-cash-bank", "cash-bank-books"]
         if change.verb == Change.Verb.DELETE:
             patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
         left = frozenset({before["group"]} if before.get("group") else ())
@@ -123,7 +123,7 @@ def _old_balances(patch: Patch, company: Company, ids: set[int], left: frozenset
     for ledger in ledgers:
         text = format_balance(ledger.closing_balance)
         patch.oob(f'<span id="{dom_id(ledger, "balance")}" hx-swap-oob="innerHTML">{text}</span>')
-        patch.refresh.append(dom_id(ledger, "statement"))
+        patch.refresh += [dom_id(ledger, "statement"), dom_id(ledger, "monthly")]
     roots = chart_build(
         groups=group_list(company=company), group_sums=group_sums_get(company=company)
     )
