@@ -19,7 +19,9 @@ from core.export import (
     period_text,
     tally_date,
 )
+from ledgers.models import Ledger
 from ledgers.selectors import ChartNode
+from reports.schedule3 import Head, ScheduleIIIBalanceSheet, ScheduleIIIProfitAndLoss
 from reports.selectors import (
     DIFFERENCE,
     BalanceSheet,
@@ -136,6 +138,78 @@ def balance_sheet_table(*, company: Company, report: BalanceSheet, detailed: boo
     )
 
 
+# -- Schedule III: the same figures in the vertical form, Particulars | Details | Amount --
+
+SCHEDULE3_COLUMNS = [
+    Column("Particulars", width=48),
+    Column("Details", "amount", 15),
+    Column("Amount", "amount", 16),
+]
+
+
+def _head_rows(
+    heads: list[Head], depth: int, detailed: bool, not_mapped: bool = False
+) -> list[Row]:
+    """Each head (its amount signed, as the page's "(-)" shows a contrary one), under it in the
+    detailed view the groups and ledgers that make it, their amounts in the Details column; a
+    head with no place in Schedule III says so ("Not mapped: Suspense A/c")."""
+    rows = []
+    for head in heads:
+        name = f"Not mapped: {head.name}" if not_mapped else head.name
+        rows.append(Row([Label(name, depth), None, head.amount]))
+        if detailed:
+            rows += [
+                Row([Label(d.particulars, depth + 1 + d.depth), d.amount, None], "detail")
+                for d in head.details
+            ]
+    return rows
+
+
+def schedule3_balance_sheet_table(
+    *, company: Company, report: ScheduleIIIBalanceSheet, detailed: bool
+) -> Table:
+    """The Balance Sheet in Schedule III's vertical form, as its page: each side (I. Equity and
+    Liabilities, II. Assets), its numbered sections, their heads (the unmapped named), each
+    section's total, the side's total."""
+    rows = []
+    for numeral, heading, sections, total in report.sides:
+        rows.append(Row([Label(f"{numeral}. {heading}"), None, None], "group"))
+        for number, section in enumerate(sections, 1):
+            rows.append(Row([Label(f"({number}) {section.name}", 1), None, None], "group"))
+            rows += _head_rows(section.heads, 2, detailed, section.is_not_mapped)
+            rows.append(Row([Label(f"Total {section.name}", 1), None, section.total], "total"))
+        rows.append(Row(["Total", None, total], "total"))
+    return Table(
+        company=company.name,
+        title="Balance Sheet (Schedule III)",
+        period=f"as at {tally_date(report.as_of)}",
+        columns=SCHEDULE3_COLUMNS,
+        rows=rows,
+    )
+
+
+def schedule3_profit_and_loss_table(
+    *, company: Company, report: ScheduleIIIProfitAndLoss, detailed: bool
+) -> Table:
+    """The Statement of Profit and Loss (Schedule III) as its page: Income and its heads, Total
+    income, Expenses and their heads, Total expenses, Profit before tax."""
+    return Table(
+        company=company.name,
+        title="Statement of Profit and Loss",
+        period=period_text(report.date_from, report.date_to),
+        columns=SCHEDULE3_COLUMNS,
+        rows=[
+            Row(["Income", None, None], "group"),
+            *_head_rows(report.income, 1, detailed),
+            Row(["Total income", None, report.total_income], "total"),
+            Row(["Expenses", None, None], "group"),
+            *_head_rows(report.expenses, 1, detailed),
+            Row(["Total expenses", None, report.total_expenses], "total"),
+            Row(["Profit before tax", None, report.profit_before_tax], "total"),
+        ],
+    )
+
+
 STATEMENT_COLUMNS = [
     Column("Date", "date", 12),
     Column("Particulars", width=36),
@@ -241,6 +315,31 @@ def monthly_summary_table(*, company: Company, summary: MonthlySummary) -> Table
             DR_CR,
         ],
         rows=rows,
+    )
+
+
+def cash_bank_books_table(*, company: Company, ledgers: list[Ledger], today: dt.date) -> Table:
+    """Cash/Bank Book(s): each cash and bank ledger, its group and closing balance."""
+    return Table(
+        company=company.name,
+        title="Cash/Bank Book(s)",
+        period=f"as at {tally_date(today)}",
+        columns=[
+            Column("Particulars", width=36),
+            Column("Under", width=24),
+            Column("Closing Balance", "amount", 18),
+            DR_CR,
+        ],
+        rows=[
+            Row(
+                [
+                    ledger.name,
+                    ledger.group.name if ledger.group else None,
+                    *balance_cells(ledger.closing_balance),
+                ]
+            )
+            for ledger in ledgers
+        ],
     )
 
 

@@ -25,6 +25,7 @@ from ledgers.selectors import chart_build, group_list, ledger_get, ledger_json, 
 from locking.services import locks_of_company
 from reports.export import (
     balance_sheet_table,
+    cash_bank_books_table,
     group_vouchers_table,
     ledger_statement_table,
     monthly_summary_table,
@@ -32,6 +33,8 @@ from reports.export import (
     profit_and_loss_table,
     register_table,
     register_vouchers_table,
+    schedule3_balance_sheet_table,
+    schedule3_profit_and_loss_table,
     trial_balance_table,
 )
 from reports.schedule3 import (
@@ -266,12 +269,17 @@ def ledger_statement(request: HttpRequest, company: Company, pk: int) -> HttpRes
 @require_http_methods(["GET"])
 @member_view
 def cash_bank_books(request: HttpRequest, company: Company) -> HttpResponse:
-    """Tally's Cash/Bank Book(s): the cash and bank ledgers to choose from, with balances."""
+    """Tally's Cash/Bank Book(s): the cash and bank ledgers to choose from, with balances (as
+    a file too)."""
     ledgers = list(ledger_list(company=company).filter(group__is_cash_bank=True))
+    today = timezone.localdate()
+    if fmt := export_format(request):
+        table = cash_bank_books_table(company=company, ledgers=ledgers, today=today)
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response([ledger_json(ledger) for ledger in ledgers])
     template = _region(request, "reports/cash_bank_books.html", "cash-bank-books")
-    return render(request, template, {"ledgers": ledgers})
+    return render(request, template, {"ledgers": ledgers, "today": today})
 
 
 @require_http_methods(["GET"])
@@ -442,9 +450,13 @@ def _schedule3_profit_and_loss(
     request: HttpRequest, company: Company, date_from: dt.date, date_to: dt.date
 ) -> HttpResponse:
     report = schedule3_profit_and_loss_get(company=company, date_from=date_from, date_to=date_to)
+    detailed = request.GET.get("detailed") == "1"
+    if fmt := export_format(request):
+        table = schedule3_profit_and_loss_table(company=company, report=report, detailed=detailed)
+        return export_response(request, table, fmt)
     if wants_json(request):
         return json_response(_schedule3_profit_and_loss_json(report))
-    context = {"report": report, "detailed": request.GET.get("detailed") == "1"}
+    context = {"report": report, "detailed": detailed}
     template = "reports/schedule3_profit_loss.html"
     return render(request, _region(request, template, "profit-loss"), context)
 
@@ -508,13 +520,17 @@ def balance_sheet(request: HttpRequest, company: Company) -> HttpResponse:
     as_of = date_param(request, "as_of") or timezone.localdate()
     schedule3 = _schedule3(request)
     detailed = request.GET.get("detailed") == "1"
+    fmt = export_format(request)
     if schedule3:
         report: BalanceSheet | ScheduleIIIBalanceSheet = schedule3_balance_sheet_get(
             company=company, as_of=as_of
         )
+        if fmt:
+            table = schedule3_balance_sheet_table(company=company, report=report, detailed=detailed)
+            return export_response(request, table, fmt)
     else:
         report = balance_sheet_get(company=company, as_of=as_of)
-        if fmt := export_format(request):
+        if fmt:
             table = balance_sheet_table(company=company, report=report, detailed=detailed)
             return export_response(request, table, fmt)
     if wants_json(request):

@@ -12,10 +12,13 @@ import openpyxl
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
+from django.utils import timezone
 
-from core.export import INDIAN_AMOUNT, Column, Row, Table, csv_lines, xlsx_file
+from core.export import INDIAN_AMOUNT, Column, Row, Table, csv_lines, tally_date, xlsx_file
+from core.templatetags.tally import dom_id
 from ledgers.models import Group, Ledger
 from ledgers.selectors import group_list
+from reports.schedule3 import schedule3_balance_sheet_get, schedule3_profit_and_loss_get
 from reports.selectors import (
     balance_sheet_get,
     profit_and_loss_get,
@@ -665,3 +668,162 @@ def test_monthly_summary_file_equals_its_page(company, client, alice, b1):
     total = next(row for row in book if row[0] == "Grand Total")
     assert (money(total[1]), money(total[2])) == (summary.total_debit, summary.total_credit)
     assert (money(total[3]), total[4]) == (abs(summary.closing), "Dr")
+
+
+# -- Schedule III, the Cash/Bank Book(s) list, and every page's print frame --
+
+SCHEDULE3_HEADER = ("Particulars", "Details", "Amount")
+
+
+def test_schedule_iii_balance_sheet_files_reproduce_notes_b4(company, client, alice, b1):
+    """Each side, its numbered sections, their heads and totals: the page's figures, 37,850 on
+    both sides; the detailed file adds the groups and ledgers in the Details column."""
+    client.force_login(alice)
+    report = schedule3_balance_sheet_get(company=company, as_of=APRIL[1])
+    url = f"/c/{company.pk}/reports/balance-sheet/?as_of=2026-04-30&layout=schedule3"
+    body, disposition = download(client, url + "&format=xlsx")
+    assert 'filename="Balance Sheet (Schedule III) as at 30-Apr-2026.xlsx"' in disposition
+    sheet, rows = workbook_rows(body)
+    assert [r[0] for r in rows[:3]] == [
+        "Sharma Traders",
+        "Balance Sheet (Schedule III)",
+        "as at 30-Apr-2026",
+    ]
+    assert rows[4] == SCHEDULE3_HEADER
+    expected = []
+    for numeral, heading, sections, total in report.sides:
+        expected.append((f"{numeral}. {heading}", None, None))
+        for number, section in enumerate(sections, 1):
+            expected.append((f"({number}) {section.name}", None, None))
+            expected += [(head.name, None, head.amount) for head in section.heads]
+            expected.append((f"Total {section.name}", None, section.total))
+        expected.append(("Total", None, total))
+    assert [(r[0], money(r[1]), money(r[2])) for r in rows[5:]] == expected
+    assert ("Trade receivables", None, D("12000.00")) in expected
+    assert [e for e in expected if e[0] == "Total"] == [("Total", None, D("37850.00"))] * 2
+    heads = next(row for row in sheet.iter_rows(min_row=6) if row[0].value == "Trade payables")
+    assert heads[0].alignment.indent == 2 and heads[2].number_format == INDIAN_AMOUNT
+    detailed = csv_rows(download(client, url + "&detailed=1&format=csv")[0])
+    reserves = detailed.index(["    Reserves and surplus", "", "1800.00"])
+    assert detailed[reserves + 1 : reserves + 4] == [
+        ["      Surplus in Statement of Profit and Loss", "1800.00", ""],
+        ["        Opening Balance", "0.00", ""],
+        ["        Current Period", "1800.00", ""],
+    ], "the head's parts in the Details column, one level in"
+
+
+def test_schedule_iii_files_name_what_is_not_mapped(company, client, alice, b1):
+    """Capital entered short: the Difference in opening balances stands named, not dropped."""
+    Ledger.objects.filter(company=company, name="Capital").update(opening_balance=-24000)
+    client.force_login(alice)
+    url = f"/c/{company.pk}/reports/balance-sheet/?as_of=2026-04-30&layout=schedule3&format=csv"
+    rows = csv_rows(download(client, url)[0])
+    not_mapped = rows.index(["  (3) Not mapped", "", ""])
+    assert rows[not_mapped + 1 : not_mapped + 3] == [
+        ["    Not mapped: Difference in opening balances", "", "1000.00"],
+        ["  Total Not mapped", "", "1000.00"],
+    ]
+    assert [row for row in rows if row[0] == "Total"] == [["Total", "", "37850.00"]] * 2
+
+
+def test_schedule_iii_statement_of_profit_and_loss_files(company, client, alice, b1):
+    """NOTES.md B.4: Changes in inventories −6,200 (a negative number), profit before tax 1,800."""
+    client.force_login(alice)
+    report = schedule3_profit_and_loss_get(company=company, date_from=APRIL[0], date_to=APRIL[1])
+    url = f"/c/{company.pk}/reports/profit-loss/?{APRIL_QUERY}&layout=schedule3"
+    body, disposition = download(client, url + "&format=csv")
+    assert 'filename="Statement of Profit and Loss 01-Apr-2026 to 30-Apr-2026.csv"' in disposition
+    rows = csv_rows(body)
+    assert tuple(rows[0]) == SCHEDULE3_HEADER
+    assert [(r[0], money(r[1]), money(r[2])) for r in rows[1:]] == [
+        ("Income", None, None),
+        *((f"  {head.name}", None, head.amount) for head in report.income),
+        ("Total income", None, report.total_income),
+        ("Expenses", None, None),
+        *((f"  {head.name}", None, head.amount) for head in report.expenses),
+        ("Total expenses", None, report.total_expenses),
+        ("Profit before tax", None, report.profit_before_tax),
+    ]
+    assert ["  Changes in inventories of Stock-in-Trade", "", "-6200.00"] in rows
+    assert rows[-1] == ["Profit before tax", "", "1800.00"]
+    _, book = workbook_rows(download(client, url + "&detailed=1&format=xlsx")[0])
+    assert book[1][0] == "Statement of Profit and Loss"
+    other = book.index(("Other expenses", None, 3400))
+    assert book[other + 1 : other + 3] == [
+        ("Direct Expenses", 400, None),
+        ("Freight Inward", 400, None),
+    ], "the detailed view's groups and ledgers under their head"
+
+
+def test_cash_bank_books_file_lists_the_cash_and_bank_ledgers(company, client, alice, b1):
+    client.force_login(alice)
+    today = tally_date(timezone.localdate())
+    body, disposition = download(client, f"/c/{company.pk}/reports/cash-bank-books/?format=csv")
+    assert f'filename="Cash-Bank Book(s) as at {today}.csv"' in disposition
+    rows = csv_rows(body)
+    assert rows[0] == ["Particulars", "Under", "Closing Balance", "Dr/Cr"]
+    assert rows[1:] == [["Cash", "Cash-in-Hand", "14650.00", "Dr"]]
+    _, book = workbook_rows(
+        download(client, f"/c/{company.pk}/reports/cash-bank-books/?format=xlsx")[0]
+    )
+    assert book[1][0] == "Cash/Bank Book(s)" and book[5] == ("Cash", "Cash-in-Hand", 14650, "Dr")
+
+
+LEDGER_BOOKS = [
+    (
+        "reports/balance-sheet/?as_of=2026-04-30&layout=schedule3",
+        "Balance Sheet (Schedule III)",
+        "as at 30-Apr-2026",
+        "balance-sheet",
+    ),
+    (
+        f"reports/profit-loss/?{APRIL_QUERY}&layout=schedule3",
+        "Statement of Profit and Loss",
+        "01-Apr-2026 to 30-Apr-2026",
+        "profit-loss",
+    ),
+    ("reports/cash-bank-books/?", "Cash/Bank Book(s)", "as at TODAY", "cash-bank-books"),
+    (
+        f"reports/cash-bank-books/CASH/?{APRIL_QUERY}",
+        "Cash Book: Cash",
+        "01-Apr-2026 to 30-Apr-2026",
+        "statement",
+    ),
+    (
+        "reports/ledger/CASH/monthly/?year=2026",
+        "Monthly Summary: Cash",
+        "01-Apr-2026 to 31-Mar-2027",
+        "monthly",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "title", "period", "region"), LEDGER_BOOKS)
+def test_every_other_report_prints_and_links_its_files(
+    company, client, api, alice, b1, query, title, period, region
+):
+    """Schedule III, the Cash/Bank Book(s) and the Monthly Summary as the Account Books: the
+    print frame's head, the file links keeping the query, the region refreshed alone, and an
+    unknown format refused."""
+    cash = Ledger.objects.get(company=company, name="Cash")
+    query = query.replace("CASH", str(cash.pk))
+    period = period.replace("TODAY", tally_date(timezone.localdate()))
+    if region in ("statement", "monthly"):
+        region = dom_id(cash, region)
+    client.force_login(alice)
+    url = f"/c/{company.pk}/{query}"
+    text = client.get(url).content.decode()
+    assert '<div class="print-company"><bdi>Sharma Traders</bdi></div>' in text
+    printed = text.split('<div class="print-title">')[1].split("</div>")[0]
+    assert html.unescape(printed.replace("<bdi>", "").replace("</bdi>", "")) == title
+    assert f'<div class="print-period">{period}</div>' in text
+    kept = html.escape(query.split("?")[1] + "&" if query.split("?")[1] else "")
+    assert f'href="?{kept}format=xlsx"' in text and f'href="?{kept}format=csv"' in text
+    partial = client.get(url, headers={"HX-Request": "true", "HX-Target": region})
+    partial_text = partial.content.decode()
+    assert "print-frame" not in partial_text and "export-xlsx" not in partial_text
+    assert f'id="{region}"' in partial_text
+    message = 'The format may be "csv" or "xlsx" (or left out for the page).'
+    assert client.get(url + "&format=pdf").status_code == 400
+    answer = api.get(url + "&format=pdf")
+    assert answer.status_code == 400 and answer.json()["errors"] == {"format": [message]}
