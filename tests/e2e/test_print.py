@@ -97,3 +97,32 @@ def test_a_register_prints_with_its_heading_and_its_file_has_the_page_total(brow
     assert shown >= Decimal("4321"), "the sale is in the page's Credit total"
     assert Decimal(str(rows[-1][2])).quantize(Decimal("0.01")) == shown, "the file says the same"
     ravi.context.close()
+
+
+def test_the_schedule_iii_balance_sheet_prints_with_its_heading_and_exports(browser, office):
+    """The second layout prints and exports as the first: the Balance Sheet in Schedule III."""
+    company_url = office.url + office.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
+    ravi = sign_in(browser, office, "ravi")
+    ravi.goto(company_url + "reports/balance-sheet/?as_of=2027-03-31&layout=schedule3")
+    shown = ravi.locator(".schedule3-statement .total-row th.num").first.inner_text()
+    ravi.emulate_media(media="print")
+    head = ravi.locator(".print-head")
+    expect(head.locator(".print-company")).to_have_text("Sharma Traders")
+    expect(head.locator(".print-title")).to_have_text("Balance Sheet (Schedule III)")
+    expect(head.locator(".print-period")).to_have_text("as at 31-Mar-2027")
+    for screen_only in (".topbar", ".page-head", ".export-links", "form"):
+        expect(ravi.locator(screen_only).first).to_be_hidden()
+    expect(ravi.locator(".schedule3-statement")).to_be_visible()
+
+    ravi.emulate_media(media="screen")
+    with ravi.expect_download() as pressed:
+        ravi.keyboard.press("Alt+e")
+    download = pressed.value
+    assert download.suggested_filename == "Balance Sheet (Schedule III) as at 31-Mar-2027.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "Balance Sheet (Schedule III)"
+    total = next(row for row in rows if row[0] == "Total")
+    shown_amount = Decimal(shown.replace(",", "").replace("(-)", "-"))
+    assert Decimal(str(total[2])).quantize(Decimal("0.01")) == shown_amount, "the page's total"
+    ravi.context.close()
