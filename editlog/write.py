@@ -19,6 +19,7 @@ the Edit Log itself: `core` imports no app.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from companies.access import WRITERS, role_refusal
 from companies.models import Company, Membership
-from core.bulk import db_datetime, db_json, rows_insert
+from core.bulk import db_datetime, db_json_encoded, rows_insert
 from core.errors import Invalid, StaleVersion, found
 from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
@@ -117,15 +118,21 @@ class UnitOfWork:
         records = list(records)
         end, key = (self.company.last_seq, self.company.last_hash), self._key()
         changes = []
+        encoded = []
         for obj, before, after in records:
             change = self._change_new(verb, obj, before=before, after=after)
-            change.hash = change_hash(change, prev_hash=change.prev_hash, key=key)
+            # Each side encoded once: that text is what the database stores, and decoded it is
+            # the stored form the hash covers (chain.stored_form would encode it again).
+            texts = tuple(json.dumps(side, cls=_JSON_ENCODER) for side in _sides(change))
+            stored = (json.loads(texts[0]), json.loads(texts[1]))
+            change.hash = change_hash(change, prev_hash=change.prev_hash, key=key, stored=stored)
             self._advance(change)
             changes.append(change)
+            encoded.append(texts)
         if not changes:
             return changes
         try:
-            _changes_insert(changes)
+            _changes_insert(changes, encoded)
         except BaseException:
             self.company.last_seq, self.company.last_hash = end
             del self.changes[-len(changes) :]
@@ -210,14 +217,21 @@ CHANGE_FIELDS = (
 )
 
 
-def _changes_insert(changes: list[Change]) -> None:
-    """Insert Changes in plain multi-row INSERTs (core.bulk); they learn their ids."""
-    encoder = Change._meta.get_field("before").encoder  # type: ignore[attr-defined]
+_JSON_ENCODER = Change._meta.get_field("after").encoder  # type: ignore[attr-defined]
+
+
+def _sides(change: Change) -> tuple[Any, Any]:
+    return change.before, change.after
+
+
+def _changes_insert(changes: list[Change], encoded: list[tuple[str, str]]) -> None:
+    """Insert Changes in plain multi-row INSERTs (core.bulk), with their before and after as
+    already encoded (`encoded`, the Change field's encoder); they learn their ids."""
     rows = [
         (c.company_id, c.seq, db_datetime(c.at), c.actor_id, c.actor_name, c.verb,
-         c.object_type, c.object_id, c.object_repr, db_json(c.before, encoder),
-         db_json(c.after, encoder), c.prev_hash, c.hash)
-        for c in changes
+         c.object_type, c.object_id, c.object_repr, db_json_encoded(before),
+         db_json_encoded(after), c.prev_hash, c.hash)
+        for c, (before, after) in zip(changes, encoded, strict=True)
     ]  # fmt: skip
     for change, pk in zip(
         changes, rows_insert(Change, CHANGE_FIELDS, rows, returning_pk=True), strict=True

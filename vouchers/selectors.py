@@ -6,8 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Prefetch, QuerySet
 
 from companies.models import Company
 from core.errors import found
@@ -56,20 +55,50 @@ def voucher_types(*, company: Company) -> QuerySet[VoucherType]:
     return VoucherType.objects.filter(company=company).order_by("id")
 
 
+# A company's voucher types, kept per process: they are written once, by
+# `vouchers.services.voucher_types_seed` inside the company's creation, never altered (no
+# service writes them; the admin is read-only) and go only with their company (CASCADE). The
+# key is the company's `chain_id`, drawn at random for each company and never edited, so a
+# company created again (even with the same pk, as after a rolled-back transaction) is another
+# key, and no process can hold types of a company that differ from the database's.
+_TYPES_KEPT: dict[str, tuple[dict[str, Any], ...]] = {}
+_TYPES_KEPT_MAX = 1000
+
+
+def _types_of(company: Company) -> tuple[dict[str, Any], ...]:
+    kept = _TYPES_KEPT.get(company.chain_id)
+    if kept is None:
+        kept = tuple(VoucherType.objects.filter(company_id=company.pk).order_by("id").values())
+        if not kept:  # a company still being created, not yet seeded: nothing to keep
+            return kept
+        if len(_TYPES_KEPT) >= _TYPES_KEPT_MAX:
+            _TYPES_KEPT.clear()
+        _TYPES_KEPT[company.chain_id] = kept
+    return kept
+
+
+def _type_from(values: dict[str, Any]) -> VoucherType:
+    # A fresh instance per call: a shared one would carry whatever a caller cached on it.
+    voucher_type = VoucherType(**values)
+    voucher_type._state.adding = False
+    voucher_type._state.db = "default"
+    return voucher_type
+
+
 def voucher_type_for_key(*, company: Company, key: Any) -> VoucherType | None:
-    """A voucher type of `company` by id, name or URL key ("Credit Note", "credit_note")."""
-    types = VoucherType.objects.filter(company=company)
+    """A voucher type of `company` by id, name or URL key ("Credit Note", "credit_note"),
+    from the types kept per process (no query once the company's are kept)."""
+    types = _types_of(company)
     if isinstance(key, int):
-        return types.filter(pk=key).first() if parse_id(key) is not None else None
+        if parse_id(key) is None:
+            return None
+        return next((_type_from(t) for t in types if t["id"] == key), None)
     if not isinstance(key, str) or not key.strip():
         return None
     key = key.strip().lower()
-    return (
-        types.annotate(lname=Lower("name"))
-        .filter(Q(lname=key) | Q(base=key.replace(" ", "_")))
-        .order_by("id")
-        .first()
-    )
+    base = key.replace(" ", "_")
+    matches = (t for t in types if t["name"].lower() == key or t["base"] == base)
+    return next((_type_from(t) for t in matches), None)
 
 
 def voucher_number_next(*, voucher_type: VoucherType, financial_year: int) -> int:

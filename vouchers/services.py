@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from companies.models import Company
-from core.bulk import db_date, db_datetime, rows_insert
+from core.bulk import batch_cache, db_date, db_datetime, rows_insert
 from core.errors import Invalid, Parsed, found
 from core.money import ZERO, MoneyField
 from editlog.idempotency import RequestKey
@@ -480,7 +480,8 @@ def vouchers_post_batches(
     """Post many whole drafts (an import, a restore) as new vouchers, `size` to a unit of work:
     each batch commits whole or not at all; a refusal (Invalid, naming the draft) stops at its
     batch, the batches before it stay posted. Returns how many were posted."""
-    for start in range(0, len(drafts), size):
-        with company_write(company=company, actor=actor) as work:
-            vouchers_post_many(work, drafts[start : start + size], index_from=start)
+    with batch_cache():
+        for start in range(0, len(drafts), size):
+            with company_write(company=company, actor=actor) as work:
+                vouchers_post_many(work, drafts[start : start + size], index_from=start)
     return len(drafts)

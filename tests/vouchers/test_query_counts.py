@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sale
-from vouchers.models import Voucher
+from books.services import company_create
+from tests.conftest import FY_START, sale
+from vouchers.models import Voucher, VoucherType
+from vouchers.selectors import voucher_type_for_key
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
 
-# The service call. create: voucher type and ledgers (the draft, before the lock), savepoint,
+# The service call. create: the ledgers (the draft, before the lock; its voucher type is kept per
+# process once read, vouchers.selectors._types_of: types never change after the company's
+# seeding), savepoint,
 # the membership (the company lock is SQLite's write lock; PostgreSQL locks the company row in
 # a query of its own first), the number from its counter (one upsert), voucher, entries, the
-# ledger totals (one UPDATE for all), day upsert, Change, last_seq/last_hash, release = 12.
+# ledger totals (one UPDATE for all), day upsert, Change, last_seq/last_hash, release = 11.
 # The lines' ledgers are not read again under the lock: the company's Edit Log has not moved
 # since the company was read, before the draft (vouchers.services._ledgers_now).
 # alter, cancel and delete read the edit lock, re-read the voucher, bump its version, read its
@@ -28,10 +32,10 @@ from vouchers.services import voucher_alter, voucher_cancel, voucher_create, vou
 # alter posts the new entries as create does, netting the old ones off the totals in the same
 # UPDATE and upsert (and one DELETE of day rows left at zero); cancel and delete take them off
 # alone; delete deletes the voucher.
-SERVICE = {"create": 12, "alter": 18, "cancel": 15, "delete": 16}
+SERVICE = {"create": 11, "alter": 17, "cancel": 15, "delete": 16}
 # The JSON request: the token and the membership (2) around the service;
 # alter, cancel and delete first read the voucher and its entries (2 more).
-REQUEST = {"create": 14, "alter": 22, "cancel": 19, "delete": 20}
+REQUEST = {"create": 13, "alter": 21, "cancel": 19, "delete": 20}
 # After commit, nothing more on the request's thread: the publish is a nudge, and each server
 # process's hub reads and renders the Change (sync.hub; it used to cost 3 to 5 queries here).
 
@@ -114,3 +118,20 @@ def test_a_save_that_warns_of_negative_cash_costs_no_more(
     with save_counted(request=REQUEST["create"]):
         answer = api.post(f"/c/{company.pk}/vouchers/", CASH_OUT, "application/json")
     assert answer.json()["warnings"] == ["Cash will be 3,000.00 Cr after this voucher"]
+
+
+def test_each_company_has_its_own_voucher_types_kept(
+    company, alice, company_creation_open, django_assert_num_queries
+):
+    """The types kept per process are the company's own: another company's Sales is its own
+    row, and the second look at a company's types reads nothing."""
+    other = company_create(actor=alice, name="Other Traders", financial_year_start=FY_START)
+    ours = voucher_type_for_key(company=company, key="sales")
+    theirs = voucher_type_for_key(company=other, key="Sales")
+    assert ours == VoucherType.objects.get(company=company, name="Sales")
+    assert theirs == VoucherType.objects.get(company=other, name="Sales")
+    assert ours != theirs
+    with django_assert_num_queries(0):
+        assert voucher_type_for_key(company=other, key=theirs.pk) == theirs
+        assert voucher_type_for_key(company=company, key=theirs.pk) is None
+        assert voucher_type_for_key(company=company, key="credit_note").name == "Credit Note"
