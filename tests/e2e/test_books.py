@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SHOW_COMPANY, Server, seeded_server, sign_in
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,7 @@ def test_a_cash_sale_reaches_the_open_cash_book_and_pgdn_turns_the_year(browser,
     expect(book).to_contain_text("43,210.00")
     expect(book.locator("tr.day-closing-row").last).to_contain_text("Closing balance on")
     assert ravi.evaluate("performance.getEntriesByType('navigation').length") == 1
+    ravi.screenshot(path=str(DOCS / "cash-book.png"), full_page=True)
 
     ravi.get_by_role("link", name="Monthly Summary").click()
     year = int(re.search(r"(\d{4}) to", ravi.locator("h1").inner_text())[1])

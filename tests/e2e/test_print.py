@@ -105,6 +105,7 @@ def test_the_schedule_iii_balance_sheet_prints_with_its_heading_and_exports(brow
     ravi = sign_in(browser, office, "ravi")
     ravi.goto(company_url + "reports/balance-sheet/?as_of=2027-03-31&layout=schedule3")
     shown = ravi.locator(".schedule3-statement .total-row th.num").first.inner_text()
+    ravi.screenshot(path=str(DOCS / "schedule3-balance-sheet.png"), full_page=True)
     ravi.emulate_media(media="print")
     head = ravi.locator(".print-head")
     expect(head.locator(".print-company")).to_have_text("Sharma Traders")
