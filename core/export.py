@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 from asgiref.sync import sync_to_async  # noqa: TID251 (Django's async bridge; no Channels)
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
@@ -142,16 +144,44 @@ def _chunks(spool: Any) -> Iterator[bytes]:
             yield chunk
 
 
-BATCH = 200  # CSV lines (or chunks of a workbook) read per hop to the database's thread
+BATCH = 200  # CSV lines (or chunks of a workbook) read per hop to the file's thread
 
 
 async def _sent_as_read(parts: Iterator[Any]) -> AsyncIterator[Any]:
     """An ASGI server takes an async iterator; Django would read a plain one to its end
-    first (into a list). The rows are read in batches in the request's own thread (its
-    database connection: a statement's cursor stays open between batches)."""
-    batch = sync_to_async(lambda: list(islice(parts, BATCH)), thread_sensitive=True)
-    while lines := await batch():
-        yield "".join(lines) if isinstance(lines[0], str) else b"".join(lines)
+    first (into a list). The rows are read in batches on a thread of this file's own, so a
+    statement's cursor stays open on one connection between batches, and no other work (the
+    live feed's reads run on asgiref's one shared thread) waits behind a long file or closes
+    its connection under it. The thread's connection is closed when the file ends or the
+    client goes (the generator is closed then)."""
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+    batch = sync_to_async(
+        lambda: list(islice(parts, BATCH)), thread_sensitive=False, executor=reader
+    )
+    try:
+        while lines := await batch():
+            yield "".join(lines) if isinstance(lines[0], str) else b"".join(lines)
+    finally:
+        await sync_to_async(_finish, thread_sensitive=False, executor=reader)(parts)
+        reader.shutdown(wait=False)
+
+
+def _finish(parts: Iterator[Any]) -> None:
+    """On the file's thread: close the rows' generator (its cursor) and the connection."""
+    close = getattr(parts, "close", None)
+    if close is not None:
+        close()
+    connections.close_all()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_safe(text: str) -> str:
+    """A text cell for CSV as a spreadsheet cannot run it: a ledger or narration that starts
+    like a formula (`=HYPERLINK(…)`, `+1`, `@SUM`) gets a leading apostrophe (OWASP's advice
+    for CSV injection), also when it is indented; everything else is left as typed."""
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
 class _Line:
@@ -166,7 +196,9 @@ def _csv_cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, int | float) else text_safe(str(value))
 
 
 def csv_lines(table: Table) -> Iterator[str]:
@@ -190,11 +222,11 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, style: Style) 
         style = value.style or style
         alignment = Alignment(indent=value.depth) if value.depth else None
         value = value.text
-        if not style and not alignment:
+        if not style and not alignment and not _formula_like(value):
             return value
-    elif value is None or (kind == "text" and not style):
+    elif value is None or (kind == "text" and not style and not _formula_like(value)):
         return value  # a plain cell needs no style of its own (fast for a long statement)
-    cell = WriteOnlyCell(sheet, value)
+    cell = _text_cell(sheet, value)
     if alignment:
         cell.alignment = alignment
     if kind == "amount":
@@ -208,10 +240,23 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, style: Style) 
     return cell
 
 
+def _formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+    """A cell of `value`; text that starts with "=" stays text (openpyxl would store it as a
+    formula, which Excel runs when the file is opened)."""
+    cell = WriteOnlyCell(sheet, value)
+    if _formula_like(value):
+        cell.data_type = "s"
+    return cell
+
+
 def _title_block(sheet: WriteOnlyWorksheet, table: Table) -> None:
-    company = WriteOnlyCell(sheet, table.company)
+    company = _text_cell(sheet, table.company)
     company.font = Font(bold=True, size=14)
-    title = WriteOnlyCell(sheet, table.title)
+    title = _text_cell(sheet, table.title)
     title.font = Font(bold=True, size=12)
     sheet.append([company])
     sheet.append([title])

@@ -3,6 +3,8 @@ synchronously in one hop to a pooled worker thread (bench/request_floor.py measu
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -53,7 +55,10 @@ class RequestHandler(ASGIHandler):
                 self.respond, thread_sensitive=False, executor=request_threads
             )(scope, body_file)
             try:
-                await self.send_response(response, send)
+                if response.streaming:
+                    await self._send_until_gone(response, receive, send)
+                else:
+                    await self.send_response(response, send)
             finally:
                 if response.streaming:  # its content was read while sending: close it now
                     await sync_to_async(
@@ -61,6 +66,24 @@ class RequestHandler(ASGIHandler):
                     )()
         finally:
             body_file.close()
+
+    async def _send_until_gone(self, response: Any, receive: Any, send: Any) -> None:
+        """A streamed answer (a report's file) stops when its client goes, and its content is
+        closed then (a file's reader lets go of its cursor and connection): as Django's own
+        handler does, the sending is raced against `http.disconnect`. Only streamed answers
+        listen: the others are sent in one go."""
+        sending = asyncio.ensure_future(self.send_response(response, send))
+        gone = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        done, _ = await asyncio.wait({sending, gone}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sending, gone):
+            if task not in done:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RequestAborted):
+                await task
+        if sending.cancelled():  # the client went: close the content it was reading
+            aclose = getattr(response._iterator, "aclose", None)  # Django keeps it there
+            if aclose is not None:
+                await aclose()
 
     def respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
         """The answer to one request, made on the worker thread (Django's WSGI path, sync)."""

@@ -4,6 +4,7 @@ browsers, the database connection closed by the thread that used it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -34,18 +35,20 @@ def answer(
     headers: list[tuple[bytes, bytes]],
     body: bytes = b"",
     before: Any = None,
+    leave_after: int | None = None,
 ) -> dict[str, Any]:
     """The app's answer to one request, as a server would collect it (`before` runs on the
-    event loop just before the request goes in)."""
+    event loop just before the request goes in). The client stays until the answer is sent,
+    or, with `leave_after`, goes once that many body parts have come."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": method,
         "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
+        "path": path.partition("?")[0],
+        "raw_path": path.partition("?")[0].encode(),
+        "query_string": path.partition("?")[2].encode(),
         "root_path": "",
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
@@ -53,15 +56,22 @@ def answer(
     }
     sent: dict[str, Any] = {"body": b""}
     messages = [{"type": "http.request", "body": body, "more_body": False}]
+    gone = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
+        if messages:
+            return messages.pop(0)
+        await gone.wait()  # as a server does: http.disconnect only when the client goes
+        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             sent["status"] = message["status"]
         else:
             sent["body"] += message.get("body", b"")
+            sent["parts"] = sent.get("parts", 0) + 1
+            if leave_after is not None and sent["parts"] >= leave_after:
+                gone.set()
 
     async def request() -> None:
         if before is not None:
@@ -173,3 +183,31 @@ def test_a_static_file_is_streamed_and_closed():
     assert response["status"] == 200
     assert response["body"] == (settings.BASE_DIR / "static" / "app.css").read_bytes()
     assert finished == [True]
+
+
+def test_a_file_whose_client_went_is_read_no_further_and_let_go(company, alice, monkeypatch):
+    """A report's file streams from its own thread; when the browser goes mid-file the rows
+    stop being read and the file's generator is closed (its cursor and connection with it)."""
+    from core import export
+
+    read: list[str] = []
+    closed: list[bool] = []
+
+    def lines(table: Any) -> Iterator[str]:
+        try:
+            for n in range(100_000):
+                read.append(threading.current_thread().name)
+                yield f"line {n}\n"
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(export, "csv_lines", lines)
+    monkeypatch.setattr(export, "BATCH", 10)
+    token = token_issue(user=alice)
+    path = f"/c/{company.pk}/reports/trial-balance/?format=csv"
+    headers = [(b"authorization", f"Token {token}".encode())]
+    response = answer("GET", path, headers, leave_after=3)
+    assert response["status"] == 200
+    assert 30 <= len(read) < 100_000, "stopped soon after the client went"
+    assert closed == [True]
+    assert {name.split("_")[0] for name in read} == {"export"}, "its own thread, not asgiref's"

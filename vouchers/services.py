@@ -333,7 +333,7 @@ def voucher_cancel(
 def voucher_delete(
     *, company: Company, voucher: Voucher, actor: AbstractBaseUser, version: Any
 ) -> None:
-    """Delete a voucher read at `version`; its number is not reused unless it was the last.
+    """Delete a voucher read at `version`; its number is never given again (the counter row).
 
     Raises NotAllowed, Locked or StaleVersion; records a Change.
     """
@@ -451,7 +451,9 @@ def vouchers_post_many(
     """Post whole drafts as new vouchers, equal to posting them one by one with `voucher_post`
     (numbers, totals, Changes), in bulk: all are checked before the first write (Invalid names
     the draft, `drafts.3.entries`, counted from `index_from`); vouchers, entries and Changes go
-    in bulk inserts, the totals in one pass, and the screens get one nudge for the batch."""
+    in bulk inserts, the totals in one pass, and the screens get one nudge for the batch.
+    Unlike `voucher_post` it gives no negative-cash warnings (`change.warnings`): a bulk load
+    (an import, a restore) reports on the books it leaves, not per voucher."""
     checked = _checked_many(work, drafts, index_from=index_from)
     vouchers = _vouchers_numbered(work, checked)
     _vouchers_insert(vouchers, checked)

@@ -827,3 +827,20 @@ def test_every_other_report_prints_and_links_its_files(
     assert client.get(url + "&format=pdf").status_code == 400
     answer = api.get(url + "&format=pdf")
     assert answer.status_code == 400 and answer.json()["errors"] == {"format": [message]}
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_both_files(company, client, alice, b1):
+    """A ledger named like a formula is not run by the spreadsheet that opens the file: the
+    CSV cell gets a leading apostrophe, the workbook's cell is stored as text."""
+    from tests.conftest import make_ledger
+
+    name = '=HYPERLINK("http://example.com","x")'
+    make_ledger(company, alice, name, "Sundry Debtors", opening_debit="100")
+    make_ledger(company, alice, "@SUM(1)", "Sundry Debtors", opening_debit="100")
+    client.force_login(alice)
+    rows = csv_rows(download(client, f"/c/{company.pk}/ledgers/?format=csv")[0])
+    cells = [cell for row in rows for cell in row if cell.strip("' ") in (name, "@SUM(1)")]
+    assert len(cells) == 2 and all(cell.startswith("'") for cell in cells), cells
+    sheet, _book = workbook_rows(download(client, f"/c/{company.pk}/ledgers/?format=xlsx")[0])
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == name)
+    assert cell.data_type == "s", "text, not a formula"
