@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -245,15 +245,20 @@ def ledger_statement_stream(
 ) -> StatementStream:
     """Every line of a ledger's statement between two days, read page by page by key (`chunk`
     lines a page), never all at once: for an export of a busy ledger's year. The lines and
-    balances are the pages' (`ledger_statement_get`), a day's last line marked as there."""
+    balances are the pages' (`ledger_statement_get`) when nothing is saved meanwhile, a day's
+    last line marked as there."""
     first = ledger_statement_get(
         ledger=ledger, date_from=date_from, date_to=date_to, limit=chunk, company=company
     )
 
     def lines() -> Iterator[StatementLine]:
-        page = first
+        # The running balance is carried from line to line here, not read again with each
+        # page: a save committed between two pages cannot make the file jump.
+        page, balance = first, first.opening
         while True:
-            yield from page.lines
+            for line in page.lines:
+                balance += line.amount
+                yield replace(line, balance=balance)
             if page.next is None:
                 return
             page = ledger_statement_get(

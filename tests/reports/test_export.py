@@ -844,3 +844,23 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_both_files(company, clie
     sheet, _book = workbook_rows(download(client, f"/c/{company.pk}/ledgers/?format=xlsx")[0])
     cell = next(c for row in sheet.iter_rows() for c in row if c.value == name)
     assert cell.data_type == "s", "text, not a formula"
+
+
+def test_a_statement_file_runs_on_from_its_own_lines_when_a_save_comes_between_pages(
+    company, alice, b1
+):
+    """A save dated before the next page, committed while the file is being read, does not make
+    the file's running balance jump: each balance is the one before it plus its line."""
+    for n in range(4):
+        post(company, alice, "Receipt", 29, "Cash", "Customer X", f"{n + 1}00")
+    cash = Ledger.objects.get(company=company, name="Cash")
+    stream = ledger_statement_stream(
+        ledger=cash, date_from=APRIL[0], date_to=APRIL[1], company=company, chunk=2
+    )
+    lines = [next(stream.lines), next(stream.lines)]
+    post(company, alice, "Receipt", 2, "Cash", "Customer X", "5000")  # before the next page
+    lines += list(stream.lines)
+    balance = stream.opening
+    for line in lines:
+        balance += line.amount
+        assert line.balance == balance
