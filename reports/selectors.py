@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from companies.models import Company
-from core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField, split_signed
 from editlog.models import Change
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.selectors import (
@@ -44,11 +44,11 @@ class TrialBalanceRow:
 
     @property
     def debit(self) -> Decimal:
-        return self.balance if self.balance > 0 else ZERO
+        return split_signed(self.balance)[0]
 
     @property
     def credit(self) -> Decimal:
-        return -self.balance if self.balance < 0 else ZERO
+        return split_signed(self.balance)[1]
 
 
 @dataclass(frozen=True)

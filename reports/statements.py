@@ -18,7 +18,7 @@ from django.db.models.functions import TruncMonth
 
 from companies.models import Company
 from core.errors import Invalid, found
-from core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField, split_signed
 from ledgers.models import Ledger, LedgerDay
 from ledgers.selectors import carried_expression
 from reports.selectors import _days_net
@@ -85,11 +85,11 @@ class StatementLine:
 
     @property
     def debit(self) -> Decimal:
-        return self.amount if self.amount > 0 else ZERO
+        return split_signed(self.amount)[0]
 
     @property
     def credit(self) -> Decimal:
-        return -self.amount if self.amount < 0 else ZERO
+        return split_signed(self.amount)[1]
 
     @property
     def key(self) -> StatementKey:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField, split_signed
 from ledgers.models import Ledger
 
 
@@ -101,11 +101,11 @@ class Entry(models.Model):
 
     @property
     def debit(self) -> Decimal:
-        return self.amount if self.amount > 0 else ZERO
+        return split_signed(self.amount)[0]
 
     @property
     def credit(self) -> Decimal:
-        return -self.amount if self.amount < 0 else ZERO
+        return split_signed(self.amount)[1]
 
     @property
     def side(self) -> str:
