@@ -60,6 +60,18 @@ voucher = st.tuples(days, st.sampled_from(KEYS), st.sampled_from(KEYS), paise).f
 )
 
 
+# Hypothesis's settings for a test that posts random books (a slow example: no deadline, no
+# example database, a few dozen examples); test_schedule3_properties uses them too.
+RANDOM_BOOKS = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    report_multiple_bugs=False,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
 class Oracle:
     """The books as plain lists: openings, entries (key, day, signed amount), stock values."""
 
@@ -126,14 +138,7 @@ class FinalAccountsProperties(TestCase):
             )
 
     @pytest.mark.timeout(600)
-    @settings(
-        max_examples=25,
-        deadline=None,
-        database=None,
-        report_multiple_bugs=False,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @RANDOM_BOOKS
     @given(
         openings=st.dictionaries(st.sampled_from(KEYS), signed, max_size=5),
         vouchers=st.lists(voucher, max_size=12),

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -25,7 +25,7 @@ from reports.schedule3 import (
 )
 from reports.selectors import balance_sheet_get, profit_and_loss_get, sheet_figures_get
 from tests.conftest import FY_START, make_ledger
-from tests.reports.test_final_accounts_properties import days, paise, signed
+from tests.reports.test_final_accounts_properties import RANDOM_BOOKS, days, paise, signed
 from vouchers.services import voucher_create
 
 # key: (ledger name, group)
@@ -116,14 +116,7 @@ class ScheduleIIIProperties(TestCase):
             )
 
     @pytest.mark.timeout(600)
-    @settings(
-        max_examples=25,
-        deadline=None,
-        database=None,
-        report_multiple_bugs=False,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @RANDOM_BOOKS
     @given(
         openings=st.dictionaries(st.sampled_from(KEYS), signed, max_size=6),
         vouchers=st.lists(voucher, max_size=14),
