@@ -114,6 +114,28 @@ def test_b1_balance_sheet_to_the_rupee(company, b1):
     assert report.liabilities_total == report.assets_total == Decimal("37850")
 
 
+def test_a_period_after_the_years_start_opens_with_the_stock_before_it(company, alice, b1):
+    """NOTES.md B.5 (6): May's Profit & Loss opens with 30-Apr's closing stock, and April's and
+    May's nett profits add up to the two months'."""
+    may = (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    for kind, debit, credit, amount in [
+        ("Sales", "Cash", "Sales", "5000"),
+        ("Payment", "Shop Rent", "Cash", "1000"),
+    ]:
+        entries = [{"ledger": debit, "debit": amount}, {"ledger": credit, "credit": amount}]
+        data = {"type": kind, "date": "2026-05-15", "entries": entries}
+        voucher_create(company=company, actor=alice, data=data)
+    closing_stock(company, b1, may[1], "9000")
+    april = profit_and_loss_get(company=company, date_from=APRIL[0], date_to=APRIL[1])
+    month = profit_and_loss_get(company=company, date_from=may[0], date_to=may[1])
+    both = profit_and_loss_get(company=company, date_from=APRIL[0], date_to=may[1])
+    assert _side(month.trading_debit)[0] == ("Opening Stock", Decimal("11200"))
+    assert ("Closing Stock", Decimal("9000")) in _side(month.trading_credit)
+    assert (month.gross_profit, month.nett_profit) == (Decimal("2800"), Decimal("1800"))
+    assert (both.gross_profit, both.nett_profit) == (Decimal("7450"), Decimal("3600"))
+    assert both.nett_profit == april.nett_profit + month.nett_profit
+
+
 def test_b1_with_capital_entered_short_shows_the_difference(company, alice, b1):
     """Capital entered as 24,000: "Difference in opening balances 1,000" on the Liabilities
     side, totals still 37,850."""
