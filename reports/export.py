@@ -19,6 +19,7 @@ from core.export import (
     period_text,
     tally_date,
 )
+from core.money import ZERO
 from ledgers.models import Ledger
 from ledgers.selectors import ChartNode
 from reports.schedule3 import Head, ScheduleIIIBalanceSheet, ScheduleIIIProfitAndLoss
@@ -404,16 +405,18 @@ def period_balances_table(*, company: Company, report: PeriodBalances, title: st
 
 def group_vouchers_table(*, company: Company, report: GroupVouchersStream) -> Table:
     """Group Vouchers, every voucher of the period (streamed): the opening balance, a row per
-    voucher with the group's running balance, the period's totals and the closing balance."""
+    voucher with the group's running balance, the period's totals and the closing balance —
+    added up from the rows the file holds, so they agree with them even if a save commits
+    while the file is read."""
     head = report.head
 
     def rows() -> Iterator[Row]:
         opening = Label("Opening Balance", 0, "detail")
-        yield Row(
-            [head.date_from, opening, None, None, None, None, *balance_cells(head.period.opening)]
-        )
+        balance, debit, credit = head.period.opening, ZERO, ZERO
+        yield Row([head.date_from, opening, None, None, None, None, *balance_cells(balance)])
         for line in report.lines:
             voucher = line.voucher
+            balance, debit, credit = line.balance, debit + line.debit, credit + line.credit
             yield Row(
                 [
                     voucher.date,
@@ -425,14 +428,9 @@ def group_vouchers_table(*, company: Company, report: GroupVouchersStream) -> Ta
                     *balance_cells(line.balance),
                 ]
             )
-        period = head.period
+        yield Row([None, "Total for the period", None, None, debit, credit, None, None], "total")
         yield Row(
-            [None, "Total for the period", None, None, period.debit, period.credit, None, None],
-            "total",
-        )
-        yield Row(
-            [None, "Closing Balance", None, None, None, None, *balance_cells(period.closing)],
-            "total",
+            [None, "Closing Balance", None, None, None, None, *balance_cells(balance)], "total"
         )
 
     return Table(

@@ -15,6 +15,7 @@ from django.test import AsyncClient, Client
 from django.utils import timezone
 
 from core.export import INDIAN_AMOUNT, Column, Row, Table, csv_lines, tally_date, xlsx_file
+from core.money import ZERO
 from core.templatetags.tally import dom_id
 from ledgers.models import Group, Ledger
 from ledgers.selectors import group_list
@@ -36,7 +37,7 @@ from reports.summaries import (
 from tests.conftest import client_for
 from tests.reports.test_final_accounts import APRIL, post
 from vouchers.models import Voucher, VoucherType
-from vouchers.services import voucher_cancel
+from vouchers.services import voucher_cancel, voucher_create
 
 APRIL_QUERY = "from=2026-04-01&to=2026-04-30"
 D = Decimal
@@ -864,3 +865,38 @@ def test_a_statement_file_runs_on_from_its_own_lines_when_a_save_comes_between_p
     for line in lines:
         balance += line.amount
         assert line.balance == balance
+
+
+def test_a_group_vouchers_file_adds_up_its_own_rows_when_a_save_comes_meanwhile(
+    company, alice, books
+):
+    """The file's totals and closing balance are those of the rows it holds: a voucher saved
+    after the file's head was read (before its rows are) cannot make them disagree."""
+    from reports.export import group_vouchers_table
+
+    assets = Group.objects.get(company=company, name="Current Assets")
+    stream = group_vouchers_stream(
+        company=company, group_id=assets.pk, date_from=APR, date_to=JUN, chunk=2
+    )
+    table = group_vouchers_table(company=company, report=stream)
+    rows = iter(table.rows)
+    opening = next(rows)
+    voucher_create(
+        company=company,
+        actor=alice,
+        data={
+            "type": "Receipt",
+            "date": "2026-04-02",
+            "entries": [
+                {"ledger": "Cash", "debit": "777"},
+                {"ledger": "Customer X", "credit": "777"},
+            ],
+        },
+    )
+    *vouchers, total, closing = rows
+    assert opening.cells[1].text == "Opening Balance"
+    assert any(row.cells[5] == Decimal("777") for row in vouchers), "the new voucher is there"
+    debit = sum((row.cells[4] or ZERO for row in vouchers), ZERO)
+    credit = sum((row.cells[5] or ZERO for row in vouchers), ZERO)
+    assert total.cells[4:6] == [debit, credit]
+    assert closing.cells[6:8] == vouchers[-1].cells[6:8]
