@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "editlog",
     "reports",
     "books",
+    "backups",
     "locking",
     "sync",
     "server",

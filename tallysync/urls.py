@@ -23,6 +23,7 @@ urlpatterns = [
     path("c/<id:cid>/vouchers/", include("vouchers.urls")),
     path("c/<id:cid>/reports/", include("reports.urls")),
     path("c/<id:cid>/editlog/", include("editlog.urls")),
+    path("c/<id:cid>/backups/", include("backups.urls")),
 ]
 
 # A database that is down or locked answers 503 with what happened (core.http).
