@@ -326,9 +326,10 @@ class _Plan:
 
     def _books_delete(self, company: Company) -> None:
         """Replace: every carried and derived row of the company goes, except the company row
-        and its Edit Log (append-only). Foreign keys are checked at commit, so the order does
-        not matter; edit locks on records that may no longer exist go too."""
-        for table in archived_tables():
+        and its Edit Log (append-only). Foreign keys are checked at commit; the order is the
+        archive's backwards (derived tables first) because a row is found through its parents
+        (an entry by its voucher's company). Edit locks on records that may be gone go too."""
+        for table in tables_deleting():
             if table.log or table.model is Company:
                 continue
             rows = table.model._base_manager.filter(**{table.company: company.pk})
@@ -517,6 +518,12 @@ class _Plan:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+
+
+def tables_deleting() -> list[ArchivedTable]:
+    """Every registered table, children before their parents: derived ones, then the carried
+    ones in the archive's order backwards."""
+    return [t for t in archived_tables() if t.derived] + tables_ordered()[::-1]
 
 
 def _model_values(model: type[Model], row: dict[str, Any]) -> dict[str, Any]:
