@@ -455,3 +455,26 @@ def test_a_file_that_is_not_an_archive_is_refused(
     with pytest.raises(Invalid) as refused:
         restore(archive=other, mode="copy", actor=alice)
     assert "is not a TallySync backup" in str(refused.value)
+
+
+def test_the_restore_command_restores_a_copy_and_says_what_it_did(
+    archive: Path, alice: User
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError
+
+    out = StringIO()
+    call_command(
+        "restore", str(archive), "--mode", "copy", "--name", "Copied", "--user", "alice",
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    copy = Company.objects.get(name="Copied")
+    assert f"Restored Copied (id {copy.pk}) as copy" in out.getvalue()
+    with pytest.raises(CommandError, match="Type the company's name"):
+        call_command(
+            "restore", str(archive), "--mode", "replace", "--company", "Sharma Traders",
+            "--user", "alice", "--confirm", "Sharma",
+        )  # fmt: skip
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("restore", str(archive), "--user", "nobody")
