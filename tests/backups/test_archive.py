@@ -259,3 +259,14 @@ def test_the_backup_command_writes_one_archive_per_company_and_prints_the_paths(
     sealed = Path(out.getvalue().strip())
     assert sealed.name.endswith(".tsbk.age")
     assert pyrage.passphrase.decrypt(sealed.read_bytes(), "open sesame")[:2] == b"PK"
+
+
+def test_a_list_of_backups_reads_the_manifest_without_checking_members(
+    books: Company, tmp_path: Path
+) -> None:
+    from backups.reading import manifest_peek
+
+    plain = backup_write(company=books, path=tmp_path)
+    assert manifest_peek(plain.path) == plain
+    sealed = backup_write(company=books, path=tmp_path / "x.tsbk.age", passphrase="pw")
+    assert manifest_peek(sealed.path) is None
