@@ -121,7 +121,7 @@ def restore(
     else:
         company_creation_require(actor=actor)
     with archive_open(archive=archive, passphrase=passphrase, identities=identities) as reader:
-        reader.verify()
+        reader.verify(progress=progress)
         plan = _Plan(reader=reader, mode=mode, actor=actor, target=company)
         plan.check(name=name)
         return plan.load(safety_dir=safety_dir, progress=progress)
