@@ -145,7 +145,10 @@ def _voucher_before(voucher: Voucher, content: dict[str, Any]) -> dict[str, Any]
 
 
 def _entry_move(work: UnitOfWork, pk: int, why: list[Finding]) -> DataException | None:
-    entry = Entry.objects.filter(pk=pk, ledger__company=work.company).values().first()
+    # Ordered by id: Entry's default order joins its voucher, which this one lacks.
+    entry = (
+        Entry.objects.filter(pk=pk, ledger__company=work.company).order_by("pk").values().first()
+    )
     if entry is None:
         return None
     Entry.objects.filter(pk=pk).delete()

@@ -176,14 +176,18 @@ def test_m01_an_entry_whose_voucher_is_gone(books: dict[str, Any]) -> None:
 
 
 def test_m01_a_line_posted_to_another_companys_ledger(books: dict[str, Any], dave: Any) -> None:
-    theirs = company_create(actor=dave, name="Dave & Sons", financial_year_start=dt.date(2026, 4, 1))
+    theirs = company_create(
+        actor=dave, name="Dave & Sons", financial_year_start=dt.date(2026, 4, 1)
+    )
     their_ledger = make_ledger(theirs, dave, "Dave Secret", "Sundry Debtors")
     entry = books["first"].entries.get(position=0)
     totals_move(entry.ledger_id, entry.date, entry.amount, back=True)
     totals_move(their_ledger.pk, entry.date, entry.amount)
     Entry.objects.filter(pk=entry.pk).update(ledger=their_ledger)
     findings = found(books["company"])
-    assert [(f.check_id, f.object_key) for f in findings] == [("M01", f"voucher:{books['first'].pk}")]
+    assert [(f.check_id, f.object_key) for f in findings] == [
+        ("M01", f"voucher:{books['first'].pk}")
+    ]
     assert findings[0].message == "line 1 posts to Dave Secret of another company (Dave & Sons)"
 
 
@@ -219,7 +223,9 @@ def test_m02_groups_that_are_their_own_parents(books: dict[str, Any], alice: Any
 def test_b01_a_ledgers_kept_totals_differ_from_its_entries(books: dict[str, Any]) -> None:
     Ledger.objects.filter(pk=books["sales"].pk).update(total_credit=Decimal("1.00"))
     findings = found(books["company"])  # B05 too sees it: B01 names the ledger
-    assert [(f.check_id, f.object_key) for f in findings] == [("B01", f"ledger:{books['sales'].pk}")]
+    assert [(f.check_id, f.object_key) for f in findings] == [
+        ("B01", f"ledger:{books['sales'].pk}")
+    ]
     assert findings[0].message == (
         "Sales's totals are Dr 0.00 / Cr 1.00, its entries add up to Dr 0.00 / Cr 1,02,500.00"
     )

@@ -1,0 +1,255 @@
+"""NOTES.md C.6 (9): repair rebuilds what is derived, moves unreadable vouchers and orphan
+entries to the Exceptions list whole (amounts untouched), lists the rest, logs its moves in the
+Edit Log, and a second run finds nothing to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from backups.models import DataException
+from backups.repair import books_repair
+from backups.verify import INFO, books_verify
+from books.reconcile import records_reconcile, totals_reconcile
+from companies.models import Company
+from core.errors import NotAllowed
+from editlog.models import Change
+from editlog.selectors import editlog_verify
+from ledgers.models import Ledger, LedgerDay
+from reports.selectors import trial_balance_get
+from tests.backups.conftest import entry_amount_set, entry_remove, ids, totals_move
+from tests.test_bad_input import books_snapshot
+from vouchers.models import Entry, Voucher
+
+
+def repaired(company: Company, actor: Any, **options: Any) -> Any:
+    return books_repair(company=company, actor=actor, backup=options.get("backup"))
+
+
+def sound(company: Company, *, gaps: list[str] = ()) -> None:
+    """Nothing left to find but the numbers gone (`gaps`), the Edit Log intact, and the
+    books agreeing with it (the fixture's memberships were made without Changes)."""
+    company = Company.objects.get(pk=company.pk)
+    findings = books_verify(company=company)
+    assert [f.message for f in findings if f.severity == INFO] == list(gaps)
+    assert [f for f in findings if f.severity > INFO] == []
+    assert editlog_verify(company=company) == []
+    assert totals_reconcile(company) == []
+    assert [
+        d for d in records_reconcile(company) if not d.object_key.startswith("membership")
+    ] == []
+
+
+def test_clean_books_are_left_as_they_are(books: dict[str, Any], alice: Any) -> None:
+    before = books_snapshot()
+    report = repaired(books["company"], alice)
+    assert not report.changed and report.listed == []
+    assert books_snapshot() == before
+
+
+def test_kept_totals_are_rebuilt_from_the_entries(books: dict[str, Any], alice: Any) -> None:
+    company, sales, rent = books["company"], books["sales"], books["rent"]
+    Ledger.objects.filter(pk=sales.pk).update(total_debit=Decimal("7"), total_credit=Decimal("1"))
+    LedgerDay.objects.filter(ledger=rent).update(debit=Decimal("1"))
+    LedgerDay.objects.create(ledger=rent, date=dt.date(2026, 12, 1), debit=Decimal("3"))
+    LedgerDay.objects.filter(ledger=books["party"]).delete()
+    logged = Change.objects.count()
+    report = repaired(company, alice)
+    assert report.quarantined == [] and report.listed == []
+    assert len(report.rebuilt) == 4
+    sales.refresh_from_db()
+    assert (sales.total_debit, sales.total_credit) == (Decimal("0.00"), Decimal("102500.00"))
+    days = LedgerDay.objects.filter(ledger__in=[rent, books["party"]]).order_by("ledger_id", "date")
+    assert [(d.ledger_id, d.date, d.debit) for d in days] == [
+        (books["party"].pk, dt.date(2026, 11, 26), Decimal("102500.00")),
+        (rent.pk, dt.date(2026, 11, 27), Decimal("12000.00")),
+    ]
+    assert Change.objects.count() == logged  # derived figures: in no snapshot, no Change
+    sound(company)
+    second = repaired(company, alice)
+    assert not second.changed and second.listed == []
+
+
+def test_entries_dates_are_put_back_to_their_vouchers(books: dict[str, Any], alice: Any) -> None:
+    payment = books["payment"]
+    Entry.objects.filter(voucher=payment).update(date=dt.date(2026, 11, 30))
+    repaired(books["company"], alice)
+    assert set(Entry.objects.filter(voucher=payment).values_list("date", flat=True)) == {
+        dt.date(2026, 11, 27)
+    }
+    sound(books["company"])
+
+
+def test_an_unbalanced_voucher_moves_whole_to_the_exceptions(
+    books: dict[str, Any], alice: Any
+) -> None:
+    company, voucher = books["company"], books["first"]
+    entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
+    seq = Company.objects.get(pk=company.pk).last_seq
+    report = repaired(company, alice)
+    (moved,) = report.quarantined
+    assert (moved.object_type, moved.object_id, moved.check_id) == ("voucher", voucher.pk, "V01")
+    assert moved.message.startswith("Voucher totals do not match: Dr 1,00,500.00")
+    # Kept whole, amounts as they were.
+    moved.refresh_from_db()
+    assert moved.content["voucher"]["number"] == 1
+    assert [e["amount"] for e in moved.content["entries"]] == ["100500.00", "-100000.00"]
+    assert moved.company == company and moved.moved_by == alice
+    assert not Voucher.objects.filter(pk=voucher.pk).exists()
+    assert not Entry.objects.filter(voucher_id=voucher.pk).exists()
+    # Logged through the unit of work: the voucher's deletion, the exception's creation.
+    logged = Change.objects.filter(company=company, seq__gt=seq).order_by("seq")
+    assert [(c.verb, c.object_type, c.object_id) for c in logged] == [
+        ("delete", "voucher", voucher.pk),
+        ("create", "exception", moved.pk),
+    ]
+    assert logged[0].before["entries"][0]["debit"] == "100500.00"
+    assert logged[1].actor == alice
+    # Reports no longer read it: the Trial Balance agrees again.
+    balance = trial_balance_get(company=company)
+    assert balance.total_debit == balance.total_credit == Decimal("14500.00")
+    gap = "Sales FY 2026-27: No. 1 not in the books (deleted)"
+    sound(company, gaps=[gap])
+    second = repaired(company, alice)
+    assert not second.changed and [f.message for f in second.listed] == [gap]
+    assert Change.objects.filter(company=company).count() == seq + 2
+
+
+def test_a_voucher_without_entries_moves_to_the_exceptions(
+    books: dict[str, Any], alice: Any
+) -> None:
+    voucher = books["second"]
+    for entry in voucher.entries.all():
+        entry_remove(entry)
+    (moved,) = repaired(books["company"], alice).quarantined
+    assert (moved.check_id, moved.content["entries"]) == ("V02", [])
+    sound(books["company"], gaps=["Sales FY 2026-27: No. 2 not in the books (deleted)"])
+
+
+def test_an_orphan_entry_moves_to_the_exceptions(books: dict[str, Any], alice: Any) -> None:
+    party = books["party"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO vouchers_entry (voucher_id, ledger_id, amount, position, date) "
+            "VALUES (999999, %s, 50000, 0, '2026-11-26')",
+            [party.pk],
+        )
+    totals_move(party.pk, dt.date(2026, 11, 26), Decimal("500.00"))
+    report = repaired(books["company"], alice)
+    (moved,) = report.quarantined
+    assert (moved.object_type, moved.check_id) == ("entry", "M01")
+    moved.refresh_from_db()
+    assert moved.content["entry"]["voucher_id"] == 999999
+    assert moved.content["entry"]["amount"] == "500.00"
+    assert report.rebuilt  # the party's totals, without it
+    party.refresh_from_db()
+    assert party.total_debit == Decimal("102500.00")
+    assert books_verify() == []  # D01 too: nothing dangles
+    sound(books["company"])
+
+
+def test_what_a_person_must_decide_is_listed_not_touched(books: dict[str, Any], alice: Any) -> None:
+    """A date outside the books, a ledger in no group, an opening difference: listed, and
+    listed again by the second run, which changes nothing either."""
+    company = books["company"]
+    Voucher.objects.filter(pk=books["payment"].pk).update(date=dt.date(2027, 4, 2))
+    Entry.objects.filter(voucher=books["payment"]).update(date=dt.date(2027, 4, 2))
+    LedgerDay.objects.filter(ledger__in=[books["rent"], books["cash"]]).update(
+        date=dt.date(2027, 4, 2)
+    )
+    Ledger.objects.filter(pk=books["rent"].pk).update(group=None)
+    Ledger.objects.filter(pk=books["bank"].pk).update(opening_balance=Decimal("5000"))
+    before = books_snapshot()
+    report = repaired(company, alice)
+    assert not report.changed
+    assert ids(report.listed) == {"V07", "M01", "B03"}
+    assert books_snapshot() == before
+    assert ids(repaired(company, alice).listed) == {"V07", "M01", "B03"}
+
+
+def test_a_broken_edit_log_is_listed_and_left_alone(books: dict[str, Any], alice: Any) -> None:
+    from tests.editlog.forgery import sql_as_owner
+
+    company = books["company"]
+    sql_as_owner(
+        "UPDATE editlog_change SET object_repr = 'x' WHERE company_id = %s AND seq = 2",
+        [company.pk],
+    )
+    report = repaired(company, alice)
+    assert [(f.check_id, f.object_key) for f in report.listed] == [("A01", "edit_log:2")]
+    assert not report.changed
+
+
+def test_the_safety_backup_is_taken_before_anything_moves(
+    books: dict[str, Any], alice: Any
+) -> None:
+    voucher = books["first"]
+    entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
+    seen = []
+
+    def backup(company: Company) -> str:
+        seen.append(Voucher.objects.filter(pk=voucher.pk).exists())
+        return "/backups/sharma.tsbk"
+
+    report = repaired(books["company"], alice, backup=backup)
+    assert seen == [True] and report.backup == "/backups/sharma.tsbk"
+    assert len(report.quarantined) == 1
+
+
+def test_a_failed_safety_backup_repairs_nothing(books: dict[str, Any], alice: Any) -> None:
+    entry_amount_set(books["first"].entries.get(position=0), Decimal("100500.00"))
+    before = books_snapshot()
+
+    def backup(company: Company) -> str:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        repaired(books["company"], alice, backup=backup)
+    assert books_snapshot() == before
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie"])
+def test_only_an_owner_repairs(books: dict[str, Any], who: str, request: Any) -> None:
+    """Repair runs in the company's unit of work for owners: its write lock, and its role."""
+    entry_amount_set(books["first"].entries.get(position=0), Decimal("100500.00"))
+    before = books_snapshot()
+    with pytest.raises(NotAllowed, match="this needs owner"):
+        repaired(books["company"], request.getfixturevalue(who))
+    assert books_snapshot() == before
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def test_the_command_says_what_it_did_and_a_second_run_nothing(
+    books: dict[str, Any], capsys: Any
+) -> None:
+    company, voucher = books["company"], books["first"]
+    entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
+    Ledger.objects.filter(pk=books["rent"].pk).update(total_debit=Decimal("1"))
+    call_command("repair_books", "--no-backup", "--company", str(company.pk))
+    out = capsys.readouterr().out
+    head = f"Sharma Traders (id {company.pk}), as alice"
+    assert f"{head}: moved voucher:{voucher.pk} to the Exceptions list (V01: " in out
+    assert f"{head}: rebuilt ledger:{books['rent'].pk}: Rent's totals recomputed" in out
+    assert DataException.objects.count() == 1
+    call_command("repair_books", "--no-backup", "--company", str(company.pk))
+    assert capsys.readouterr().out.splitlines() == [
+        f"{head}: left for you: V08 info voucher_type:{voucher.voucher_type_id}: "
+        "Sales FY 2026-27: No. 1 not in the books (deleted)",
+        f"{head}: nothing to repair",
+    ]
+
+
+def test_the_command_is_recorded_as_the_owner_named(
+    books: dict[str, Any], capsys: Any, bob: Any
+) -> None:
+    with pytest.raises(CommandError, match="bob is not an owner"):
+        call_command("repair_books", "--no-backup", "--user", "bob")
+    call_command("repair_books", "--no-backup", "--user", "alice")
+    assert "as alice: nothing to repair" in capsys.readouterr().out
