@@ -13,7 +13,7 @@ from django.db import connection
 
 from backups.verify import Finding, books_verify
 from companies.models import Company
-from ledgers.models import Ledger, LedgerDay
+from ledgers.models import Ledger
 from tests.conftest import sale
 from vouchers.models import Entry, Voucher
 from vouchers.services import voucher_create

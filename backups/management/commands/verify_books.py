@@ -33,7 +33,7 @@ class Command(BaseCommand):
         known = {c.id for c in checks()}
         unknown = sorted({i.upper() for i in ids or []} - known)
         if unknown:
-            choose = ", ".join(sorted(known))
+            choose = ", ".join(c.id for c in checks())
             raise CommandError(f"No check {', '.join(unknown)}: choose from {choose}.")
         chosen = None
         if company is not None:
