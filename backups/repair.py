@@ -5,7 +5,8 @@ amount, never balancing a voucher (NOTES.md C.4's repair rules).
 What each check's findings get:
 
 - B01 (rebuild): entries' dates put back to their voucher's, then ledger totals and day totals
-  recomputed from the entries. Derived, in no record's snapshot, so no Change is recorded.
+  recomputed from the entries (vouchers.totals.ledger_totals_rebuild, as after a restore).
+  Derived, in no record's snapshot, so no Change is recorded.
 - V01, V02 and M01 on a voucher (quarantine): the voucher with its entries, whole, to the
   Exceptions list; the Edit Log records the voucher's deletion and the exception's creation.
 - M01 on an entry whose voucher is gone (quarantine): the entry to the Exceptions list (its
@@ -32,13 +33,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from backups.models import DataException
-from backups.verify import NONE, Finding, books_verify, checks, totals_recount
+from backups.verify import Finding, books_verify, checks, totals_recount
 from companies.access import OWNERS
 from companies.models import Company
 from editlog.write import UnitOfWork, company_write
-from ledgers.models import Ledger, LedgerDay
 from vouchers.models import Entry, Voucher
 from vouchers.snapshots import voucher_snapshot
+from vouchers.totals import ledger_totals_rebuild
 
 QUARANTINED = ("V01", "V02", "M01")  # on a voucher or an orphan entry
 # A01 is read from the company row's last seq, which the unit of work moves only at its end:
@@ -64,12 +65,13 @@ class RepairReport:
 def books_repair(
     *, company: Company, actor: AbstractBaseUser, backup: SafetyBackup | None
 ) -> RepairReport:
-    """Repair `company`'s books as `actor` (an owner), after the safety backup `backup` took
-    (None: the caller chose to go without one)."""
+    """Repair `company`'s books as `actor` (an owner). `backup(company)` takes the safety
+    backup first, under the company's lock, so it is exactly the books repaired (a file: it
+    stays if the repair fails); None: the caller chose to go without one."""
     report = RepairReport(company=company)
-    if backup is not None:
-        report.backup = backup(company)
     with company_write(company=company, actor=actor, roles=OWNERS) as work:
+        if backup is not None:
+            report.backup = backup(work.company)
         found = books_verify(company=work.company, database=False)
         _quarantine(work, found, report)
         report.rebuilt = _rebuild(work.company)
@@ -159,7 +161,8 @@ def _entry_move(work: UnitOfWork, pk: int, why: list[Finding]) -> DataException 
 
 
 def _rebuild(company: Company) -> list[str]:
-    """Put the derived figures back as the entries make them; what was rebuilt, in words."""
+    """Put the derived figures back as the entries make them (`ledger_totals_rebuild`, what a
+    restore runs too), when they differ; what differed, in words."""
     done = []
     totals = totals_recount(company)
     for voucher_id, day in totals.entry_dates:
@@ -167,20 +170,10 @@ def _rebuild(company: Company) -> list[str]:
         done.append(f"voucher:{voucher_id}: entries' date set to its {day:%d-%b-%Y}")
     if totals.entry_dates:
         totals = totals_recount(company)
-    for pk, (name, _, (debit, credit)) in sorted(totals.ledgers.items()):
-        Ledger.objects.filter(pk=pk).update(total_debit=debit, total_credit=credit)
+    for pk, (name, _, _) in sorted(totals.ledgers.items()):
         done.append(f"ledger:{pk}: {name}'s totals recomputed")
-    for (pk, day), (kept, counted) in sorted(totals.days.items()):
-        _day_put(pk, day, kept, counted)
+    for pk, day in sorted(totals.days):
         done.append(f"ledger:{pk}: day total of {day:%d-%b-%Y} recomputed")
+    if totals.ledgers or totals.days:
+        ledger_totals_rebuild(company)
     return done
-
-
-def _day_put(ledger_id: int, day: Any, kept: Any, counted: Any) -> None:
-    rows = LedgerDay.objects.filter(ledger_id=ledger_id, date=day)
-    if counted == NONE:
-        rows.delete()
-    elif kept == NONE:
-        LedgerDay.objects.create(ledger_id=ledger_id, date=day, debit=counted[0], credit=counted[1])
-    else:
-        rows.update(debit=counted[0], credit=counted[1])

@@ -5,6 +5,8 @@ Edit Log, and a second run finds nothing to do."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -45,28 +47,30 @@ def sound(company: Company, *, gaps: list[str] = ()) -> None:
     ] == []
 
 
-def test_clean_books_are_left_as_they_are(books: dict[str, Any], alice: Any) -> None:
+def test_clean_books_are_left_as_they_are(sharma: dict[str, Any], alice: Any) -> None:
     before = books_snapshot()
-    report = repaired(books["company"], alice)
+    report = repaired(sharma["company"], alice)
     assert not report.changed and report.listed == []
     assert books_snapshot() == before
 
 
-def test_kept_totals_are_rebuilt_from_the_entries(books: dict[str, Any], alice: Any) -> None:
-    company, sales, rent = books["company"], books["sales"], books["rent"]
+def test_kept_totals_are_rebuilt_from_the_entries(sharma: dict[str, Any], alice: Any) -> None:
+    company, sales, rent = sharma["company"], sharma["sales"], sharma["rent"]
     Ledger.objects.filter(pk=sales.pk).update(total_debit=Decimal("7"), total_credit=Decimal("1"))
     LedgerDay.objects.filter(ledger=rent).update(debit=Decimal("1"))
     LedgerDay.objects.create(ledger=rent, date=dt.date(2026, 12, 1), debit=Decimal("3"))
-    LedgerDay.objects.filter(ledger=books["party"]).delete()
+    LedgerDay.objects.filter(ledger=sharma["party"]).delete()
     logged = Change.objects.count()
     report = repaired(company, alice)
     assert report.quarantined == [] and report.listed == []
     assert len(report.rebuilt) == 4
     sales.refresh_from_db()
     assert (sales.total_debit, sales.total_credit) == (Decimal("0.00"), Decimal("102500.00"))
-    days = LedgerDay.objects.filter(ledger__in=[rent, books["party"]]).order_by("ledger_id", "date")
+    days = LedgerDay.objects.filter(ledger__in=[rent, sharma["party"]]).order_by(
+        "ledger_id", "date"
+    )
     assert [(d.ledger_id, d.date, d.debit) for d in days] == [
-        (books["party"].pk, dt.date(2026, 11, 26), Decimal("102500.00")),
+        (sharma["party"].pk, dt.date(2026, 11, 26), Decimal("102500.00")),
         (rent.pk, dt.date(2026, 11, 27), Decimal("12000.00")),
     ]
     assert Change.objects.count() == logged  # derived figures: in no snapshot, no Change
@@ -75,20 +79,20 @@ def test_kept_totals_are_rebuilt_from_the_entries(books: dict[str, Any], alice: 
     assert not second.changed and second.listed == []
 
 
-def test_entries_dates_are_put_back_to_their_vouchers(books: dict[str, Any], alice: Any) -> None:
-    payment = books["payment"]
+def test_entries_dates_are_put_back_to_their_vouchers(sharma: dict[str, Any], alice: Any) -> None:
+    payment = sharma["payment"]
     Entry.objects.filter(voucher=payment).update(date=dt.date(2026, 11, 30))
-    repaired(books["company"], alice)
+    repaired(sharma["company"], alice)
     assert set(Entry.objects.filter(voucher=payment).values_list("date", flat=True)) == {
         dt.date(2026, 11, 27)
     }
-    sound(books["company"])
+    sound(sharma["company"])
 
 
 def test_an_unbalanced_voucher_moves_whole_to_the_exceptions(
-    books: dict[str, Any], alice: Any
+    sharma: dict[str, Any], alice: Any
 ) -> None:
-    company, voucher = books["company"], books["first"]
+    company, voucher = sharma["company"], sharma["first"]
     entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
     seq = Company.objects.get(pk=company.pk).last_seq
     report = repaired(company, alice)
@@ -121,18 +125,18 @@ def test_an_unbalanced_voucher_moves_whole_to_the_exceptions(
 
 
 def test_a_voucher_without_entries_moves_to_the_exceptions(
-    books: dict[str, Any], alice: Any
+    sharma: dict[str, Any], alice: Any
 ) -> None:
-    voucher = books["second"]
+    voucher = sharma["second"]
     for entry in voucher.entries.all():
         entry_remove(entry)
-    (moved,) = repaired(books["company"], alice).quarantined
+    (moved,) = repaired(sharma["company"], alice).quarantined
     assert (moved.check_id, moved.content["entries"]) == ("V02", [])
-    sound(books["company"], gaps=["Sales FY 2026-27: No. 2 not in the books (deleted)"])
+    sound(sharma["company"], gaps=["Sales FY 2026-27: No. 2 not in the books (deleted)"])
 
 
-def test_an_orphan_entry_moves_to_the_exceptions(books: dict[str, Any], alice: Any) -> None:
-    party = books["party"]
+def test_an_orphan_entry_moves_to_the_exceptions(sharma: dict[str, Any], alice: Any) -> None:
+    party = sharma["party"]
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO vouchers_entry (voucher_id, ledger_id, amount, position, date) "
@@ -140,7 +144,7 @@ def test_an_orphan_entry_moves_to_the_exceptions(books: dict[str, Any], alice: A
             [party.pk],
         )
     totals_move(party.pk, dt.date(2026, 11, 26), Decimal("500.00"))
-    report = repaired(books["company"], alice)
+    report = repaired(sharma["company"], alice)
     (moved,) = report.quarantined
     assert (moved.object_type, moved.check_id) == ("entry", "M01")
     moved.refresh_from_db()
@@ -150,20 +154,22 @@ def test_an_orphan_entry_moves_to_the_exceptions(books: dict[str, Any], alice: A
     party.refresh_from_db()
     assert party.total_debit == Decimal("102500.00")
     assert books_verify() == []  # D01 too: nothing dangles
-    sound(books["company"])
+    sound(sharma["company"])
 
 
-def test_what_a_person_must_decide_is_listed_not_touched(books: dict[str, Any], alice: Any) -> None:
+def test_what_a_person_must_decide_is_listed_not_touched(
+    sharma: dict[str, Any], alice: Any
+) -> None:
     """A date outside the books, a ledger in no group, an opening difference: listed, and
     listed again by the second run, which changes nothing either."""
-    company = books["company"]
-    Voucher.objects.filter(pk=books["payment"].pk).update(date=dt.date(2027, 4, 2))
-    Entry.objects.filter(voucher=books["payment"]).update(date=dt.date(2027, 4, 2))
-    LedgerDay.objects.filter(ledger__in=[books["rent"], books["cash"]]).update(
+    company = sharma["company"]
+    Voucher.objects.filter(pk=sharma["payment"].pk).update(date=dt.date(2027, 4, 2))
+    Entry.objects.filter(voucher=sharma["payment"]).update(date=dt.date(2027, 4, 2))
+    LedgerDay.objects.filter(ledger__in=[sharma["rent"], sharma["cash"]]).update(
         date=dt.date(2027, 4, 2)
     )
-    Ledger.objects.filter(pk=books["rent"].pk).update(group=None)
-    Ledger.objects.filter(pk=books["bank"].pk).update(opening_balance=Decimal("5000"))
+    Ledger.objects.filter(pk=sharma["rent"].pk).update(group=None)
+    Ledger.objects.filter(pk=sharma["bank"].pk).update(opening_balance=Decimal("5000"))
     before = books_snapshot()
     report = repaired(company, alice)
     assert not report.changed
@@ -172,10 +178,10 @@ def test_what_a_person_must_decide_is_listed_not_touched(books: dict[str, Any], 
     assert ids(repaired(company, alice).listed) == {"V07", "M01", "B03"}
 
 
-def test_a_broken_edit_log_is_listed_and_left_alone(books: dict[str, Any], alice: Any) -> None:
+def test_a_broken_edit_log_is_listed_and_left_alone(sharma: dict[str, Any], alice: Any) -> None:
     from tests.editlog.forgery import sql_as_owner
 
-    company = books["company"]
+    company = sharma["company"]
     sql_as_owner(
         "UPDATE editlog_change SET object_repr = 'x' WHERE company_id = %s AND seq = 2",
         [company.pk],
@@ -186,9 +192,9 @@ def test_a_broken_edit_log_is_listed_and_left_alone(books: dict[str, Any], alice
 
 
 def test_the_safety_backup_is_taken_before_anything_moves(
-    books: dict[str, Any], alice: Any
+    sharma: dict[str, Any], alice: Any
 ) -> None:
-    voucher = books["first"]
+    voucher = sharma["first"]
     entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
     seen = []
 
@@ -196,30 +202,30 @@ def test_the_safety_backup_is_taken_before_anything_moves(
         seen.append(Voucher.objects.filter(pk=voucher.pk).exists())
         return "/backups/sharma.tsbk"
 
-    report = repaired(books["company"], alice, backup=backup)
+    report = repaired(sharma["company"], alice, backup=backup)
     assert seen == [True] and report.backup == "/backups/sharma.tsbk"
     assert len(report.quarantined) == 1
 
 
-def test_a_failed_safety_backup_repairs_nothing(books: dict[str, Any], alice: Any) -> None:
-    entry_amount_set(books["first"].entries.get(position=0), Decimal("100500.00"))
+def test_a_failed_safety_backup_repairs_nothing(sharma: dict[str, Any], alice: Any) -> None:
+    entry_amount_set(sharma["first"].entries.get(position=0), Decimal("100500.00"))
     before = books_snapshot()
 
     def backup(company: Company) -> str:
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        repaired(books["company"], alice, backup=backup)
+        repaired(sharma["company"], alice, backup=backup)
     assert books_snapshot() == before
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie"])
-def test_only_an_owner_repairs(books: dict[str, Any], who: str, request: Any) -> None:
+def test_only_an_owner_repairs(sharma: dict[str, Any], who: str, request: Any) -> None:
     """Repair runs in the company's unit of work for owners: its write lock, and its role."""
-    entry_amount_set(books["first"].entries.get(position=0), Decimal("100500.00"))
+    entry_amount_set(sharma["first"].entries.get(position=0), Decimal("100500.00"))
     before = books_snapshot()
     with pytest.raises(NotAllowed, match="this needs owner"):
-        repaired(books["company"], request.getfixturevalue(who))
+        repaired(sharma["company"], request.getfixturevalue(who))
     assert books_snapshot() == before
 
 
@@ -227,16 +233,16 @@ def test_only_an_owner_repairs(books: dict[str, Any], who: str, request: Any) ->
 
 
 def test_the_command_says_what_it_did_and_a_second_run_nothing(
-    books: dict[str, Any], capsys: Any
+    sharma: dict[str, Any], capsys: Any
 ) -> None:
-    company, voucher = books["company"], books["first"]
+    company, voucher = sharma["company"], sharma["first"]
     entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
-    Ledger.objects.filter(pk=books["rent"].pk).update(total_debit=Decimal("1"))
+    Ledger.objects.filter(pk=sharma["rent"].pk).update(total_debit=Decimal("1"))
     call_command("repair_books", "--no-backup", "--company", str(company.pk))
     out = capsys.readouterr().out
     head = f"Sharma Traders (id {company.pk}), as alice"
     assert f"{head}: moved voucher:{voucher.pk} to the Exceptions list (V01: " in out
-    assert f"{head}: rebuilt ledger:{books['rent'].pk}: Rent's totals recomputed" in out
+    assert f"{head}: rebuilt ledger:{sharma['rent'].pk}: Rent's totals recomputed" in out
     assert DataException.objects.count() == 1
     call_command("repair_books", "--no-backup", "--company", str(company.pk))
     assert capsys.readouterr().out.splitlines() == [
@@ -247,9 +253,27 @@ def test_the_command_says_what_it_did_and_a_second_run_nothing(
 
 
 def test_the_command_is_recorded_as_the_owner_named(
-    books: dict[str, Any], capsys: Any, bob: Any
+    sharma: dict[str, Any], capsys: Any, bob: Any
 ) -> None:
     with pytest.raises(CommandError, match="bob is not an owner"):
         call_command("repair_books", "--no-backup", "--user", "bob")
     call_command("repair_books", "--no-backup", "--user", "alice")
     assert "as alice: nothing to repair" in capsys.readouterr().out
+
+
+def test_the_command_takes_a_safety_backup_of_the_books_before_repairing(
+    sharma: dict[str, Any], capsys: Any, settings: Any, tmp_path: Any
+) -> None:
+    """The archive (backups.archive) is written under the company's lock, before anything
+    moves: it still holds the voucher the repair then moves out."""
+    settings.BACKUPS_DIR = tmp_path
+    voucher = sharma["first"]
+    entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
+    call_command("repair_books")
+    out = capsys.readouterr().out
+    (archive,) = tmp_path.glob("*.tsbk")
+    assert f"Sharma Traders (id {sharma['company'].pk}), as alice: safety backup {archive}" in out
+    with zipfile.ZipFile(archive) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+    assert manifest["checks"]["vouchers"] == 3  # before the move
+    assert not Voucher.objects.filter(pk=voucher.pk).exists()

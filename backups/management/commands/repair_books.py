@@ -9,7 +9,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backups.archive import backup_write
 from backups.repair import RepairReport, SafetyBackup, books_repair
+from backups.restore import backups_dir
 from companies.models import Company, Membership
 
 
@@ -73,12 +75,5 @@ class Command(BaseCommand):
 
 
 def safety_backup() -> SafetyBackup:
-    """The company archive (backups.archive) a repair takes first."""
-    try:
-        from backups.archive import backup_write  # type: ignore[import-not-found]
-    except ImportError:
-        raise CommandError(
-            "The safety backup needs backups.archive, which this installation lacks: take a "
-            "backup by hand and run again with --no-backup."
-        ) from None
-    return lambda company: backup_write(company=company)
+    """The company archive a repair takes first, into the backups folder (backups_dir)."""
+    return lambda company: backup_write(company=company, path=backups_dir()).path
