@@ -86,6 +86,10 @@ FY = dt.date(2026, 4, 1)
 def sharma(company: Company, alice: Any, ledgers: dict[str, Ledger]) -> dict[str, Any]:
     """Books to seed defects in (verify and repair): Sharma Traders with three vouchers, two
     sales and a rent payment, and its ledgers, by name."""
+    return sharma_books(company, alice, ledgers)
+
+
+def sharma_books(company: Company, alice: Any, ledgers: dict[str, Ledger]) -> dict[str, Any]:
     first = voucher_create(company=company, actor=alice, data=sale())
     second = voucher_create(company=company, actor=alice, data=sale("2500.00"))
     payment = {
@@ -102,6 +106,10 @@ def dangling_cleared(db: Any) -> Any:
     """Rows seeded with a parent that does not exist are taken away before the test's
     transaction ends: Django checks the deferred foreign keys then."""
     yield
+    dangling_clear()
+
+
+def dangling_clear() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM vouchers_entry WHERE voucher_id NOT IN (SELECT id FROM vouchers_voucher)"
