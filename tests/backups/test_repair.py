@@ -18,6 +18,7 @@ from backups.models import DataException
 from backups.repair import books_repair
 from backups.verify import INFO, books_verify
 from books.reconcile import records_reconcile, totals_reconcile
+from books.services import company_create
 from companies.models import Company
 from core.errors import NotAllowed
 from editlog.models import Change
@@ -25,6 +26,7 @@ from editlog.selectors import editlog_verify
 from ledgers.models import Ledger, LedgerDay
 from reports.selectors import trial_balance_get
 from tests.backups.conftest import entry_amount_set, entry_remove, ids, totals_move
+from tests.conftest import make_ledger
 from tests.test_bad_input import books_snapshot
 from vouchers.models import Entry, Voucher
 
@@ -277,3 +279,25 @@ def test_the_command_takes_a_safety_backup_of_the_books_before_repairing(
         manifest = json.loads(zipped.read("manifest.json"))
     assert manifest["checks"]["vouchers"] == 3  # before the move
     assert not Voucher.objects.filter(pk=voucher.pk).exists()
+
+
+def test_a_voucher_posting_into_another_company_is_moved_and_both_come_right(
+    sharma: dict[str, Any], alice: Any, dave: Any
+) -> None:
+    """Sharma's voucher posts a line to Dave's ledger: M01 moves the voucher out of Sharma's
+    books; Dave's ledger then keeps totals of an entry that is gone, which Dave's repair
+    rebuilds."""
+    theirs = company_create(
+        actor=dave, name="Dave & Sons", financial_year_start=dt.date(2026, 4, 1)
+    )
+    their_ledger = make_ledger(theirs, dave, "Dave Secret", "Sundry Debtors")
+    entry = sharma["first"].entries.get(position=0)
+    totals_move(entry.ledger_id, entry.date, entry.amount, back=True)
+    totals_move(their_ledger.pk, entry.date, entry.amount)
+    Entry.objects.filter(pk=entry.pk).update(ledger=their_ledger)
+    (moved,) = repaired(sharma["company"], alice).quarantined
+    assert (moved.object_id, moved.check_id) == (sharma["first"].pk, "M01")
+    sound(sharma["company"], gaps=["Sales FY 2026-27: No. 1 not in the books (deleted)"])
+    assert ids(books_verify(company=theirs)) == {"B01"}
+    assert len(repaired(theirs, dave).rebuilt) == 2  # the ledger's totals and its day
+    sound(theirs)

@@ -4,6 +4,7 @@ exactly its check, and the verifier writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -326,3 +327,34 @@ def test_the_command_runs_only_the_checks_named(sharma: dict[str, Any], capsys) 
 def test_the_command_refuses_an_unknown_company(db: Any) -> None:
     with pytest.raises(CommandError, match="No company with id 424242"):
         call_command("verify_books", "--company", "424242")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_sees_which_check_and_company_are_running(
+    sharma: dict[str, Any], capsys: Any
+) -> None:
+    terminal = Terminal()
+    call_command("verify_books", stderr=terminal)
+    shown = terminal.getvalue()
+    assert (
+        "\r\033[KChecking V01 Voucher totals do not match (Σ Dr = Σ Cr) — Sharma Traders (1/1)"
+        in shown
+    )
+    assert "Checking D01 Database integrity and foreign keys" in shown
+    call_command("verify_books")  # piped (a cron job's log): the findings only
+    assert capsys.readouterr().err == ""
+
+
+def test_each_step_is_told_to_the_progress_callback(sharma: dict[str, Any], dave: Any) -> None:
+    company_create(actor=dave, name="Dave & Sons", financial_year_start=dt.date(2026, 4, 1))
+    told: list[str] = []
+    books_verify(ids=["V01", "D01"], progress=told.append)
+    assert told == [
+        "V01 Voucher totals do not match (Σ Dr = Σ Cr) — Sharma Traders (1/2)",
+        "V01 Voucher totals do not match (Σ Dr = Σ Cr) — Dave & Sons (2/2)",
+        "D01 Database integrity and foreign keys",
+    ]
