@@ -14,16 +14,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Model, Q, Value, When
 
+from backups.archive import Manifest
+from backups.reading import manifest_peek
 from companies.models import Company
+from core.errors import Invalid
 from core.money import ZERO, format_amount, format_balance, money_from_parts, money_sum_parts
 from core.records import kind_get, kinds
 from editlog.head import heads_read
+from editlog.models import Change
 from editlog.selectors import editlog_verify
 from ledgers.models import Group, Ledger, LedgerDay
 from vouchers.models import Entry, Voucher, VoucherCounter, VoucherType
@@ -652,10 +658,58 @@ def _dangling_by_query() -> Iterator[tuple[str, int, str]]:
 
 @check("A01", CRITICAL, "The Edit Log's hash chain verifies to its head")
 def editlog_chain(company: Company) -> Iterator[Found]:
-    """`verify_editlog`'s own walk (editlog.selectors.editlog_verify) against the head file."""
+    """`verify_editlog`'s own walk (editlog.selectors.editlog_verify) against the head file,
+    then against the head the newest backup of the company holds (NOTES.md C.4: the head is
+    the last backup's or later) — which still shows a log cut back when the head file was
+    lost or rotated away."""
     head = heads_read().get(company.chain_id)
-    for problem in editlog_verify(company=company, head=head):
+    problems = editlog_verify(company=company, head=head)
+    for problem in problems:
         yield Found("edit_log", problem.seq, problem.message)  # the id is the seq
+    if not problems:
+        yield from _backup_head(company)
+
+
+def _backups_folder() -> Path:
+    """Where backups go (as backups.restore.backups_dir, without making the folder)."""
+    return Path(getattr(settings, "BACKUPS_DIR", "") or Path(settings.VAR_DIR) / "backups")
+
+
+def _newest_backup(company: Company) -> Manifest | None:
+    """The newest readable (unencrypted) archive of `company` in the backups folder."""
+    newest = None
+    for path in sorted(_backups_folder().glob("*.tsbk")):
+        try:
+            manifest = manifest_peek(path)
+        except Invalid:
+            continue  # not an archive: the list of backups says so
+        if manifest is None or manifest.company.get("chain_id") != company.chain_id:
+            continue
+        if newest is None or manifest.created_at > newest.created_at:
+            manifest.path, newest = path, manifest
+    return newest
+
+
+def _backup_head(company: Company) -> Iterator[Found]:
+    manifest = _newest_backup(company)
+    if manifest is None or not manifest.checks.get("editlog", {}).get("seq"):
+        return
+    seq, hash_ = manifest.checks["editlog"]["seq"], manifest.checks["editlog"]["hash"]
+    kept = Change.objects.filter(company=company, seq=seq).values_list("hash", flat=True).first()
+    name = manifest.path.name if manifest.path else "the newest backup"
+    if kept is None:
+        message = (
+            f"{company.name}: Change #{seq} is missing, but the backup {name} "
+            f"({manifest.created_at}) holds the Edit Log up to it: the log was cut back"
+        )
+    elif kept != hash_:
+        message = (
+            f"Change #{seq} of {company.name} is not the one the backup {name} holds (its "
+            "hash differs): the log was rewritten since"
+        )
+    else:
+        return
+    yield Found("edit_log", seq, message)
 
 
 def object_url_name(object_type: str) -> str:

@@ -14,9 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backups import verify
+from backups.archive import backup_write
 from backups.verify import ERROR, INFO, Found, Severity, books_verify, checks, has_errors
 from books.services import company_create
 from companies.models import Company
+from editlog.chain import chain_key, change_hash
 from ledgers.models import Group, Ledger, LedgerDay
 from tests.backups.conftest import (
     entry_amount_set,
@@ -27,7 +29,7 @@ from tests.backups.conftest import (
     voucher_redate,
 )
 from tests.conftest import make_ledger, sale
-from tests.editlog.forgery import cut_back, heads_as_committed, sql_as_owner
+from tests.editlog.forgery import cut_back, heads_as_committed, rechain_from, sql_as_owner
 from tests.test_bad_input import books_snapshot
 from vouchers.models import Entry, Voucher, VoucherCounter
 from vouchers.services import voucher_create, voucher_delete
@@ -358,3 +360,43 @@ def test_each_step_is_told_to_the_progress_callback(sharma: dict[str, Any], dave
         "V01 Voucher totals do not match (Σ Dr = Σ Cr) — Dave & Sons (2/2)",
         "D01 Database integrity and foreign keys",
     ]
+
+
+def test_a01_a_log_cut_back_behind_its_newest_backup_is_found_without_the_head_file(
+    sharma: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    """NOTES.md C.6 (10): the head file lost (this test's has no lines), the newest backup's
+    Edit Log head still shows the log was cut back after it."""
+    settings.BACKUPS_DIR = tmp_path
+    company = sharma["company"]
+    backup_write(company=company, path=tmp_path)
+    assert found(company) == []
+    last = cut_back(company, 1)
+    (finding,) = found(Company.objects.get(pk=company.pk))
+    assert (finding.check_id, finding.object_key) == ("A01", f"edit_log:{last + 1}")
+    assert finding.message.startswith(
+        f"Sharma Traders: Change #{last + 1} is missing, but the backup"
+    )
+    assert "holds the Edit Log up to it: the log was cut back" in finding.message
+
+
+def test_a01_a_change_rewritten_and_rechained_with_the_key_is_found_by_the_backup(
+    sharma: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    """Whoever holds the key can rewrite a Change and re-chain the log so that the walk
+    passes; the newest backup's head (and the head file, lost here) still differs."""
+    settings.BACKUPS_DIR = tmp_path
+    company = sharma["company"]
+    backup_write(company=company, path=tmp_path)
+    last = Company.objects.get(pk=company.pk).last_seq
+    sql_as_owner(
+        "UPDATE editlog_change SET object_repr = 'Sales No. 9' WHERE company_id = %s AND seq = %s",
+        [company.pk, last],
+    )
+    rechain_from(
+        company, last, lambda change, prev: change_hash(change, prev_hash=prev, key=chain_key())
+    )
+    (finding,) = found(Company.objects.get(pk=company.pk))
+    assert (finding.check_id, finding.object_key) == ("A01", f"edit_log:{last}")
+    assert "is not the one the backup" in finding.message
+    assert finding.message.endswith("(its hash differs): the log was rewritten since")
