@@ -6,3 +6,22 @@ class BackupsConfig(AppConfig):
     retention, and verify/repair of the books with its Exceptions list."""
 
     name = "backups"
+
+    def ready(self) -> None:
+        from backups.models import DataException
+        from backups.snapshots import exception_snapshot
+        from core.records import RecordKind, register
+
+        # Repair records each row it moves (backups.repair): the Edit Log shows what left
+        # the books, and whole.
+        register(
+            RecordKind(
+                "exception",
+                DataException,
+                "Data exception",
+                snapshot=exception_snapshot,
+                labels={"check": "Check", "object": "Row moved"},
+                order=("object", "check", "message", "content"),
+                position=90,
+            )
+        )
