@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from backups.archive import Manifest, Progress, backup_write
 from companies.models import Company
 from config.selectors import config_get
 
@@ -132,33 +132,30 @@ def archive_name(*, company: Company, at: dt.datetime, kind: str, encrypted: boo
     )
 
 
-Writer = Callable[..., Any]  # backups.archive.backup_write's shape: (company, path, …) → Manifest
-
-
 def archive_write(
     *,
     company: Company,
     folder: Path,
     kind: str,
-    write: Writer,
     passphrase: str | None = None,
     recipients: list[str] | None = None,
-    progress: Callable[..., None] | None = None,
+    progress: Progress | None = None,
 ) -> Archive:
-    """Back `company` up into `folder` through `write` under a temporary name, flush it to disk
-    and only then give it its archive's name; nothing of it stays if anything fails."""
+    """Back `company` up into `folder` under a temporary name, write its summary, and only then
+    give it its archive's name; nothing of it stays if anything fails. Raises Invalid (a bad
+    recipient key, a passphrase archive over the size limit) and OSError (the folder)."""
     at = timezone.now().replace(microsecond=0)
     encrypted = bool(passphrase or recipients)
     partial = folder / f".{company.chain_id}.{at:%Y%m%d%H%M%S}.{os.getpid()}{PARTIAL}"
     try:
-        manifest = write(
+        # backup_write itself writes to a name of its own and renames it to `partial` when whole
+        manifest = backup_write(
             company=company,
             path=partial,
             passphrase=passphrase or None,
             recipients=recipients or None,
             progress=progress,
         )
-        _flush(partial)
         final = _free_name(folder, company=company, at=at, kind=kind, encrypted=encrypted)
         _summary_write(final, manifest=manifest, company=company, kind=kind, encrypted=encrypted)
         os.rename(partial, final)  # the moment it becomes a backup the list shows
@@ -170,7 +167,9 @@ def archive_write(
     return archive
 
 
-def _free_name(folder: Path, *, company: Company, at: dt.datetime, kind: str, encrypted: bool) -> Path:
+def _free_name(
+    folder: Path, *, company: Company, at: dt.datetime, kind: str, encrypted: bool
+) -> Path:
     """The archive's name, numbered if one of the same second is there already."""
     for n in range(1, 1000):
         path = folder / archive_name(company=company, at=at, kind=kind, encrypted=encrypted, n=n)
@@ -180,7 +179,7 @@ def _free_name(folder: Path, *, company: Company, at: dt.datetime, kind: str, en
 
 
 def _summary_write(
-    final: Path, *, manifest: Any, company: Company, kind: str, encrypted: bool
+    final: Path, *, manifest: Manifest, company: Company, kind: str, encrypted: bool
 ) -> None:
     """The summary beside the archive, written before the archive is renamed into place: a good
     archive always has its summary (a summary without an archive is swept later)."""
@@ -198,19 +197,15 @@ def _summary_write(
     os.replace(temporary, path)
 
 
-def manifest_summary(manifest: Any) -> dict[str, Any]:
+def manifest_summary(manifest: Manifest) -> dict[str, Any]:
     """The parts of an archive's manifest the list and the JSON answer show."""
-    data = manifest if isinstance(manifest, dict) else getattr(manifest, "data", None)
-    if data is None and hasattr(manifest, "__dict__"):
-        data = vars(manifest)
-    data = data or {}
-    files = data.get("files") or []
     return {
-        "format_version": data.get("format_version"),
-        "app_version": data.get("app_version"),
-        "created_at": data.get("created_at"),
-        "rows": sum(int(f.get("rows", 0)) for f in files if isinstance(f, dict)),
-        "checks": data.get("checks"),
+        "format_version": manifest.format_version,
+        "app_version": manifest.app_version,
+        "created_at": manifest.created_at,
+        "rows": sum(member.rows for member in manifest.files),
+        "sha256": manifest.sha256,
+        "checks": manifest.checks,
     }
 
 

@@ -110,7 +110,11 @@ def retention_keep(archives: Iterable[D], *, now: dt.datetime, policy: Policy) -
     for own in by_company.values():
         own.sort(key=lambda a: a.at, reverse=True)
         chosen = {id(own[0]): own[0]}
-        for count, period in ((policy.daily, _day), (policy.weekly, _week), (policy.monthly, _month)):
+        for count, period in (
+            (policy.daily, _day),
+            (policy.weekly, _week),
+            (policy.monthly, _month),
+        ):
             chosen.update((id(a), a) for a in periods_keep(own, count=count, period=period))
         young = now - policy.horizon
         chosen.update((id(a), a) for a in own if a.kind != "scheduled" and a.at > young)
@@ -174,15 +178,14 @@ class Outcome:
 Report = Callable[[Outcome], None]
 
 
-def scheduled_run(*, report: Report, write: Callable[..., object] | None = None) -> list[Outcome]:
+def scheduled_run(*, report: Report) -> list[Outcome]:
     """Back every company up into the backup folder, then apply retention. A company that fails
     does not stop the others; each outcome is reported."""
     config = config_get()
     recipients = [config.backup_recipient.strip()] if config.backup_recipient.strip() else None
-    write = write or _backup_write()
     outcomes = []
     for company in Company.objects.order_by("pk"):
-        outcome = _company_backup(company=company, write=write, recipients=recipients)
+        outcome = _company_backup(company=company, recipients=recipients)
         report(outcome)
         outcomes.append(outcome)
     try:
@@ -192,27 +195,18 @@ def scheduled_run(*, report: Report, write: Callable[..., object] | None = None)
     return outcomes
 
 
-def _company_backup(
-    *, company: Company, write: Callable[..., object], recipients: list[str] | None
-) -> Outcome:
+def _company_backup(*, company: Company, recipients: list[str] | None) -> Outcome:
     try:
         archive = archive_write(
             company=company,
             folder=folder_get(),
             kind="scheduled",
-            write=write,
             recipients=recipients,
         )
     except Exception as exc:  # reported on the Server Monitor; the next company goes on
         log.exception("the scheduled backup of %s failed", company.name)
         return Outcome(company.pk, company.name, error=f"{type(exc).__name__}: {exc}")
     return Outcome(company.pk, company.name, archive=archive)
-
-
-def _backup_write() -> Callable[..., object]:
-    from backups.archive import backup_write
-
-    return backup_write
 
 
 def schedule_tick(*, now: dt.datetime, report: Report) -> bool:

@@ -40,7 +40,7 @@ def age_recipient_validate(value: str) -> None:
     if not AGE_RECIPIENT.match(value.strip()):
         raise ValidationError(
             "Not an age public key: paste the line that starts with age1 (62 characters), as "
-            "age-keygen prints it after \"Public key:\"."
+            'age-keygen prints it after "Public key:".'
         )
 
 

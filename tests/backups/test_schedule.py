@@ -4,14 +4,36 @@ daily slot and its claim, and the run into the backup folder."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import pyrage
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backups.schedule import Policy, retention_keep, slot_latest
+from backups.folder import archive_name, archives_list
+from backups.schedule import (
+    Outcome,
+    Policy,
+    retention_apply,
+    retention_keep,
+    run_claim,
+    schedule_tick,
+    scheduled_run,
+    slot_latest,
+)
+from books.services import company_create
+from config.models import ServerConfig
+from config.selectors import config_forget
+from server.scheduler import outcome_record
+from sync.models import ConnectionEvent
+from tests.conftest import FY_START
 
 IST = ZoneInfo("Asia/Kolkata")
 NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=IST)
@@ -115,7 +137,8 @@ def reference_policy(items: list[Item], count: int, period) -> set[Item]:
 
 
 moments = st.datetimes(
-    min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2026, 12, 3, 9, 59)
+    min_value=dt.datetime(2024, 1, 1),  # noqa: DTZ001 - hypothesis draws naive ones
+    max_value=dt.datetime(2026, 12, 3, 9, 59),  # noqa: DTZ001
 ).map(lambda d: d.replace(tzinfo=IST, microsecond=0))
 items = st.builds(
     Item,
@@ -143,9 +166,7 @@ def test_what_is_kept_is_the_union_of_the_policies(archives, policy):
         expected |= reference_policy(own, policy.weekly, lambda d: d.isocalendar()[:2])
         expected |= reference_policy(own, policy.monthly, lambda d: (d.year, d.month))
         expected.add(max(own, key=lambda i: i.at))
-        expected |= {
-            i for i in own if i.kind != "scheduled" and i.at > NOW - policy.horizon
-        }
+        expected |= {i for i in own if i.kind != "scheduled" and i.at > NOW - policy.horizon}
     assert set(kept) == expected
 
 
@@ -155,13 +176,13 @@ def test_the_newest_of_each_company_and_young_safety_backups_are_never_deleted(a
     kept = set(retention_keep(archives, now=NOW, policy=policy))
     for company in {i.chain_id for i in archives}:
         assert max((i for i in archives if i.chain_id == company), key=lambda i: i.at) in kept
-    young_safety = {
-        i for i in archives if i.kind == "safety" and i.at > NOW - policy.horizon
-    }
+    young_safety = {i for i in archives if i.kind == "safety" and i.at > NOW - policy.horizon}
     assert young_safety <= kept
     companies = len({i.chain_id for i in archives})
     bound = policy.daily + policy.weekly + policy.monthly + 1
-    assert len(kept - young_safety - {i for i in archives if i.kind == "manual"}) <= bound * companies
+    assert (
+        len(kept - young_safety - {i for i in archives if i.kind == "manual"}) <= bound * companies
+    )
 
 
 # -- The daily slot --------------------------------------------------------------------------
@@ -170,12 +191,127 @@ def test_the_newest_of_each_company_and_young_safety_backups_are_never_deleted(a
 @pytest.mark.parametrize(
     ("now", "slot"),
     [
-        (dt.datetime(2026, 12, 3, 10, 0), dt.datetime(2026, 12, 3, 2, 0)),
-        (dt.datetime(2026, 12, 3, 2, 0), dt.datetime(2026, 12, 3, 2, 0)),
-        (dt.datetime(2026, 12, 3, 1, 59), dt.datetime(2026, 12, 2, 2, 0)),
-        (dt.datetime(2026, 1, 1, 0, 30), dt.datetime(2025, 12, 31, 2, 0)),
+        (dt.datetime(2026, 12, 3, 10, 0, tzinfo=IST), dt.datetime(2026, 12, 3, 2, 0, tzinfo=IST)),
+        (dt.datetime(2026, 12, 3, 2, 0, tzinfo=IST), dt.datetime(2026, 12, 3, 2, 0, tzinfo=IST)),
+        (dt.datetime(2026, 12, 3, 1, 59, tzinfo=IST), dt.datetime(2026, 12, 2, 2, 0, tzinfo=IST)),
+        (dt.datetime(2026, 1, 1, 0, 30, tzinfo=IST), dt.datetime(2025, 12, 31, 2, 0, tzinfo=IST)),
     ],
 )
 def test_the_slot_is_the_last_time_of_day_passed_in_office_time(now, slot):
-    got = slot_latest(now=now.replace(tzinfo=IST), time_of_day=dt.time(2, 0))
-    assert got == slot.replace(tzinfo=IST)
+    assert slot_latest(now=now, time_of_day=dt.time(2, 0)) == slot
+
+
+# -- The run, the claim and the folder -------------------------------------------------------
+
+
+@pytest.fixture
+def folder(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path / "backups"
+
+
+@pytest.fixture
+def second_company(alice, company):
+    return company_create(actor=alice, name="Dave & Sons", financial_year_start=FY_START)
+
+
+def test_a_run_backs_every_company_up_into_the_folder_and_reports_each(
+    folder, company, second_company, voucher
+):
+    outcomes: list[Outcome] = []
+    scheduled_run(report=outcomes.append)
+    assert [o.company_name for o in outcomes] == ["Sharma Traders", "Dave & Sons"]
+    assert all(o.archive and not o.error for o in outcomes)
+    listed = archives_list(folder)
+    assert {a.chain_id for a in listed} == {company.chain_id, second_company.chain_id}
+    mine = archives_list(folder, chain_id=company.chain_id)[0]
+    assert mine.kind == "scheduled" and not mine.encrypted
+    summary = mine.summary()
+    assert summary["company"] == "Sharma Traders"
+    assert summary["sha256"] == hashlib.sha256(mine.path.read_bytes()).hexdigest()
+    with zipfile.ZipFile(mine.path) as archive:  # the manifest inside agrees with the summary
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["company"]["chain_id"] == company.chain_id
+    assert summary["app_version"] == manifest["app_version"]
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_recipient_key_encrypts_the_scheduled_backups(folder, company):
+    identity = pyrage.x25519.Identity.generate()
+    ServerConfig.objects.update_or_create(
+        pk=1, defaults={"backup_recipient": str(identity.to_public())}
+    )
+    config_forget()
+    scheduled_run(report=lambda outcome: None)
+    archive = archives_list(folder)[0]
+    assert archive.encrypted and archive.name.endswith(".tsbk.age")
+    plain = pyrage.decrypt(archive.path.read_bytes(), [identity])
+    with zipfile.ZipFile(io.BytesIO(plain)) as opened:
+        assert json.loads(opened.read("manifest.json"))["company"]["name"] == "Sharma Traders"
+
+
+def test_a_failed_backup_is_an_event_on_the_monitor_and_the_others_go_on(
+    folder, company, second_company
+):
+    """A recipient key that is not one (saved behind the admin's back): every company fails,
+    each says why, and nothing that looks like an archive is left."""
+    ServerConfig.objects.update_or_create(pk=1, defaults={"backup_recipient": "age1nonsense"})
+    config_forget()
+    outcomes = scheduled_run(report=outcome_record)
+    assert [o.archive for o in outcomes] == [None, None]
+    events = list(ConnectionEvent.objects.filter(kind="backup_failed").order_by("company_id"))
+    assert [e.company_id for e in events] == [company.pk, second_company.pk]
+    assert "is not an age public key" in events[0].detail
+    assert archives_list(folder) == []
+    assert [p for p in folder.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_a_good_backup_is_noted_on_the_monitor_too(folder, company):
+    scheduled_run(report=outcome_record)
+    event = ConnectionEvent.objects.get(kind="backup")
+    assert event.company_id == company.pk
+    assert event.detail.startswith("sharma-traders--") and "bytes" in event.detail
+
+
+def test_retention_deletes_from_the_folder_what_it_does_not_keep(folder, company):
+    folder.mkdir()
+    now = timezone.now()
+    names = [
+        archive_name(
+            company=company, at=now - dt.timedelta(days=d), kind="scheduled", encrypted=False, n=1
+        )
+        for d in range(10)
+    ]
+    for name in names:
+        (folder / name).write_bytes(b"archive")
+        (folder / (name + ".json")).write_text("{}")
+    gone = retention_apply(folder, now=now, policy=Policy(daily=3, weekly=0, monthly=0))
+    assert sorted(a.name for a in gone) == sorted(names[3:])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [*names[:3], *(n + ".json" for n in names[:3])]
+    )
+
+
+def test_only_one_process_wins_a_slot_and_the_first_slot_seen_is_only_marked(db):
+    slot = dt.datetime(2026, 12, 3, 2, 0, tzinfo=IST)
+    assert run_claim(slot=slot) is False  # scheduling seen for the first time: marked, not run
+    assert run_claim(slot=slot) is False  # taken
+    later = slot + dt.timedelta(days=1)
+    assert [run_claim(slot=later) for _ in range(3)] == [True, False, False]
+    assert ServerConfig.objects.get().backup_claimed_for == later
+
+
+@pytest.mark.django_db
+def test_a_tick_runs_the_due_slot_once_and_not_when_disabled(folder, company):
+    now = timezone.now()
+    run_claim(slot=now - dt.timedelta(days=2))  # scheduling began two days ago
+    outcomes: list[Outcome] = []
+    ServerConfig.objects.filter(pk=1).update(backup_enabled=False)
+    config_forget()
+    assert schedule_tick(now=now, report=outcomes.append) is False
+    ServerConfig.objects.filter(pk=1).update(backup_enabled=True)
+    config_forget()
+    assert schedule_tick(now=now, report=outcomes.append) is True  # the missed slot, at start
+    assert schedule_tick(now=now, report=outcomes.append) is False
+    assert [o.company_name for o in outcomes] == ["Sharma Traders"]
+    assert len(archives_list(folder)) == 1
