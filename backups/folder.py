@@ -30,6 +30,7 @@ EXTENSION = ".tsbk"
 ENCRYPTED = ".age"
 SUMMARY = ".json"
 PARTIAL = ".partial"
+WRITERS_PART = ".part"  # backup_write's own temporary name, inside ours
 KINDS = ("scheduled", "manual", "safety")
 STAMP = "%Y%m%dT%H%M%SZ"
 ARCHIVE_NAME = re.compile(
@@ -236,7 +237,7 @@ def leftovers_sweep(folder: Path, *, now: dt.datetime) -> list[Path]:
     may be a backup another process is writing) and summaries whose archive is gone."""
     removed = []
     for path in folder.iterdir():
-        if path.name.endswith(PARTIAL):
+        if path.name.startswith(".") and path.name.endswith((PARTIAL, WRITERS_PART)):
             left = True
         elif path.name.endswith(SUMMARY) and ARCHIVE_NAME.match(path.name[: -len(SUMMARY)]):
             left = not path.with_name(path.name[: -len(SUMMARY)]).exists()

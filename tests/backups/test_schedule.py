@@ -7,8 +7,14 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyrage
@@ -17,7 +23,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backups.folder import archive_name, archives_list
+from backups.folder import PARTIALS_KEPT, archive_name, archives_list, leftovers_sweep
 from backups.schedule import (
     Outcome,
     Policy,
@@ -315,3 +321,94 @@ def test_a_tick_runs_the_due_slot_once_and_not_when_disabled(folder, company):
     assert schedule_tick(now=now, report=outcomes.append) is False
     assert [o.company_name for o in outcomes] == ["Sharma Traders"]
     assert len(archives_list(folder)) == 1
+
+
+# -- kill -9 during a scheduled backup -------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = """
+from django.contrib.auth.models import User
+from books.services import company_create
+from config.models import ServerConfig
+owner = User.objects.create_user("meena", password="x")
+ServerConfig.objects.update_or_create(pk=1, defaults={"company_creation": "everyone"})
+company_create(actor=owner, name="Sharma Traders")
+"""
+# The scheduled run as the server runs it, held once the archive is half written (its rows are
+# in, the zip's directory is not), so that the kill lands mid-write every time.
+HELD_RUN = """
+import os, sys, time
+from pathlib import Path
+import django
+django.setup()
+import backups.folder
+from backups.schedule import scheduled_run
+
+write = backups.folder.backup_write
+
+def held(**options):
+    def progress(done, total, what):
+        if not what:  # the last rows are written; the archive is not closed yet
+            Path(sys.argv[1]).write_text(str(os.getpid()))
+            time.sleep(600)
+    return write(**{**options, "progress": progress})
+
+backups.folder.backup_write = held
+scheduled_run(report=print)
+"""
+
+
+def _manage(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_a_server_killed_during_a_scheduled_backup_leaves_no_archive_the_list_shows(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'office.sqlite3'}",
+        "TALLYSYNC_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "kill-test-only",
+        "DJANGO_SETTINGS_MODULE": "tallysync.settings",
+    }
+    env.pop("REDIS_URL", None)
+    _manage(env, "migrate", "--noinput", "-v0")
+    _manage(env, "shell", "-v0", stdin=SEED)
+    held = tmp_path / "held"
+    run = subprocess.Popen([sys.executable, "-c", HELD_RUN, str(held)], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not held.exists():
+            assert run.poll() is None, "the backup ended before it was half written"
+            assert time.monotonic() < deadline, "the backup never got half way"
+            time.sleep(0.05)
+        folder = tmp_path / "backups"
+        written = [p for p in folder.iterdir() if p.stat().st_size]
+        assert written, "nothing written yet: the kill would not be mid-write"
+        os.kill(run.pid, signal.SIGKILL)
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == -signal.SIGKILL
+    assert archives_list(folder) == []
+    left = [p.name for p in folder.iterdir()]
+    assert left and all(name.startswith(".") for name in left), left
+    # The next run: one good archive; the crashed one's leftovers go once they are old.
+    _manage(
+        env,
+        "shell",
+        "-v0",
+        "-c",
+        "from backups.schedule import scheduled_run as r; r(report=print)",
+    )
+    assert [a.kind for a in archives_list(folder)] == ["scheduled"]
+    later = timezone.now() + PARTIALS_KEPT + dt.timedelta(minutes=1)
+    assert sorted(p.name for p in leftovers_sweep(folder, now=later)) == sorted(left)
