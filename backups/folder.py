@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from backups.archive import Manifest, Progress, backup_write
+from backups.reading import archive_open
 from companies.models import Company
 from config.selectors import config_get
 
@@ -165,6 +167,21 @@ def archive_write(
         partial.unlink(missing_ok=True)
     archive = archive_parse(final)
     assert archive is not None  # it was named by archive_name
+    return archive
+
+
+def archive_adopt(path: Path, *, company: Company, kind: str, folder: Path) -> Archive:
+    """Take an archive written elsewhere by backup_write (restore's safety backup) into the
+    folder under an archive's name, with its summary, so the list and retention see it."""
+    at = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).replace(microsecond=0)
+    with archive_open(archive=path) as reader:
+        manifest = reader.manifest
+    manifest.sha256 = reader.sha256
+    final = _free_name(folder, company=company, at=at, kind=kind, encrypted=False)
+    _summary_write(final, manifest=manifest, company=company, kind=kind, encrypted=False)
+    shutil.move(path, final)
+    archive = archive_parse(final)
+    assert archive is not None
     return archive
 
 

@@ -85,7 +85,9 @@ def job_start(folder: Path, *, company_id: int, what: str, work: Work) -> str:
     jobs_sweep(folder)
     job = Job(folder, company_id=company_id, what=what)
     job.write()
-    threading.Thread(target=job.run, args=(work,), name=f"job-{job.state['id']}", daemon=True).start()
+    threading.Thread(
+        target=job.run, args=(work,), name=f"job-{job.state['id']}", daemon=True
+    ).start()
     return job.state["id"]
 
 
