@@ -65,10 +65,15 @@ class Archive:
             return {}
 
 
-def folder_get() -> Path:
-    """The configured backup folder (relative paths inside the data folder), created if need be."""
+def folder_path() -> Path:
+    """The configured backup folder (a relative path is inside the data folder)."""
     configured = config_get().backup_folder.strip()
-    folder = Path(settings.VAR_DIR) / (configured or "backups")
+    return Path(settings.VAR_DIR) / (configured or "backups")
+
+
+def folder_get() -> Path:
+    """The backup folder, created if need be (for writing)."""
+    folder = folder_path()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -99,7 +104,9 @@ def archive_parse(path: Path) -> Archive | None:
 
 def archives_list(folder: Path, *, chain_id: str | None = None) -> list[Archive]:
     """The good archives in `folder` (of one company, if named), newest first."""
-    archives = []
+    archives: list[Archive] = []
+    if not folder.is_dir():  # nothing backed up yet
+        return archives
     with os.scandir(folder) as entries:
         for entry in entries:
             if chain_id and chain_id not in entry.name:

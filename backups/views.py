@@ -26,6 +26,7 @@ from backups.folder import (
     archive_write,
     archives_list,
     folder_get,
+    folder_path,
     last_good,
 )
 from backups.jobs import job_get, job_start
@@ -268,7 +269,7 @@ def ages(request: HttpRequest) -> HttpResponse:
     company list loads this region; out-of-band swaps put each beside its company)."""
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
-    newest = last_good(folder_get())
+    newest = last_good(folder_path())
     owned = [m for m in memberships_of_user(user=request.user) if m.role == Membership.Role.OWNER]
     rows = [{"company": m.company, **_age(newest.get(m.company.chain_id))} for m in owned]
     return render(request, "backups/ages.html", {"rows": rows, "now": timezone.now()})

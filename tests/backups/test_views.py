@@ -3,6 +3,7 @@ Gateway's last-backup region — for owners only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import time
@@ -10,10 +11,16 @@ import zipfile
 
 import pyrage
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
-from backups.folder import archives_list
-from companies.models import Company
+from backups.folder import archive_name, archives_list
+from backups.schedule import scheduled_run
+from companies.models import Company, Membership
+from config.models import ServerConfig
+from config.selectors import config_forget
+from server.scheduler import outcome_record
 from tests.conftest import client_for
 
 
@@ -90,8 +97,6 @@ def test_another_companys_archive_or_a_path_is_not_found(folder, company, alice,
         financial_year_start=company.financial_year_start,
         books_beginning=company.books_beginning,
     )
-    from companies.models import Membership
-
     Membership.objects.create(user=dave, company=theirs, role="owner")
     name = client_for(dave).post(url(theirs), {}, content_type="application/json").json()["name"]
     api = client_for(alice)
@@ -184,3 +189,41 @@ def test_the_gateway_loads_each_owned_companys_backup_age(folder, company, alice
     region = page.get("/backups/ages/").content.decode()
     assert "backed up 0" in region and "warn" not in region
     assert "backup-age" not in browser(bob).get("/backups/ages/").content.decode()  # not an owner
+
+
+# -- the Server Monitor ----------------------------------------------------------------------
+
+
+def test_the_monitor_shows_each_companys_last_good_backup_and_warns_after_26_hours(
+    folder, company, alice, dave
+):
+    theirs = Company.objects.create(
+        name="Dave & Sons",
+        financial_year_start=company.financial_year_start,
+        books_beginning=company.books_beginning,
+    )
+    client_for(alice).post(url(company), {}, content_type="application/json")
+    at = timezone.now() - dt.timedelta(hours=27)
+    old = archive_name(company=theirs, at=at, kind="scheduled", encrypted=False, n=1)
+    (folder / old).write_bytes(b"a day and more old")
+    staff = browser(User.objects.create_user("ravi", is_staff=True))
+    page = staff.get("/monitor/").content.decode()
+    mine = page[page.index(f'id="backup-{company.pk}"') :][:400]
+    theirs_row = page[page.index(f'id="backup-{theirs.pk}"') :][:400]
+    assert "stale" not in mine.split(">")[0] and "0\xa0minutes" in mine
+    assert 'class="stale"' in theirs_row and "1\xa0day" in theirs_row
+    assert "(1 older than a day)" in page
+    ServerConfig.objects.filter(pk=1).update(backup_enabled=False)
+    config_forget()
+    assert "Scheduled backups are off" in staff.get("/monitor/").content.decode()
+
+
+def test_a_failed_scheduled_backup_shows_among_the_monitors_events(folder, company):
+    ServerConfig.objects.update_or_create(pk=1, defaults={"backup_recipient": "age1nonsense"})
+    config_forget()
+    scheduled_run(report=outcome_record)
+    staff = browser(User.objects.create_user("ravi", is_staff=True))
+    page = staff.get("/monitor/?kind=backup_failed").content.decode()
+    row = page[page.index('class="event-backup_failed"') :][:600]
+    assert "Backup failed" in row and "Sharma Traders" in row and "age public key" in row
+    assert 'id="backup-%d" class="stale"' % company.pk in page
