@@ -226,4 +226,4 @@ def test_a_failed_scheduled_backup_shows_among_the_monitors_events(folder, compa
     page = staff.get("/monitor/?kind=backup_failed").content.decode()
     row = page[page.index('class="event-backup_failed"') :][:600]
     assert "Backup failed" in row and "Sharma Traders" in row and "age public key" in row
-    assert 'id="backup-%d" class="stale"' % company.pk in page
+    assert f'id="backup-{company.pk}" class="stale"' in page
