@@ -5,6 +5,7 @@ Pages run the long work as a job they poll (backups.jobs); the JSON API waits fo
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -217,20 +218,26 @@ def _restore(
     options: dict[str, Any],
     progress: Any,
 ) -> Restored:
-    """The restore, with its safety backup (replace) put in the folder as a safety archive."""
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".safety-") as safety_dir:
+    """The restore, with its safety backup (replace) put in the folder as a safety archive —
+    also when the restore then fails (the books are as they were, and the backup is kept)."""
+    safety_dir = Path(tempfile.mkdtemp(dir=folder, prefix=".safety-"))
+    try:
         restored = restore(
             archive=source,
             company=company if options["mode"] == "replace" else None,
             actor=actor,
-            safety_dir=Path(safety_dir),
+            safety_dir=safety_dir,
             progress=progress,
             **options,
         )
-        if restored.safety is not None:
-            restored.safety = archive_adopt(
-                restored.safety, company=company, kind="safety", folder=folder
-            ).path
+    finally:
+        kept = [
+            archive_adopt(path, company=company, kind="safety", folder=folder)
+            for path in safety_dir.glob("*.tsbk")
+        ]
+        shutil.rmtree(safety_dir, ignore_errors=True)
+    if restored.safety is not None and kept:
+        restored.safety = kept[0].path
     return restored
 
 

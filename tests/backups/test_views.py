@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from backups.folder import archive_name, archives_list
+from backups.restore import _Plan
 from backups.schedule import scheduled_run
 from companies.models import Company, Membership
 from config.models import ServerConfig
@@ -227,3 +228,51 @@ def test_a_failed_scheduled_backup_shows_among_the_monitors_events(folder, compa
     row = page[page.index('class="event-backup_failed"') :][:600]
     assert "Backup failed" in row and "Sharma Traders" in row and "age public key" in row
     assert f'id="backup-{company.pk}" class="stale"' in page
+
+
+def test_a_replace_that_fails_keeps_its_safety_backup_and_the_books(
+    folder, company, alice, voucher, monkeypatch
+):
+    api = client_for(alice)
+    name = api.post(url(company), {}, content_type="application/json").json()["name"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk went away mid-load")
+
+    monkeypatch.setattr(_Plan, "load", broken)
+    seq = Company.objects.get(pk=company.pk).last_seq
+    with pytest.raises(RuntimeError):
+        api.post(
+            url(company, "restore/"),
+            {"archive": name, "mode": "replace", "confirm": "Sharma Traders"},
+            content_type="application/json",
+        )
+    assert sorted(a.kind for a in archives_list(folder)) == ["manual", "safety"]
+    assert Company.objects.get(pk=company.pk).last_seq == seq
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".safety")] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_from_an_upload_in_the_browser_runs_as_a_job(folder, company, alice, voucher):
+    name = client_for(alice).post(url(company), {}, content_type="application/json").json()["name"]
+    page = browser(alice)
+    with (folder / name).open("rb") as upload:
+        response = page.post(
+            url(company, "restore/"),
+            {"archive": "", "file": upload, "mode": "copy", "name": "Sharma Traders (old)"},
+        )
+    assert response.status_code == 302, response.content
+    job = response["Location"].split("job=")[1]
+    assert "Restoring" in page.get(response["Location"]).content.decode()
+    deadline = time.monotonic() + 60
+    poll = url(company, f"progress/?job={job}")
+    while (state := page.get(poll, headers={"Accept": "application/json"}).json())["state"] == (
+        "running"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert state["state"] == "done", state
+    copy = Company.objects.get(name="Sharma Traders (old)")
+    assert state["result"]["url"] == f"/c/{copy.pk}/"
+    assert page.get(poll, headers={"HX-Request": "true"})["HX-Redirect"] == f"/c/{copy.pk}/"
+    assert not list((folder / ".uploads").iterdir())
