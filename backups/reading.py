@@ -193,6 +193,19 @@ def compatibility_check(manifest: Manifest) -> Compatibility:
     return Compatibility(older=older)
 
 
+def manifest_peek(path: Path) -> Manifest | None:
+    """The manifest of the archive file at `path`, its members unchecked — for a list of
+    backups (company, date, version); None for an encrypted one (the manifest is inside the
+    encryption: the list shows its file's name, size and date). Invalid if it is no archive."""
+    if encrypted(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _manifest_read(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise refused(f"{path.name} is not a TallySync backup, or is damaged ({exc}).") from None
+
+
 # -- opening and decrypting ----------------------------------------------------------------------
 
 

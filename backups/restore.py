@@ -124,13 +124,7 @@ def restore(
         reader.verify()
         plan = _Plan(reader=reader, mode=mode, actor=actor, target=company)
         plan.check(name=name)
-        safety = None
-        if mode == "replace":
-            assert company is not None
-            safety = backup_write(company=company, path=safety_dir or backups_dir()).path
-        restored = plan.load(name=name, progress=progress)
-    restored.safety = safety
-    return restored
+        return plan.load(safety_dir=safety_dir, progress=progress)
 
 
 def _replace_allowed(
@@ -162,6 +156,7 @@ class _Plan:
         self.archived = {m.table: m for m in self.manifest.files if m.table}
         self.users = reader.users()
         self.offsets: dict[str, int] = {}
+        self.safety: Path | None = None
         self.result_notes: list[str] = []
         self.members_skipped: list[str] = []
         self.users_created: list[str] = []
@@ -276,12 +271,17 @@ class _Plan:
 
     # -- the load ------------------------------------------------------------------------
 
-    def load(self, *, name: str | None, progress: Progress | None) -> Restored:
+    def load(self, *, safety_dir: Path | None, progress: Progress | None) -> Restored:
         total = sum(m.rows for m in self.manifest.files if m.table)
         self.done, self.total, self.progress = 0, total, progress
         if self.mode == "replace":
             assert self.target is not None
             with company_write(company=self.target, actor=self.actor, roles=OWNERS) as work:
+                # Under the company's lock: the safety backup is exactly what is replaced (a
+                # file, so it stays if the replace fails and rolls back).
+                self.safety = backup_write(
+                    company=work.company, path=safety_dir or backups_dir()
+                ).path
                 self._users_make()
                 before = company_snapshot(work.company)
                 self._books_delete(work.company)
@@ -305,6 +305,7 @@ class _Plan:
             change=change,
             manifest=self.manifest,
             rows=self.done,
+            safety=self.safety,
             members_skipped=self.members_skipped,
             users_created=self.users_created,
             notes=self.result_notes,
@@ -326,9 +327,10 @@ class _Plan:
 
     def _books_delete(self, company: Company) -> None:
         """Replace: every carried and derived row of the company goes, except the company row
-        and its Edit Log (append-only). Foreign keys are checked at commit, so the order does
-        not matter; edit locks on records that may no longer exist go too."""
-        for table in archived_tables():
+        and its Edit Log (append-only). Foreign keys are checked at commit; the order is the
+        archive's backwards (derived tables first) because a row is found through its parents
+        (an entry by its voucher's company). Edit locks on records that may be gone go too."""
+        for table in tables_deleting():
             if table.log or table.model is Company:
                 continue
             rows = table.model._base_manager.filter(**{table.company: company.pk})
@@ -517,6 +519,12 @@ class _Plan:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+
+
+def tables_deleting() -> list[ArchivedTable]:
+    """Every registered table, children before their parents: derived ones, then the carried
+    ones in the archive's order backwards."""
+    return [t for t in archived_tables() if t.derived] + tables_ordered()[::-1]
 
 
 def _model_values(model: type[Model], row: dict[str, Any]) -> dict[str, Any]:
