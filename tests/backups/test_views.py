@@ -239,7 +239,7 @@ def test_a_replace_that_fails_keeps_its_safety_backup_and_the_books(
     def broken(*args, **kwargs):
         raise RuntimeError("the disk went away mid-load")
 
-    monkeypatch.setattr(_Plan, "load", broken)
+    monkeypatch.setattr(_Plan, "_rows_load", broken)  # after the safety backup, mid-load
     seq = Company.objects.get(pk=company.pk).last_seq
     with pytest.raises(RuntimeError):
         api.post(
