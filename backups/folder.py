@@ -39,6 +39,7 @@ ARCHIVE_NAME = re.compile(
     r"^(?P<slug>[a-z0-9-]{0,40})--(?P<chain>[0-9a-f]{32})--(?P<stamp>\d{8}T\d{6}Z)"
     r"-(?P<kind>scheduled|manual|safety)(?:-(?P<n>\d{1,3}))?\.tsbk(?P<age>\.age)?$"
 )
+UPLOADS = ".uploads"  # archives uploaded for a restore, while it runs
 PARTIALS_KEPT = dt.timedelta(hours=12)  # a temporary file older than this was left by a crash
 
 
@@ -257,11 +258,15 @@ def archive_delete(archive: Archive) -> None:
 
 
 def leftovers_sweep(folder: Path, *, now: dt.datetime) -> list[Path]:
-    """Remove what crashed writers left: temporary files older than PARTIALS_KEPT (a younger one
-    may be a backup another process is writing) and summaries whose archive is gone."""
+    """Remove what crashed writers left: temporary files and uploads older than PARTIALS_KEPT (a
+    younger one may be a backup another process is writing) and summaries whose archive is
+    gone."""
     removed = []
-    for path in folder.iterdir():
-        if path.name.startswith(".") and path.name.endswith((PARTIAL, WRITERS_PART)):
+    uploads = folder / UPLOADS
+    for path in [*folder.iterdir(), *(uploads.iterdir() if uploads.is_dir() else ())]:
+        if path.parent == uploads:  # a restore's upload whose server stopped before it ended
+            left = path.is_file()
+        elif path.name.startswith(".") and path.name.endswith((PARTIAL, WRITERS_PART)):
             left = True
         elif path.name.endswith(SUMMARY) and ARCHIVE_NAME.match(path.name[: -len(SUMMARY)]):
             left = not path.with_name(path.name[: -len(SUMMARY)]).exists()

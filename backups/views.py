@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from backups.folder import (
+    UPLOADS,
     Archive,
     archive_adopt,
     archive_find,
@@ -39,8 +40,6 @@ from companies.models import Company, Membership
 from companies.selectors import memberships_of_user
 from core.errors import Invalid, NotFound
 from core.http import body_data, json_response, wants_json
-
-UPLOADS = ".uploads"
 
 
 def archive_json(company: Company, archive: Archive) -> dict[str, Any]:

@@ -412,3 +412,24 @@ def test_a_server_killed_during_a_scheduled_backup_leaves_no_archive_the_list_sh
     assert [a.kind for a in archives_list(folder)] == ["scheduled"]
     later = timezone.now() + PARTIALS_KEPT + dt.timedelta(minutes=1)
     assert sorted(p.name for p in leftovers_sweep(folder, now=later)) == sorted(left)
+
+
+def test_the_sweep_removes_old_leftovers_only(tmp_path):
+    uploads = tmp_path / ".uploads"
+    uploads.mkdir()
+    now = timezone.now()
+    old = now - PARTIALS_KEPT - dt.timedelta(minutes=1)
+    files = {
+        "old-upload": uploads / "tmp1.upload",
+        "young-upload": uploads / "tmp2.upload",
+        "old-partial": tmp_path / ".x.20261203.7.partial",
+        "young-partial": tmp_path / ".y.20261203.7.partial",
+        "other": tmp_path / "notes.txt",
+    }
+    for name, path in files.items():
+        path.write_text(name)
+        if name.startswith("old") or name == "other":
+            os.utime(path, (old.timestamp(), old.timestamp()))
+    removed = leftovers_sweep(tmp_path, now=now)
+    assert sorted(removed) == sorted([files["old-upload"], files["old-partial"]])
+    assert all(files[n].exists() for n in ("young-upload", "young-partial", "other"))
