@@ -7,6 +7,7 @@ will live here too, as a model keyed by company, when the first of those feature
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,18 @@ def host_names_split(value: str) -> list[str]:
     return [name.strip().lower() for name in re.split(r"[\s,]+", value) if name.strip()]
 
 
+# An age (age-encryption.org/v1) X25519 recipient: "age1" and 58 Bech32 characters.
+AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
+
+
+def age_recipient_validate(value: str) -> None:
+    if not AGE_RECIPIENT.match(value.strip()):
+        raise ValidationError(
+            "Not an age public key: paste the line that starts with age1 (62 characters), as "
+            'age-keygen prints it after "Public key:".'
+        )
+
+
 class CompanyCreation(models.TextChoices):
     STAFF = "staff", "Staff only (the server's administrators)"
     EVERYONE = "everyone", "Every signed-in user"
@@ -43,6 +56,15 @@ class ServerConfig(models.Model):
     NETWORK_FIELDS = ("address", "port", "host_names")
     CONNECTION_FIELDS = ("max_connections", "max_connections_per_address", "header_timeout")
     RESTART_FIELDS = NETWORK_FIELDS + CONNECTION_FIELDS
+    BACKUP_FIELDS = (
+        "backup_enabled",
+        "backup_time",
+        "backup_folder",
+        "backup_keep_daily",
+        "backup_keep_weekly",
+        "backup_keep_monthly",
+        "backup_recipient",
+    )
 
     address = models.GenericIPAddressField(
         "listen address",
@@ -144,6 +166,56 @@ class ServerConfig(models.Model):
         help_text="Whoever creates a company owns it and may add any user to it, so by default "
         "only the people you trust with this server may.",
     )
+    backup_enabled = models.BooleanField(
+        "take scheduled backups",
+        default=True,
+        help_text="Every day at the time below the server backs up every company.",
+    )
+    backup_time = models.TimeField(
+        "backup time of day",
+        default=dt.time(2, 0),
+        help_text="The server's local time. A server that was off then backs up when it starts.",
+    )
+    backup_folder = models.CharField(
+        "backup folder",
+        max_length=500,
+        blank=True,
+        help_text="Where archives go. Empty: the backups folder in the server's data folder "
+        "(var/backups); a relative path is taken inside the data folder. Every server process "
+        "must see the same folder.",
+    )
+    backup_keep_daily = models.PositiveIntegerField(
+        "daily backups kept",
+        default=7,
+        validators=[
+            MinValueValidator(1, "Keep at least 1 daily backup."),
+            MaxValueValidator(366, "Keep at most 366 daily backups."),
+        ],
+        help_text="The newest backup of each of this many days.",
+    )
+    backup_keep_weekly = models.PositiveIntegerField(
+        "weekly backups kept",
+        default=4,
+        validators=[MaxValueValidator(520, "Keep at most 520 weekly backups.")],
+        help_text="The newest backup of each of this many weeks (0: none).",
+    )
+    backup_keep_monthly = models.PositiveIntegerField(
+        "monthly backups kept",
+        default=12,
+        validators=[MaxValueValidator(240, "Keep at most 240 monthly backups.")],
+        help_text="The newest backup of each of this many months (0: none).",
+    )
+    backup_recipient = models.CharField(
+        "encrypt for (age public key)",
+        max_length=100,
+        blank=True,
+        validators=[age_recipient_validate],
+        help_text="Optional. Scheduled backups are then encrypted for this key (age1…); keep "
+        "its secret key away from this server. Empty: not encrypted.",
+    )
+    # The scheduled run (its time of day) that a server process has claimed: one conditional
+    # UPDATE decides which process backs up, however many serve (backups.schedule).
+    backup_claimed_for = models.DateTimeField(null=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

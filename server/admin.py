@@ -95,6 +95,7 @@ class ServerConfigAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Backups (docs/operations.md)", {"fields": list(ServerConfig.BACKUP_FIELDS)}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

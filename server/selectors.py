@@ -15,6 +15,8 @@ from django.db import connection as database
 from django.utils import timezone
 
 import tallysync
+from backups.folder import folder_path, last_good
+from backups.schedule import WARN_AFTER
 from companies.models import Company
 from config.selectors import config_get
 from sync.context_processors import ping_ms
@@ -165,6 +167,29 @@ def _database_version() -> str:
     return sqlite3.sqlite_version
 
 
+def backups_get(*, now: dt.datetime) -> dict[str, Any]:
+    """Every company's last good backup in the backup folder, its age, and a warning when it is
+    older than WARN_AFTER (or there is none); the schedule as configured."""
+    config = config_get()
+    folder = folder_path()
+    newest = last_good(folder)
+    rows = []
+    for pk, name, chain_id in Company.objects.order_by("name", "pk").values_list(
+        "pk", "name", "chain_id"
+    ):
+        archive = newest.get(chain_id)
+        at = archive.at if archive else None
+        warn = at is None or now - at > WARN_AFTER
+        rows.append({"company_id": pk, "company": name, "at": at, "warn": warn})
+    return {
+        "folder": folder,
+        "enabled": config.backup_enabled,
+        "time": config.backup_time,
+        "companies": rows,
+        "warnings": sum(row["warn"] for row in rows),
+    }
+
+
 def monitor_get() -> dict[str, Any]:
     now = timezone.now()
     clients = clients_get(now=now)
@@ -179,4 +204,5 @@ def monitor_get() -> dict[str, Any]:
         "rates": rates,
         "server": server_info_get(clients=clients, sending=rates["processes"]),
         "ping_seconds": ping_ms() // 1000,
+        "backups": backups_get(now=now),
     }

@@ -51,6 +51,8 @@ class ConnectionEvent(models.Model):
         SIGNED_OUT = "signed_out", "Closed: signed out"
         LOCK_EXPIRED = "lock_expired", "Lock expired"
         CONFIG = "config", "Configuration changed"
+        BACKUP = "backup", "Backed up"
+        BACKUP_FAILED = "backup_failed", "Backup failed"
 
     at = models.DateTimeField(db_index=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

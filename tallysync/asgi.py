@@ -16,11 +16,13 @@ from tallysync.handler import RequestHandler  # noqa: E402 - Django's handlers n
 
 http_application = RequestHandler()
 
+from server.scheduler import scheduler_start  # noqa: E402
 from sync.layers import claim_single_process  # noqa: E402 - needs Django set up
 from sync.publisher import serving  # noqa: E402
 from sync.routing import websocket_application  # noqa: E402
 
 claim_single_process()
+scheduler_start()  # the day's backups, in a thread of their own (backups.schedule)
 application = serving(
     ProtocolTypeRouter({"http": http_application, "websocket": websocket_application})
 )

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from backups import views as backups_views
 from core.http import page_or
 from ledgers import views as ledgers_views
 from reports import views as reports_views
@@ -11,6 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("books.urls")),
     path("", include("server.urls")),
+    # The Gateway's region: each owned company's last good backup (the Gateway sits in books,
+    # below backups, so it loads this rather than reading the backup folder itself).
+    path("backups/ages/", backups_views.ages, name="backup-ages"),
     path("c/<id:cid>/", reports_views.dashboard, name="company"),
     # A ledger's URL: its statement (a report, above ledgers) for a browser, the ledger's JSON
     # and its alterations (ledgers) for everything else.

@@ -35,6 +35,13 @@ def form(**changes):
         "max_connections_per_address": 200,
         "header_timeout": 10,
         "company_creation": "staff",
+        "backup_enabled": "on",
+        "backup_time": "02:00",
+        "backup_folder": "",
+        "backup_keep_daily": 7,
+        "backup_keep_weekly": 4,
+        "backup_keep_monthly": 12,
+        "backup_recipient": "",
     }
     return {**values, **changes}
 
@@ -179,3 +186,21 @@ def test_the_admin_index_links_the_server_configuration(staff_client):
 def test_restart_message_grammar():
     assert restart_message(["host_names"]).startswith("Saved. The host names take effect")
     assert restart_message(["address"]).startswith("Saved. The listen address takes effect")
+
+
+def test_the_backup_settings_are_checked_and_saved(staff_client):
+    bad = staff_client.post(CHANGE, form(backup_keep_daily=0, backup_recipient="age1oops"))
+    assert bad.status_code == 200
+    errors = bad.context["adminform"].form.errors
+    assert errors["backup_keep_daily"] == ["Keep at least 1 daily backup."]
+    assert "Not an age public key" in errors["backup_recipient"][0]
+    key = "age1" + "q" * 58
+    staff_client.post(
+        CHANGE, form(backup_time="13:30", backup_recipient=key, backup_folder="/srv/tally")
+    )
+    saved = ServerConfig.objects.get()
+    assert (str(saved.backup_time), saved.backup_recipient, saved.backup_folder) == (
+        "13:30:00",
+        key,
+        "/srv/tally",
+    )

@@ -83,7 +83,7 @@ def test_names_cannot_reorder_the_lines_around_them(staff, company, bob):
         at=timezone.now(), kind="connect", process="p", username="bob", company_id=company.pk
     )
     page = staff.get("/monitor/").content.decode()
-    assert page.count("<bdi>Sharma \u202eTraders</bdi>") == 3  # per company, client, event
+    assert page.count("<bdi>Sharma \u202eTraders</bdi>") == 4  # per company, client, event, backup
     assert "\u202eTraders<" not in page.replace("\u202eTraders</bdi>", "")
 
 
