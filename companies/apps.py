@@ -45,3 +45,8 @@ class CompaniesConfig(AppConfig):
                 position=50,
             )
         )
+        from core.records import ArchivedTable, archive_register
+
+        archive_register(ArchivedTable(Company, "pk"))
+        # Users are the server's: a membership travels as the user's name and role.
+        archive_register(ArchivedTable(Membership))

@@ -22,6 +22,9 @@ class Patch:
 
     html: list[str] = field(default_factory=list)
     refresh: list[str] = field(default_factory=list)
+    # Every region of the company's screens is out of date (its books were replaced from a
+    # backup): sync sends a resync frame in the Change's place, and screens fetch all regions.
+    resync: bool = False
 
     def oob(self, fragment: str) -> None:
         # Inside <template>, table rows parse as rows wherever they are swapped to.
@@ -140,3 +143,54 @@ def kinds() -> list[RecordKind]:
 
 def lockable_kinds() -> list[RecordKind]:
     return [kind for kind in kinds() if kind.lockable]
+
+
+# -- what a company's backup archive holds (backups) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchivedTable:
+    """A table whose rows belong to one company and go into its backup archive, registered by
+    the app that owns it (AppConfig.ready), so that backups names no model: a new app's tables
+    are archived and restored by registering them.
+
+    `company` is the lookup from a row to its company's id ("company", "voucher__company";
+    "pk" for the company itself). Foreign keys to the user model are carried as user names.
+    `derived`: recomputed from the other tables after a restore (`rebuild_register`), so not
+    carried. `log`: the Edit Log — hashed with its ids, so kept verbatim, never deleted by a
+    restore, and not carried into a copy (whose ids differ: its chain starts afresh)."""
+
+    model: type[Model]
+    company: str = "company"
+    derived: bool = False
+    log: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+_archived: dict[str, ArchivedTable] = {}
+# What rebuilds derived tables (and kept totals) of one company from the rows a restore loaded.
+Rebuild = Callable[[Any], None]
+_rebuilds: dict[str, Rebuild] = {}
+
+
+def archive_register(table: ArchivedTable) -> ArchivedTable:
+    """Add a table to every company's archive (registering a model again replaces it)."""
+    _archived[table.label] = table
+    return table
+
+
+def archived_tables() -> list[ArchivedTable]:
+    """Every registered table, by label (backups orders them by their foreign keys)."""
+    return [_archived[label] for label in sorted(_archived)]
+
+
+def rebuild_register(name: str, rebuild: Rebuild) -> None:
+    """Run `rebuild(company)` after every restore, inside its transaction, in name order."""
+    _rebuilds[name] = rebuild
+
+
+def rebuilds() -> list[Rebuild]:
+    return [_rebuilds[name] for name in sorted(_rebuilds)]

@@ -63,3 +63,11 @@ class LedgersConfig(AppConfig):
                 position=25,
             )
         )
+        from core.records import ArchivedTable, archive_register
+        from ledgers.models import LedgerDay
+
+        archive_register(ArchivedTable(Group))
+        archive_register(ArchivedTable(Ledger))
+        archive_register(ArchivedTable(ClosingStock))
+        # Day totals are sums of entries: rebuilt after a restore (vouchers.totals).
+        archive_register(ArchivedTable(LedgerDay, "ledger__company", derived=True))

@@ -24,3 +24,17 @@ class VouchersConfig(AppConfig):
                 position=10,
             )
         )
+        from core.records import ArchivedTable, archive_register, rebuild_register
+        from vouchers.models import Entry, VoucherCounter, VoucherType
+        from vouchers.totals import ledger_totals_rebuild
+
+        # Backups (core.records.ArchivedTable): counters are carried, not recomputed — a
+        # deleted voucher's number is never given again, and only the counter knows it.
+        for model, path in (
+            (VoucherType, "company"),
+            (Voucher, "company"),
+            (Entry, "voucher__company"),
+            (VoucherCounter, "company"),
+        ):
+            archive_register(ArchivedTable(model, path))
+        rebuild_register("ledger_totals", ledger_totals_rebuild)
