@@ -126,7 +126,9 @@ def _plain(value: Any) -> Any:
 
 def row_line(row: dict[str, Any]) -> bytes:
     """One row as its line: keys sorted, no spaces, UTF-8."""
-    text = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+    text = json.dumps(
+        row, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain
+    )
     return text.encode() + b"\n"
 
 
@@ -284,9 +286,7 @@ def _member(archive: zipfile.ZipFile, path: str) -> Iterator[_Hashing]:
         yield _Hashing(out)
 
 
-def _zip_write(
-    out: IO[bytes], *, company: Company, progress: Progress | None
-) -> Manifest:
+def _zip_write(out: IO[bytes], *, company: Company, progress: Progress | None) -> Manifest:
     """Write the company's archive (a zip) into `out`, from one snapshot."""
     with snapshot(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         fresh = Company.objects.get(pk=company.pk)  # the snapshot's first read fixes it
@@ -353,8 +353,10 @@ def _users_write(archive: zipfile.ZipFile, ids: set[int]) -> Member:
 
     user_model = get_user_model()
     with _member(archive, USERS) as member:
-        for pk, name in user_model._default_manager.filter(pk__in=ids).order_by("pk").values_list(
-            "pk", user_model.USERNAME_FIELD
+        for pk, name in (
+            user_model._default_manager.filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", user_model.USERNAME_FIELD)
         ):
             member.line(row_line({"id": pk, "username": name}))
     return Member(USERS, member.rows, member.size, member.sha.hexdigest())
@@ -492,4 +494,3 @@ def _folder_sync(folder: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-

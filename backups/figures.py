@@ -50,8 +50,11 @@ def canonical_json(figures: Figures) -> str:
     return json.dumps(figures, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def year_label(year: int) -> str:
-    """A financial year as Tally names it: 2026 → "2026-27"."""
+def year_label(company: Company, year: int) -> str:
+    """A financial year as it is named: "2026-27" from April (or any day but 1-Jan), "2026"
+    for a calendar year."""
+    if (company.financial_year_start.month, company.financial_year_start.day) == (1, 1):
+        return str(year)
     return f"{year}-{(year + 1) % 100:02d}"
 
 
@@ -148,7 +151,7 @@ def company_figures(company: Company) -> dict[str, Any]:
     return {
         "books beginning": company.books_beginning.isoformat(),
         "financial year start": company.financial_year_start.strftime("%d-%b"),
-        "years": {year_label(y): year_figures(company, y) for y in company_years(company)},
+        "years": {year_label(company, y): year_figures(company, y) for y in company_years(company)},
     }
 
 
