@@ -5,6 +5,7 @@ class CompaniesConfig(AppConfig):
     name = "companies"
 
     def ready(self) -> None:
+        from companies.live import company_live, company_note
         from companies.models import Company, Membership
         from companies.snapshots import company_snapshot, membership_snapshot
         from core.records import RecordKind, register
@@ -22,6 +23,8 @@ class CompaniesConfig(AppConfig):
                     "warn_negative_cash": "Warn on negative cash balance",
                 },
                 grown={"warn_negative_cash": True},
+                live=company_live,
+                live_note=company_note,
                 order=(
                     "name",
                     "address",

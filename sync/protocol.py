@@ -24,7 +24,11 @@ def encode(message: dict[str, Any]) -> str:
 
 
 def change_frame(change: Change, patch: Patch | None) -> str:
-    """One committed Change; `patch` None is a placeholder whose effect a later frame carries."""
+    """One committed Change; `patch` None is a placeholder whose effect a later frame carries.
+    A patch that asks for a resync (a company restored from a backup) goes as a resync frame at
+    the Change's seq: the screen fetches every region."""
+    if patch is not None and patch.resync:
+        return resync_frame(change.seq)
     message: dict[str, Any] = {"type": "change", "seq": change.seq, "at": change.at}
     if patch is not None:
         message["html"] = "".join(patch.html)
