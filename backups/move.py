@@ -37,11 +37,14 @@ from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from backups.figures import Difference, Figures, books_figures, figures_diff
-from companies.models import ApiToken, Company
+from companies.access import company_creation_allowed
+from companies.models import ApiToken, Company, Membership
 from config.models import ServerConfig
+from editlog.models import Change
 
 PLAN = "move.json"
 SERVER_MEMBER = "server.jsonl"
@@ -244,10 +247,18 @@ def move_to(*, url: str, folder: Path, say: Say) -> MoveReport:
         path = folder / f"{number:03d}.tsbk"
         say(f"Backing up {company.name} ({number} of {len(companies)})")
         backup_write(company=company, path=path)
-        plan.companies.append({"name": company.name, "archive": path.name, **file_digest(path)})
+        plan.companies.append(
+            {"name": company.name, "archive": path.name, **file_digest(path), **_order(company)}
+        )
     plan.write(folder)
     say(f"Restoring {len(companies)} companies on the target")
-    target_run(url, "move_receive", str(folder))
+    try:
+        target_run(url, "move_receive", str(folder))
+    except MoveError as exc:
+        raise MoveError(
+            f"{exc}\nThe target may now hold part of the books: drop it and create it empty "
+            "(dropdb / createdb) before moving again. The books here are unchanged."
+        ) from exc
     say("Comparing the figures of both databases")
     source = books_figures()
     target = json.loads(target_run(url, "books_figures", capture=True))
@@ -256,9 +267,29 @@ def move_to(*, url: str, folder: Path, say: Say) -> MoveReport:
     return MoveReport(folder, len(companies), figures_diff(source, target), source, target)
 
 
+def _order(company: Company) -> dict[str, Any]:
+    """What the target needs to restore the company: who restores it (its first owner), and
+    its Edit Log's highest row id (see `move_receive`)."""
+    owner = (
+        Membership.objects.filter(company=company, role=Membership.Role.OWNER)
+        .order_by("pk")
+        .values_list("user__username", flat=True)
+        .first()
+    )
+    last_change = Change.objects.filter(company=company).aggregate(top=Max("pk"))["top"]
+    return {"owner": owner, "last_change_id": last_change or 0}
+
+
 def move_receive(*, folder: Path, say: Say) -> None:
     """The target's half, run on the target by `move_to`: the server member, then each
-    company's archive restored as a new company, then every table's sequence set past its ids."""
+    company's archive restored as a new company (its ids and Edit Log as they were), then every
+    table's sequence set past its ids.
+
+    A restore records itself as one more Change, whose row takes the next id: restoring the
+    company whose Edit Log has the highest ids first puts every such Change past all the
+    archived ones, so no later archive finds its ids taken. Each is restored by its first owner
+    (the restore makes whoever restores an owner: an administrator who was not one would
+    become one), unless that owner may not create companies here."""
     from backups.restore import restore
 
     refusal = target_refusal()
@@ -267,10 +298,38 @@ def move_receive(*, folder: Path, say: Say) -> None:
     plan = Plan.read(folder)
     loaded = server_load(folder / plan.server["path"], plan.server)
     say(f"Loaded {loaded.get('auth.User', 0)} users and the Server configuration")
-    for number, entry in enumerate(plan.companies, 1):
+    ordered = sorted(plan.companies, key=lambda entry: -entry["last_change_id"])
+    for number, entry in enumerate(ordered, 1):
         path = folder / entry["archive"]
         if file_digest(path) != {"bytes": entry["bytes"], "sha256": entry["sha256"]}:
             raise MoveError(f"{path}: not the archive move_to wrote (its SHA-256 differs)")
         say(f"Restoring {entry['name']} ({number} of {len(plan.companies)})")
-        restore(archive=path, mode="new")
+        restored = restore(archive=path, mode="new", actor=restorer(entry.get("owner")))
+        for note in restored.notes + [f"not a member: {m}" for m in restored.members_skipped]:
+            say(f"  {note}")
     sequences_reset()
+
+
+def restorer(owner: str | None) -> Any:
+    """The company's owner if they may create companies here, else the administrator."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()._default_manager.filter(username=owner, is_active=True).first()
+    if user is not None and company_creation_allowed(actor=user):
+        return user
+    return administrator()
+
+
+def administrator() -> Any:
+    """Who restores the companies (the restore's Change names them): the first active
+    superuser, else the first active staff user — /setup/ makes the first owner one."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()._default_manager.filter(is_active=True).order_by("pk")
+    found = users.filter(is_superuser=True).first() or users.filter(is_staff=True).first()
+    if found is None:
+        raise MoveError(
+            "The server has no active administrator (staff user) to restore the companies in "
+            "the name of: make one here first (manage.py createsuperuser)."
+        )
+    return found

@@ -161,4 +161,11 @@ def seed() -> None:
     )
     year_of_trade(mehta, sita, april, seed=5)
     bulk(mehta, sita, mehta_ledgers, april)
+    # Saves turn about between companies, as in an office: each one's ids lie around the
+    # others', so a restore that keeps ids cannot check them by their range alone.
+    post(sharma, ravi, "Sales", dt.date(2027, 7, 1), entry("Zebra Stores", "Sales", "999.99"))
+    late = {"name": "Late Supplier", "group": "Sundry Creditors", "opening_credit": "0"}
+    ledger_create(company=sharma, actor=meena, data=late)
+    member_set(company=gupta, actor=ravi, username="sita", role="accountant")
+    post(gupta, ravi, "Sales", dt.date(2027, 8, 1), entry("Café Mocha", "Sales", "100.01"))
     print(json.dumps({c.name: c.pk for c in (sharma, gupta, mehta)}))
