@@ -212,8 +212,10 @@ class Difference:
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        # A Trial Balance figure is a balance (Dr/Cr); a final account's is on its side.
-        shown = format_balance if "Trial Balance" in self.path else format_signed
+        # A Trial Balance's ledger or difference is a balance (Dr/Cr); a total, or a final
+        # account's figure (on its side), is an amount.
+        balance = "Trial Balance" in self.path and not self.path[-1].startswith("total")
+        shown = format_balance if balance else format_signed
         source, target = _shown(self.source, shown), _shown(self.target, shown)
         return f"{self.where()}: {source} on the source, {target} on the target"
 

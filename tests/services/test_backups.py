@@ -29,7 +29,9 @@ import pytest
 from django.db import connection
 
 from backups.archive import MANIFEST, backup_write
+from reports.selectors import trial_balance_get
 from tests.conftest import FY_START, sale
+from tests.reports.test_final_accounts import b1  # noqa: F401 (a fixture)
 from tests.services.conftest import pg_connect
 from tests.services.servers import ROOT, server_env, sqlite_url
 from vouchers.drafts import Line, VoucherDraft
@@ -144,6 +146,19 @@ def test_a_refused_target_url_writes_nothing(tmp_path, services_available):
     nameless = run(source, "move_to", "postgres://postgres@127.0.0.1:5432", ok=False)
     assert "names no database" in nameless.stderr
     assert not list(tmp_path.glob("move-*"))
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("postgres")
+def test_the_next_years_trial_balance_carries_the_closing_stock_once(company, alice, b1):  # noqa: F811
+    """What the move's proof found: on PostgreSQL the stock's revaluation was carried twice
+    into Profit & Loss A/c (`core.money.money_sum` split a NUMERIC sum by exact division) and
+    the next year's Trial Balance did not agree. NOTES.md B.3's April: nett profit 1,800.00."""
+    next_year = trial_balance_get(company=company, as_of=dt.date(2027, 6, 30))
+    carried = {row.ledger.name: row.balance for row in next_year.rows}
+    assert carried["Profit & Loss A/c"] == Decimal("-1800")
+    assert carried["Stock"] == Decimal("11200")
+    assert next_year.total_debit == next_year.total_credit
 
 
 # A backup while a writer saves (C.6 (3)), on the test's own PostgreSQL database.
