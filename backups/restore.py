@@ -122,16 +122,10 @@ def restore(
     else:
         company_creation_require(actor=actor)
     with archive_open(archive=archive, passphrase=passphrase, identities=identities) as reader:
-        reader.verify()
+        reader.verify(progress=progress)
         plan = _Plan(reader=reader, mode=mode, actor=actor, target=company)
         plan.check(name=name)
-        safety = None
-        if mode == "replace":
-            assert company is not None
-            safety = backup_write(company=company, path=safety_dir or backups_dir()).path
-        restored = plan.load(name=name, progress=progress)
-    restored.safety = safety
-    return restored
+        return plan.load(safety_dir=safety_dir, progress=progress)
 
 
 def _replace_allowed(
@@ -163,6 +157,7 @@ class _Plan:
         self.archived = {m.table: m for m in self.manifest.files if m.table}
         self.users = reader.users()
         self.offsets: dict[str, int] = {}
+        self.safety: Path | None = None
         self.result_notes: list[str] = []
         self.members_skipped: list[str] = []
         self.users_created: list[str] = []
@@ -291,12 +286,17 @@ class _Plan:
 
     # -- the load ------------------------------------------------------------------------
 
-    def load(self, *, name: str | None, progress: Progress | None) -> Restored:
+    def load(self, *, safety_dir: Path | None, progress: Progress | None) -> Restored:
         total = sum(m.rows for m in self.manifest.files if m.table)
         self.done, self.total, self.progress = 0, total, progress
         if self.mode == "replace":
             assert self.target is not None
             with company_write(company=self.target, actor=self.actor, roles=OWNERS) as work:
+                # Under the company's lock: the safety backup is exactly what is replaced (a
+                # file, so it stays if the replace fails and rolls back).
+                self.safety = backup_write(
+                    company=work.company, path=safety_dir or backups_dir()
+                ).path
                 self._users_make()
                 before = company_snapshot(work.company)
                 self._books_delete(work.company)
@@ -320,6 +320,7 @@ class _Plan:
             change=change,
             manifest=self.manifest,
             rows=self.done,
+            safety=self.safety,
             members_skipped=self.members_skipped,
             users_created=self.users_created,
             notes=self.result_notes,

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
+from companies.live import RESTORED_KEY
 from companies.models import Company
 from core.money import ZERO, format_amount
 from core.records import RecordKind, kinds, snapshot_fields
@@ -41,18 +42,37 @@ def _records_of(kind: RecordKind, company: Company) -> QuerySet[Model]:
     return model.objects.filter(company=company)  # type: ignore[misc]
 
 
+def _replaced_back(company: Company) -> dict[int, int]:
+    """The company's replace restores: each one's seq → the seq of the archived Edit Log head
+    its books were put back to (backups.restore)."""
+    restores = Change.objects.filter(
+        company=company, object_type="company", **{f"after__{RESTORED_KEY}__mode": "replace"}
+    )
+    return {seq: after[RESTORED_KEY]["head"]["seq"] for seq, after in
+            restores.values_list("seq", "after")}  # fmt: skip
+
+
 def _latest_changes(company: Company) -> dict[tuple[str, int], Change]:
-    """Each object's latest Change, read in one pass of the log."""
+    """Each object's latest Change, read in one pass of the log. A restore that replaced the
+    books put them back as they were at an earlier seq: from it on, the latest Changes are
+    those as of that seq (what came between is in the log, no longer in the books)."""
     latest: dict[tuple[str, int], Change] = {}
+    back_to = _replaced_back(company)
+    kept: dict[int, dict[tuple[str, int], Change]] = {}
     changes = Change.objects.filter(company=company).order_by("seq")
     for change in changes.iterator(chunk_size=2000):
+        if change.seq in back_to:
+            latest = dict(kept.get(back_to[change.seq], latest))
         latest[(change.object_type, change.object_id)] = change
+        if change.seq in back_to.values():
+            kept[change.seq] = dict(latest)
     return latest
 
 
 def _snapshot_difference(kind: RecordKind, record: Model, change: Change) -> str | None:
     now = stored_form(snapshot_fields(kind.snapshot(record)))
     logged = {**kind.grown, **snapshot_fields(change.after or {})}
+    logged = {key: value for key, value in logged.items() if key not in kind.notes}
     fields = sorted(key for key in now.keys() | logged.keys() if now.get(key) != logged.get(key))
     if not fields:
         return None

@@ -21,8 +21,10 @@ class CompaniesConfig(AppConfig):
                     "financial_year_start": "Financial year begins",
                     "books_beginning": "Books begin",
                     "warn_negative_cash": "Warn on negative cash balance",
+                    "restored_from": "Restored from backup",
                 },
                 grown={"warn_negative_cash": True},
+                notes=frozenset({"restored_from"}),
                 live=company_live,
                 live_note=company_note,
                 order=(

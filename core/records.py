@@ -70,6 +70,9 @@ class RecordKind:
     # snapshot without the key means (a new setting's default): reconciling the books with an
     # older Change reads it so.
     grown: Mapping[str, Any] = field(default_factory=dict)
+    # Keys of a snapshot that say something about the Change rather than the record (the
+    # archive a restore came from): the books are not compared with the log on them.
+    notes: frozenset[str] = frozenset()
     lockable: bool = False
     # Edit Log diff: labels for snapshot keys, keys shown as amounts (signed: Dr/Cr), and the
     # order a reader expects (jsonb keeps none).

@@ -224,3 +224,49 @@ def test_a_backup_taken_while_a_writer_saves_is_one_consistent_snapshot(
         assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))
         assert company_row["last_seq"] == changes[-1]["seq"] == checks["editlog"]["seq"]
     assert Voucher.objects.filter(company=company).count() == len(saved)
+
+
+def test_the_backup_command_writes_one_archive_per_company_and_prints_the_paths(
+    books: Company, alice: User, tmp_path: Path, company_creation_open: None
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from books.services import company_create
+
+    company_create(actor=alice, name="Gupta & Sons")
+    out = StringIO()
+    call_command("backup", "--to", str(tmp_path), stdout=out, stderr=StringIO())
+    printed = out.getvalue().split()
+    assert sorted(Path(p).name.rsplit("-", 4)[0] for p in printed) == [
+        "gupta-sons",
+        "sharma-traders",
+    ]
+    assert all(Path(p).is_file() for p in printed)
+    out = StringIO()
+    call_command("backup", "--company", "Sharma Traders", "--to", str(tmp_path), stdout=out)
+    assert Path(out.getvalue().strip()).name.startswith("sharma-traders-")
+    with pytest.raises(CommandError, match="No company 'Nobody'"):
+        call_command("backup", "--company", "Nobody", "--to", str(tmp_path))
+    key = tmp_path / "pass"
+    key.write_text("open sesame\n")
+    out = StringIO()
+    call_command(
+        "backup", "--company", str(books.pk), "--to", str(tmp_path), "--passphrase-file", str(key),
+        stdout=out,
+    )  # fmt: skip
+    sealed = Path(out.getvalue().strip())
+    assert sealed.name.endswith(".tsbk.age")
+    assert pyrage.passphrase.decrypt(sealed.read_bytes(), "open sesame")[:2] == b"PK"
+
+
+def test_a_list_of_backups_reads_the_manifest_without_checking_members(
+    books: Company, tmp_path: Path
+) -> None:
+    from backups.reading import manifest_peek
+
+    plain = backup_write(company=books, path=tmp_path)
+    assert manifest_peek(plain.path) == plain
+    sealed = backup_write(company=books, path=tmp_path / "x.tsbk.age", passphrase="pw")
+    assert manifest_peek(sealed.path) is None

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from django.core.management import call_command
 from backups import restore as restore_module
 from backups.archive import backup_write
 from backups.restore import restore, tables_deleting
+from books.reconcile import books_reconcile
 from companies.models import Company, Membership
 from core.errors import Invalid, NotAllowed
+from core.records import LiveState
 from editlog.head import head_append
 from editlog.models import Change
 from ledgers.models import ClosingStock, Ledger, LedgerDay
@@ -29,6 +32,7 @@ from reports.selectors import balance_sheet_get, profit_and_loss_get, trial_bala
 from reports.statements import ledger_statement_get
 from sync.fragments import change_patch
 from sync.protocol import change_frame
+from sync.replay import frames_after
 from tests.backups.conftest import rezip
 from tests.conftest import sale
 from vouchers.models import Voucher, VoucherCounter
@@ -87,11 +91,15 @@ def chain(company: Company) -> list[tuple]:
 
 
 def verified() -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command("verify_editlog", stdout=out, stderr=out)
     return out.getvalue()
+
+
+def unreconciled(company: Company) -> list[str]:
+    """Where the books differ from their log (the fixture's members were added without
+    Changes: tests/conftest.py), so the same before a restore and after it."""
+    return sorted(map(str, books_reconcile(company=company)))
 
 
 def heads_noted(company: Company) -> None:
@@ -173,6 +181,9 @@ def test_restored_as_new_every_change_is_the_same_and_the_chain_verifies(
     books: Company, archive: Path, alice: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     before_reports, before_chain = reports(books), chain(books)
+    differences = unreconciled(books)
+    assert differences == ["membership:2: is in the books but not in the Edit Log",
+                           "membership:3: is in the books but not in the Edit Log"]  # fmt: skip
     wipe(books)
     with django_capture_on_commit_callbacks(execute=True):
         restored = restore(archive=archive, mode="new", actor=alice)
@@ -184,6 +195,9 @@ def test_restored_as_new_every_change_is_the_same_and_the_chain_verifies(
     assert after[-1][0] == books.last_seq + 1
     assert restored.change.after["restored_from"]["mode"] == "new"
     assert "verified" in verified()
+    # The books agree with their log as before: the records with their Changes, the totals
+    # and day rows (rebuilt from the entries) with the entries.
+    assert unreconciled(company) == differences
 
 
 def test_an_actor_this_server_lacks_comes_back_as_an_inactive_user(
@@ -228,7 +242,7 @@ def test_replace_puts_the_books_back_keeps_the_edit_log_and_a_safety_backup(
     tmp_path: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    before = reports(books)
+    before, differences = reports(books), unreconciled(books)
     later = voucher_create(company=books, actor=bob, data=sale("777"))
     books.refresh_from_db()
     heads_noted(books)
@@ -252,9 +266,18 @@ def test_replace_puts_the_books_back_keeps_the_edit_log_and_a_safety_backup(
     assert log[-1][0] == books.last_seq + 1 and restored.change.verb == "alter"
     assert restored.safety is not None and restored.safety.parent == safety
     assert "verified" in verified()
+    # The books agree with the log as the archive left them: the voucher saved since is in
+    # the log, and the replace took it out of the books.
+    assert unreconciled(company) == differences
     # Open screens of the company are told to fetch everything again.
     frame = json.loads(change_frame(restored.change, change_patch(restored.change)))
     assert frame == {"type": "resync", "seq": restored.change.seq}
+    # …as the hub reads the feed from the Edit Log, with the figures it kept dropped.
+    state = LiveState()
+    state.kept["balances"] = "of the books before"
+    frames = frames_after(company_id=company.pk, after=log[-2][0], state=state)
+    assert [json.loads(text)["type"] for _, text in frames] == ["resync"]
+    assert state.kept == {}
 
 
 def test_replace_rolls_back_whole_on_a_failure_midway(
@@ -455,3 +478,26 @@ def test_a_file_that_is_not_an_archive_is_refused(
     with pytest.raises(Invalid) as refused:
         restore(archive=other, mode="copy", actor=alice)
     assert "is not a TallySync backup" in str(refused.value)
+
+
+def test_the_restore_command_restores_a_copy_and_says_what_it_did(
+    archive: Path, alice: User
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError
+
+    out = StringIO()
+    call_command(
+        "restore", str(archive), "--mode", "copy", "--name", "Copied", "--user", "alice",
+        stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    copy = Company.objects.get(name="Copied")
+    assert f"Restored Copied (id {copy.pk}) as copy" in out.getvalue()
+    with pytest.raises(CommandError, match="Type the company's name"):
+        call_command(
+            "restore", str(archive), "--mode", "replace", "--company", "Sharma Traders",
+            "--user", "alice", "--confirm", "Sharma",
+        )  # fmt: skip
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        call_command("restore", str(archive), "--user", "nobody")

@@ -1,0 +1,107 @@
+"""`manage.py backup [--company NAME|ID ...] [--to DIR] [--passphrase-file F | --recipient
+AGE1…]`: one archive per company (every company by default), each path printed when written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from backups.archive import backup_write
+from backups.management.commands._progress import ProgressLine
+from backups.restore import backups_dir
+from companies.models import Company
+from core.errors import Invalid
+
+
+def companies_named(names: list[str]) -> list[Company]:
+    """The companies named (by id or exact name), in the order given; CommandError for one
+    that is not there or a name two companies share."""
+    found = []
+    for name in names:
+        if name.isdigit():
+            matches = list(Company.objects.filter(pk=int(name)))
+        else:
+            matches = list(Company.objects.filter(name=name))
+        if not matches:
+            raise CommandError(f"No company {name!r} (give its name or id).")
+        if len(matches) > 1:
+            ids = ", ".join(str(c.pk) for c in matches)
+            raise CommandError(f"{len(matches)} companies are named {name!r}: give the id ({ids}).")
+        found.append(matches[0])
+    return found
+
+
+class Command(BaseCommand):
+    help = (
+        "Back up companies, one archive (.tsbk) each, from one consistent snapshot while "
+        "others keep saving; with a passphrase or an age recipient key the archive is "
+        "encrypted (.tsbk.age, readable with the age tool). Prints each archive's path."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--company",
+            action="append",
+            default=[],
+            metavar="NAME|ID",
+            help="A company to back up (repeat for more); every company if none is given.",
+        )
+        parser.add_argument(
+            "--to", type=Path, help="The folder for the archives (default: var/backups)."
+        )
+        keys = parser.add_mutually_exclusive_group()
+        keys.add_argument(
+            "--passphrase-file",
+            type=Path,
+            help="Encrypt with the passphrase in this file's first line (archives up to 512 MB).",
+        )
+        keys.add_argument(
+            "--recipient",
+            action="append",
+            default=[],
+            metavar="AGE1…",
+            help="Encrypt for this age public key (repeat for several; any size).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        companies = companies_named(options["company"]) or list(Company.objects.order_by("pk"))
+        folder = options["to"] or backups_dir()
+        if not folder.is_dir():
+            raise CommandError(f"There is no folder {folder}.")
+        passphrase = _passphrase(options["passphrase_file"])
+        for company in companies:
+            line = ProgressLine(self.stderr, company.name)
+            try:
+                manifest = backup_write(
+                    company=company,
+                    path=folder,
+                    passphrase=passphrase,
+                    recipients=options["recipient"] or None,
+                    progress=line,
+                )
+            except Invalid as exc:
+                raise CommandError(str(exc)) from None
+            finally:
+                line.end()
+            self.stdout.write(str(manifest.path))
+            if options["verbosity"] >= 2:
+                checks = manifest.checks
+                self.stdout.write(
+                    f"  {company.name}: {checks['vouchers']} vouchers, Edit Log to "
+                    f"#{checks['editlog']['seq']}, {manifest.size:,} bytes, "
+                    f"sha256 {manifest.sha256}"
+                )
+
+
+def _passphrase(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        text = path.read_text().splitlines()
+    except OSError as exc:
+        raise CommandError(f"Cannot read the passphrase file: {exc}") from None
+    if not text or not text[0]:
+        raise CommandError(f"The passphrase file {path} is empty.")
+    return text[0]
