@@ -54,7 +54,7 @@ class Command(BaseCommand):
         years = sum(len(c["years"]) for c in report.source["companies"].values())
         self.stdout.write(
             f"Difference report: empty. {report.companies} companies moved; their Trial "
-            f"Balance, Profit & Loss A/c and Balance Sheet are the same in all {years} "
-            "financial years on both sides. Point DATABASE_URL at the new database and start "
-            "the server."
+            "Balance, Profit & Loss A/c and Balance Sheet are the same on both sides in each "
+            f"of their financial years ({years} in all). Point DATABASE_URL at the new "
+            "database and start the server."
         )
