@@ -2,9 +2,10 @@
 (`backups.restore.restore`) at 1,000,000 entry lines on SQLite, against the SQLite online backup
 of the whole file as the floor, in the same run.
 
-Builds (or reuses) two SQLite files with bench/post_many.py's books — one company, its ledgers
-through the services, random 2-to-6-line vouchers posted by `vouchers_post_batches` (so every
-voucher has its Edit Log Change) — one at `--lines` and one at a quarter of it. Then each step
+Builds (or reuses) two SQLite files of one company each, one at `--lines` and one at a quarter
+of it, with an existing bench's builder (`--builder`, see `build`): bench/reports.py's (fast;
+vouchers inserted raw, without Changes) by default, or bench/post_many.py's (every voucher
+posted by `vouchers_post_batches` with its Edit Log Change). Then each step
 runs in a fresh process of its own, which reports its time and its peak memory growth (VmHWM
 less the RSS it had before the step, Linux /proc; the peak is reset at the start of the step):
 
@@ -22,6 +23,7 @@ stderr.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -87,20 +89,47 @@ class Peak:
 # Phases, each run in a process of its own (`--phase`).
 
 
-def build(db: Path, head: Path, lines: int, seed: int, batch: int) -> dict[str, Any]:
-    """post_many's books: its company and ledgers, then drafts made and posted CHUNK at a time
-    until `lines` entry lines; the Trial Balance checked against the generator's sums."""
+def build(db: Path, head: Path, lines: int, seed: int, batch: int, builder: str) -> dict:
+    """The books at `lines` entry lines, by one of the two existing builders:
+
+    - "reports" (bench/reports.py's): the company and its 300 ledgers through the services,
+      then vouchers of two lines and their entries inserted raw, the day rows and totals
+      filled from them; its vouchers have no Edit Log Changes (only the ledgers' ~300);
+    - "post_many" (bench/post_many.py's): 2-to-6-line drafts posted by
+      `vouchers_post_batches`, CHUNK at a time, each voucher with its Change — what an
+      office's books hold, and about 10× slower to build.
+    """
     django_for(db, head)
     from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    if builder == "reports":
+        # bench/reports.py by its path: the name `reports` is the Django app's.
+        spec = importlib.util.spec_from_file_location("bench_reports", ROOT / "bench/reports.py")
+        assert spec is not None and spec.loader is not None
+        reports_bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(reports_bench)
+        reports_bench.build(lines, seed)
+        result = {"lines": lines, "vouchers": lines // 2}
+    else:
+        result = _post_many_build(db, lines, seed, batch)
+    return {
+        **result,
+        "builder": builder,
+        "build_seconds": round(time.perf_counter() - start, 1),
+        "bytes": db.stat().st_size,
+    }
+
+
+def _post_many_build(db: Path, lines: int, seed: int, batch: int) -> dict[str, Any]:
     from post_many import drafts_make, setup, trial_balance_check
 
     from vouchers.services import vouchers_post_batches
 
-    call_command("migrate", verbosity=0)
     company, actor, pools = setup()
     sums: Counter[int] = Counter()
     posted, vouchers, chunk = 0, 0, 0
-    start = time.perf_counter()
     while posted < lines:
         # post_many's drafts have 4 lines on average (1 + 1 to 5); the last chunk is cut to fit.
         count = min(CHUNK, max(1, (lines - posted) // 4))
@@ -112,13 +141,7 @@ def build(db: Path, head: Path, lines: int, seed: int, batch: int) -> dict[str, 
         chunk += 1
         log(f"  {db.name}: {posted:,} lines")
     tb_rows = trial_balance_check(company, sums)
-    return {
-        "lines": posted,
-        "vouchers": vouchers,
-        "build_seconds": round(time.perf_counter() - start, 1),
-        "trial_balance_rows_equal_generator": tb_rows,
-        "bytes": db.stat().st_size,
-    }
+    return {"lines": posted, "vouchers": vouchers, "trial_balance_rows_equal_generator": tb_rows}
 
 
 def backup(db: Path, head: Path, archive: Path) -> dict[str, Any]:
@@ -160,7 +183,7 @@ def restore(db: Path, head: Path, archive: Path, source: Path) -> dict[str, Any]
     from backups.restore import restore as restore_archive
     from vouchers.models import Entry
 
-    actor = get_user_model().objects.get(username="bench")  # post_many's owner, staff
+    actor = get_user_model().objects.get(username="bench")  # the builders' owner, staff
     with Peak() as peak:
         restore_archive(archive=archive, mode="new", actor=actor)
     return {**peak.result(), "entry_lines": Entry.objects.count()}
@@ -211,7 +234,7 @@ PHASES = {"build", "backup", "restore", "server", "floor"}
 def phase(args: argparse.Namespace) -> None:
     head = args.out / "head"
     if args.phase == "build":
-        result = build(args.db, head, args.lines, args.seed, args.batch)
+        result = build(args.db, head, args.lines, args.seed, args.batch, args.builder)
     elif args.phase == "backup":
         result = backup(args.db, head, args.to)
     elif args.phase == "restore":
@@ -233,11 +256,13 @@ def child(*argv: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def books(out: Path, lines: int, seed: int, batch: int) -> tuple[Path, dict[str, Any]]:
+def books(
+    out: Path, lines: int, seed: int, batch: int, builder: str
+) -> tuple[Path, dict[str, Any]]:
     """The books at `lines`, built unless a file built for them is there."""
-    db = out / f"backup-{lines}.sqlite3"
+    db = out / f"backup-{builder}-{lines}.sqlite3"
     meta = Path(f"{db}.build.json")
-    wanted = {"lines": lines, "seed": seed, "layout": LAYOUT}
+    wanted = {"lines": lines, "seed": seed, "layout": LAYOUT, "builder": builder}
     if db.exists() and meta.exists():
         built = json.loads(meta.read_text())
         if {k: built.get(k) for k in wanted} == wanted:
@@ -246,7 +271,7 @@ def books(out: Path, lines: int, seed: int, batch: int) -> tuple[Path, dict[str,
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     log(f"building {db} ({lines:,} lines)")
-    common = ["--out", str(out), "--seed", str(seed), "--batch", str(batch)]
+    common = ["--out", str(out), "--seed", str(seed), "--batch", str(batch), "--builder", builder]
     result = child("--phase", "build", "--db", str(db), "--lines", str(lines), *common)
     meta.write_text(json.dumps({**wanted, "result": result}))
     return db, {**result, "built_this_run": True}
@@ -277,6 +302,12 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--builder",
+        choices=["reports", "post_many"],
+        default="reports",
+        help="whose books to build (see build()); post_many's carry a Change per voucher",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -291,7 +322,7 @@ def main() -> None:
     sizes = {"quarter": args.lines // 4, "full": args.lines}
     report: dict[str, Any] = {"lines": sizes}
     for name, lines in sizes.items():
-        db, built = books(args.out, lines, args.seed, args.batch)
+        db, built = books(args.out, lines, args.seed, args.batch, args.builder)
         report[name] = {"books": built, **size_run(args.out, db)}
     quarter, full = report["quarter"], report["full"]
     report["memory_full_over_quarter"] = {
