@@ -69,6 +69,7 @@ from locking.models import EditLock
 
 MODES = ("new", "copy", "replace")
 BATCH = 500
+IDS_CHECKED = 2000  # archived ids looked up per query when another company's lie among them
 
 
 @dataclass
@@ -202,12 +203,26 @@ class _Plan:
             if low_high is None:
                 continue
             manager = table.model._default_manager
-            if manager.filter(pk__gte=low_high[0], pk__lte=low_high[1]).exists():
+            if manager.filter(pk__gte=low_high[0], pk__lte=low_high[1]).exists() and (
+                self._ids_taken(table)
+            ):
                 raise refused(
                     f"{self.manifest.company['name']} cannot come back with its own ids: this "
                     f"server's {table.model._meta.verbose_name_plural} use some of them. "
                     "Restore it as a copy."
                 )
+
+    def _ids_taken(self, table: ArchivedTable) -> bool:
+        """Whether any of the table's archived ids is used here, id by id: another company's
+        rows may lie between them (companies saved turn about, then moved one by one)."""
+        manager = table.model._default_manager
+        ids: list[int] = []
+        for row in self.reader.rows(self.archived[table.label]):
+            ids.append(row["id"])
+            if len(ids) >= IDS_CHECKED and manager.filter(pk__in=ids).exists():
+                return True
+            ids = ids if len(ids) < IDS_CHECKED else []
+        return bool(ids) and manager.filter(pk__in=ids).exists()
 
     def _actors_check(self) -> None:
         """The Edit Log's actors must be this server's users with the same ids (the hash covers

@@ -15,6 +15,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from django import forms
 from django.db import models
+from django.db.models.functions import Cast
 
 PAISA = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -64,6 +65,9 @@ def money_sum_parts(expression: Any) -> tuple[models.Sum, models.Sum]:
     """A SUM of paise as two sums that cannot overflow: the parts above and below SPLIT
     (whole from `money_from_parts`)."""
     paise = models.F(expression) if isinstance(expression, str) else expression
+    # Whole paise as BIGINT: an expression over a SUM is NUMERIC on PostgreSQL, where `/` does
+    # not drop the remainder, and the two parts would then each hold the whole amount.
+    paise = Cast(paise, output_field=models.BigIntegerField())
     split = models.Value(SPLIT, output_field=models.BigIntegerField())
 
     def part(combined: Any) -> models.Sum:
