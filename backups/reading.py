@@ -25,6 +25,7 @@ from django.db.migrations.loader import MigrationLoader
 
 import tallysync
 from backups.archive import (
+    CHUNK,
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
@@ -33,6 +34,7 @@ from backups.archive import (
     Figures,
     Manifest,
     Member,
+    Progress,
 )
 from core.errors import Invalid
 from core.records import archived_tables
@@ -77,7 +79,7 @@ class ArchiveReader:
             return {}
         return {int(row["id"]): row["username"] for row in self.rows(member)}
 
-    def verify(self) -> Compatibility:
+    def verify(self, *, progress: Progress | None = None) -> Compatibility:
         """Check the whole archive before anything is written: versions (a newer app or
         migration state is refused), every member's SHA-256 and row count, no member the
         manifest does not list, and the control figures recomputed from the rows. Invalid
@@ -88,8 +90,9 @@ class ArchiveReader:
         if extra:
             raise refused(f"{self.name}: {extra[0]} is in the archive but not in its manifest.")
         figures = Figures()
+        self._checked, self._total = 0, sum(m.rows for m in self.manifest.files if m.table)
         for member in self.manifest.files:
-            self._member_check(member, figures)
+            self._member_check(member, figures, progress)
         recomputed = figures.as_json()
         for key in ("vouchers", "years", "editlog"):
             if recomputed[key] != self.manifest.checks.get(key):
@@ -106,7 +109,7 @@ class ArchiveReader:
                 )
         return compatibility
 
-    def _member_check(self, member: Member, figures: Figures) -> None:
+    def _member_check(self, member: Member, figures: Figures, progress: Progress | None) -> None:
         try:
             opened = self.zip.open(member.path)
         except KeyError:
@@ -122,8 +125,11 @@ class ArchiveReader:
                         row = json.loads(line)
                         figures.feed(member.table, row)
                         self._pk_note(member.table, row)
+                    if progress is not None and rows % CHUNK == 0:
+                        progress(self._checked + rows, self._total, f"checking {member.path}")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise refused(f"{self.name}: {member.path} is damaged ({exc}).") from None
+        self._checked += rows
         if sha.hexdigest() != member.sha256 or size != member.bytes:
             raise refused(
                 f"{self.name}: {member.path} is not as it was written (its SHA-256 differs "
