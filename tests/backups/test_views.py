@@ -213,7 +213,7 @@ def test_the_monitor_shows_each_companys_last_good_backup_and_warns_after_26_hou
     theirs_row = page[page.index(f'id="backup-{theirs.pk}"') :][:400]
     assert "stale" not in mine.split(">")[0] and "0\xa0minutes" in mine
     assert 'class="stale"' in theirs_row and "1\xa0day" in theirs_row
-    assert "(1 older than a day)" in page
+    assert "(1 with no backup in the last 26 hours)" in page
     ServerConfig.objects.filter(pk=1).update(backup_enabled=False)
     config_forget()
     assert "Scheduled backups are off" in staff.get("/monitor/").content.decode()
