@@ -25,8 +25,11 @@ MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
-_SEPARATORS = re.compile(r"\s*[-./\s]\s*")
-_PART = re.compile(r"^(\d+|[a-z]+)$")
+# ASCII only, here and in dates.js alike (Python's \d and \s would take other scripts' digits
+# and spaces, JavaScript's not): what is typed at an Indian keyboard for a date.
+_SPACE = " \t\n\r\f\v"
+_SEPARATORS = re.compile(r"[ \t\n\r\f\v]*[-./ \t\n\r\f\v][ \t\n\r\f\v]*")
+_PART = re.compile(r"^([0-9]+|[a-z]+)$")
 
 
 class NotADate(ValueError):
@@ -66,6 +69,8 @@ def _year(part: str) -> int | None:
 def _parts(text: str) -> list[str] | None:
     """The day, month and year parts of typed text: split at - . / or spaces, or cut from
     digits alone (15 · 1511 · 151126 · 15112026)."""
+    if not text.isascii():
+        return None
     parts = _SEPARATORS.split(text.lower())
     if not all(_PART.match(p) for p in parts):
         return None
@@ -94,7 +99,7 @@ def parse_tally_date(value: Any, *, today: dt.date, year_start: dt.date) -> dt.d
     if isinstance(value, dt.date):
         day = value
     else:
-        day = _from_text(value.strip(), today=today, year_start=year_start)
+        day = _from_text(value.strip(_SPACE), today=today, year_start=year_start)
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise NotADate(OUT_OF_RANGE)
     return day
@@ -106,9 +111,7 @@ def _from_text(text: str, *, today: dt.date, year_start: dt.date) -> dt.date:
         raise NotADate(refusal(text))
     if len(parts) == 3 and len(parts[0]) == 4:  # 2026-11-26
         parts = [parts[2], parts[1], parts[0]]
-        if len(parts[0]) > 2:
-            raise NotADate(refusal(text))
-    if len(parts[0]) > 2:
+    if not parts[0].isdigit() or len(parts[0]) > 2:
         raise NotADate(refusal(text))
     number = int(parts[0])
     month = today.month if len(parts) == 1 else _month(parts[1])

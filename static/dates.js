@@ -19,7 +19,7 @@
   function daysIn(y, m) { return new Date(Date.UTC(y, m, 0)).getUTCDate(); }
 
   function isoParts(text) {
-    var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
+    var match = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(text || "");
     return match ? ymd(+match[1], +match[2], +match[3]) : null;
   }
 
@@ -42,7 +42,7 @@
   function NotADate(message) { this.message = message; }
 
   function month(part) {
-    if (/^\d+$/.test(part)) return part.length <= 2 ? +part : null;
+    if (/^[0-9]+$/.test(part)) return part.length <= 2 ? +part : null;
     if (part.length >= 3) {
       for (var i = 0; i < MONTHS.length; i++) if (MONTHS[i].indexOf(part) === 0) return i + 1;
     }
@@ -50,14 +50,15 @@
   }
 
   function year(part) {
-    if (!/^\d+$/.test(part) || (part.length !== 2 && part.length !== 4)) return null;
+    if (!/^[0-9]+$/.test(part) || (part.length !== 2 && part.length !== 4)) return null;
     return part.length === 2 ? 2000 + +part : +part;
   }
 
   function parts(text) {
-    var found = text.toLowerCase().split(/\s*[-./\s]\s*/);
-    for (var i = 0; i < found.length; i++) if (!/^(\d+|[a-z]+)$/.test(found[i])) return null;
-    if (found.length === 1 && /^\d+$/.test(found[0])) {
+    if (/[^\x00-\x7f]/.test(text)) return null;  // ASCII only, as core/dates.py
+    var found = text.toLowerCase().split(/[ \t\n\r\f\v]*[-./ \t\n\r\f\v][ \t\n\r\f\v]*/);
+    for (var i = 0; i < found.length; i++) if (!/^([0-9]+|[a-z]+)$/.test(found[i])) return null;
+    if (found.length === 1 && /^[0-9]+$/.test(found[0])) {
       var digits = found[0];
       if (digits.length <= 2) return [digits];
       if (digits.length === 4) return [digits.slice(0, 2), digits.slice(2)];
@@ -71,14 +72,11 @@
 
   /* core.dates.parse_tally_date: the date typed, or NotADate with what is accepted. */
   function parse(value, today, yearStart) {
-    var text = String(value).trim();
+    var text = String(value).replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, "");
     var found = text ? parts(text) : null;
-    if (!found || found.length > 3 || !/^\d+$/.test(found[0])) throw new NotADate(refusal(text));
-    if (found.length === 3 && found[0].length === 4) {  // 2026-11-26
-      found = [found[2], found[1], found[0]];
-      if (found[0].length > 2) throw new NotADate(refusal(text));
-    }
-    if (found[0].length > 2) throw new NotADate(refusal(text));
+    if (!found || found.length > 3 || !/^[0-9]+$/.test(found[0])) throw new NotADate(refusal(text));
+    if (found.length === 3 && found[0].length === 4) found = [found[2], found[1], found[0]];  // 2026-11-26
+    if (!/^[0-9]+$/.test(found[0]) || found[0].length > 2) throw new NotADate(refusal(text));
     var day = +found[0];
     var m = found.length === 1 ? today.m : month(found[1]);
     var y;

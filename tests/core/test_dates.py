@@ -117,6 +117,8 @@ def test_a_day_alone_is_in_todays_month_whatever_the_year():
         "15-0",
         "00-11",
         "15-11-2026-1",
+        "2026-11-x",
+        "6366-nov/x",
         "15--11",
         "15-11-202",
         "15-11-6",
