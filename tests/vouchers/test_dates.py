@@ -13,8 +13,8 @@ from django.test import Client
 
 from companies.models import Company
 from core.forms import TallyDateField
-from ledgers.selectors import group_sums_get, ledger_list
 from ledgers.live import BalanceBook
+from ledgers.selectors import group_sums_get, ledger_list
 from tests.conftest import sale
 from vouchers.models import Voucher
 from vouchers.services import voucher_create
