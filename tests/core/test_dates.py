@@ -153,7 +153,9 @@ def test_the_message_lists_the_forms():
         read("31-02")
 
 
-@pytest.mark.parametrize("value", [None, 20261126, 15.5, [], dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)])
+@pytest.mark.parametrize(
+    "value", [None, 20261126, 15.5, [], dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)]
+)
 def test_what_is_not_text_is_refused(value):
     with pytest.raises(NotADate, match=r"^Enter a date as 15, 15-11"):
         read(value)
