@@ -284,3 +284,35 @@ def test_whole_months():
     assert whole_months(D(2028, 2, 1), D(2028, 2, 29)) == 1
     assert whole_months(D(2028, 2, 1), D(2028, 2, 28)) is None
     assert whole_months(D(2026, 11, 2), D(2026, 11, 30)) is None
+
+
+# The form field every date goes through.
+
+
+def test_the_form_field_reads_short_forms_in_its_year():
+    from core.forms import TallyDateField
+
+    field = TallyDateField(year_start=D(2027, 4, 1), not_before=D(2026, 4, 1))
+    assert field.clean("15-2") == D(2028, 2, 15)
+    assert field.clean("29-02") == D(2028, 2, 29)
+    assert field.clean(" 01042027 ") == D(2027, 4, 1)
+
+
+def test_the_form_field_says_what_is_wrong():
+    from django.core.exceptions import ValidationError
+
+    from core.forms import TallyDateField
+
+    field = TallyDateField(year_start=FY_2026, not_before=D(2026, 4, 1))
+    with pytest.raises(ValidationError) as refused:
+        field.clean("31-02")
+    assert refused.value.messages == [
+        "'31-02' is not a date. Enter a date as 15, 15-11, 15-11-2026, 15-Nov-2026, 15.11.26, "
+        "15/11/2026 or 15112026."
+    ]
+    with pytest.raises(ValidationError) as early:
+        field.clean("31-03-2026")
+    assert early.value.messages == ["The books begin on 01-Apr-2026."]
+    with pytest.raises(ValidationError) as missing:
+        field.clean(None)
+    assert missing.value.messages == [f"Enter a date as {ACCEPTED}."]
