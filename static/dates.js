@@ -187,6 +187,7 @@
     if (!input) return;
     var date = settle(input);
     if (!date || form.querySelector('input[name="outside_year"]')) return;
+    if (iso(date) === input.dataset.yearWas) return;  // an alteration keeping its date: asked before
     var outside = outsideYear(date, context.yearStart);
     if (!outside) return;
     if (!window.confirm(outside + " Save it on this date?")) {
