@@ -128,3 +128,26 @@ def test_f2_and_alt_f2_change_the_day_books_period(ravi, company_url):
     page.keyboard.press("Escape")  # closes the box, and stays on the Day Book
     expect(box).to_have_count(0)
     assert "/vouchers/" in page.url
+
+
+def test_f2_and_alt_f2_on_the_trial_balance(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "reports/trial-balance/")
+    heading = page.locator("h1")
+    page.keyboard.press("F2")
+    box = page.locator("#period-box")
+    expect(box.locator("h2")).to_have_text("Change date")
+    expect(box.locator('input[name="as_of"]')).to_be_focused()
+    page.keyboard.type("30-11")
+    page.keyboard.press("Enter")
+    expect(heading).to_contain_text(f"to {on_server('30-11'):%d-%b-%Y}")
+
+    page.keyboard.press("Alt+F2")  # From–To: the period view (opening, transactions, closing)
+    expect(box.locator("h2")).to_have_text("Change period")
+    page.keyboard.type("1-10")
+    page.keyboard.press("Enter")
+    page.keyboard.type("31-10")
+    page.keyboard.press("Enter")
+    october = on_server("1-10")
+    expect(heading).to_contain_text(f"{october:%d-%b-%Y} to 31-{october:%b-%Y}")
+    assert "from=" in page.url and "as_of" not in page.url
