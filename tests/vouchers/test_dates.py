@@ -263,3 +263,11 @@ def test_the_dashboard_shows_cash_as_of_today(company, ledgers, alice, browser):
     voucher_create(company=company, actor=alice, data=payment)
     page = browser.get(f"/c/{company.pk}/").content.decode()
     assert "100.00 Cr" not in page
+
+
+def test_the_edit_log_reads_short_dates_in_the_companys_year(company, ledgers, alice, browser):
+    answer = browser.get(f"/c/{company.pk}/editlog/?from=1-11&to=15-2")
+    assert answer.status_code == 200
+    filters = answer.context["filters"]
+    assert (filters.date_from, filters.date_to) == (dt.date(2026, 11, 1), dt.date(2027, 2, 15))
+    assert 'value="01-Nov-2026"' in answer.content.decode()
