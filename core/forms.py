@@ -77,16 +77,29 @@ class AmountField(forms.Field):
 
 
 class TallyDateField(forms.Field):
-    """A date as Tally users type it (26-Nov-2026, 26-11-2026, 26/11/2026, 2026-11-26), not
-    before `not_before` (the day the books begin)."""
+    """A date as Tally users type it (`core.dates.parse_tally_date`: 15, 15-11, 15-11-26,
+    26-Nov-2026, 15112026, 2026-11-26 …), a short form filled in from the financial year
+    beginning `year_start` (the company's current one; 1 April's when None), not before
+    `not_before` (the day the books begin)."""
 
-    def __init__(self, *, not_before: dt.date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        not_before: dt.date | None = None,
+        year_start: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.not_before = not_before
+        self.not_before, self.year_start = not_before, year_start
+
+    def for_company(self, company: Any, today: dt.date) -> None:
+        """Read dates for `company`: its books' first day, short forms in its current year."""
+        self.not_before = company.books_beginning
+        self.year_start = company.financial_year_begins(today)
 
     def clean(self, value: Any) -> dt.date:
         try:
-            day = parse_date(value)
+            day = parse_date(value, year_start=self.year_start)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
         if self.not_before and day < self.not_before:

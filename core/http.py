@@ -3,6 +3,7 @@ error answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -16,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views import defaults
 from django_htmx.http import HttpResponseClientRefresh
@@ -161,9 +163,19 @@ class DomainErrorMiddleware:
         return None  # anything else, a missing row included, is a bug: a 500 with its traceback
 
 
+def year_start(request: HttpRequest) -> dt.date | None:
+    """The first day of the current financial year of the company the request is for (None
+    outside a company): where a typed `15-11` falls."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return None
+    return membership.company.financial_year_begins(timezone.localdate())
+
+
 def date_param(request: HttpRequest, name: str, default: Any = None) -> Any:
-    """A date from the query string (?date=26-Nov-2026), `default` if absent; Invalid if bad."""
-    day = optional_dates(request.GET, name)[name]
+    """A date from the query string (?date=26-Nov-2026, or a short form like 15-11 in the
+    company's financial year), `default` if absent; Invalid if bad."""
+    day = optional_dates(request.GET, name, year_start=year_start(request))[name]
     return default if day is None else day
 
 

@@ -8,6 +8,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
+
+from core.dates import parse_tally_date, year_start_of
 from core.errors import Invalid
 
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and UTF-16 surrogates
@@ -15,10 +18,8 @@ from core.errors import Invalid
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
 _GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-DATE_FORMATS = ("%Y-%m-%d", "%d-%b-%Y", "%d-%m-%Y", "%d/%m/%Y")
-# Books are kept for years people live in. Outside these, 0001-01-01 and 9999-12-31 overflow
-# a day's arithmetic (the day after, a financial year's end) and are typing mistakes anyway.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
+# A financial year's first day and month where no company names one (India's: 1 April).
+APRIL_FIRST = dt.date(2000, 4, 1)
 
 
 def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
@@ -75,39 +76,34 @@ def clean_gstin(value: Any, *, errors: dict[str, list[str]], field: str = "gstin
     return ""
 
 
-def parse_date(value: Any) -> dt.date:
-    """A date from 2026-11-26, 26-Nov-2026, 26-11-2026 or 26/11/2026, in the years 1900–2999;
-    ValueError otherwise."""
-    day = _date_from(value)
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValueError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
-    return day
+def parse_date(
+    value: Any, *, year_start: dt.date | None = None, today: dt.date | None = None
+) -> dt.date:
+    """A date as Tally users type it (`core.dates.parse_tally_date`: 15, 15-11, 15-11-26,
+    26-Nov-2026, 2026-11-26 …), in the years 1900–2999; ValueError otherwise. A short form
+    is filled in from `today` (the local date) and the financial year beginning `year_start`
+    (the one holding today, for years that begin on 1 April, when no company says)."""
+    today = today or timezone.localdate()
+    year_start = year_start or year_start_of(today, APRIL_FIRST)
+    return parse_tally_date(value, today=today, year_start=year_start)
 
 
-def _date_from(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise ValueError("Enter a date, like 26-Nov-2026.")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        for fmt in DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time
-            except ValueError:
-                continue
-    raise ValueError("Enter a date, like 26-Nov-2026 or 2026-11-26.")
-
-
-def optional_dates(params: Mapping[str, Any], *names: str) -> dict[str, dt.date | None]:
-    """The dates named (None where absent or blank) from a query string or a body; Invalid
-    naming every one that is not a date."""
+def optional_dates(
+    params: Mapping[str, Any], *names: str, year_start: dt.date | None = None
+) -> dict[str, dt.date | None]:
+    """The dates named (None where absent or blank) from a query string or a body, short forms
+    filled in from the financial year beginning `year_start` (`parse_date`); Invalid naming
+    every one that is not a date."""
     dates: dict[str, dt.date | None] = {}
     errors: dict[str, list[str]] = {}
     for name in names:
         raw = params.get(name)
         try:
-            dates[name] = None if raw in (None, "") or str(raw).isspace() else parse_date(raw)
+            dates[name] = (
+                None
+                if raw in (None, "") or str(raw).isspace()
+                else parse_date(raw, year_start=year_start)
+            )
         except ValueError as exc:
             errors[name] = [str(exc)]
     if errors:

@@ -70,14 +70,17 @@ def object_types() -> list[str]:
     return [kind.name for kind in kinds()]
 
 
-def change_filters_parse(params: Mapping[str, str]) -> ChangeFilters:
-    """Filters from a query string: user, type, object=voucher:17, from, to (local dates)."""
+def change_filters_parse(
+    params: Mapping[str, str], *, year_start: dt.date | None = None
+) -> ChangeFilters:
+    """Filters from a query string: user, type, object=voucher:17, from, to (local dates; a
+    short form like 15-11 in the financial year beginning `year_start`)."""
     object_type, object_id = params.get("type", "").strip().lower(), None
     if object_type and object_type not in object_types():
         raise Invalid.field("type", f"Choose one of {', '.join(object_types())}.")
     if params.get("object", "").strip():
         object_type, object_id = object_key_parse(params["object"])
-    dates = optional_dates(params, "from", "to")
+    dates = optional_dates(params, "from", "to", year_start=year_start)
     return ChangeFilters(
         user=params.get("user", "").strip()[:150],
         object_type=object_type,

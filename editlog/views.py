@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from companies.decorators import member_view
 from companies.models import Company
 from companies.selectors import memberships_of_company
-from core.http import json_response, wants_json
+from core.http import json_response, wants_json, year_start
 from editlog.selectors import (
     ChangeFilters,
     change_filters_parse,
@@ -28,7 +28,7 @@ HTML_PAGE = 100
 @member_view
 def changes(request: HttpRequest, company: Company) -> HttpResponse:
     """The log newest first for browsers; after ?since=<seq>, in seq order, for scripts."""
-    filters = change_filters_parse(request.GET)
+    filters = change_filters_parse(request.GET, year_start=year_start(request))
     if not wants_json(request):
         return _log_page(request, company, filters)
     since = whole_number(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from companies.models import Company
 from core.errors import Invalid
@@ -121,7 +122,7 @@ class ClosingStockForm(forms.Form):
                 "__all__", "Send the closing stock as an object with date and amount."
             )
         super().__init__(data, **kwargs)
-        self.fields["date"].not_before = company.books_beginning
+        self.fields["date"].for_company(company, timezone.localdate())
 
     def draft(self) -> ClosingStockDraft:
         if not self.is_valid():

@@ -16,7 +16,7 @@ from core.records import LiveState, Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
 from ledgers.models import Group, Ledger
-from ledgers.selectors import carried_expression, chart_build, group_list
+from ledgers.selectors import carried_expression, chart_build, group_list, later_expression
 
 # The reports every balance feeds, re-fetched by open pages (their as-of day is the viewer's).
 FINAL_ACCOUNTS = ["trial-balance", "profit-loss", "balance-sheet"]
@@ -36,12 +36,13 @@ class BalanceBook:
     batch of Changes touched: a re-read is exact whatever moved (entries, a date across a
     year's end, a ledger's group or opening, a deletion), so nothing is reckoned from snapshots
     that could drift. What a re-read of ledgers cannot see: a group's Change re-reads the
-    groups (`groups_reload`); a closing stock value (`book_reload`) or a new financial year
-    (`balance_book`) loads the book again.
+    groups (`groups_reload`); a closing stock value (`book_reload`) or a new day (`balance_book`:
+    a new financial year, or a voucher dated ahead whose day has come) loads the book again.
     """
 
     def __init__(self, company: Company, today: dt.date) -> None:
         self.company = company
+        self.today = today  # balances as of this day: a voucher dated later is not in them
         self.year_start = company.financial_year_begins(today)
         self.groups: list[Group] = list(group_list(company=company))
         self.ledgers: dict[int, tuple[int | None, Decimal, Decimal]] = {}  # group, opening, closing
@@ -58,9 +59,10 @@ class BalanceBook:
         if wanted is not None:
             rows = rows.filter(pk__in=wanted)
         carried = carried_expression(company=self.company, year_start=self.year_start)
+        later = later_expression(self.today)
         found: dict[int, tuple[str, Decimal] | None] = dict.fromkeys(wanted or (), None)
-        for pk, name, group_id, predefined, opening, debit, credit, year in (
-            rows.annotate(year_carried=carried)
+        for pk, name, group_id, predefined, opening, debit, credit, year, ahead in (
+            rows.annotate(year_carried=carried, later=later)
             .values_list(
                 "pk",
                 "name",
@@ -70,10 +72,11 @@ class BalanceBook:
                 "total_debit",
                 "total_credit",
                 "year_carried",
+                "later",
             )
             .order_by()
         ):
-            closing = opening + debit - credit + year
+            closing = opening + debit - credit + year - ahead
             self._keep(pk, (group_id, opening, closing))
             if group_id is None and predefined:  # Profit & Loss A/c (perhaps renamed)
                 self.profit_and_loss = (pk, name)
@@ -103,11 +106,11 @@ class BalanceBook:
 
 
 def balance_book(state: LiveState, company: Company) -> BalanceBook:
-    """The company's kept BalanceBook, loaded when there is none or a new financial year has
-    begun since it was."""
+    """The company's kept BalanceBook, loaded when there is none or a new day has begun since
+    it was (a new financial year, or a voucher dated ahead whose day has come)."""
     today = timezone.localdate()
     book = state.kept.get(BOOK)
-    if book is None or book.year_start != company.financial_year_begins(today):
+    if book is None or book.today != today:
         state.batch.pop(READ, None)  # read for the book it replaces
         book = state.kept[BOOK] = BalanceBook(company, today)
     return book

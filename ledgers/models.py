@@ -82,14 +82,19 @@ class Ledger(models.Model):
     # earlier years (taken off) and Profit & Loss A/c's (added). `ledgers.selectors.ledger_list`
     # annotates it; a ledger read without it shows its whole history.
     carried = ZERO
+    # Its entries dated after the day it was read for (a voucher of next year typed early):
+    # not in the balance "now" (`ledgers.selectors.ledger_list` annotates it).
+    later = ZERO
 
     def __str__(self) -> str:
         return self.name
 
     @property
     def closing_balance(self) -> Decimal:
-        """Signed closing balance in the financial year it was read for: positive = Dr."""
-        return self.opening_balance + self.total_debit - self.total_credit + self.carried
+        """Signed closing balance as of the day it was read for (in that day's financial year,
+        without entries dated later): positive = Dr."""
+        balance = self.opening_balance + self.total_debit - self.total_credit + self.carried
+        return balance - self.later
 
 
 class LedgerDay(models.Model):

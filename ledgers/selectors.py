@@ -111,17 +111,28 @@ def carried_expression(*, company: Company, year_start: dt.date) -> Case | Value
     )
 
 
-def ledger_list(*, company: Company, today: dt.date | None = None) -> QuerySet[Ledger]:
+def later_expression(today: dt.date) -> Coalesce:
+    """Each ledger row's net of entries dated after `today`: a voucher dated ahead (next
+    year's, typed early) is not in the balance "now" until its day comes. An index range per
+    ledger that is empty unless something was dated ahead."""
+    return _net(LedgerDay.objects.filter(ledger=OuterRef("pk"), date__gt=today), "ledger")
+
+
+def ledger_list(
+    *, company: Company, today: dt.date | None = None, until_today: bool = True
+) -> QuerySet[Ledger]:
     """The company's ledgers in name order, their `closing_balance` as Tally keeps it in the
     financial year of `today` (the local date by default): income and expense ledgers count
-    from the year's first day, Profit & Loss A/c holds what they carried from earlier years."""
-    year_start = company.financial_year_begins(today or timezone.localdate())
-    return (
-        Ledger.objects.filter(company=company)
-        .select_related("group")
-        .annotate(carried=carried_expression(company=company, year_start=year_start))
-        .order_by("name")
-    )
+    from the year's first day, Profit & Loss A/c holds what they carried from earlier years;
+    entries dated after `today` are not in it (not read without `until_today`: a caller that
+    reckons the day's balance itself)."""
+    today = today or timezone.localdate()
+    year_start = company.financial_year_begins(today)
+    ledgers = Ledger.objects.filter(company=company).select_related("group")
+    ledgers = ledgers.annotate(carried=carried_expression(company=company, year_start=year_start))
+    if until_today:
+        ledgers = ledgers.annotate(later=later_expression(today))
+    return ledgers.order_by("name")
 
 
 def ledger_get(*, company: Company, ledger_id: int) -> Ledger:
@@ -240,10 +251,11 @@ def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledge
 
 def group_sums_get(*, company: Company, today: dt.date | None = None) -> dict[int, Decimal]:
     """Each group's own ledgers' closing balances in the financial year of `today` (as
-    `ledger_list` keeps them), summed by the database (no ledger rows) in parts that cannot
-    overflow, however large the group's total."""
-    year_start = company.financial_year_begins(today or timezone.localdate())
-    columns = ("opening_balance", "total_debit", "total_credit", "year_carried")
+    `ledger_list` keeps them, without entries dated later), summed by the database (no ledger
+    rows) in parts that cannot overflow, however large the group's total."""
+    today = today or timezone.localdate()
+    year_start = company.financial_year_begins(today)
+    columns = ("opening_balance", "total_debit", "total_credit", "year_carried", "later")
     parts = {
         f"{name}_{part}": summed
         for name in columns
@@ -251,12 +263,21 @@ def group_sums_get(*, company: Company, today: dt.date | None = None) -> dict[in
     }
     sums = (
         Ledger.objects.filter(company=company, group__isnull=False)
-        .annotate(year_carried=carried_expression(company=company, year_start=year_start))
+        .annotate(
+            year_carried=carried_expression(company=company, year_start=year_start),
+            later=later_expression(today),
+        )
         .values("group_id")
         .annotate(**parts)
         .order_by()
     )
-    signs = {"opening_balance": 1, "total_debit": 1, "total_credit": -1, "year_carried": 1}
+    signs = {
+        "opening_balance": 1,
+        "total_debit": 1,
+        "total_credit": -1,
+        "year_carried": 1,
+        "later": -1,
+    }
     return {
         row["group_id"]: sum(
             (

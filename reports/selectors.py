@@ -95,7 +95,7 @@ def _ledgers_until(company: Company, as_of: dt.date | None) -> list[Ledger]:
 
     Reads the fewer day rows: the days up to `as_of`, or the kept totals less the days after.
     """
-    ledgers = ledger_list(company=company, today=as_of)
+    ledgers = ledger_list(company=company, today=as_of, until_today=False)
     if as_of is None:
         return [_with_movement(ledger, ZERO) for ledger in ledgers]
     last_day = LedgerDay.objects.filter(ledger__company=company).aggregate(d=Max("date"))["d"]

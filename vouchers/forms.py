@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from companies.models import Company
 from core.errors import Invalid
@@ -128,7 +129,7 @@ class VoucherForm(forms.Form):
         super().__init__(data)
         self.company = company
         self.fields["type"].find = lambda ref: voucher_type_for_key(company=company, key=ref)
-        self.fields["date"].not_before = company.books_beginning
+        self.fields["date"].for_company(company, timezone.localdate())
         self.typed_rows = page_rows(data)
         if self.typed_rows is not None:
             self.raw_lines: Any = [row_as_line(row) for row in self.typed_rows]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from companies.models import Company
 from core.bulk import batch_cache, db_date, db_datetime, rows_insert
+from core.dates import outside_year
 from core.errors import Invalid, Parsed, found
 from core.money import ZERO, MoneyField
 from editlog.idempotency import RequestKey
@@ -161,9 +162,13 @@ def _lines_post(
 ) -> Voucher:
     """Write the voucher's lines into the books (netting the lines they replace) and record its
     Change (`voucher.change`), with what the save warns of (`change.warnings`, not kept in the
-    Edit Log: the negative cash balance it leaves, if the company asks)."""
+    Edit Log: the negative cash balance it leaves, if the company asks; a date outside the
+    current financial year)."""
     warned = work.company.warn_negative_cash
     warnings = cash_warnings(lines, replacing=replacing[1] if replacing else None) if warned else []
+    year_start = work.company.financial_year_begins(timezone.localdate())
+    if outside := outside_year(voucher.date, year_start):
+        warnings.append(outside)
     _entries_write(voucher, lines, replacing=replacing)
     voucher.change = work.record(  # type: ignore[attr-defined]
         verb,

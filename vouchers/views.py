@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
+from core.dates import outside_year, period_step, year_end
 from core.errors import Invalid, StaleVersion
 from core.export import export_format, export_response
 from core.forms import Errors
@@ -69,6 +70,24 @@ def _warn(request: HttpRequest, voucher: Voucher) -> None:
     """The save's warnings, shown on the page the browser is sent to."""
     for warning in getattr(voucher.change, "warnings", []):  # type: ignore[attr-defined]
         messages.warning(request, warning)
+
+
+def _year_question(
+    request: HttpRequest, company: Company, data: dict[str, Any], was: dt.date | None = None
+) -> str | None:
+    """For a voucher typed on the page (not a script's JSON): the question to ask before a date
+    outside the current financial year is saved, unless the user has answered it (the page
+    then sends `outside_year`). None when there is nothing to ask, the date unreadable included
+    (the save says why), and an alteration that keeps the date it had (`was`)."""
+    if wants_json(request) or data.get("outside_year") == "yes":
+        return None
+    year_start = company.financial_year_begins(timezone.localdate())
+    try:
+        day = parse_date(data.get("date"), year_start=year_start)
+    except ValueError:
+        return None
+    outside = None if day == was else outside_year(day, year_start)
+    return outside and f"{outside} Press Ctrl+A again to save it on this date."
 
 
 def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
@@ -125,8 +144,9 @@ def _voucher_form(
     errors, data = errors or {}, data or {}
     today = timezone.localdate()
     day = data.get("date") or (voucher.date.isoformat() if voucher else today.isoformat())
+    year_start = company.financial_year_begins(today)
     try:
-        parsed = parse_date(day)
+        parsed = parse_date(day, year_start=year_start)
     except ValueError:  # shown as typed, with the message
         parsed = None
     else:
@@ -145,6 +165,8 @@ def _voucher_form(
         "rows": _entry_rows(data, voucher, voucher_type, errors),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
+        "year_start": year_start,
+        "year_end": year_end(year_start),
         **(extra or {}),
     }
     return render(request, "vouchers/form.html", context, status=status)
@@ -174,7 +196,6 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
                 "vouchers": [voucher_json(v) for v in rows],
             }
         )
-    span = dt.timedelta(days=(date_to - date_from).days + 1)  # the next period is as long
     table = "vouchers/_day_book_table.html"  # the region is the whole table, days and all
     region = region_asked(request, {dom_id("day-book", date_from.isoformat()): table})
     context = {
@@ -182,14 +203,25 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
         "locks": None if region else locks_of_company(company=company),
         "day": date_from,
         "date_to": date_to if date_to != date_from else None,
-        "previous": (date_from - span, date_to - span),
-        "next": (date_from + span, date_to + span),
+        # Whole months page by whole months (Nov → Dec to its 31st), days by as many days.
+        "previous": period_step(date_from, date_to, -1),
+        "next": period_step(date_from, date_to, 1),
     }
     return render(request, region or "vouchers/day_book.html", context)
 
 
 def _create(request: HttpRequest, company: Company) -> HttpResponse:
     data = body_data(request)
+    if question := _year_question(request, company, data):
+        voucher_type = voucher_type_for_key(company=company, key=str(data.get("type", "")))
+        return _voucher_form(
+            request,
+            company,
+            voucher_type=voucher_type or voucher_types(company=company).first(),
+            data=data,
+            errors={"date": [question]},
+            extra={"outside_year_asked": True},
+        )
 
     def saved_page(voucher: Voucher) -> HttpResponse:
         messages.success(request, f"{voucher} saved ({voucher.date:%d-%b-%Y}).")
@@ -267,6 +299,18 @@ def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
                 f"{reverse('vouchers', args=[company.pk])}?date={day}"
             )
         return HttpResponse(status=204)
+
+    if question := _year_question(request, company, data, was=current.date):
+        extra = {**lock_for_page(request, company, current), "outside_year_asked": True}
+        return _voucher_form(
+            request,
+            company,
+            voucher_type=current.voucher_type,
+            voucher=current,
+            data=data,
+            errors={"date": [question]},
+            extra=extra,
+        )
 
     def saved_page(altered: Voucher) -> HttpResponse:
         messages.success(request, f"{altered} altered.")

@@ -10,12 +10,15 @@ from typing import Any
 
 from django import template
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from core.dates import year_start_of
 from core.errors import Locked
 from core.formatting import bidi_isolated
 from core.money import format_amount, format_balance, format_signed
+from core.validation import APRIL_FIRST
 
 register = template.Library()
 
@@ -41,6 +44,21 @@ def balance(value: Decimal | None) -> str:
 @register.filter
 def tally_date(value: dt.date | None) -> str:
     return value.strftime("%d-%b-%Y") if value else ""
+
+
+@register.simple_tag
+def date_context(company: Any = None) -> SafeString:
+    """The attributes `static/dates.js` reads dates with, the server's own: today, and the first
+    day of the current financial year (the company's; 1 April's outside a company), so that a
+    typed 15-11 means in the browser what it means to `core.dates.parse_tally_date`."""
+    today = timezone.localdate()
+    if company:
+        year_start = company.financial_year_begins(today)
+    else:
+        year_start = year_start_of(today, APRIL_FIRST)
+    return format_html(
+        'data-today="{}" data-year-start="{}"', today.isoformat(), year_start.isoformat()
+    )
 
 
 @register.filter

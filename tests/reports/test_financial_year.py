@@ -103,7 +103,9 @@ def test_closing_balances_and_group_totals_now_follow_the_year(company, two_year
         lg.name: lg.closing_balance
         for lg in ledger_list(company=company, today=dt.date(2026, 12, 1))
     }
-    assert first_year["Sales"] == Decimal("-1040"), "in 2026-27 a later-dated sale is still shown"
+    # As of 01-Dec-2026 the sale dated 02-Apr-2027 has not happened: balances "now" leave it out
+    # (it was counted in once, and the dashboard showed next year's cash: issue 17).
+    assert first_year["Sales"] == Decimal("-1000")
 
 
 def test_json_trial_balance_in_year_two(company, api, two_years):
