@@ -31,6 +31,7 @@ from server.network import Address, allowed_hosts, machine_addresses, open_addre
 
 ENV_ADDRESS = "TALLYSYNC_ADDRESS"
 ENV_PORT = "TALLYSYNC_PORT"
+DEFAULT_PORT = ServerConfig._meta.get_field("port").default
 # The connection limits reach the server process in its environment (server.limits reads them).
 LIMIT_ENV = {
     "max_connections": ENV_MAX_CONNECTIONS,
@@ -181,7 +182,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--address", help=f"listen address (else ${ENV_ADDRESS}, else saved)")
-        parser.add_argument("--port", help=f"port (else ${ENV_PORT}, else the saved one)")
+        parser.add_argument(
+            "--port",
+            help=f"port (else ${ENV_PORT}, else the saved one; {DEFAULT_PORT} unless changed in "
+            "the admin's Server configuration)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="print the server command")
         parser.add_argument(
             "--server",
