@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
@@ -197,6 +199,11 @@ class UserForm(forms.Form):
         data = super().clean() or {}
         if data.get("password") and data.get("password_again") != data["password"]:
             self.add_error("password_again", "The two passwords differ.")
+        if data.get("password") and data.get("username"):
+            try:  # the server's validators, told the name (it may not be in the password)
+                validate_password(data["password"], get_user_model()(username=data["username"]))
+            except ValidationError as exc:
+                self.add_error("password", exc)
         if data.get("company") and not data.get("role"):
             self.add_error("role", "Choose the role the user has in the company.")
         return data
