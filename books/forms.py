@@ -112,6 +112,9 @@ class CompanyForm(forms.Form):
     def __init__(self, data: Any, **kwargs: Any) -> None:
         super().__init__(_body(data, "the company"), **kwargs)
 
+    def clean_address(self) -> str:
+        return self.cleaned_data["address"].replace("\r\n", "\n")  # a browser sends CRLF
+
     def clean_financial_year_start(self) -> dt.date:
         day: dt.date = self.cleaned_data["financial_year_start"]
         if day.day != 1:
