@@ -83,10 +83,10 @@ def test_the_owner_alters_the_company_by_keyboard(browser, office):
     meena.keyboard.press("Control+a")
     meena.wait_for_selector("text=A PIN code has six digits, like 400001.")
     assert meena.input_value("#id_mailing_name") == "Sharma Traders Pvt Ltd"  # kept as typed
+    meena.screenshot(path=str(DOCS / "company-alteration.png"))
     meena.focus("#id_pin")
     meena.keyboard.press("End")
     meena.keyboard.type("01")
-    meena.screenshot(path=str(DOCS / "company-alteration.png"))
     meena.keyboard.press("Control+a")
     meena.wait_for_url(f"{office.url}/c/{cid}/")
     meena.wait_for_selector("#messages >> text=Sharma Traders altered.")
@@ -107,3 +107,44 @@ def test_the_owner_alters_the_company_by_keyboard(browser, office):
         2,
         "2026-04-01",
     ]
+
+
+def test_set_up_by_keyboard_with_a_typed_year(browser, tmp_path_factory):
+    """A fresh server: /setup/ asks what Company Creation asks, and 01-04-2026 is 1 April."""
+    fresh = Server(tmp_path_factory.mktemp("setup"))
+    fresh.manage("migrate", "--noinput", "-v0")
+    fresh.start()
+    try:
+        context = browser.new_context(viewport=SCREEN, locale="en-IN")
+        page = context.new_page()
+        page.goto(fresh.url + "/setup/")
+        code = (fresh.workdir / "setup_code").read_text().strip()
+        typed = [code, "Sharma Traders", "Sharma Traders Pvt Ltd"]
+        for text in typed:
+            page.keyboard.type(text)
+            page.keyboard.press("Enter")
+        page.keyboard.type("12 MG Road")  # the address: Enter is a new line there
+        page.keyboard.press("Tab")
+        for text in ("Maharashtra", "411001"):
+            page.keyboard.type(text)
+            page.keyboard.press("Enter")
+        page.keyboard.press("End")  # the year's field holds this year's 1 April: replace it
+        page.keyboard.press("Shift+Home")
+        page.keyboard.type("01-04-2026")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")  # books begin with the year
+        page.keyboard.type("ravi")
+        page.keyboard.press("Enter")
+        page.keyboard.type("ravi-pass-2026")
+        page.keyboard.press("Enter")  # the last field accepts
+        page.wait_for_url(re.compile(r".*/c/\d+/$"))
+        context.close()
+    finally:
+        fresh.stop()
+    script = (
+        "import json; from companies.models import Company as C; c = C.objects.get(); "
+        "print(json.dumps([c.mailing_name, c.pin, str(c.financial_year_start), "
+        "str(c.books_beginning)]))"
+    )
+    saved = json.loads(fresh.manage("shell", "-v0", "-c", script))
+    assert saved == ["Sharma Traders Pvt Ltd", "411001", "2026-04-01", "2026-04-01"]
