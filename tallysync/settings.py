@@ -12,7 +12,13 @@ import dj_database_url
 
 from server.network import MachineHosts
 from tallysync.env import env_bool, env_int, env_list
-from tallysync.var import FILES_DIR, key_read, secret_key_read, var_dir
+from tallysync.var import (  # noqa: F401 - BASE_DIR: the checkout's (or site-packages')
+    BASE_DIR,
+    FILES_DIR,
+    key_read,
+    secret_key_read,
+    var_dir,
+)
 
 VAR_DIR = var_dir()
 
