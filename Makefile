@@ -10,7 +10,7 @@ SERVE_FLAGS := $(if $(filter command line,$(origin HOST)),--address $(HOST)) \
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format install install-dev clean
+.PHONY: run test test-portable lint format install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "TallySync needs Python 3.11+"'
@@ -40,6 +40,13 @@ test: install-dev
 	$(BIN)/pytest -m "not services"
 	DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SERVICES_REDIS_URL)} \
 		$(BIN)/pytest -m services
+
+# The non-browser suite again with uvloop and httptools hidden (.ci/no-extensions): the server's
+# fallbacks (asyncio's loop, h11) as an office without them runs it. .ci/run runs it after `test`.
+test-portable: install-dev
+	PYTHONPATH=$(CURDIR)/.ci/no-extensions $(BIN)/python -c \
+		'import importlib.util as u; assert not u.find_spec("uvloop") and not u.find_spec("httptools")'
+	PYTHONPATH=$(CURDIR)/.ci/no-extensions $(BIN)/pytest -m "not services" --ignore=tests/e2e -q
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,15 +1,7 @@
 #!/usr/bin/env python
-"""Django's command-line utility for TallySync."""
-
-import os
-import sys
+"""Django's command-line utility for TallySync (installed, it is the `tallysync` command)."""
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tallysync.settings")
-    from django.core.management import execute_from_command_line
+    from tallysync.cli import main
 
-    from tallysync.var import var_dir, var_prepare
-
-    var_prepare(var_dir())  # the secret key on a fresh clone, before settings read it
-
-    execute_from_command_line(sys.argv)
+    main()

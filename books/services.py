@@ -12,15 +12,26 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
+from books.forms import (
+    BOOKS_BEFORE_YEAR,
+    FY_FIRST_DAY,
+    CompanyDraft,
+    CompanyForm,
+    company_draft,
+)
 from companies.access import OWNERS, company_creation_require
 from companies.models import Company, Membership
 from companies.snapshots import company_snapshot, membership_snapshot
 from core.errors import Invalid, NotAllowed, Parsed
 from core.validation import clean_gstin, clean_text, parse_flag
-from editlog.write import company_founding, company_write
+from editlog.idempotency import RequestKey
+from editlog.write import UnitOfWork, company_founding, company_write
+from ledgers.models import ClosingStock
 from ledgers.services import ledgers_seed
+from vouchers.models import Voucher
 from vouchers.services import voucher_types_seed
 
 Role = Membership.Role
@@ -29,6 +40,11 @@ Role = Membership.Role
 def _financial_year_start(today: dt.date) -> dt.date:
     year = today.year if today.month >= 4 else today.year - 1
     return dt.date(year, 4, 1)
+
+
+def financial_year_start_now() -> dt.date:
+    """1 April of the financial year we are in: a new company's year unless told otherwise."""
+    return _financial_year_start(timezone.localdate())
 
 
 def company_create(
@@ -40,6 +56,9 @@ def company_create(
     gstin: str = "",
     financial_year_start: dt.date | None = None,
     books_beginning: dt.date | None = None,
+    mailing_name: str = "",
+    pin: str = "",
+    pan: str = "",
 ) -> Company:
     """Create a company owned by `actor`, seeded with Tally's groups, ledgers and voucher types.
     NotAllowed unless the actor may create companies (ServerConfig.company_creation)."""
@@ -51,17 +70,22 @@ def company_create(
     address = clean_text(address, field="address", max_length=1000, errors=errors, multiline=True)
     state = clean_text(state, field="state", max_length=100, errors=errors)
     gstin = clean_gstin(gstin, errors=errors)
+    mailing_name = clean_text(mailing_name, field="mailing_name", max_length=200, errors=errors)
+    pin, pan = (_field_clean(f, v, errors) for f, v in (("pin", pin), ("pan", pan)))
     fy_start = financial_year_start or _financial_year_start(timezone.localdate())
     books = books_beginning or fy_start
+    if fy_start.day != 1:
+        errors.setdefault("financial_year_start", []).append(FY_FIRST_DAY)
     if books < fy_start:
-        errors.setdefault("books_beginning", []).append(
-            "Books cannot begin before the financial year does."
-        )
+        errors.setdefault("books_beginning", []).append(BOOKS_BEFORE_YEAR)
     if errors:
         raise Invalid(errors)
     with transaction.atomic(durable=True):
         company = Company.objects.create(
             name=name,
+            mailing_name=mailing_name,
+            pin=pin,
+            pan=pan,
             address=address,
             state=state,
             gstin=gstin,
@@ -74,6 +98,14 @@ def company_create(
             voucher_types_seed(company=company)
             work.record("create", company, before=None)
     return company
+
+
+def _field_clean(name: str, value: Any, errors: dict[str, list[str]]) -> str:
+    try:
+        return CompanyForm.base_fields[name].clean(value)
+    except DjangoValidationError as exc:
+        errors.setdefault(name, []).extend(exc.messages)
+        return ""
 
 
 # Tally's company features (F11) a company may switch, as the API and the form name them.
@@ -115,6 +147,69 @@ def company_features_set(
     return company
 
 
+def _earliest_dated(company: Company) -> dt.date | None:
+    """The earliest day of a voucher or a closing stock value of `company`."""
+    days = [
+        model.objects.filter(**where).aggregate(first=Min("date"))["first"]
+        for model, where in (
+            (Voucher, {"company": company}),
+            (ClosingStock, {"ledger__company": company}),
+        )
+    ]
+    return min((day for day in days if day), default=None)
+
+
+def _alteration_check(company: Company, draft: CompanyDraft) -> None:
+    """Rules that need the books: the books may not begin after a voucher's date, and the
+    year's first day stays once vouchers are numbered and closed by it."""
+    earliest = _earliest_dated(company)
+    if earliest is None:
+        return
+    errors: dict[str, list[str]] = {}
+    if draft.books_beginning > earliest:
+        errors["books_beginning"] = [
+            f"Entries are dated from {earliest:%d-%b-%Y}: the books cannot begin after that "
+            "day. Alter or delete those entries first."
+        ]
+    old, new = company.financial_year_start, draft.financial_year_start
+    if (old.month, old.day) != (new.month, new.day):
+        errors["financial_year_start"] = [
+            f"Entries exist: the financial year keeps beginning on {old:%d-%b} (their numbers "
+            "and each year's results follow it)."
+        ]
+    if errors:
+        raise Invalid(errors)
+
+
+def company_alter(
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    data: dict[str, Any],
+    version: Any,
+    request_key: RequestKey | None = None,
+) -> Company:
+    """Owners alter the company's particulars (Tally's Company Alteration) read at `version`.
+    Raises Invalid, NotAllowed, Locked (423) or StaleVersion (409); records a Change and lets
+    go of the actor's edit lock."""
+    draft = Parsed(company_draft, data=data)
+    with company_write(company=company, actor=actor, roles=OWNERS) as work:
+        company = work.company
+        work.guard(company)
+        before = company_snapshot(company)
+        _alteration_check(company, draft.get())
+        work.bump(company, version)
+        given = draft.get().given()
+        for name, value in given.items():
+            setattr(company, name, value)
+        company.altered_at = timezone.now()
+        company.save(update_fields=[*given, "altered_at"])
+        company.change = work.record(  # type: ignore[attr-defined]
+            "alter", company, before=before, request_key=request_key
+        )
+    return company
+
+
 def _owners_left_after(company: Company, membership: Membership) -> int:
     return (
         Membership.objects.filter(company=company, role=Role.OWNER)
@@ -135,24 +230,31 @@ def member_set(
     if role not in Role.values:
         raise Invalid.field("role", f"Choose one of: {', '.join(Role.values)}.")
     with company_write(company=company, actor=actor, roles=OWNERS) as work:
-        company = work.company  # the owner's check comes before saying who exists
-        # Unknown and inactive names get the same answer: it tells no more than that this name
-        # cannot be added (docs/security.md, "Companies and members").
+        # The owner's check (above) comes before saying who exists. Unknown and inactive names
+        # get the same answer: it tells no more than that this name cannot be added
+        # (docs/security.md, "Companies and members").
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise Invalid.field("username", unaddable(username))
-        membership = Membership.objects.filter(company=company, user=user).first()
-        before = membership_snapshot(membership) if membership else None
-        if membership is None:
-            membership = Membership.objects.create(company=company, user=user, role=role)
-        elif membership.role != role:
-            if membership.is_owner and not _owners_left_after(company, membership):
-                raise Invalid.field("role", "A company needs at least one owner.")
-            membership.role = role
-            membership.save(update_fields=["role"])
-        else:
-            return membership
-        work.record("alter" if before else "create", membership, before=before)
+        return membership_put(work, user=user, role=role)
+
+
+def membership_put(work: UnitOfWork, *, user: AbstractBaseUser, role: str) -> Membership:
+    """In an owner's unit of work: `user` joins the company with `role`, or takes `role`
+    there; the last owner stays. Records a Change when something changed."""
+    company = work.company
+    membership = Membership.objects.filter(company=company, user=user).first()
+    before = membership_snapshot(membership) if membership else None
+    if membership is None:
+        membership = Membership.objects.create(company=company, user=user, role=role)
+    elif membership.role != role:
+        if membership.is_owner and not _owners_left_after(company, membership):
+            raise Invalid.field("role", "A company needs at least one owner.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    else:
+        return membership
+    work.record("alter" if before else "create", membership, before=before)
     return membership
 
 
@@ -177,10 +279,13 @@ def first_run_setup(
     *,
     username: str,
     password: str,
-    company_name: str,
+    company_name: str = "",
     financial_year_start: dt.date | None = None,
+    company: Parsed[CompanyDraft] | None = None,
 ) -> tuple[AbstractBaseUser, Company]:
-    """First run only: create the owner account (staff, superuser) and the first company.
+    """First run only: create the owner account (staff, superuser) and the first company: by
+    name (and year), or with the particulars Tally's Company Creation asks (`company`, a parsed
+    CompanyDraft whose messages join the account's).
 
     Raises Invalid with messages per field, or NotAllowed once any user exists.
     """
@@ -194,7 +299,13 @@ def first_run_setup(
             UnicodeUsernameValidator()(username)
         except DjangoValidationError as exc:
             errors["username"] = list(exc.messages)
-    clean_text(company_name, field="company_name", max_length=200, errors=errors, required=True)
+    if company is None:
+        clean_text(company_name, field="company_name", max_length=200, errors=errors, required=True)
+    else:
+        try:
+            company.get()
+        except Invalid as exc:
+            errors.update(exc.errors)
     try:
         validate_password(password, User(username=username))
     except DjangoValidationError as exc:
@@ -210,7 +321,10 @@ def first_run_setup(
         if User.objects.exists():
             raise NotAllowed("TallySync is already set up: sign in instead.")
         user = User.objects.create_superuser(username=username, password=password)
-    company = company_create(
-        actor=user, name=company_name, financial_year_start=financial_year_start
-    )
-    return user, company
+    if company is None:
+        made = company_create(
+            actor=user, name=company_name, financial_year_start=financial_year_start
+        )
+    else:
+        made = company_create(actor=user, **company.get().given())
+    return user, made

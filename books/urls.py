@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from books import views
+from books import office, views
+from locking.urls import lock_urls
 
 urlpatterns = [
     path("", views.gateway, name="gateway"),
@@ -16,6 +17,12 @@ urlpatterns = [
     path("c/<id:cid>/features/", views.features, name="company-features"),
     path("c/<id:cid>/members/", views.members, name="members"),
     path("c/<id:cid>/members/<str:username>/", views.member, name="member"),
+    path("c/<id:cid>/alter/", office.company_alter_view, name="company-alter"),
+    # The company's edit lock: /c/<cid>/company/<cid>/lock/ (locking.urls names them).
+    path("c/<id:cid>/company/", include(lock_urls("company"))),
+    path("users/", office.users, name="users"),
+    path("users/<id:pk>/password/", office.user_password, name="user-password"),
+    path("users/<id:pk>/active/", office.user_active, name="user-active"),
     path("auth/token/", views.token, name="auth-token"),
     path("auth/tokens/", views.api_tokens, name="api-tokens"),
     path("auth/tokens/revoke/", views.api_tokens_revoke, name="api-tokens-revoke"),

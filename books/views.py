@@ -12,15 +12,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from books import office
+from books.forms import CompanyDraft, CompanyForm
 from books.services import (
     FEATURES,
     company_create,
     company_features_set,
+    financial_year_start_now,
     first_run_setup,
     member_remove,
-    member_set,
 )
 from books.setup_code import WRONG, setup_code_announce, setup_code_matches, setup_code_remove
+from books.users import is_administrator
 from companies.access import company_creation_allowed
 from companies.auth import token_issue, token_revoke, tokens_revoke_all
 from companies.decorators import member_view, session_view
@@ -33,7 +36,7 @@ from companies.selectors import (
 )
 from companies.serializers import company_json
 from companies.signin import token_request_refusal, token_signed_in
-from core.errors import Invalid
+from core.errors import Invalid, Parsed
 from core.http import body_data, json_response, wants_json
 from core.validation import optional_dates
 
@@ -55,6 +58,7 @@ def _gateway_page(request: HttpRequest, **extra: Any) -> HttpResponse:
     context = {
         "memberships": memberships,
         "may_create": company_creation_allowed(actor=request.user),
+        "may_manage_users": is_administrator(request.user) or any(m.is_owner for m in memberships),
         "form": {},
         "errors": {},
         **extra,
@@ -71,6 +75,24 @@ def gateway(request: HttpRequest) -> HttpResponse:
     return _gateway_page(request)
 
 
+# Set-up asks what Tally's Company Creation asks; its form names the company "company_name".
+SETUP_COMPANY = ("mailing_name", "address", "state", "pin", "financial_year_start")
+
+
+def _setup_company(form: dict[str, Any]) -> CompanyDraft:
+    """The first company's particulars from the set-up form (the year from 1 April of this
+    financial year when left empty); Invalid with the set-up form's field names."""
+    data = {name: form.get(name, "") for name in (*SETUP_COMPANY, "books_beginning")}
+    data["name"] = form.get("company_name", "")
+    if not str(data["financial_year_start"] or "").strip():
+        data["financial_year_start"] = financial_year_start_now()
+    try:
+        return CompanyForm(data).draft()
+    except Invalid as exc:
+        errors = {("company_name" if k == "name" else k): v for k, v in exc.errors.items()}
+        raise Invalid(errors) from None
+
+
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
     """First run: the owner's account and first company, for whoever has the set-up code."""
@@ -78,26 +100,25 @@ def setup(request: HttpRequest) -> HttpResponse:
         setup_code_remove()
         return redirect("gateway")
     setup_code_announce()
-    form: dict[str, Any] = {}
+    form: dict[str, Any] = {"financial_year_start": f"{financial_year_start_now():%d-%m-%Y}"}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = body_data(request)
         try:
             if not setup_code_matches(str(form.get("setup_code", ""))):
                 raise Invalid.field("setup_code", WRONG)  # checked first: nothing else is told
-            fy_start = optional_dates(form, "financial_year_start")["financial_year_start"]
-            user, company = first_run_setup(
+            company = Parsed(_setup_company, form=form)
+            user, created = first_run_setup(
                 username=form.get("username", ""),
                 password=form.get("password", ""),
-                company_name=form.get("company_name", ""),
-                financial_year_start=fy_start,
+                company=company,
             )
         except Invalid as exc:
             errors = exc.errors
         else:
             setup_code_remove()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("company", company.pk)
+            return redirect("company", created.pk)
     status = 422 if errors else 200
     return render(request, "companies/setup.html", {"form": form, "errors": errors}, status=status)
 
@@ -125,25 +146,17 @@ def companies(request: HttpRequest) -> HttpResponse:
     return redirect("company", company.pk)
 
 
-def _member_json(membership: Membership) -> dict[str, Any]:
-    return {"username": membership.user.get_username(), "role": membership.role}
-
-
 @require_http_methods(["GET", "POST"])
 @member_view
 def members(request: HttpRequest, company: Company) -> HttpResponse:
-    if request.method == "GET":
-        return json_response(
-            [_member_json(m) for m in memberships_of_company(company_id=company.pk)]
-        )
-    data = body_data(request)
-    membership = member_set(
-        company=company,
-        actor=request.user,
-        username=str(data.get("username", "")),
-        role=str(data.get("role", "")),
-    )
-    return json_response(_member_json(membership))
+    """The company's members: the Members page or their JSON; an owner's POST adds a user by
+    name or changes a member's role (books.office)."""
+    if request.method == "POST":
+        return office.members_add(request, company)
+    if wants_json(request):
+        listed = memberships_of_company(company_id=company.pk)
+        return json_response([{"username": m.user.get_username(), "role": m.role} for m in listed])
+    return office.members_page(request, company)
 
 
 def _features_json(company: Company) -> dict[str, bool]:
@@ -173,9 +186,13 @@ def features(request: HttpRequest, company: Company) -> HttpResponse:
     return render(request, "companies/features.html", context, status=422 if errors else 200)
 
 
-@require_http_methods(["DELETE"])
+@require_http_methods(["POST", "DELETE"])
 @member_view
 def member(request: HttpRequest, company: Company, username: str) -> HttpResponse:
+    """DELETE removes the member; the Members page's POST removes (`remove`) or changes the
+    role (a script changes a role with POST /c/<cid>/members/)."""
+    if request.method == "POST":
+        return office.member_change(request, company, username)
     member_remove(company=company, actor=request.user, username=username)
     return HttpResponse(status=204)
 

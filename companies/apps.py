@@ -8,7 +8,7 @@ class CompaniesConfig(AppConfig):
         from companies.live import company_live, company_note
         from companies.models import Company, Membership
         from companies.snapshots import company_snapshot, membership_snapshot
-        from core.records import RecordKind, register
+        from core.records import ArchivedTable, RecordKind, archive_register, register
 
         register(
             RecordKind(
@@ -16,21 +16,29 @@ class CompaniesConfig(AppConfig):
                 Company,
                 "Company",
                 snapshot=company_snapshot,
+                # Altered on Company Alteration like any master: one person at a time.
+                lockable=True,
                 labels={
+                    "mailing_name": "Mailing name",
+                    "pin": "PIN code",
+                    "pan": "PAN",
                     "gstin": "GSTIN",
                     "financial_year_start": "Financial year begins",
                     "books_beginning": "Books begin",
                     "warn_negative_cash": "Warn on negative cash balance",
                     "restored_from": "Restored from backup",
                 },
-                grown={"warn_negative_cash": True},
+                grown={"warn_negative_cash": True, "mailing_name": "", "pin": "", "pan": ""},
                 notes=frozenset({"restored_from"}),
                 live=company_live,
                 live_note=company_note,
                 order=(
                     "name",
+                    "mailing_name",
                     "address",
                     "state",
+                    "pin",
+                    "pan",
                     "gstin",
                     "financial_year_start",
                     "books_beginning",
@@ -50,8 +58,6 @@ class CompaniesConfig(AppConfig):
                 position=50,
             )
         )
-        from core.records import ArchivedTable, archive_register
-
         archive_register(ArchivedTable(Company, "pk"))
         # Users are the server's: a membership travels as the user's name and role.
         archive_register(ArchivedTable(Membership))

@@ -16,8 +16,12 @@ def chain_id_new() -> str:
 
 class Company(models.Model):
     name = models.CharField(max_length=200)
+    # Tally's Company Creation: the name printed on invoices and letters, if not `name`.
+    mailing_name = models.CharField(max_length=200, blank=True)
     address = models.TextField(blank=True)
     state = models.CharField(max_length=100, blank=True)
+    pin = models.CharField("PIN code", max_length=6, blank=True)
+    pan = models.CharField("PAN", max_length=10, blank=True)
     gstin = models.CharField("GSTIN", max_length=15, blank=True)
     financial_year_start = models.DateField(help_text="First day of a financial year, e.g. 1 April")
     books_beginning = models.DateField(help_text="No voucher may be dated before this day")
@@ -31,6 +35,17 @@ class Company(models.Model):
     # Names this company's chain in the head file outside the database (editlog.head).
     chain_id = models.CharField(max_length=32, default=chain_id_new, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Company Alteration is checked like any master's: the version read, who altered it last.
+    version = models.PositiveIntegerField(default=1)
+    altered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name_plural = "companies"
@@ -38,6 +53,11 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def printed_name(self) -> str:
+        """The name on invoices and letters: the mailing name, else the company's name."""
+        return self.mailing_name or self.name
 
     def financial_year_of(self, day: dt.date) -> int:
         """The calendar year in which the financial year holding `day` begins (2026 = 2026-27)."""

@@ -11,8 +11,11 @@ def company_snapshot(company: Company) -> dict[str, Any]:
     return {
         "id": company.pk,
         "name": company.name,
+        "mailing_name": company.mailing_name,
         "address": company.address,
         "state": company.state,
+        "pin": company.pin,
+        "pan": company.pan,
         "gstin": company.gstin,
         "financial_year_start": company.financial_year_start,
         "books_beginning": company.books_beginning,

@@ -30,7 +30,13 @@ def _existing(company: Company, kind: str, pk: int) -> str:
     record_kind = kind_get(kind)
     if record_kind is None or not record_kind.lockable:
         raise Http404
-    if not record_kind.model._default_manager.filter(pk=pk, company=company).exists():
+    records = record_kind.model._default_manager.filter(pk=pk)
+    # The company itself is a lockable record (Company Alteration): it is its own company.
+    if record_kind.model is Company:
+        records = records.filter(pk=company.pk)
+    else:
+        records = records.filter(company=company)
+    if not records.exists():
         raise Http404
     return f"{kind}:{pk}"
 

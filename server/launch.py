@@ -4,29 +4,31 @@ can build the same command line without setting Django up.
 
 uvicorn with uvloop, httptools and websockets (sans-I/O) replaced daphne as the default server
 (why: bench/README.md, `daphne_over_uvicorn`). Each choice is named rather than left to
-uvicorn's "auto", so a missing package fails at start instead of quietly running the slow
-pure-Python fallback. daphne, the server the Channels documentation names, stays a choice
-(`serve --server daphne`): the same application, without uvicorn's connection caps and request
-timeout (server.protocol) and in one process only.
+uvicorn's "auto". uvloop and httptools are C extensions that uvloop does not build for Windows:
+where one is missing the server runs on asyncio's own loop, or h11's parser (both ship with
+Python and uvicorn), and `serve` says so at start. daphne, the server the Channels
+documentation names, stays a choice (`serve --server daphne`): the same application, without
+uvicorn's connection caps and request timeout (server.protocol) and in one process only.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ASGI_APPLICATION = "tallysync.asgi:application"
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("uvicorn", "uvloop", "httptools", "websockets")  # what OPTIONS below name
+PACKAGES = ("uvicorn", "websockets")  # what uvicorn's OPTIONS below need
+FASTER = ("uvloop", "httptools")  # what makes it faster where installed (else the fallbacks)
 SERVERS = {"uvicorn": PACKAGES, "daphne": ("daphne",)}  # each server, and what it needs
-HTTP_PROTOCOL = "server.protocol:LimitedHttpToolsProtocol"  # uvicorn imports it, with --app-dir
+HTTP_PROTOCOLS = {  # uvicorn imports it, with --app-dir
+    "httptools": "server.protocol:LimitedHttpToolsProtocol",
+    "h11": "server.protocol:LimitedH11Protocol",
+}
+HTTP_PROTOCOL = HTTP_PROTOCOLS["httptools"]
 OPTIONS = (
-    "--loop",
-    "uvloop",
-    # httptools, with a cap on connections and a timeout for the request head (server.protocol,
-    # server.limits): uvicorn has neither for a connection that sends nothing.
-    "--http",
-    HTTP_PROTOCOL,
     # A connection idle between requests is closed after 5 s: a browser on the LAN opens a new
     # one in a millisecond, and an idle one holds a descriptor.
     "--timeout-keep-alive",
@@ -51,6 +53,29 @@ OPTIONS = (
 )
 
 
+def installed(module: str) -> bool:
+    """Whether `module` can be imported in this Python (without importing it)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def loop_and_http(found: Callable[[str], bool] = installed) -> tuple[str, str]:
+    """uvicorn's --loop and --http: uvloop and httptools (with server.protocol's limits) where
+    installed, else asyncio's loop and h11 (with the same limits)."""
+    loop = "uvloop" if found("uvloop") else "asyncio"
+    http = HTTP_PROTOCOLS["httptools" if found("httptools") else "h11"]
+    return loop, http
+
+
+def fallbacks(found: Callable[[str], bool] = installed) -> list[str]:
+    """What `serve` tells the operator when the faster parts are missing."""
+    said = {
+        "uvloop": "uvloop not installed: serving on asyncio's own event loop (slower with many "
+        "open pages; uvloop is not made for Windows)",
+        "httptools": "httptools not installed: parsing HTTP with h11 (pure Python, slower)",
+    }
+    return [said[module] for module in FASTER if not found(module)]
+
+
 DAPHNE_OPTIONS = (
     # As uvicorn's --ws-max-size: browsers send pings and resumes of a few dozen bytes.
     "--websocket-max-message-size",
@@ -69,6 +94,7 @@ def server_argv(
     workers: int = 1,
     python: str = sys.executable,
     app: str = ASGI_APPLICATION,
+    found: Callable[[str], bool] = installed,
 ) -> list[str]:
     """`server` serving TallySync (or a benchmark's `app`) on `address`:`port` in `workers`
     processes (uvicorn only: they share the port). uvicorn finds the app whatever the current
@@ -79,6 +105,7 @@ def server_argv(
         return [python, "-m", "daphne", "-b", address, "-p", str(port), *DAPHNE_OPTIONS, app]
     if server != "uvicorn":
         raise ValueError(f"unknown server {server!r}: {' or '.join(SERVERS)}")
+    loop, http = loop_and_http(found)
     return [
         python,
         "-m",
@@ -90,6 +117,7 @@ def server_argv(
         str(port),
         "--app-dir",
         str(ROOT),
+        *("--loop", loop, "--http", http),
         *OPTIONS,
         *(["--workers", str(workers)] if workers > 1 else []),
     ]

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import functools
 import os
-import resource
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import NamedTuple
+
+
+def _resource() -> ModuleType | None:
+    """The `resource` module (POSIX), or None where there is none (Windows): there a process's
+    sockets are not counted against a descriptor limit, so none holds the cap down."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
+resource = _resource()
+# What the descriptor limit is where nothing limits it (resource.RLIM_INFINITY on POSIX).
+NO_LIMIT = resource.RLIM_INFINITY if resource else -1
 
 ENV_MAX_CONNECTIONS = "TALLYSYNC_MAX_CONNECTIONS"
 ENV_MAX_CONNECTIONS_PER_ADDRESS = "TALLYSYNC_MAX_CONNECTIONS_PER_ADDRESS"
@@ -65,19 +80,23 @@ class Limits:
 def connection_cap(*, asked: int, descriptors: int) -> int:
     """At most `asked` connections (0: no cap of its own), and never so many that the process
     runs out of descriptors: the descriptor limit less DESCRIPTOR_RESERVE (or half of it)."""
-    if descriptors == resource.RLIM_INFINITY:
+    if descriptors == NO_LIMIT:
         return asked or sys.maxsize
     room = descriptors - min(DESCRIPTOR_RESERVE, descriptors // 2)
     return min(asked, room) if asked else room
 
 
 def descriptors_soft() -> int:
+    if resource is None:
+        return NO_LIMIT
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def descriptors_raise() -> int:
     """Raise this process's soft descriptor limit to its hard limit (a child it starts inherits
-    it); the soft limit then."""
+    it); the soft limit then (NO_LIMIT where the system has no such limit)."""
+    if resource is None:
+        return NO_LIMIT
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -1,6 +1,7 @@
-"""uvicorn's httptools protocol with what it lacks against a client that hoards connections: a
+"""uvicorn's HTTP protocols with what they lack against a client that hoards connections: a
 cap on connections (in all and per client address) applied as each is accepted, and a timeout
-for the request head. server.launch names it with `--http`; the limits are server.limits'.
+for the request head. server.launch names one with `--http`: httptools' where httptools is
+installed, else h11's (pure Python, which uvicorn always brings); the limits are server.limits'.
 
 uvicorn 0.54 starts no timer when a connection opens (its keep-alive timer starts only after a
 response), and its `--limit-concurrency` answers 503 only once a request head has arrived: a
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from server.limits import Limits, RefusalLog, limits_running, refusal
 
@@ -55,24 +58,31 @@ def timeout_answer(seconds: float) -> bytes:
     return plain_answer("408 Request Timeout", f"The request did not arrive within {seconds:g} s.")
 
 
-class LimitedHttpToolsProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol that refuses a connection beyond the caps at once, and closes one whose
-    request head has not arrived within the timeout (from the connection's start, or from the
-    first byte of a later request on a kept-alive connection)."""
+class ConnectionLimits:
+    """Mixed into a uvicorn HTTP protocol: refuses a connection beyond the caps at once, and
+    closes one whose request head has not arrived within the timeout (from the connection's
+    start, or from the first byte of a later request on a kept-alive connection). The protocol
+    calls `_head_begun` and `_head_complete` as its parser sees a head begin and end."""
 
     limits: Limits = limits_running()
     refusals = RefusalLog()
     lingering = 0  # refused connections waiting for their client to close, in this process
+    # What the uvicorn protocol this is mixed into has (for the type checker).
+    connections: set[Any]
+    client: tuple[str, int] | None
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    cycle: Any
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         self.head_timer: asyncio.TimerHandle | None = None
         self.head_started = False  # some of a request head arrived, not all
         self.refused = False
         self.linger: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)  # counted in server_state.connections from here
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]  # counted in connections now
         address = self.client[0] if self.client else None
         refused = refusal(
             self.limits,
@@ -92,11 +102,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.refused = True
         self.connections.discard(self)
         self.transport.write(refusal_answer(text))
-        cls = LimitedHttpToolsProtocol
-        if cls.lingering >= LINGER_MAX or not self.transport.can_write_eof():
+        if ConnectionLimits.lingering >= LINGER_MAX or not self.transport.can_write_eof():
             self.transport.close()
             return
-        cls.lingering += 1
+        ConnectionLimits.lingering += 1
         self.transport.write_eof()
         self.linger = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
@@ -112,25 +121,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if not self.refused:  # a refused client's request is read only to be dropped
-            super().data_received(data)
+            super().data_received(data)  # type: ignore[misc]
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
+    def _head_begun(self) -> None:
         self.head_started = True
         self._head_timer_start()  # a later request on a kept-alive connection: from now
 
-    def on_headers_complete(self) -> None:
+    def _head_complete(self) -> None:
         self.head_started = False
         self._head_timer_cancel()
-        super().on_headers_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_timer_cancel()
         if self.linger is not None:
             self.linger.cancel()
             self.linger = None
-            LimitedHttpToolsProtocol.lingering -= 1
-        super().connection_lost(exc)
+            ConnectionLimits.lingering -= 1
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _head_timer_start(self) -> None:
         if self.head_timer is None:
@@ -155,6 +162,47 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
+class LimitedH11Protocol(ConnectionLimits, H11Protocol):
+    """h11's protocol with the limits: a head begins when bytes arrive while h11 waits for a
+    request, and is complete once h11 has moved past waiting."""
+
+    def data_received(self, data: bytes) -> None:
+        waiting = self.conn.their_state is h11.IDLE
+        super().data_received(data)
+        if not waiting or self.refused or not data:
+            return
+        if self.conn.their_state is h11.IDLE:
+            self._head_begun()
+        else:
+            self._head_complete()
+
+
+def _httptools_protocol() -> type | None:
+    """httptools' protocol with the limits, or None without httptools."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:
+        return None
+
+    class LimitedHttpToolsProtocol(ConnectionLimits, HttpToolsProtocol):  # type: ignore[misc]
+        """httptools' protocol with the limits: its parser says where a head begins and ends."""
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_begun()
+
+        def on_headers_complete(self) -> None:
+            self._head_complete()
+            super().on_headers_complete()
+
+    return LimitedHttpToolsProtocol
+
+
+# server.launch names it when httptools is installed (its module-level name is what uvicorn
+# imports); without httptools it is None and launch names LimitedH11Protocol.
+LimitedHttpToolsProtocol = _httptools_protocol()
+
+
 def limits_announce(limits: Limits) -> None:
     """Say at start what this process takes, and whether the descriptor limit lowered it."""
     logger.info("Limits: %s.", limits)
@@ -162,4 +210,4 @@ def limits_announce(limits: Limits) -> None:
         logger.warning(warning)
 
 
-limits_announce(LimitedHttpToolsProtocol.limits)
+limits_announce(ConnectionLimits.limits)

@@ -132,6 +132,9 @@
   /* ---- Record in use: badges, the waiting editor, and letting go ---- */
 
   function lockUrl(resource) {
+    // An editor may name its record's lock route (Company Alteration's is not under a list).
+    var held = document.querySelector('[data-holding="' + resource + '"][data-lock-url]');
+    if (held) return held.dataset.lockUrl;
     var parts = resource.split(":");
     return body.dataset.companyUrl + (parts[0] === "voucher" ? "vouchers/" : "ledgers/") + parts[1] + "/lock/";
   }

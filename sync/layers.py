@@ -4,10 +4,11 @@ process."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
+import importlib
 import os
 from pathlib import Path
+from types import ModuleType
 from typing import IO
 
 from django.conf import settings
@@ -15,6 +16,37 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 _claim: IO | None = None
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+# POSIX locks with fcntl; Windows has msvcrt's byte-range lock instead (no fcntl there).
+fcntl = _module("fcntl")
+msvcrt = _module("msvcrt")
+
+
+def lock_exclusive(handle: IO) -> bool:
+    """Hold an exclusive lock on the open file without waiting: False if another process holds
+    it. The lock goes when the process ends, however it ends."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    if msvcrt is not None:
+        handle.seek(0)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # the first byte, as a flag
+        except OSError:
+            return False
+        return True
+    raise ImproperlyConfigured("This system offers no file lock (neither fcntl nor msvcrt).")
 
 
 def in_memory_layer() -> bool:
@@ -37,9 +69,7 @@ def claim_single_process() -> None:
     path = Path(settings.VAR_DIR) / f"server-{_database_id()}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not lock_exclusive(handle):
         handle.close()
         raise ImproperlyConfigured(
             "Another TallySync server process is already serving this database with the "

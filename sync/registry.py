@@ -12,6 +12,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+import psutil
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Min, Q, QuerySet
@@ -351,10 +352,6 @@ def _dead_local_processes() -> list[str]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid > 0
+    # psutil, not os.kill(pid, 0): on Windows os.kill with any signal but CTRL_C/CTRL_BREAK
+    # terminates the process it names.
+    return pid > 0 and psutil.pid_exists(pid)

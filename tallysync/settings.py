@@ -12,7 +12,13 @@ import dj_database_url
 
 from server.network import MachineHosts
 from tallysync.env import env_bool, env_int, env_list
-from tallysync.var import BASE_DIR, key_read, secret_key_read, var_dir
+from tallysync.var import (  # noqa: F401 - BASE_DIR: the checkout's (or site-packages')
+    BASE_DIR,
+    FILES_DIR,
+    key_read,
+    secret_key_read,
+    var_dir,
+)
 
 VAR_DIR = var_dir()
 
@@ -79,7 +85,7 @@ ASGI_APPLICATION = "tallysync.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -212,7 +218,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [FILES_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"  # for `collectstatic` behind a reverse proxy
 # uvicorn serves no files itself: WhiteNoise serves static/ straight from the app folders (no
 # collectstatic step for `make run`), with caching headers; the office LAN needs no CDN.

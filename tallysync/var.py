@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,8 +24,29 @@ KEYS = {"secret_key": "SECRET_KEY", "editlog_key": "TALLYSYNC_EDITLOG_KEY"}
 log = logging.getLogger(__name__)
 
 
+# A source checkout (make run) keeps templates/ and static/ beside the apps and its data in var/;
+# `pip install .` puts templates/ and static/ inside the tallysync package (pyproject.toml).
+CHECKOUT = (BASE_DIR / "manage.py").is_file()
+FILES_DIR = BASE_DIR if CHECKOUT else Path(__file__).resolve().parent
+
+
+def installed_var_dir(environ: Mapping[str, str], *, windows: bool) -> Path:
+    """An installed server's data folder: the account's own application data folder, never the
+    Python installation (which the account may not write, and an upgrade replaces)."""
+    if windows:
+        base = environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "TallySync"
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tallysync"
+
+
 def var_dir() -> Path:
-    return Path(os.environ.get("TALLYSYNC_VAR_DIR", BASE_DIR / "var"))
+    """$TALLYSYNC_VAR_DIR, else var/ of the checkout, else the installed server's folder."""
+    if given := os.environ.get("TALLYSYNC_VAR_DIR"):
+        return Path(given)
+    if CHECKOUT:
+        return BASE_DIR / "var"
+    return installed_var_dir(os.environ, windows=os.name == "nt")
 
 
 def secret_key_read(folder: Path) -> str:
@@ -80,6 +102,8 @@ def private_make(folder: Path) -> None:
 
 
 def _mode_set(path: Path, mode: int) -> None:
+    if os.name == "nt":  # no POSIX modes: the folder is the account's own (LOCALAPPDATA)
+        return
     try:
         before = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:

@@ -433,6 +433,8 @@ class Route:
             "<str:username>": "charlie",
             "<id:pk>": books.voucher.pk
             if "/vouchers/" in self.route
+            else books.mine.pk  # the company's own lock: /c/<cid>/company/<cid>/lock/
+            if "/company/<id:pk>" in self.route
             else books.closing_stock.pk
             if "/closing-stock/<id:pk>" in self.route
             else books.ledger.pk,

@@ -15,7 +15,13 @@ from uvicorn.server import ServerState
 
 from server import protocol as protocol_module
 from server.limits import Limits
-from server.protocol import LINGER_MAX, LimitedHttpToolsProtocol, refusal_answer
+from server.protocol import (
+    LINGER_MAX,
+    ConnectionLimits,
+    LimitedH11Protocol,
+    LimitedHttpToolsProtocol,
+    refusal_answer,
+)
 
 TIMEOUT = 0.1  # the tests' request-head timeout, seconds
 LIMITS = Limits(max_connections=4, per_address=2, header_timeout=TIMEOUT, asked=4, descriptors=0)
@@ -71,15 +77,21 @@ class Transport(asyncio.Transport):
         pass
 
 
+# Each test runs with httptools' protocol (where httptools is installed) and with h11's, which
+# serves where httptools is not (server.launch).
+PROTOCOLS = [p for p in (LimitedHttpToolsProtocol, LimitedH11Protocol) if p is not None]
+PROTOCOL: Any = PROTOCOLS[0]
+
+
 class Office:
     """One server's shared state, and a way to open connections to it."""
 
     def __init__(self) -> None:
-        self.config = Config(app=app, http=LimitedHttpToolsProtocol, log_level="warning")
+        self.config = Config(app=app, http=PROTOCOL, log_level="warning")
         self.state = ServerState()
 
-    def connect(self, address: str = "10.0.0.5") -> tuple[LimitedHttpToolsProtocol, Transport]:
-        protocol = LimitedHttpToolsProtocol(self.config, self.state, app_state={})
+    def connect(self, address: str = "10.0.0.5") -> tuple[Any, Transport]:
+        protocol = PROTOCOL(self.config, self.state, app_state={})
         protocol.limits = LIMITS
         transport = Transport(address)
         transport.protocol = protocol
@@ -98,10 +110,12 @@ def run(scenario: Any) -> None:
     asyncio.run(scenario())
 
 
-@pytest.fixture(autouse=True)
-def nothing_lingering(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test's refused connections may outlive its loop: count from 0 in each."""
-    monkeypatch.setattr(LimitedHttpToolsProtocol, "lingering", 0)
+@pytest.fixture(autouse=True, params=PROTOCOLS, ids=lambda protocol: protocol.__name__)
+def each_protocol(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test with each protocol; a test's refused connections may outlive its loop: count
+    from 0 in each."""
+    monkeypatch.setattr(f"{__name__}.PROTOCOL", request.param)
+    monkeypatch.setattr(ConnectionLimits, "lingering", 0)
 
 
 def test_beyond_the_per_address_cap_a_connection_is_refused_at_once_and_others_still_come_in():
@@ -134,20 +148,20 @@ def test_a_refused_client_gets_the_answer_before_the_close_not_a_reset():
             office.connect()
         refused, transport = office.connect()
         assert transport.write_ended and not transport.closed
-        assert LimitedHttpToolsProtocol.lingering == 1
+        assert ConnectionLimits.lingering == 1
         assert refused not in office.state.connections  # others are not refused for it
         refused.data_received(REQUEST)
         assert transport.written.count(b"HTTP/1.1") == 1  # the request was not answered
         refused.eof_received()
         transport.close()  # as a transport does when eof_received returns nothing
-        await until(lambda: LimitedHttpToolsProtocol.lingering == 0, "the linger ended")
+        await until(lambda: ConnectionLimits.lingering == 0, "the linger ended")
 
     run(scenario)
 
 
 def test_a_flood_of_refusals_is_closed_at_once():
     async def scenario() -> None:
-        LimitedHttpToolsProtocol.lingering = LINGER_MAX
+        ConnectionLimits.lingering = LINGER_MAX
         office = Office()
         for _ in range(2):
             office.connect()
@@ -166,7 +180,7 @@ def test_a_client_that_never_closes_after_its_refusal_is_closed(monkeypatch):
             office.connect()
         _, transport = office.connect()
         await until(lambda: transport.closed, "the refused connection closed")
-        await until(lambda: LimitedHttpToolsProtocol.lingering == 0, "the linger ended")
+        await until(lambda: ConnectionLimits.lingering == 0, "the linger ended")
 
     run(scenario)
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from config.models import ServerConfig
+from server.launch import fallbacks
 from server.management.commands import serve
 from server.management.commands.serve import launch_build, open_lines
 from server.network import machine_addresses
@@ -60,10 +61,13 @@ def test_the_connection_limits_reach_the_server_in_its_environment():
     assert build(config, environ=environ).env["TALLYSYNC_MAX_CONNECTIONS"] == "0"
 
 
-def test_the_server_speaks_http_through_the_limited_protocol():
-    """uvicorn imports server.protocol by name; keep-alive is named rather than defaulted."""
+def test_the_server_speaks_http_through_the_limited_protocol(monkeypatch):
+    """uvicorn imports server.protocol by name; keep-alive is named rather than defaulted.
+    Where uvloop and httptools are installed, they are what it runs on."""
+    monkeypatch.setattr(serve, "_found", lambda module: True)
     argv = build().argv
     assert argv[argv.index("--http") + 1] == "server.protocol:LimitedHttpToolsProtocol"
+    assert argv[argv.index("--loop") + 1] == "uvloop"
     assert argv[argv.index("--timeout-keep-alive") + 1] == "5"
 
 
@@ -168,11 +172,52 @@ def test_serve_replaces_itself_with_uvicorn(monkeypatch, capsys):
 
 @pytest.mark.django_db
 def test_serve_names_a_missing_server_package(monkeypatch):
-    """Without uvloop, uvicorn would fall back to plain asyncio; serve refuses and says why."""
-    monkeypatch.setattr(serve, "_found", lambda module: module != "uvloop")
+    """Without websockets uvicorn could not serve the live sockets: serve refuses and says why."""
+    monkeypatch.setattr(serve, "_found", lambda module: module != "websockets")
     monkeypatch.setattr(serve.os, "execve", lambda *args: pytest.fail("started anyway"))
-    with pytest.raises(CommandError, match="^uvloop not installed in this Python: run make"):
+    with pytest.raises(CommandError, match="^websockets not installed in this Python: run make"):
         call_command("serve", port="9123")
+
+
+@pytest.mark.django_db
+def test_serve_without_uvloop_and_httptools_serves_on_asyncio_and_h11_and_says_so(
+    monkeypatch, capsys
+):
+    """Where uvloop and httptools are not (uvloop is not made for Windows), the server runs on
+    asyncio's loop and h11's parser, with the same connection limits, and the console says so."""
+    monkeypatch.setattr(serve, "_found", lambda module: module not in {"uvloop", "httptools"})
+    calls = []
+    monkeypatch.setattr(serve.os, "execve", lambda *args: calls.append(args))
+    monkeypatch.setattr(serve, "descriptors_raise", lambda: None)
+    call_command("serve", port="9123")
+    ((_, argv, _),) = calls
+    assert argv[argv.index("--loop") + 1] == "asyncio"
+    assert argv[argv.index("--http") + 1] == "server.protocol:LimitedH11Protocol"
+    out = capsys.readouterr().out
+    assert "uvloop not installed: serving on asyncio's own event loop" in out
+    assert "httptools not installed: parsing HTTP with h11" in out
+
+
+@pytest.mark.django_db
+def test_where_exec_does_not_replace_the_process_serve_runs_the_server_and_ends_with_it(
+    monkeypatch,
+):
+    """Windows has no exec that keeps the process: serve runs the server as a child and ends
+    with its exit status, so a console or the Task Scheduler sees the server's life."""
+    monkeypatch.setattr(serve, "REPLACES_PROCESS", False)
+    monkeypatch.setattr(serve.os, "execve", lambda *args: pytest.fail("exec on Windows"))
+    monkeypatch.setattr(serve, "descriptors_raise", lambda: None)
+    ran = []
+
+    def run(argv, env, check):
+        ran.append(argv)
+        return subprocess.CompletedProcess(argv, 3)
+
+    monkeypatch.setattr(serve.subprocess, "run", run)
+    with pytest.raises(SystemExit) as ended:
+        call_command("serve", port="9123")
+    assert ended.value.code == 3
+    assert ran[0][1:3] == ["-m", "uvicorn"]
 
 
 def manage(*args, env):
@@ -201,8 +246,9 @@ def test_dry_run_prints_where_to_open_and_the_command(tmp_path):
     result = manage("serve", "--dry-run", "--port", "9123", env=env)
     assert result.returncode == 0, result.stderr
     *lines, command = result.stdout.splitlines()
-    assert lines == open_lines(address="0.0.0.0", port=9123, machine=machine_addresses())
-    assert all(line.startswith("Open http://") and ":9123 on " in line for line in lines)
+    opened = open_lines(address="0.0.0.0", port=9123, machine=machine_addresses())
+    assert lines == opened + fallbacks()  # and what runs slower here, if anything
+    assert all(line.startswith("Open http://") and ":9123 on " in line for line in opened)
     assert "-m uvicorn tallysync.asgi:application --host 0.0.0.0 --port 9123 " in command
 
 

@@ -7,6 +7,7 @@ import importlib.util
 import ipaddress
 import os
 import shlex
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from django.db import DatabaseError, connections
 from books.setup_code import setup_code_display, setup_code_issue, setup_code_remove
 from config.models import ServerConfig
 from config.selectors import config_get
-from server.launch import ROOT, SERVERS, server_argv
+from server.launch import ROOT, SERVERS, fallbacks, server_argv
 from server.limits import (
     ENV_HEADER_TIMEOUT,
     ENV_MAX_CONNECTIONS,
@@ -31,6 +32,7 @@ from server.network import Address, allowed_hosts, machine_addresses, open_addre
 
 ENV_ADDRESS = "TALLYSYNC_ADDRESS"
 ENV_PORT = "TALLYSYNC_PORT"
+DEFAULT_PORT = ServerConfig._meta.get_field("port").default
 # The connection limits reach the server process in its environment (server.limits reads them).
 LIMIT_ENV = {
     "max_connections": ENV_MAX_CONNECTIONS,
@@ -102,7 +104,7 @@ def launch_build(
         "TALLYSYNC_SERVING_ADDRESS": address,
         "TALLYSYNC_SERVING_PORT": str(port),
     }
-    argv = server_argv(address, port, server=server, workers=workers)
+    argv = server_argv(address, port, server=server, workers=workers, found=_found)
     return Launch(address=address, port=port, argv=argv, env=env)
 
 
@@ -160,6 +162,24 @@ def _found(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+# POSIX replaces this process with the server, so a service manager's signals reach it. Windows
+# has no such exec (os.execve there starts another process and ends this one, which a console or
+# the Task Scheduler takes for the server having stopped): serve waits for the server instead.
+REPLACES_PROCESS = os.name != "nt"
+
+
+def server_run(launch: Launch) -> None:
+    """Become the server (POSIX), or run it and end with its exit status (Windows)."""
+    if REPLACES_PROCESS:
+        os.execve(launch.argv[0], launch.argv, launch.env)
+        return  # not reached, but for a test's stand-in
+    try:
+        status = subprocess.run(launch.argv, env=launch.env, check=False).returncode
+    except KeyboardInterrupt:  # Ctrl+C reached the server too, which stops on it
+        status = 0
+    raise SystemExit(status)
+
+
 def shell_command(launch: Launch) -> str:
     """The launch as one shell line: `env` with the variables serve adds, then the server."""
     added = [f"{k}={v}" for k, v in launch.env.items() if os.environ.get(k) != v]
@@ -177,11 +197,19 @@ def saved_config() -> ServerConfig:
 
 
 class Command(BaseCommand):
-    help = "Serve TallySync (uvicorn, or daphne) on the configured address and port."
+    help = (
+        "Serve TallySync (uvicorn, or daphne) on the configured address and port: every "
+        f"address (0.0.0.0), port {DEFAULT_PORT}, unless the admin's Server configuration, "
+        "the environment or the flags below say otherwise."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--address", help=f"listen address (else ${ENV_ADDRESS}, else saved)")
-        parser.add_argument("--port", help=f"port (else ${ENV_PORT}, else the saved one)")
+        parser.add_argument(
+            "--port",
+            help=f"port (else ${ENV_PORT}, else the saved one; {DEFAULT_PORT} unless changed in "
+            "the admin's Server configuration)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="print the server command")
         parser.add_argument(
             "--server",
@@ -210,6 +238,8 @@ class Command(BaseCommand):
             workers=options["workers"],
         )
         lines = open_lines(address=launch.address, port=launch.port, machine=machine_addresses())
+        if server == "uvicorn":
+            lines += fallbacks(_found)
         self.stdout.write("\n".join(lines))
         if options["dry_run"]:
             self.stdout.write(shell_command(launch))
@@ -223,4 +253,4 @@ class Command(BaseCommand):
         connections.close_all()
         if options["server"] == "daphne":
             os.chdir(ROOT)  # daphne imports the application from the current directory
-        os.execve(launch.argv[0], launch.argv, launch.env)
+        server_run(launch)
