@@ -74,6 +74,9 @@ def books_repair(
             report.backup = backup(work.company)
         found = books_verify(company=work.company, database=False)
         _quarantine(work, found, report)
+        if not (report.quarantined or any(f.check_id == "B01" for f in found)):
+            report.listed = found  # nothing to move or rebuild: the findings stand as read
+            return report
         report.rebuilt = _rebuild(work.company)
         after = books_verify(company=work.company, ids=AFTER, database=False)
         report.listed = after + [f for f in found if f.check_id == "A01"]

@@ -255,14 +255,25 @@ def _voucher_name(row: dict[str, Any]) -> str:
 
 @check("V01", ERROR, "Voucher totals do not match (Σ Dr = Σ Cr)", repair=Repair.QUARANTINE)
 def voucher_totals(company: Company) -> Iterator[Found]:
-    sums = (
+    """One grouped pass summing each voucher's signed amounts (in parts: no overflow); the
+    debits and credits of the few that do not come to zero are read after."""
+    high, low = money_sum_parts("amount")
+    nets = (
         Entry.objects.filter(voucher__company=company)
         .values("voucher_id")
-        .annotate(lines=Count("id"), **_sides())
+        .annotate(lines=Count("id"), high=high, low=low)
         .filter(lines__gte=2)  # fewer: V02's
+        .order_by()
+        .values_list("voucher_id", "high", "low")
+    )
+    unbalanced = sorted(pk for pk, h, lo in nets.iterator(chunk_size=5000) if h or lo)
+    sides = (
+        Entry.objects.filter(voucher_id__in=unbalanced)
+        .values("voucher_id")
+        .annotate(**_sides())
         .order_by("voucher_id")
     )
-    for row in sums:
+    for row in sides if unbalanced else ():
         debit, credit = _dr_cr(row)
         if debit != credit:
             message = (
@@ -488,10 +499,14 @@ def totals_recount(company: Company) -> Totals:
     ledgers (in SQL, grouped: one pass each), and the vouchers whose entries carry a date
     other than theirs. Only the differing ones are returned."""
     entries = Entry.objects.filter(ledger__company=company)
-    per_ledger = {
-        row["ledger_id"]: _dr_cr(row)
-        for row in entries.values("ledger_id").annotate(**_sides()).order_by()
+    per_day = {
+        (row["ledger_id"], row["date"]): _dr_cr(row)
+        for row in entries.values("ledger_id", "date").annotate(**_sides()).order_by()
     }
+    per_ledger: dict[int, tuple[Decimal, Decimal]] = {}
+    for (ledger_id, _), (debit, credit) in per_day.items():  # the days add up to the ledger
+        kept_debit, kept_credit = per_ledger.get(ledger_id, NONE)
+        per_ledger[ledger_id] = (kept_debit + debit, kept_credit + credit)
     ledgers = {}
     for pk, name, debit, credit in Ledger.objects.filter(company=company).values_list(
         "id", "name", "total_debit", "total_credit"
@@ -499,10 +514,6 @@ def totals_recount(company: Company) -> Totals:
         counted = per_ledger.get(pk, NONE)
         if (debit, credit) != counted:
             ledgers[pk] = (name, (debit, credit), counted)
-    per_day = {
-        (row["ledger_id"], row["date"]): _dr_cr(row)
-        for row in entries.values("ledger_id", "date").annotate(**_sides()).order_by()
-    }
     kept = {
         (ledger_id, day): (debit, credit)
         for ledger_id, day, debit, credit in LedgerDay.objects.filter(
