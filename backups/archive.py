@@ -265,16 +265,28 @@ def migration_state() -> dict[str, str]:
 
 
 class _Hashing:
-    """A writable member that counts and hashes what goes through it."""
+    """A writable member that counts and hashes what goes through it, handing the zip 64 KiB
+    at a time (a write per line was a third of a backup's time: zipfile's and zlib's calls)."""
 
     def __init__(self, out: IO[bytes]) -> None:
         self.out, self.sha, self.size, self.rows = out, hashlib.sha256(), 0, 0
+        self.pending: list[bytes] = []
+        self.pending_size = 0
 
     def line(self, data: bytes) -> None:
-        self.out.write(data)
-        self.sha.update(data)
-        self.size += len(data)
+        self.pending.append(data)
+        self.pending_size += len(data)
         self.rows += 1
+        if self.pending_size >= 65536:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            block = b"".join(self.pending)
+            self.out.write(block)
+            self.sha.update(block)
+            self.size += len(block)
+            self.pending, self.pending_size = [], 0
 
 
 @contextmanager
@@ -283,7 +295,9 @@ def _member(archive: zipfile.ZipFile, path: str) -> Iterator[_Hashing]:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     with archive.open(info, "w", force_zip64=True) as out:
-        yield _Hashing(out)
+        member = _Hashing(out)
+        yield member
+        member.flush()
 
 
 def _zip_write(out: IO[bytes], *, company: Company, progress: Progress | None) -> Manifest:

@@ -40,8 +40,9 @@ skipped and listed in the result, a record's "altered by" of one is left empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import ForeignKey, Max, Model
 
 from backups.archive import Manifest, Progress, backup_write, tables_ordered, user_fields
@@ -358,7 +359,8 @@ class _Plan:
         keeping its id, chain and log's end."""
         member = self.archived["companies.company"]
         row = next(iter(self.reader.rows(member)))
-        values = _model_values(Company, row)
+        shape = _Shape(Company)
+        values = shape.values(row)
         if target is not None:
             kept = {"id", "chain_id", "last_seq", "last_hash", "created_at"}
             for key, value in values.items():
@@ -379,7 +381,7 @@ class _Plan:
             self.offsets["companies.company"] = offset
         else:
             self.offsets["companies.company"] = 0
-        rows_insert(Company, list(values), [_prepared(Company, values)])
+        rows_insert(Company, list(values), [shape.prepared(values, list(values))])
         self._sequences_reset([Company])
         return Company.objects.get(pk=values["id"])
 
@@ -417,17 +419,16 @@ class _Plan:
             rebuild(company)
 
     def _table_load(self, table: ArchivedTable, rows: Iterator[dict[str, Any]]) -> None:
-        model = table.model
-        users = set(user_fields(model))
+        model, shape = table.model, _Shape(table.model)
         columns: list[str] | None = None
         batch: list[tuple] = []
         for row in rows:
-            values = self._row_values(table, row, users)
+            values = self._row_values(table, shape, row)
             if values is None:
                 continue
             if columns is None:
                 columns = list(values)
-            batch.append(_prepared(model, values, columns))
+            batch.append(shape.prepared(values, columns))
             if len(batch) >= BATCH:
                 rows_insert(model, columns, batch)
                 self._advance(len(batch), table.label)
@@ -437,27 +438,25 @@ class _Plan:
             self._advance(len(batch), table.label)
 
     def _row_values(
-        self, table: ArchivedTable, row: dict[str, Any], users: set[str]
+        self, table: ArchivedTable, shape: _Shape, row: dict[str, Any]
     ) -> dict[str, Any] | None:
         """The row as this server's columns: ids moved by their tables' offsets, users mapped
         by name (None for an unknown one; a row that needs one is skipped and listed)."""
-        model = table.model
-        values = _model_values(model, row)
+        values = shape.values(row)
         values["id"] = values["id"] + self.offsets[table.label]
-        for f in model._meta.concrete_fields:
-            if f.attname not in values or values[f.attname] is None:
+        for name, label in shape.fks:
+            if values.get(name) is not None:
+                values[name] += self.offsets.get(label, 0)
+        if table.log:  # the hash covers the actor: checked to be the same id (_actors_check)
+            return values
+        for name in shape.users:
+            if values.get(name) is None:
                 continue
-            if f.attname in users:
-                if table.log:  # the hash covers it: checked to be the same id (_actors_check)
-                    continue
-                mapped = self._user(values[f.attname])
-                if mapped is None and not f.null:
-                    self._skipped(model, values, row, f.attname)
-                    return None
-                values[f.attname] = mapped
-            elif isinstance(f, ForeignKey):
-                label = f.related_model._meta.label_lower
-                values[f.attname] = values[f.attname] + self.offsets.get(label, 0)
+            mapped = self._user(values[name])
+            if mapped is None and name not in shape.nullable:
+                self._skipped(table.model, values, row, name)
+                return None
+            values[name] = mapped
         return values
 
     def _user(self, archived_id: int) -> int | None:
@@ -542,36 +541,72 @@ def tables_deleting() -> list[ArchivedTable]:
     return [t for t in archived_tables() if t.derived] + tables_ordered()[::-1]
 
 
-def _model_values(model: type[Model], row: dict[str, Any]) -> dict[str, Any]:
-    """The archived row as Python values of `model`'s columns: a column the archive lacks (an
-    older archive) takes its default; one the model no longer has is dropped."""
-    values: dict[str, Any] = {}
-    for f in model._meta.concrete_fields:
-        if f.attname in row:
-            raw = row[f.attname]
-            values[f.attname] = (
-                raw if raw is None or f.get_internal_type() == "JSONField" else (f.to_python(raw))
-            )
-        elif f.has_default():
-            values[f.attname] = f.get_default()
-        elif f.has_db_default():
-            continue  # the database fills it in
-        elif f.null:
-            values[f.attname] = None
-        else:
-            raise refused(
-                f"The archive's {model._meta.label_lower} rows have no {f.attname}, which has "
-                "no default here: this archive needs a staging restore (not built)."
-            )
-    return values
+# Columns whose archived JSON value is already what Python and the database take.
+_PLAIN = (
+    models.AutoField,
+    models.BigAutoField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.ForeignKey,
+)
 
 
-def _prepared(
-    model: type[Model], values: dict[str, Any], columns: list[str] | None = None
-) -> tuple:
-    """`values` (in `columns`' order) as the database takes them."""
-    meta = model._meta
-    return tuple(
-        meta.get_field(column).get_db_prep_save(values.get(column), connection)
-        for column in (columns or list(values))
-    )
+class _Shape:
+    """How one model's archived rows become its columns here, worked out once per table: a
+    restore turns every value of every row, so nothing per row asks the model anything."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        fields = list(model._meta.concrete_fields)
+        self.fields = fields
+        self.users = set(user_fields(model))
+        self.fks = [
+            (f.attname, f.related_model._meta.label_lower)
+            for f in fields
+            if isinstance(f, ForeignKey) and f.attname not in self.users
+        ]
+        self.nullable = {f.attname for f in fields if f.null}
+        db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a value
+        self.convert: dict[str, Callable[[Any], Any] | None] = {}
+        self.prep: dict[str, Callable[[Any], Any] | None] = {}
+        for f in fields:
+            plain = type(f) in _PLAIN
+            json = f.get_internal_type() == "JSONField"
+            self.convert[f.attname] = None if plain or json else f.to_python
+            self.prep[f.attname] = None if plain else partial(f.get_db_prep_save, connection=db)
+
+    def values(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The archived row as Python values of the model's columns: a column the archive
+        lacks (an older archive) takes its default; one the model no longer has is dropped."""
+        values: dict[str, Any] = {}
+        for f in self.fields:
+            name = f.attname
+            if name in row:
+                raw, convert = row[name], self.convert[name]
+                values[name] = raw if raw is None or convert is None else convert(raw)
+            elif f.has_default():
+                values[name] = f.get_default()
+            elif f.has_db_default():
+                continue  # the database fills it in
+            elif f.null:
+                values[name] = None
+            else:
+                raise refused(
+                    f"The archive's {self.model._meta.label_lower} rows have no {name}, which "
+                    "has no default here: this archive needs a staging restore (not built)."
+                )
+        return values
+
+    def prepared(self, values: dict[str, Any], columns: list[str]) -> tuple:
+        """`values` in `columns`' order, as the database takes them."""
+        out = []
+        for column in columns:
+            value, prep = values.get(column), self.prep[column]
+            out.append(value if prep is None or value is None else prep(value))
+        return tuple(out)

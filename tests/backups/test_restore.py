@@ -16,6 +16,7 @@ import pyrage
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
 
 from backups import restore as restore_module
 from backups.archive import backup_write
@@ -108,10 +109,21 @@ def heads_noted(company: Company) -> None:
 
 
 def wipe(company: Company) -> None:
-    """The company gone from the database (a lost disk), Edit Log and all: raw deletes."""
-    for table in tables_deleting():
-        rows = table.model._base_manager.filter(**{table.company: company.pk})
-        rows._raw_delete(rows.db)
+    """The company gone from the database (a lost disk), Edit Log and all: raw deletes (on
+    PostgreSQL past the Edit Log's append-only trigger, for this test's transaction only)."""
+    trigger = "ALTER TABLE editlog_change {} TRIGGER editlog_change_append_only"
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:  # the foreign keys' checks pending from the saves, before the ALTER
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(trigger.format("DISABLE"))
+        Change.objects.filter(company=company)._raw_delete(connection.alias)
+        if postgresql:
+            cursor.execute(trigger.format("ENABLE"))
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table in tables_deleting():
+            rows = table.model._base_manager.filter(**{table.company: company.pk})
+            rows._raw_delete(rows.db)
 
 
 @pytest.fixture
@@ -182,8 +194,10 @@ def test_restored_as_new_every_change_is_the_same_and_the_chain_verifies(
 ) -> None:
     before_reports, before_chain = reports(books), chain(books)
     differences = unreconciled(books)
-    assert differences == ["membership:2: is in the books but not in the Edit Log",
-                           "membership:3: is in the books but not in the Edit Log"]  # fmt: skip
+    members = Membership.objects.filter(company=books, role__in=["accountant", "viewer"])
+    assert differences == sorted(
+        f"membership:{m.pk}: is in the books but not in the Edit Log" for m in members
+    )
     wipe(books)
     with django_capture_on_commit_callbacks(execute=True):
         restored = restore(archive=archive, mode="new", actor=alice)
