@@ -223,8 +223,9 @@ def floor(db: Path, head: Path, copy: Path) -> dict[str, Any]:
         "file_bytes": db.stat().st_size,
         "vacuum_into_bytes": vacuumed.stat().st_size,
     }
-    for path in (copy, vacuumed):
-        path.unlink()
+    for path in (copy, vacuumed):  # a copy of a WAL database opens in WAL mode: its -wal too
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     return result
 
 
