@@ -341,16 +341,24 @@
     });
   }
 
+  var SAVED_KEPT_MS = 10 * 60 * 1000;
+
+  /* Each tab says once what went in after waiting (any tab may have sent it). */
   function showSaved() {
-    var all = read(SAVED);
-    var keys = Object.keys(all).filter(function (key) { return all[key].waited; });
-    write(SAVED, {}); // shown once
+    var all = read(SAVED), now = Date.now(), shown = {};
+    try { shown = JSON.parse(window.sessionStorage.getItem(SAVED) || "{}"); } catch (e) { /* none */ }
+    var keys = Object.keys(all).filter(function (key) { return all[key].waited && !shown[key]; });
+    update(SAVED, function (kept) {
+      Object.keys(kept).forEach(function (key) { if (now - kept[key].at > SAVED_KEPT_MS) delete kept[key]; });
+    });
     if (!keys.length) return;
     var lines = keys.map(function (key) {
       var done = all[key];
+      shown[key] = true;
       return "Saved at " + clock(done.at) + ", when the server was back: " + done.title +
         " (typed at " + clock(done.typedAt) + "; saved once).";
     });
+    try { window.sessionStorage.setItem(SAVED, JSON.stringify(shown)); } catch (e) { /* shown anyway */ }
     var element = note("outbox-saved", lines.join(" "));
     element.classList.add("saved");
   }
