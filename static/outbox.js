@@ -113,6 +113,9 @@
   });
   document.addEventListener("htmx:sendError", function (event) {
     if (background(event.detail)) return;
+    var config = event.detail.requestConfig || {};
+    var away = body.dataset.live && body.dataset.live !== "live";
+    if (away && config.verb === "get") return; // a lookup while the indicator says the server is away
     refusal("the server did not answer. Try again when it is back.");
   });
   document.addEventListener("htmx:afterRequest", function (event) {
@@ -271,7 +274,7 @@
   function release(form, message) {
     delete form.dataset.pending;
     delete body.dataset.submitting;
-    form.removeAttribute("inert");
+    if (!form.querySelector("[data-record-gone]")) form.removeAttribute("inert");
     note("outbox-pending", "");
     if (message) refusal(message);
   }
