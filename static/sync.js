@@ -113,6 +113,20 @@
   function apply(message) {
     if (message.html) window.htmx.swap(document.body, message.html, { swapStyle: "none" });
     (message.refresh || []).forEach(refresh);
+    recordsGone();
+  }
+
+  // A record deleted or cancelled by someone else: its live patch put a notice marked
+  // data-record-gone where the write buttons were; a form around it can no longer be saved.
+  function recordsGone() {
+    document.querySelectorAll("form [data-record-gone]").forEach(function (notice) {
+      var form = notice.closest("form");
+      form.removeAttribute("data-dirty");
+      form.setAttribute("inert", "");
+      var editor = form.closest("#editor");
+      var waitingNote = editor && editor.querySelector(".lock-notice");
+      if (waitingNote) waitingNote.remove(); // nobody will let go of it now
+    });
   }
 
   function checkSkew(serverTime) {
@@ -147,7 +161,9 @@
   }
 
   function reopenEditor() {
-    // The holder let go: fetch the editor again for this page, which takes the lock for us.
+    // The holder let go: fetch the editor again for this page, which takes the lock for us
+    // (not if they deleted or cancelled it: there is nothing left to alter).
+    if (document.querySelector("#editor [data-record-gone]")) return;
     var url = window.location.pathname + "?connection=" + encodeURIComponent(body.dataset.connection || "");
     window.htmx.ajax("GET", url, { target: "#editor", select: "#editor", swap: "outerHTML" });
   }
@@ -258,6 +274,7 @@
       if (reconnecting) keepHeldLock();
       delay = FIRST_DELAY;
       show("live", "Live");
+      document.dispatchEvent(new CustomEvent("tallysync:live")); // the outbox tries again now
       notice("");
       field("connected", clock(new Date()));
       if (reconnecting) field("reconnect", clock(new Date()));

@@ -1,6 +1,6 @@
-"""What a saved voucher alters on open screens: its Day Book row, its view, and the balances
-of the ledgers its lines touch — rendered from the Change's snapshot, with no read of the
-voucher."""
+"""What a saved voucher alters on open screens: its Day Book row, its view, the write buttons
+of its view and alteration screen once it is deleted or cancelled, and the balances of the
+ledgers its lines touch — rendered from the Change's snapshot, with no read of the voucher."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ledgers.models import Ledger
 from vouchers.models import Entry, Voucher, VoucherType
 
 ROW = "vouchers/_day_book_table.html#row"
+GONE = "vouchers/_gone.html"
 
 
 def register_region(type_name: str) -> str:
@@ -39,12 +40,24 @@ def voucher_note(change: Change, state: LiveState) -> None:
 def voucher_live(patch: Patch, change: Change, state: LiveState) -> None:
     ledger_ids = _ledger_ids(change)
     _day_book_patch(patch, change)
-    patch.refresh.append(dom_id("voucher", change.object_id, "view"))
+    gone_patch(patch, change)
+    if change.verb != Change.Verb.DELETE:  # a deleted voucher's view has nothing to fetch
+        patch.refresh.append(dom_id("voucher", change.object_id, "view"))
     before, after = change.before or {}, change.after or {}
     types = {side["type"] for side in (before, after) if side.get("type")}
     patch.refresh += [register_region(name) for name in sorted(types)]
     if ledger_ids:
         balances_patch(patch, state=state, company=change.company, ledger_ids=ledger_ids)
+
+
+def gone_patch(patch: Patch, change: Change) -> None:
+    """A deleted or cancelled voucher's write buttons (Alter, Cancel, Delete on its view; Accept
+    on an alteration screen open for it) give way to who did it and when, on every screen at
+    once: a notice marked `data-record-gone`, which makes the form around it read-only."""
+    if change.verb not in (Change.Verb.DELETE, Change.Verb.CANCEL):
+        return
+    actions = dom_id("voucher", change.object_id, "actions")
+    patch.oob(render_to_string(GONE, {"change": change, "actions": actions}).strip())
 
 
 def voucher_recorded(change: Change) -> Voucher:

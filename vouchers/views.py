@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,7 @@ from core.http import (
     version_of,
     wants_json,
 )
+from core.money import parse_amount
 from core.records import snapshot_fields
 from core.templatetags.tally import dom_id
 from core.validation import parse_date
@@ -129,6 +131,19 @@ def _entry_rows(
     return _form_rows([{"side": first}, {"side": "Dr" if first == "Cr" else "Cr"}], errors)
 
 
+def _row_totals(rows: list[dict]) -> dict[str, Decimal]:
+    """Dr and Cr totals of the rows as shown, so a form that cannot be typed in (someone else
+    holds it, so the entry script leaves it alone) still shows its totals; amounts that do not
+    read as amounts count as nothing, as on screen."""
+    totals = {"Dr": Decimal(0), "Cr": Decimal(0)}
+    for row in rows:
+        try:
+            totals[row["side"]] += parse_amount(row["amount"])
+        except ValueError:
+            continue
+    return {"debit": totals["Dr"], "credit": totals["Cr"]}
+
+
 def _voucher_form(
     request: HttpRequest,
     company: Company,
@@ -162,7 +177,8 @@ def _voucher_form(
         "date": day,
         "narration": data.get("narration", voucher.narration if voucher else ""),
         "version": data.get("version", voucher.version if voucher else ""),
-        "rows": _entry_rows(data, voucher, voucher_type, errors),
+        "rows": (rows := _entry_rows(data, voucher, voucher_type, errors)),
+        "totals": _row_totals(rows),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
         "year_start": year_start,

@@ -4,7 +4,10 @@ gets the first answer, never a second voucher or ledger."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import IntegrityError
+from django.test import Client
+from django.utils import timezone
 
 from editlog import idempotency
 from editlog.idempotency import RequestKey
@@ -12,7 +15,7 @@ from editlog.models import Change
 from ledgers.models import Ledger
 from tests.conftest import client_for, sale
 from vouchers.models import Voucher
-from vouchers.services import voucher_create
+from vouchers.services import voucher_create, voucher_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +116,105 @@ def test_a_retry_racing_the_first_save_gets_its_answer(company, api, voucher, mo
     again = post(api, url, body, "racing")
     assert again.status_code == first.status_code and again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
+
+
+# The voucher form's outbox (static/outbox.js) posts the page's form with an Idempotency-Key
+# per draft, as htmx does (HX-Request): a retry after a lost answer is saved once too.
+
+
+def page_rows(amount: str, narration: str = "Kept while the server was away") -> dict:
+    return {
+        "type": "sales",
+        "date": "26-11-2026",
+        "narration": narration,
+        "entries-0-side": "Dr",
+        "entries-0-ledger": "Sharma Enterprises",
+        "entries-0-amount": amount,
+        "entries-1-side": "Cr",
+        "entries-1-ledger": "Sales",
+        "entries-1-amount": amount,
+    }
+
+
+@pytest.fixture
+def page(alice):
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+def page_post(page, url: str, data: dict, key: str, *, htmx: bool = True):
+    headers = {"Idempotency-Key": key, **({"HX-Request": "true"} if htmx else {})}
+    return page.post(url, data, headers=headers)
+
+
+def test_a_page_retried_with_its_key_saves_one_voucher_and_says_when(company, page, ledgers):
+    url = f"/c/{company.pk}/vouchers/"
+    first = page_post(page, url, page_rows("5,000"), "draft-1")
+    assert first.status_code == 200  # htmx's client redirect: the browser goes there itself
+    assert first["HX-Redirect"].startswith(f"/c/{company.pk}/vouchers/new/?type=sales")
+    again = page_post(page, url, page_rows("5,000"), "draft-1")
+    voucher = Voucher.objects.get()
+    assert again["HX-Redirect"] == f"/c/{company.pk}/vouchers/{voucher.pk}/"
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    change = Change.objects.get(object_type="voucher")
+    shown = [str(m) for m in get_messages(again.wsgi_request)]
+    at = timezone.localtime(change.at)
+    assert shown[-1] == (
+        f"Sales No. 1 was saved at {at:%H:%M:%S} on {at:%d-%b-%Y} (Edit Log #{change.seq}); "
+        "it is saved once."
+    )
+    assert Voucher.objects.count() == 1
+
+
+def test_a_plain_page_post_with_a_key_is_still_a_redirect(company, page, ledgers):
+    answer = page_post(page, f"/c/{company.pk}/vouchers/", page_rows("700"), "k", htmx=False)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(f"/c/{company.pk}/vouchers/new/?type=sales")
+
+
+def test_a_refused_page_keeps_its_key_for_the_corrected_save(company, page, ledgers):
+    url = f"/c/{company.pk}/vouchers/"
+    unbalanced = {**page_rows("5,000"), "entries-1-amount": "4,000"}
+    refused = page_post(page, url, unbalanced, "draft-2")
+    assert refused.status_code == 422 and "Debit 5,000.00" in refused.content.decode()
+    saved = page_post(page, url, page_rows("5,000"), "draft-2")
+    assert "HX-Redirect" in saved and "Idempotent-Replayed" not in saved
+    assert Voucher.objects.count() == 1
+
+
+def test_a_page_retry_racing_the_first_save_gets_its_answer(company, page, ledgers, monkeypatch):
+    url = f"/c/{company.pk}/vouchers/"
+    page_post(page, url, page_rows("900"), "racing-page")
+    real = idempotency.change_for_key
+    calls = []
+
+    def missed_once(**kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(idempotency, "change_for_key", missed_once)
+    again = page_post(page, url, page_rows("900"), "racing-page")
+    assert again["Idempotent-Replayed"] == "true"
+    assert again["HX-Redirect"] == f"/c/{company.pk}/vouchers/{Voucher.objects.get().pk}/"
+
+
+def test_a_page_alteration_retried_is_not_a_stale_version(company, page, voucher):
+    url = f"/c/{company.pk}/vouchers/{voucher.pk}/"
+    data = {**page_rows("750"), "version": "1"}
+    first = page_post(page, url, data, "alter-once")
+    again = page_post(page, url, data, "alter-once")
+    assert first["HX-Redirect"] == again["HX-Redirect"] == url
+    assert again["Idempotent-Replayed"] == "true"
+    assert Change.objects.filter(object_type="voucher", verb="alter").count() == 1
+
+
+def test_a_retry_of_a_voucher_deleted_since_goes_to_its_edit_log_entry(company, page, ledgers):
+    url = f"/c/{company.pk}/vouchers/"
+    page_post(page, url, page_rows("300"), "gone-since")
+    created = Change.objects.get(object_type="voucher")
+    voucher = Voucher.objects.get()
+    voucher_delete(company=company, voucher=voucher, actor=voucher.created_by, version=1)
+    again = page_post(page, url, page_rows("300"), "gone-since")
+    assert again["HX-Redirect"] == f"/c/{company.pk}/editlog/?before={created.seq + 1}"
+    assert not Voucher.objects.exists()

@@ -3,14 +3,17 @@ screen shows. Every kind of Change, every region it patches."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from editlog.models import Change
 from ledgers.services import ledger_alter
 from sync.fragments import change_patch
 from tests.conftest import sale
-from tests.sync.html import by_id, oob_swaps, squash
+from tests.sync.html import Element, by_id, oob_swaps, squash
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
 
 pytestmark = pytest.mark.django_db
@@ -94,9 +97,37 @@ def test_a_voucher_moved_to_another_day(company, alice, ledgers, voucher, browse
     assert check_patch_matches_pages(last_patch(company), rendered) >= 4
 
 
+def text(html: str) -> str:
+    return squash(re.sub(r"<[^>]+>", "", html))
+
+
+def gone_notice(patch, voucher) -> Element:
+    """The out-of-band notice that takes the place of the voucher's write buttons."""
+    swaps = oob_swaps("".join(patch.html))
+    [notice] = [s for s in swaps if s.attrs.get("id") == f"voucher-{voucher.pk}-actions"]
+    assert notice.attrs["hx-swap-oob"] == "outerHTML" and "data-record-gone" in notice.attrs
+    return notice
+
+
 def test_a_cancelled_voucher(company, alice, ledgers, voucher, browser):
     voucher_cancel(company=company, voucher=voucher, actor=alice, version=1)
-    assert check_patch_matches_pages(last_patch(company), pages(browser, company, "2026-11-26"))
+    patch = last_patch(company)
+    assert check_patch_matches_pages(patch, pages(browser, company, "2026-11-26"))
+    at = Change.objects.filter(company=company).last().at
+    clock = timezone.localtime(at).strftime("%H:%M")
+    notice = text(gone_notice(patch, voucher).inner)
+    assert f"Cancelled by alice at {clock}" in notice
+    assert "keeps its number" in notice and "Delete" not in notice
+    assert f"voucher-{voucher.pk}-view" in patch.refresh  # the view shows it cancelled
+
+
+def test_a_cancelled_voucher_view_says_who_cancelled_it(company, alice, ledgers, voucher, browser):
+    voucher_cancel(company=company, voucher=voucher, actor=alice, version=1)
+    html = browser.get(f"/c/{company.pk}/vouchers/{voucher.pk}/").content.decode()
+    voucher.refresh_from_db()
+    clock = timezone.localtime(voucher.altered_at).strftime("%H:%M")
+    assert f"Cancelled by alice at {clock}" in text(by_id(html, f"voucher-{voucher.pk}-view").inner)
+    assert 'id="alter"' not in html and 'id="cancel-voucher"' not in html
 
 
 def test_a_deleted_voucher(company, alice, ledgers, voucher, browser):
@@ -104,6 +135,23 @@ def test_a_deleted_voucher(company, alice, ledgers, voucher, browser):
     patch = last_patch(company)
     assert f'id="voucher-{voucher.pk}" hx-swap-oob="delete"' in "".join(patch.html)
     assert check_patch_matches_pages(patch, pages(browser, company, "2026-11-26"))
+    at = Change.objects.filter(company=company).last().at
+    notice = text(gone_notice(patch, voucher).inner)
+    assert f"Deleted by alice at {timezone.localtime(at):%H:%M}" in notice
+    assert f"{voucher} is no longer in the books" in notice
+    # Its view is not fetched again (it would answer 404): the notice is all it gets.
+    assert f"voucher-{voucher.pk}-view" not in patch.refresh
+
+
+def test_the_notice_replaces_the_write_buttons_of_the_view_and_the_alteration_screen(
+    company, alice, ledgers, voucher, browser
+):
+    view = browser.get(f"/c/{company.pk}/vouchers/{voucher.pk}/").content.decode()
+    edit = browser.get(f"/c/{company.pk}/vouchers/{voucher.pk}/edit/").content.decode()
+    actions = f"voucher-{voucher.pk}-actions"
+    assert 'id="alter"' in by_id(view, actions).inner
+    assert 'id="delete-voucher"' in by_id(view, actions).inner
+    assert 'id="save-voucher"' in by_id(edit, actions).inner
 
 
 def test_a_ledgers_new_opening_balance(company, alice, ledgers, voucher, browser):

@@ -46,7 +46,7 @@ from ledgers.services import closing_stock_set, ledger_alter, ledger_create, led
 from sync.fragments import _activity_patch, change_patch, changes_note
 from sync.replay import frames_after
 from tests.conftest import make_ledger, sale
-from vouchers.live import register_region
+from vouchers.live import gone_patch, register_region
 from vouchers.models import Voucher
 from vouchers.selectors import voucher_get
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
@@ -101,7 +101,9 @@ def old_patch(change: Change) -> Patch:
     if change.object_type == "voucher":
         ids = {e["ledger_id"] for side in (before, after) for e in side.get("entries", [])}
         _old_day_book(patch, change)
-        patch.refresh.append(dom_id("voucher", change.object_id, "view"))
+        gone_patch(patch, change)  # drawn from the Change alone: nothing kept, nothing read
+        if change.verb != Change.Verb.DELETE:
+            patch.refresh.append(dom_id("voucher", change.object_id, "view"))
         types = {side["type"] for side in (before, after) if side.get("type")}
         patch.refresh += [register_region(name) for name in sorted(types)]
         if ids:

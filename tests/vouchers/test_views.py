@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from locking.services import lock_acquire
 from tests.conftest import balance, client_for, sale
 from vouchers.models import Voucher
 from vouchers.services import voucher_create
@@ -138,3 +139,35 @@ def test_an_alteration_with_every_line_cleared_is_refused_and_keeps_the_voucher(
     assert "A voucher needs at least two lines." in answer.content.decode()
     voucher.refresh_from_db()
     assert (voucher.version, voucher.entries.count()) == (1, 2)
+
+
+def test_a_locked_alteration_shows_the_vouchers_totals(company, alice, bob, ledgers, voucher):
+    """Someone else holds the voucher: the form is read-only, and the entry script (which
+    adds up what is typed) leaves it alone, so its totals come from the server."""
+    lock_acquire(company=company, resource=f"voucher:{voucher.pk}", actor=alice)
+    client = Client()
+    client.force_login(bob)
+    html = client.get(f"/c/{company.pk}/vouchers/{voucher.pk}/edit/").content.decode()
+    assert "In use by alice" in html and " inert" in html
+    assert '<span id="total-debit">1,00,000.00</span> Dr' in html
+    assert '<span id="total-credit">1,00,000.00</span> Cr' in html
+
+
+def test_a_new_voucher_shows_zero_totals_and_a_refused_one_what_was_typed(company, alice, ledgers):
+    client = Client()
+    client.force_login(alice)
+    blank = client.get(f"/c/{company.pk}/vouchers/new/?type=sales").content.decode()
+    assert '<span id="total-debit">0.00</span>' in blank
+    typed = {
+        "type": "sales",
+        "date": "26-11-2026",
+        "entries-0-side": "Dr",
+        "entries-0-ledger": "Sharma Enterprises",
+        "entries-0-amount": "1,18,000",
+        "entries-1-side": "Cr",
+        "entries-1-ledger": "Sales",
+        "entries-1-amount": "abc",
+    }
+    refused = client.post(f"/c/{company.pk}/vouchers/", typed).content.decode()
+    assert '<span id="total-debit">1,18,000.00</span>' in refused
+    assert '<span id="total-credit">0.00</span>' in refused
