@@ -408,7 +408,9 @@
     form.addEventListener("change", function () { showTotals(form); });
     form.addEventListener("keydown", function (event) { onKeydown(form, event); });
     form.addEventListener("focusin", function (event) {
-      if (event.target.classList.contains("ledger-input")) refresh(form, event.target);
+      // An empty line offers the whole list at once; a filled one (an alteration) waits for typing,
+      // so that Esc there still leaves the voucher.
+      if (event.target.classList.contains("ledger-input") && !event.target.value.trim()) refresh(form, event.target);
       if (event.target.classList.contains("amount-input")) offerBalance(form, event.target);
     });
     form.addEventListener("focusout", function (event) {
