@@ -384,11 +384,7 @@
       highlight(list.active + (event.key === "ArrowDown" ? 1 : -1));
       return;
     }
-    if (ledger && event.key === "Escape" && list.input === field) {
-      event.preventDefault(); // closes the list, not the voucher
-      hideList();
-      return;
-    }
+    if (ledger && event.key === "Escape") hideList(); // and the page's Esc asks to quit
     if (event.key !== "Enter" || event.ctrlKey || event.altKey || event.shiftKey) return;
     event.preventDefault();
     if (ledger) enterOnLedger(form, field); else advance(form, field);
