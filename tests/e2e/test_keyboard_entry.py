@@ -137,9 +137,7 @@ def test_a_journal_typed_with_rent_alt_c_and_the_balance_filling_line_2(ravi, co
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.keyboard.press("Alt+x")
     expect(page.locator(".voucher-view .badge")).to_have_text("Cancelled")
-    assert asked == [
-        "Cancel Journal No. 1? It keeps its number, and its amounts leave the books."
-    ]
+    assert asked == ["Cancel Journal No. 1? It keeps its number, and its amounts leave the books."]
 
 
 def _today(page: Any) -> str:
@@ -229,3 +227,20 @@ def test_enter_in_ledger_creation_moves_on_and_only_ctrl_a_saves(ravi, company_u
     page.keyboard.press("Escape")
     page.wait_for_url(company_url + "ledgers/")
     assert asked == ["Quit without saving? What you typed will be lost."]
+
+
+def test_the_trial_balance_and_ledger_list_drill_down_by_keyboard(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "reports/trial-balance/")
+    page.keyboard.press("ArrowDown")
+    first = page.locator("table.report tr.row-cursor")
+    group = first.locator("a").first.inner_text()
+    page.keyboard.press("Enter")  # a group's breakup
+    expect(page.locator("h1")).to_contain_text(group)
+    page.goto(company_url + "ledgers/")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    name = page.locator("table.report tr.row-cursor a").first.inner_text()
+    page.keyboard.press("Enter")  # the first row's ledger: its vouchers
+    expect(page.locator("h1")).to_contain_text(name)
