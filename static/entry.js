@@ -239,18 +239,6 @@
     }, function () { advance(form, input); });
   }
 
-  function balancesOnLoad(form) {
-    rows(form).forEach(function (row) {
-      var input = row.querySelector(".ledger-input");
-      var name = input.value.trim();
-      if (!name) return;
-      choicesFor(form, input).then(function (choices) {
-        var i = exactIndex(choices, name);
-        if (choices[i] && choices[i].name.toLowerCase() === name.toLowerCase()) showBalance(input, choices[i].balance);
-      }, function () {});
-    });
-  }
-
   /* ---- Alt+C: Ledger Creation over the voucher ---- */
 
   function csrfToken() {
@@ -413,7 +401,6 @@
       if (event.target === list.input) hideList();
     });
     showTotals(form);
-    balancesOnLoad(form);
     var first = form.querySelector("#entry-rows .ledger-input");
     var firstEmpty = rows(form).map(function (r) { return r.querySelector(".ledger-input"); })
       .filter(function (i) { return !i.value; })[0];

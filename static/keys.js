@@ -287,7 +287,15 @@
     }
   });
 
+  // A refused form puts the cursor on the first field it marks, not the first field (autofocus).
+  function focusFirstError() {
+    var marked = document.querySelector("main form:not([data-voucher-form]) .field-error");
+    var field = marked && marked.parentElement.querySelector("input:not([type=hidden]), select, textarea");
+    if (field) field.focus();
+  }
+
   function setUp() {
+    focusFirstError();
     addDenseToggle();
     setDense(denseStored());
     groupAll();

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +35,7 @@ from core.templatetags.tally import dom_id
 from core.validation import parse_date
 from editlog.idempotency import save_answered
 from editlog.models import Change
-from ledgers.selectors import ledger_search
+from ledgers.selectors import ledger_list, ledger_search
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
 from vouchers.drafts import ledger_wants_cash_bank
@@ -97,6 +98,19 @@ def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
     return rows
 
 
+def _with_balances(company: Company, rows: list[dict]) -> list[dict]:
+    """Each row with its ledger's balance as the list shows it (`1,00,000.00 Dr`), for the
+    ledgers the rows name (one query); a name that is no ledger gets none."""
+    names = {str(row["ledger"]).strip().lower() for row in rows if str(row["ledger"]).strip()}
+    if not names:
+        return rows
+    found = ledger_list(company=company).annotate(lname=Lower("name")).filter(lname__in=names)
+    balances = {ledger.lname: format_balance(ledger.closing_balance) for ledger in found}
+    for row in rows:
+        row["balance"] = balances.get(str(row["ledger"]).strip().lower(), "")
+    return rows
+
+
 def _entry_rows(
     data: dict[str, Any], voucher: Voucher | None, voucher_type: VoucherType, errors: Errors
 ) -> list[dict]:
@@ -147,7 +161,7 @@ def _voucher_form(
         "narration": data.get("narration", voucher.narration if voucher else ""),
         "reference": data.get("reference", voucher.reference if voucher else ""),
         "version": data.get("version", voucher.version if voucher else ""),
-        "rows": _entry_rows(data, voucher, voucher_type, errors),
+        "rows": _with_balances(company, _entry_rows(data, voucher, voucher_type, errors)),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
         **(extra or {}),

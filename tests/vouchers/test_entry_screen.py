@@ -170,6 +170,8 @@ def test_the_entry_form_posts_the_reference_and_shows_it(company, alice, ledgers
     edit = client.get(f"/c/{company.pk}/vouchers/{voucher.pk}/edit/").text
     assert 'name="reference" id="id_reference" value="Bill M-221"' in edit
     assert 'value="50,000.00"' in edit  # the alteration shows amounts the Indian way
+    # and each line's ledger with its balance beside it
+    assert '<span class="ledger-balance" aria-live="polite">50,000.00 Cr</span>' in edit
 
 
 def test_the_day_book_row_offers_alteration_cancel_and_delete_to_the_keys(company, alice, voucher):
