@@ -234,11 +234,18 @@ def chart_find(roots: list[ChartNode], name: str) -> ChartNode | None:
 MAX_SEARCH = 200  # a ledger name's length; SQLite refuses LIKE patterns over 50,000 characters
 
 
-def ledger_search(*, company: Company, text: str, limit: int = 20) -> list[Ledger]:
+def ledger_search(
+    *, company: Company, text: str, limit: int = 20, cash_bank: bool | None = None
+) -> list[Ledger]:
     """Ledgers whose name starts with `text` first, then those containing it (case-insensitive);
-    only the first MAX_SEARCH characters are looked for (no name is longer)."""
+    only the first MAX_SEARCH characters are looked for (no name is longer). `cash_bank`: only
+    Cash-in-Hand and bank ledgers (True), only the others (False), or all (None)."""
     text = text.strip()[:MAX_SEARCH]
     ledgers = ledger_list(company=company)
+    if cash_bank is True:
+        ledgers = ledgers.filter(group__is_cash_bank=True)
+    elif cash_bank is False:  # a ledger outside every group (Profit & Loss A/c) is not cash
+        ledgers = ledgers.exclude(group__is_cash_bank=True)
     if not text:
         return list(ledgers[:limit])
     starting = list(ledgers.filter(name__istartswith=text)[:limit])

@@ -20,6 +20,7 @@ from core.export import export_format, export_response
 from core.formatting import bidi_isolated
 from core.forms import Errors
 from core.http import body_data, json_response, region_asked, version_of, wants_json
+from core.money import format_amount
 from editlog.idempotency import save_answered
 from editlog.models import Change
 from ledgers.export import ledger_list_table
@@ -64,7 +65,7 @@ def _form_page(
             "name": ledger.name,
             "group": ledger.group.name if ledger.group else "",
             "opening_side": "Cr" if opening < 0 else "Dr",
-            "opening_amount": abs(opening) or "",
+            "opening_amount": format_amount(abs(opening)) if opening else "",
             "gstin": ledger.gstin,
             "state": ledger.state,
             "version": ledger.version,
@@ -111,7 +112,10 @@ def ledgers(request: HttpRequest, company: Company) -> HttpResponse:
             company=company,
             save=partial(ledger_create, company=company, actor=request.user, data=data),
             answer=_saved,
-            saved_page=_saved_page(request, "created", lambda _: redirect("ledgers", company.pk)),
+            # As in Tally, a blank Ledger Creation for the next one (the message names this one).
+            saved_page=_saved_page(
+                request, "created", lambda _: redirect("ledger-new", company.pk)
+            ),
             refused_page=lambda errors, status, _: _form_page(
                 request, ledger=None, data=data, errors=errors, status=status
             ),

@@ -17,7 +17,7 @@ class VouchersConfig(AppConfig):
                 "Voucher",
                 snapshot=voucher_snapshot,
                 lockable=True,
-                order=("type", "number", "date", "narration", "cancelled", "entries"),
+                order=("type", "number", "date", "reference", "narration", "cancelled", "entries"),
                 url_name="voucher",
                 live=voucher_live,
                 live_note=voucher_note,

@@ -47,6 +47,7 @@ class VoucherDraft:
     date: dt.date | None = None
     narration: str | None = None
     lines: list[Line] | None = None
+    reference: str | None = None
 
     @property
     def whole(self) -> bool:
@@ -54,7 +55,13 @@ class VoucherDraft:
         return bool(self.voucher_type and self.date and self.lines is not None)
 
     def over(
-        self, *, voucher_type: VoucherType, date: dt.date, narration: str, lines: list[Line]
+        self,
+        *,
+        voucher_type: VoucherType,
+        date: dt.date,
+        narration: str,
+        lines: list[Line],
+        reference: str = "",
     ) -> VoucherDraft:
         """This draft with what it leaves out taken from the voucher it alters."""
         return VoucherDraft(
@@ -62,6 +69,7 @@ class VoucherDraft:
             date=self.date or date,
             narration=narration if self.narration is None else self.narration,
             lines=lines if self.lines is None else self.lines,
+            reference=reference if self.reference is None else self.reference,
         )
 
 
@@ -104,6 +112,16 @@ _LINE_RULES: dict[str, list[tuple[str | None, bool, str]]] = {
         (None, False, "a Journal uses no Cash or Bank ledger (use Payment, Receipt or Contra)")
     ],
 }
+
+
+def ledger_wants_cash_bank(base: str, side: str) -> bool | None:
+    """What Tally's rules (`_LINE_RULES`) ask of the ledger on a `side` ("debit" or "credit")
+    line of a voucher type `base`: a Cash or Bank ledger (True), any other (False), or either
+    (None). The entry screen lists only the ledgers a line may take."""
+    for rule_side, wants_cash, _ in _LINE_RULES.get(base, []):
+        if rule_side in (None, side):
+            return wants_cash
+    return None
 
 
 def _type_rules_check(voucher_type: VoucherType, lines: list[Line], errors: Errors) -> None:

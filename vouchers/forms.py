@@ -31,6 +31,7 @@ from core.forms import (
 from core.validation import parse_id
 from ledgers.models import Ledger
 from vouchers.drafts import MAX_LINES, MAX_NARRATION, Line, VoucherDraft
+from vouchers.models import MAX_REFERENCE
 from vouchers.selectors import voucher_type_for_key
 
 PAGE_ROW = re.compile(r"^entries-([0-9]+)-(\w+)$")
@@ -112,14 +113,15 @@ def row_as_line(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class VoucherForm(forms.Form):
-    """Type, date, narration and lines. With `partial` (an alteration) what is not sent stays
-    as the voucher has it."""
+    """Type, date, narration, reference (the bill number) and lines. With `partial` (an
+    alteration) what is not sent stays as the voucher has it."""
 
     type = ByNameField(
         find=lambda ref: None, message="Choose a voucher type, such as Sales or Receipt."
     )
     date = TallyDateField()
     narration = TextField(max_length=MAX_NARRATION, multiline=True)
+    reference = TextField(max_length=MAX_REFERENCE)
 
     def __init__(self, data: Any, *, company: Company, partial: bool = False) -> None:
         if not isinstance(data, dict):
@@ -137,7 +139,7 @@ class VoucherForm(forms.Form):
             self.raw_lines = data.get("entries")
         self.lines_sent = not partial or self.raw_lines is not None or "entries" in data
         if partial:
-            for name in ("type", "date", "narration"):
+            for name in ("type", "date", "narration", "reference"):
                 if name not in data:
                     del self.fields[name]
         self.line_forms: list[LineForm | None] = []
@@ -173,6 +175,7 @@ class VoucherForm(forms.Form):
             voucher_type=data.get("type"),
             date=data.get("date"),
             narration=data.get("narration"),
+            reference=data.get("reference"),
             lines=[f.line() for f in self.line_forms if f] if self.lines_sent else None,
         )
 

@@ -10,6 +10,8 @@ from django.db import models
 from core.money import ZERO, MoneyField, split_signed
 from ledgers.models import Ledger
 
+MAX_REFERENCE = 50
+
 
 class VoucherType(models.Model):
     class Base(models.TextChoices):
@@ -46,6 +48,8 @@ class Voucher(models.Model):
     number = models.PositiveIntegerField()
     date = models.DateField()
     narration = models.TextField(blank=True)
+    # Tally's "Ref." / supplier's bill number: the other side's number for this voucher.
+    reference = models.CharField(max_length=MAX_REFERENCE, blank=True, default="", db_default="")
     is_cancelled = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(

@@ -208,6 +208,7 @@ def voucher_post(
         ),
         date=draft.date,
         narration=draft.narration or "",
+        reference=draft.reference or "",
         created_by=work.actor,
         altered_by=work.actor,
     )
@@ -264,6 +265,7 @@ def voucher_repost(
         date=voucher.date,
         narration=voucher.narration,
         lines=before_lines,
+        reference=voucher.reference,
     )
     whole = _checked(work, whole, replacing=before_lines, drafted_at_seq=drafted_at_seq)
     assert whole.voucher_type and whole.date and whole.lines is not None  # _checked: whole
@@ -279,6 +281,7 @@ def voucher_repost(
     voucher.financial_year = financial_year
     voucher.date = whole.date
     voucher.narration = whole.narration or ""
+    voucher.reference = whole.reference or ""
     voucher.save()
     return _lines_post(
         work,
@@ -399,6 +402,7 @@ def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Vou
             financial_year=company.financial_year_of(draft.date),  # type: ignore[arg-type]
             date=draft.date,
             narration=draft.narration or "",
+            reference=draft.reference or "",
             created_by=actor,
             altered_by=actor,
         )
@@ -420,7 +424,7 @@ def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Vou
 
 
 VOUCHER_FIELDS = (
-    *("company", "voucher_type", "financial_year", "number", "date", "narration"),
+    *("company", "voucher_type", "financial_year", "number", "date", "narration", "reference"),
     *("is_cancelled", "version", "created_by", "created_at", "altered_by", "altered_at"),
 )
 ENTRY_FIELDS = ("voucher", "ledger", "amount", "position", "date")
@@ -434,7 +438,7 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
     now = db_datetime(stamp)
     rows = [
         (v.company_id, v.voucher_type_id, v.financial_year, v.number, db_date(v.date),
-         v.narration, False, 1, v.created_by_id, now, v.altered_by_id, now)
+         v.narration, v.reference, False, 1, v.created_by_id, now, v.altered_by_id, now)
         for v in vouchers
     ]  # fmt: skip
     for voucher, pk in zip(

@@ -28,6 +28,7 @@ def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -
         "number": voucher.number,
         "date": voucher.date,
         "narration": voucher.narration,
+        "reference": voucher.reference,
         "cancelled": voucher.is_cancelled,
         "version": voucher.version,
         "entries": [

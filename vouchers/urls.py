@@ -6,6 +6,7 @@ from vouchers import views
 urlpatterns = [
     path("", views.vouchers, name="vouchers"),
     path("new/", views.voucher_new, name="voucher-new"),
+    path("ledgers/", views.ledger_choices, name="voucher-ledgers"),
     path("<id:pk>/", views.voucher, name="voucher"),
     path("<id:pk>/edit/", views.voucher_edit, name="voucher-edit"),
     path("<id:pk>/cancel/", views.cancel, name="voucher-cancel"),

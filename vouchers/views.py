@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,14 +31,16 @@ from core.http import (
     version_of,
     wants_json,
 )
-from core.money import parse_amount
+from core.money import format_amount, format_balance, parse_amount
 from core.records import snapshot_fields
 from core.templatetags.tally import dom_id
 from core.validation import parse_date
 from editlog.idempotency import save_answered
 from editlog.models import Change
+from ledgers.selectors import ledger_list, ledger_search
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
+from vouchers.drafts import ledger_wants_cash_bank
 from vouchers.export import day_book_table
 from vouchers.forms import page_rows
 from vouchers.models import Voucher, VoucherType
@@ -53,6 +56,7 @@ from vouchers.selectors import (
 from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
 
 MAX_DAY_BOOK_DAYS = 366
+LEDGER_CHOICES = 30  # names in the entry screen's list as the user types (Tally's list scrolls)
 EXPORT_CHUNK = 2000  # vouchers (with their entries) read at a time for a file
 # Receipts and Contras start with the credit line in Tally's double-entry mode.
 FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
@@ -114,6 +118,19 @@ def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
     return rows
 
 
+def _with_balances(company: Company, rows: list[dict]) -> list[dict]:
+    """Each row with its ledger's balance as the list shows it (`1,00,000.00 Dr`), for the
+    ledgers the rows name (one query); a name that is no ledger gets none."""
+    names = {str(row["ledger"]).strip().lower() for row in rows if str(row["ledger"]).strip()}
+    if not names:
+        return rows
+    found = ledger_list(company=company).annotate(lname=Lower("name")).filter(lname__in=names)
+    balances = {ledger.lname: format_balance(ledger.closing_balance) for ledger in found}
+    for row in rows:
+        row["balance"] = balances.get(str(row["ledger"]).strip().lower(), "")
+    return rows
+
+
 def _entry_rows(
     data: dict[str, Any], voucher: Voucher | None, voucher_type: VoucherType, errors: Errors
 ) -> list[dict]:
@@ -123,7 +140,7 @@ def _entry_rows(
         return _form_rows(typed, errors)
     if voucher:
         stored = [
-            {"ledger": e.ledger.name, "side": e.side, "amount": str(abs(e.amount))}
+            {"ledger": e.ledger.name, "side": e.side, "amount": format_amount(abs(e.amount))}
             for e in voucher.entries.all()
         ]
         return _form_rows(stored, errors)
@@ -176,8 +193,9 @@ def _voucher_form(
         else voucher_number_next(voucher_type=voucher_type, financial_year=financial_year),
         "date": day,
         "narration": data.get("narration", voucher.narration if voucher else ""),
+        "reference": data.get("reference", voucher.reference if voucher else ""),
         "version": data.get("version", voucher.version if voucher else ""),
-        "rows": (rows := _entry_rows(data, voucher, voucher_type, errors)),
+        "rows": (rows := _with_balances(company, _entry_rows(data, voucher, voucher_type, errors))),
         "totals": _row_totals(rows),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
@@ -389,3 +407,27 @@ def cancel(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         return _saved(cancelled.change)  # type: ignore[attr-defined]
     messages.success(request, f"{cancelled} cancelled.")
     return redirect("voucher", company.pk, cancelled.pk)
+
+
+@require_http_methods(["GET"])
+@member_view
+def ledger_choices(request: HttpRequest, company: Company) -> HttpResponse:
+    """The ledgers a line of the entry screen may take, as the user types (`?type=journal&side=Dr
+    &q=ren`): only those the voucher type's rules allow on the line's side (drafts._LINE_RULES,
+    the rules the save checks), names starting with the text first, each with its balance."""
+    voucher_type = voucher_type_for_key(company=company, key=request.GET.get("type", ""))
+    side = "credit" if request.GET.get("side", "").strip().lower() in ("cr", "credit") else "debit"
+    wants = ledger_wants_cash_bank(voucher_type.base, side) if voucher_type else None
+    found = ledger_search(
+        company=company, text=request.GET.get("q", ""), limit=LEDGER_CHOICES, cash_bank=wants
+    )
+    choices = [
+        {
+            "id": ledger.pk,
+            "name": ledger.name,
+            "group": ledger.group.name if ledger.group else "",
+            "balance": format_balance(ledger.closing_balance),
+        }
+        for ledger in found
+    ]
+    return json_response({"ledgers": choices})

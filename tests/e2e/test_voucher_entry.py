@@ -12,18 +12,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def choose_ledger(page: Any, name: str, typed: str) -> None:
-    """Type the start of a ledger name, wait for the server's suggestions for what was typed,
-    press Enter (which completes the name)."""
+    """Type part of a ledger name, wait for the list to highlight `name`, press Enter (which
+    takes the highlighted ledger)."""
     page.keyboard.type(typed)
-    page.wait_for_function(
-        """([name, typed]) => {
-            const input = document.activeElement;
-            const names = input && input.list ? [...input.list.options].map(o => o.value) : [];
-            return names.includes(name)
-                && names.every(n => n.toLowerCase().includes(typed.toLowerCase()));
-        }""",
-        arg=[name, typed],
-    )
+    expect(page.locator("#ledger-list li.active .name")).to_have_text(name)
     page.keyboard.press("Enter")
 
 
@@ -45,7 +37,6 @@ def test_f8_sales_voucher_with_the_keyboard_reaches_day_book_and_ledger(ravi, co
     page.keyboard.type("100000")
     expect(page.locator("#difference-note")).to_have_text("balanced")
     expect(page.locator("#total-debit")).to_have_text("1,00,000.00")
-    page.screenshot(path=str(DOCS / "voucher-entry.png"))
     page.keyboard.press("Control+a")
 
     expect(page.locator(".message")).to_contain_text("Sales No. 1 saved")
@@ -73,7 +64,7 @@ def test_an_unbalanced_voucher_shows_the_difference_and_is_not_saved(ravi, compa
     page.keyboard.press("Control+a")
     expect(page.locator("#voucher-errors")).to_contain_text("Debit 5,000.00 ≠ Credit 4,500.00")
     # Everything typed is still there.
-    expect(page.locator('input[name="entries-0-amount"]')).to_have_value("5000")
+    expect(page.locator('input[name="entries-0-amount"]')).to_have_value("5,000.00")
     expect(page.locator('input[name="entries-1-ledger"]')).to_have_value("Sales")
     page.goto(company_url + "vouchers/")
     expect(page.locator("table.day-book")).not_to_contain_text("5,000.00")
@@ -87,11 +78,33 @@ def test_enter_on_the_last_amount_adds_the_balancing_line(ravi, company_url):
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     choose_ledger(page, "Gupta Suppliers", "Gupta")
-    page.keyboard.type("2000")
+    expect(page.locator('input[name="entries-1-amount"]')).to_have_value("3,000.00")  # offered
+    page.keyboard.type("2000")  # over what was offered
     page.keyboard.press("Enter")  # last amount, 1,000 short: a third line offers the rest
     expect(page.locator('select[name="entries-2-side"]')).to_have_value("Cr")
-    expect(page.locator('input[name="entries-2-amount"]')).to_have_value("1000.00")
+    expect(page.locator('input[name="entries-2-amount"]')).to_have_value("1,000.00")
     expect(page.locator('input[name="entries-2-ledger"]')).to_be_focused()
+
+
+def test_the_balance_fills_the_empty_second_line_not_a_third(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "vouchers/new/?type=purchase")
+    choose_ledger(page, "Rent", "Ren")
+    page.keyboard.type("50000")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # line 2 is Cr already
+    choose_ledger(page, "Gupta Suppliers", "gupta")
+    expect(page.locator('input[name="entries-1-amount"]')).to_have_value("50,000.00")
+    page.keyboard.press("Enter")  # balanced: to the narration
+    expect(page.locator("#id_narration")).to_be_focused()
+    assert page.locator("#entry-rows tr").count() == 2
+
+
+def test_a_line_lists_only_the_ledgers_its_voucher_type_allows(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "vouchers/new/?type=contra")
+    page.keyboard.type("a")  # Capital, Sales, Sharma Enterprises … hold an "a" too
+    expect(page.locator("#ledger-list li .name")).to_have_text(["Cash", "HDFC Bank"])
 
 
 def test_escape_asks_before_losing_typed_input(ravi, company_url):
@@ -157,6 +170,9 @@ def test_enter_moves_on_in_the_closing_stock_form_and_accepts_on_the_last_field(
     expect(page.locator("#id_amount")).to_be_focused()  # moved on, not submitted
     expect(page.locator("table.report tbody")).to_contain_text("No closing values yet.")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
-    page.keyboard.press("Enter")  # the last field: accepts
+    page.keyboard.press("Enter")  # the last field: to Accept (Tally's "Accept?")
+    expect(page.locator("form.form-grid button.primary")).to_be_focused()
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    page.keyboard.press("Enter")  # accepted
     expect(page.locator("table.report tbody")).to_contain_text("30-Nov-2026")
     expect(page.locator("table.report tbody")).to_contain_text("12,500.00")
