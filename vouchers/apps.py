@@ -17,6 +17,8 @@ class VouchersConfig(AppConfig):
                 "Voucher",
                 snapshot=voucher_snapshot,
                 lockable=True,
+                # The Ref. / Bill No. came after Changes were recorded without it.
+                grown={"reference": ""},
                 order=("type", "number", "date", "reference", "narration", "cancelled", "entries"),
                 url_name="voucher",
                 live=voucher_live,
