@@ -17,11 +17,11 @@ def chain_id_new() -> str:
 class Company(models.Model):
     name = models.CharField(max_length=200)
     # Tally's Company Creation: the name printed on invoices and letters, if not `name`.
-    mailing_name = models.CharField(max_length=200, blank=True)
+    mailing_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     address = models.TextField(blank=True)
     state = models.CharField(max_length=100, blank=True)
-    pin = models.CharField("PIN code", max_length=6, blank=True)
-    pan = models.CharField("PAN", max_length=10, blank=True)
+    pin = models.CharField("PIN code", max_length=6, blank=True, default="", db_default="")
+    pan = models.CharField("PAN", max_length=10, blank=True, default="", db_default="")
     gstin = models.CharField("GSTIN", max_length=15, blank=True)
     financial_year_start = models.DateField(help_text="First day of a financial year, e.g. 1 April")
     books_beginning = models.DateField(help_text="No voucher may be dated before this day")
@@ -36,7 +36,7 @@ class Company(models.Model):
     chain_id = models.CharField(max_length=32, default=chain_id_new, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Company Alteration is checked like any master's: the version read, who altered it last.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, db_default=1)
     altered_at = models.DateTimeField(null=True, blank=True, editable=False)
     altered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,21 +26,21 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='company',
             name='mailing_name',
-            field=models.CharField(blank=True, max_length=200),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200),
         ),
         migrations.AddField(
             model_name='company',
             name='pan',
-            field=models.CharField(blank=True, max_length=10, verbose_name='PAN'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=10, verbose_name='PAN'),
         ),
         migrations.AddField(
             model_name='company',
             name='pin',
-            field=models.CharField(blank=True, max_length=6, verbose_name='PIN code'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=6, verbose_name='PIN code'),
         ),
         migrations.AddField(
             model_name='company',
             name='version',
-            field=models.PositiveIntegerField(default=1),
+            field=models.PositiveIntegerField(db_default=1, default=1),
         ),
     ]
