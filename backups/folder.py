@@ -67,7 +67,11 @@ class Archive:
 
 
 def folder_path() -> Path:
-    """The configured backup folder (a relative path is inside the data folder)."""
+    """The one backup folder: settings.BACKUPS_DIR if the deployment sets it, else the folder
+    configured on the Backups page (a relative path is inside the data folder)."""
+    override = getattr(settings, "BACKUPS_DIR", "")
+    if override:
+        return Path(override)
     configured = config_get().backup_folder.strip()
     return Path(settings.VAR_DIR) / (configured or "backups")
 

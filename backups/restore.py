@@ -46,7 +46,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.color import no_style
@@ -54,6 +53,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.db.models import ForeignKey, Max, Model
 
 from backups.archive import Manifest, Progress, backup_write, tables_ordered, user_fields
+from backups.folder import archive_write, folder_get
 from backups.reading import ArchiveReader, archive_open, refused
 from companies.access import OWNERS, company_creation_require, membership_require
 from companies.live import RESTORED_KEY
@@ -89,10 +89,8 @@ class Restored:
 
 
 def backups_dir() -> Path:
-    """Where backups go unless told otherwise (settings.BACKUPS_DIR, else var/backups)."""
-    folder = Path(getattr(settings, "BACKUPS_DIR", "") or Path(settings.VAR_DIR) / "backups")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Where backups go unless told otherwise: the one backup folder the Backups page lists."""
+    return folder_get()
 
 
 def restore(
@@ -295,9 +293,7 @@ class _Plan:
             with company_write(company=self.target, actor=self.actor, roles=OWNERS) as work:
                 # Under the company's lock: the safety backup is exactly what is replaced (a
                 # file, so it stays if the replace fails and rolls back).
-                self.safety = backup_write(
-                    company=work.company, path=safety_dir or backups_dir()
-                ).path
+                self.safety = self._safety_write(work.company, safety_dir)
                 self._users_make()
                 before = company_snapshot(work.company)
                 self._books_delete(work.company)
@@ -313,6 +309,14 @@ class _Plan:
             change = self._finish(work, company, verb="create", before=None)
             work.close()
         return self._restored(company, change)
+
+    @staticmethod
+    def _safety_write(company: Company, safety_dir: Path | None) -> Path:
+        """The safety backup: into `safety_dir` if given (the caller adopts it), else into the
+        backup folder under a safety backup's name, so the list shows it and retention keeps it."""
+        if safety_dir is not None:
+            return backup_write(company=company, path=safety_dir).path
+        return archive_write(company=company, folder=folder_get(), kind="safety").path
 
     def _restored(self, company: Company, change: Change) -> Restored:
         return Restored(

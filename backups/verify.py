@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Model, Q, Value, When
 
 from backups.archive import Manifest
+from backups.folder import folder_path
 from backups.reading import manifest_peek
 from companies.models import Company
 from core.errors import Invalid
@@ -682,8 +682,8 @@ def editlog_chain(company: Company) -> Iterator[Found]:
 
 
 def _backups_folder() -> Path:
-    """Where backups go (as backups.restore.backups_dir, without making the folder)."""
-    return Path(getattr(settings, "BACKUPS_DIR", "") or Path(settings.VAR_DIR) / "backups")
+    """Where backups go (the one backup folder, without making it)."""
+    return folder_path()
 
 
 def _newest_backup(company: Company) -> Manifest | None:

@@ -8,15 +8,17 @@ import io
 import json
 import time
 import zipfile
+from io import StringIO
 
 import pyrage
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from backups.folder import archive_name, archives_list
-from backups.restore import _Plan
+from backups.restore import _Plan, restore
 from backups.schedule import scheduled_run
 from companies.models import Company, Membership
 from config.models import ServerConfig
@@ -276,3 +278,46 @@ def test_a_restore_from_an_upload_in_the_browser_runs_as_a_job(folder, company, 
     assert state["result"]["url"] == f"/c/{copy.pk}/"
     assert page.get(poll, headers={"HX-Request": "true"})["HX-Redirect"] == f"/c/{copy.pk}/"
     assert not list((folder / ".uploads").iterdir())
+
+
+def test_a_backup_command_archive_is_in_the_pages_list_as_a_manual_backup(
+    folder, company, alice, voucher
+):
+    """`manage.py backup` without --to writes into the one backup folder, named as the page
+    lists it (and retention prunes it)."""
+    out = StringIO()
+    call_command("backup", "--company", "Sharma Traders", stdout=out, stderr=StringIO())
+    (archive,) = archives_list(folder, chain_id=company.chain_id)
+    assert out.getvalue().strip() == str(archive.path)
+    assert archive.kind == "manual" and not archive.encrypted
+    listed = client_for(alice).get(url(company)).json()["archives"]
+    assert [(a["name"], a["kind"]) for a in listed] == [(archive.name, "manual")]
+
+
+def test_a_repairs_safety_backup_is_in_the_pages_list_as_a_safety_backup(
+    folder, company, alice, voucher
+):
+    out = StringIO()
+    call_command("repair_books", stdout=out)
+    (archive,) = archives_list(folder, chain_id=company.chain_id)
+    assert f"safety backup {archive.path}" in out.getvalue()
+    assert archive.kind == "safety"
+    listed = client_for(alice).get(url(company)).json()["archives"]
+    assert [(a["name"], a["kind"]) for a in listed] == [(archive.name, "safety")]
+
+
+def test_a_restores_own_safety_backup_is_in_the_pages_list_as_a_safety_backup(
+    folder, company, alice, voucher, tmp_path
+):
+    """restore() called without a safety folder (the command) writes its safety backup into
+    the backup folder under a safety backup's name."""
+    out = StringIO()
+    call_command("backup", "--company", str(company.pk), "--to", str(tmp_path), stdout=out)
+    source = out.getvalue().strip()
+    restored = restore(
+        archive=source, mode="replace", company=company, actor=alice, confirm=company.name
+    )
+    (archive,) = archives_list(folder, chain_id=company.chain_id)
+    assert restored.safety == archive.path and archive.kind == "safety"
+    listed = client_for(alice).get(url(company)).json()["archives"]
+    assert [(a["name"], a["kind"]) for a in listed] == [(archive.name, "safety")]

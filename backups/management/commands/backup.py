@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backups.archive import backup_write
+from backups.folder import archive_write
 from backups.management.commands._progress import ProgressLine
 from backups.restore import backups_dir
 from companies.models import Company
@@ -70,29 +71,37 @@ class Command(BaseCommand):
         folder = options["to"] or backups_dir()
         if not folder.is_dir():
             raise CommandError(f"There is no folder {folder}.")
-        passphrase = _passphrase(options["passphrase_file"])
+        keys = {
+            "passphrase": _passphrase(options["passphrase_file"]),
+            "recipients": options["recipient"] or None,
+        }
         for company in companies:
             line = ProgressLine(self.stderr, company.name)
             try:
-                manifest = backup_write(
-                    company=company,
-                    path=folder,
-                    passphrase=passphrase,
-                    recipients=options["recipient"] or None,
-                    progress=line,
-                )
+                path, checks, size, sha256 = _write(company, options["to"], folder, keys, line)
             except Invalid as exc:
                 raise CommandError(str(exc)) from None
             finally:
                 line.end()
-            self.stdout.write(str(manifest.path))
+            self.stdout.write(str(path))
             if options["verbosity"] >= 2:
-                checks = manifest.checks
                 self.stdout.write(
                     f"  {company.name}: {checks['vouchers']} vouchers, Edit Log to "
-                    f"#{checks['editlog']['seq']}, {manifest.size:,} bytes, "
-                    f"sha256 {manifest.sha256}"
+                    f"#{checks['editlog']['seq']}, {size:,} bytes, sha256 {sha256}"
                 )
+
+
+def _write(
+    company: Company, to: Path | None, folder: Path, keys: dict[str, Any], line: ProgressLine
+) -> tuple[Path, dict[str, Any], int, str]:
+    """One archive: into `--to` as backup_write names it, else into the backup folder as a
+    manual backup (its name and summary are what the Backups page lists)."""
+    if to is not None:
+        manifest = backup_write(company=company, path=folder, progress=line, **keys)
+        return manifest.path, manifest.checks, manifest.size, manifest.sha256
+    archive = archive_write(company=company, folder=folder, kind="manual", progress=line, **keys)
+    summary = archive.summary()
+    return archive.path, summary["checks"], archive.size, summary["sha256"]
 
 
 def _passphrase(path: Path | None) -> str | None:

@@ -9,9 +9,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backups.archive import backup_write
+from backups.folder import archive_write, folder_get
 from backups.repair import RepairReport, SafetyBackup, books_repair
-from backups.restore import backups_dir
 from companies.models import Company, Membership
 
 
@@ -75,5 +74,6 @@ class Command(BaseCommand):
 
 
 def safety_backup() -> SafetyBackup:
-    """The company archive a repair takes first, into the backups folder (backups_dir)."""
-    return lambda company: backup_write(company=company, path=backups_dir()).path
+    """The company archive a repair takes first, into the backup folder as a safety backup (so
+    the Backups page lists it and retention keeps it for the safety policy)."""
+    return lambda company: archive_write(company=company, folder=folder_get(), kind="safety").path
