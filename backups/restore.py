@@ -525,9 +525,14 @@ class _Plan:
             if kind.model is Company:  # the restore's own Change is the company's creation
                 continue
             records = kind.model._default_manager.filter(company=company).order_by("pk")
+            snapshots = (
+                kind.snapshots(records)
+                if kind.snapshots is not None
+                else ((r, kind.snapshot(r)) for r in records.iterator(chunk_size=BATCH))
+            )
             batch: list[tuple[Model, None, dict[str, Any]]] = []
-            for record in records.iterator(chunk_size=BATCH):
-                batch.append((record, None, kind.snapshot(record)))
+            for record, snapshot in snapshots:
+                batch.append((record, None, snapshot))
                 if len(batch) >= BATCH:
                     work.record_many("create", batch)
                     batch = []
