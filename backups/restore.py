@@ -15,7 +15,9 @@ object id, under this server's Edit Log key (editlog.chain). So:
   log keeps who did what (an administrator may give them a password).
 - *copy* gives every row a new id (offset past the table's highest, so no map is kept): its
   Changes could not verify, so the copy's Edit Log starts afresh and the archive's history
-  stays in the archive (and in the company it came from).
+  stays in the archive (and in the company it came from). After the restore's own Change,
+  each restored record is recorded as created with its snapshot (one bulk `record_many` per
+  kind and batch), so the copy's log holds every record it has and reconciles with its books.
 - *replace* keeps the company's own Edit Log — it is append-only, never cut back (the audit
   trail the Companies (Accounts) Rules ask for) — and replaces the books under it: the
   archive's Edit Log must be this company's (its Change at the shorter log's end has the same
@@ -61,7 +63,7 @@ from companies.models import Company, Membership, chain_id_new
 from companies.snapshots import company_snapshot
 from core.bulk import rows_insert
 from core.errors import Invalid
-from core.records import ArchivedTable, archived_tables, rebuilds
+from core.records import ArchivedTable, archived_tables, kinds, rebuilds
 from editlog.chain import GENESIS, chain_key, key_id
 from editlog.models import Change
 from editlog.write import UnitOfWork, company_write
@@ -307,6 +309,8 @@ class _Plan:
             self._rows_load(company)
             work = UnitOfWork(company=company, actor=self.actor)
             change = self._finish(work, company, verb="create", before=None)
+            if self.mode == "copy":
+                self._copy_record(work, company)
             work.close()
         return self._restored(company, change)
 
@@ -516,6 +520,27 @@ class _Plan:
         }
         work.company = company
         return work.record(verb, company, before=before, after=after)
+
+    @staticmethod
+    def _copy_record(work: UnitOfWork, company: Company) -> None:
+        """Copy: every restored record (its new id) recorded as created with its snapshot,
+        BATCH Changes per bulk insert, after the restore's Change that names the archive."""
+        for kind in kinds():
+            if kind.model is Company:  # the restore's own Change is the company's creation
+                continue
+            records = kind.model._default_manager.filter(company=company).order_by("pk")
+            snapshots = (
+                kind.snapshots(records)
+                if kind.snapshots is not None
+                else ((r, kind.snapshot(r)) for r in records.iterator(chunk_size=BATCH))
+            )
+            batch: list[tuple[Model, None, dict[str, Any]]] = []
+            for record, snapshot in snapshots:
+                batch.append((record, None, snapshot))
+                if len(batch) >= BATCH:
+                    work.record_many("create", batch)
+                    batch = []
+            work.record_many("create", batch)
 
     def _counts_check(self, company: Company) -> None:
         """What was loaded has as many vouchers as the archive says (a last guard: a row

@@ -8,7 +8,7 @@ none of them names a kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,10 @@ class RecordKind:
     live_note: Noter | None = None
     # Where the kind stands in lists a user picks from (the Edit Log's type filter): lower first.
     position: int = 100
+    # Many records' snapshots at once, (record, snapshot) in the queryset's order, in a few
+    # queries rather than some per record (a bulk recording: a copy restore). None: `snapshot`
+    # one by one.
+    snapshots: Callable[[Any], Iterable[tuple[Any, dict[str, Any]]]] | None = None
 
 
 # Where a snapshot of a kind's second (or later) shape says which shape it is.

@@ -8,7 +8,7 @@ class VouchersConfig(AppConfig):
         from core.records import RecordKind, register
         from vouchers.live import voucher_live, voucher_note
         from vouchers.models import Voucher
-        from vouchers.snapshots import voucher_snapshot
+        from vouchers.snapshots import voucher_snapshot, vouchers_snapshots
 
         register(
             RecordKind(
@@ -16,6 +16,7 @@ class VouchersConfig(AppConfig):
                 Voucher,
                 "Voucher",
                 snapshot=voucher_snapshot,
+                snapshots=vouchers_snapshots,
                 lockable=True,
                 # The Ref. / Bill No. came after Changes were recorded without it.
                 grown={"reference": ""},

@@ -3,12 +3,14 @@ too, so a retried request gets the first save's answer from its Change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.db.models import Prefetch, QuerySet
+
 from ledgers.models import Ledger
-from vouchers.models import Voucher
+from vouchers.models import Entry, Voucher
 
 
 class Posting(Protocol):
@@ -40,3 +42,16 @@ def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -
             for line in lines
         ],
     }
+
+
+def vouchers_snapshots(
+    vouchers: QuerySet[Voucher], *, chunk: int = 500
+) -> Iterator[tuple[Voucher, dict[str, Any]]]:
+    """Each voucher with its snapshot, its type and entries fetched per chunk (three queries a
+    chunk, not two a voucher)."""
+    lines = Entry.objects.select_related("ledger").order_by("position")
+    fetched = vouchers.select_related("voucher_type").prefetch_related(
+        Prefetch("entries", queryset=lines, to_attr="lines_fetched")
+    )
+    for voucher in fetched.iterator(chunk_size=chunk):
+        yield voucher, voucher_snapshot(voucher, voucher.lines_fetched)  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ import pyrage
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from backups import restore as restore_module
@@ -38,7 +39,7 @@ from tests.backups.conftest import rezip
 from tests.conftest import sale
 from vouchers.models import Voucher, VoucherCounter
 from vouchers.selectors import voucher_number_next
-from vouchers.services import voucher_create
+from vouchers.services import voucher_alter, voucher_create
 
 YEARS = [(dt.date(2026, 4, 1), dt.date(2027, 3, 31)), (dt.date(2027, 4, 1), dt.date(2028, 3, 31))]
 
@@ -149,9 +150,11 @@ def test_restored_as_a_copy_every_report_is_the_same(
     )
     assert sales.company_id == copy.pk
     assert voucher_number_next(voucher_type=sales, financial_year=2026) == 4
-    # The copy's Edit Log starts afresh with its restore, naming the archive and its head.
-    changes = list(Change.objects.filter(company=copy))
-    assert [(c.seq, c.verb, c.object_type) for c in changes] == [(1, "create", "company")]
+    # The copy's Edit Log starts afresh with its restore, naming the archive and its head;
+    # after it, each restored record is recorded as created (test_a_copy_reconciles...).
+    changes = list(Change.objects.filter(company=copy).order_by("seq"))
+    assert [(c.seq, c.verb, c.object_type) for c in changes[:1]] == [(1, "create", "company")]
+    assert {c.verb for c in changes[1:]} == {"create"}
     named = changes[0].after["restored_from"]
     assert named["file"] == "sharma.tsbk"
     assert named["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
@@ -170,6 +173,30 @@ def test_the_copy_takes_new_saves_with_the_next_numbers(archive: Path, alice: Us
     voucher = voucher_create(company=copy, actor=alice, data=sale("5"))
     assert voucher.number == 4  # 1, 2 (cancelled), 3 (deleted) were given in the original
     assert Ledger.objects.get(company=copy, name="Sales").total_credit == Decimal("100255.50")
+
+
+def test_a_copy_reconciles_with_its_edit_log_and_a_row_changed_behind_it_is_named(
+    books: Company, archive: Path, alice: User
+) -> None:
+    copy = restore(archive=archive, mode="copy", actor=alice).company
+    vouchers = list(Voucher.objects.filter(company=copy).order_by("pk"))
+    logged = set(
+        Change.objects.filter(company=copy, seq__gt=1).values_list("object_type", "object_id")
+    )
+    assert {("voucher", v.pk) for v in vouchers} <= logged
+    assert unreconciled(copy) == []
+    call_command("verify_editlog", "--reconcile", company=copy.pk)  # no CommandError
+    kept = next(v for v in vouchers if not v.is_cancelled)
+    voucher_alter(company=copy, voucher=kept, actor=alice, data=sale("77.00"), version=kept.version)
+    assert unreconciled(copy) == []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE vouchers_voucher SET narration = 'x' WHERE id = %s", [kept.pk])
+    assert unreconciled(copy) == [
+        f"voucher:{kept.pk}: narration differ from the Edit Log's "
+        f"#{Change.objects.filter(company=copy).latest('seq').seq} (alter)"
+    ]
+    with pytest.raises(CommandError, match="damaged"):
+        call_command("verify_editlog", "--reconcile", company=copy.pk)
 
 
 def test_a_member_this_server_does_not_have_is_skipped_and_listed(
