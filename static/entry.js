@@ -120,7 +120,14 @@
     if (!cache[url]) {
       cache[url] = fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (answer) {
-          if (!answer.ok) throw new Error("ledger list: " + answer.status);
+          if (!answer.ok) {
+            // Refused (the user limit's 503, a 429): the page's refusal line says why (outbox.js).
+            return answer.text().then(function (text) {
+              document.dispatchEvent(new CustomEvent("tally:refused", { detail: {
+                status: answer.status, type: answer.headers.get("Content-Type"), text: text } }));
+              throw new Error("ledger list: " + answer.status);
+            });
+          }
           return answer.json();
         })
         .then(function (body) { return body.ledgers; })

@@ -111,6 +111,10 @@
     if (xhr.status === 404 && background(event.detail)) return;
     refusal(answerText(xhr.responseText, xhr.getResponseHeader("Content-Type"), xhr.status));
   });
+  // The same for a script's own fetch (entry.js's ledger lists), which htmx never sees.
+  document.addEventListener("tally:refused", function (event) {
+    refusal(answerText(event.detail.text, event.detail.type, event.detail.status));
+  });
   document.addEventListener("htmx:sendError", function (event) {
     if (background(event.detail)) return;
     var config = event.detail.requestConfig || {};

@@ -5,11 +5,27 @@ as a copy, and sees on the Gateway how old each company's last backup is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, Server, sign_in
+from tests.e2e.conftest import ROOT, SHOW_COMPANY, Server, seeded_server, sign_in
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of this module's own: the restored copy is a second company, which the
+    session's shared server (whose tests read "the" company) must not see."""
+    own = seeded_server(tmp_path_factory)
+    yield own
+    own.stop()
+
+
+@pytest.fixture(scope="module")
+def company_url(server: Server) -> str:
+    return server.url + server.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
 
 
 def test_back_up_now_and_restore_as_a_copy(browser: Any, server: Server, company_url: str) -> None:

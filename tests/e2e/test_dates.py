@@ -82,7 +82,7 @@ def test_a_date_outside_the_year_is_asked_about_before_saving(ravi, company_url)
     assert asked and "is outside the current financial year" in asked[0]
     assert asked[0].endswith("Save it on this date?")
     assert "/vouchers/new/" in page.url  # not saved, the typing still there
-    expect(page.locator('input[name="entries-0-amount"]')).to_have_value("700")
+    expect(page.locator('input[name="entries-0-amount"]')).to_have_value("700.00")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.keyboard.press("Control+a")

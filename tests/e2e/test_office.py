@@ -136,7 +136,8 @@ def test_set_up_by_keyboard_with_a_typed_year(browser, tmp_path_factory):
         page.keyboard.type("ravi")
         page.keyboard.press("Enter")
         page.keyboard.type("ravi-pass-2026")
-        page.keyboard.press("Enter")  # the last field accepts
+        page.keyboard.press("Enter")  # the last field moves to Accept (Tally's "Accept?")
+        page.keyboard.press("Enter")  # and Enter accepts
         page.wait_for_url(re.compile(r".*/c/\d+/$"))
         context.close()
     finally:

@@ -62,7 +62,7 @@ def test_a_voucher_saved_while_the_server_is_stopped_is_kept_and_saved_once(brow
     pending = ravi.locator("#outbox-pending")
     expect(pending).to_contain_text("Not saved — will save when the server is back")
     expect(ravi.locator("#voucher-form")).to_have_attribute("inert", "")
-    expect(ravi.locator('input[name="entries-0-amount"]')).to_have_value("5,000")
+    expect(ravi.locator('input[name="entries-0-amount"]')).to_have_value("5,000.00")
     expect(ravi.locator("#id_narration")).to_have_value(NARRATION)
     assert ravi.url.endswith("vouchers/new/?type=receipt")  # not the browser's error page
     ravi.screenshot(path=str(ROOT / "docs" / "voucher-not-saved.png"))
@@ -74,7 +74,7 @@ def test_a_voucher_saved_while_the_server_is_stopped_is_kept_and_saved_once(brow
     ravi.context.route(SAVES, hold_saves_back)
     office.start()
     ravi.reload()
-    expect(ravi.locator('input[name="entries-0-amount"]')).to_have_value("5,000")
+    expect(ravi.locator('input[name="entries-0-amount"]')).to_have_value("5,000.00")
     expect(ravi.locator('input[name="entries-1-ledger"]')).to_have_value("HDFC Bank")
     expect(ravi.locator("#id_narration")).to_have_value(NARRATION)
     expect(pending).to_contain_text("Not saved — will save when the server is back")
