@@ -5,7 +5,7 @@ amount, never balancing a voucher (NOTES.md C.4's repair rules).
 What each check's findings get:
 
 - B01 (rebuild): entries' dates put back to their voucher's, then ledger totals and day totals
-  recomputed from the entries (vouchers.totals.ledger_totals_rebuild, as after a restore).
+  recomputed from the entries (every registered rebuild, as after a restore).
   Derived, in no record's snapshot, so no Change is recorded.
 - V01, V02 and M01 on a voucher (quarantine): the voucher with its entries, whole, to the
   Exceptions list; the Edit Log records the voucher's deletion and the exception's creation.
@@ -36,10 +36,10 @@ from backups.models import DataException
 from backups.verify import Finding, books_verify, checks, totals_recount
 from companies.access import OWNERS
 from companies.models import Company
+from core.records import rebuilds
 from editlog.write import UnitOfWork, company_write
 from vouchers.models import Entry, Voucher
 from vouchers.snapshots import voucher_snapshot
-from vouchers.totals import ledger_totals_rebuild
 
 QUARANTINED = ("V01", "V02", "M01")  # on a voucher or an orphan entry
 # A01 is read from the company row's last seq, which the unit of work moves only at its end:
@@ -178,5 +178,6 @@ def _rebuild(company: Company) -> list[str]:
     for pk, day in sorted(totals.days):
         done.append(f"ledger:{pk}: day total of {day:%d-%b-%Y} recomputed")
     if totals.ledgers or totals.days:
-        ledger_totals_rebuild(company)
+        for rebuild in rebuilds():  # every app's derived tables, as a restore rebuilds them
+            rebuild(company)
     return done
