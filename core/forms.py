@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.money import parse_amount
-from core.validation import clean_gstin, clean_text, parse_date
+from core.validation import clean_gstin, clean_text, parse_date, parse_id
 
 Errors = dict[str, list[str]]
 
@@ -123,6 +123,36 @@ class ByNameField(forms.Field):
             message = self.message(value) if callable(self.message) else self.message
             raise ValidationError(message)
         return found
+
+
+class LabelField(forms.Field):
+    """One of `choices` by its value or its label, case-insensitive ("Agst Ref", "agst")."""
+
+    def __init__(self, *, choices: Any, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.by_word = {str(v).lower(): v for v, _ in choices.choices}
+        self.by_word.update({str(label).lower(): v for v, label in choices.choices})
+        self.message = message
+
+    def clean(self, value: Any) -> Any:
+        if value in (None, "") and not self.required:
+            return ""
+        found = self.by_word.get(str(value).strip().lower()) if isinstance(value, str) else None
+        if found is None:
+            raise ValidationError(self.message)
+        return found
+
+
+class DaysField(forms.Field):
+    """A credit period: whole days, 0 to 3,650."""
+
+    def clean(self, value: Any) -> int | None:
+        if value in (None, ""):
+            return None
+        days = parse_id(value)
+        if days is None or days > 3650:
+            raise ValidationError("A credit period is whole days, from 0 to 3,650.")
+        return days
 
 
 class Refused(forms.Field):

@@ -39,11 +39,22 @@ class LedgersConfig(AppConfig):
                 snapshot=ledger_snapshot,
                 seeded=lambda ledger: ledger.predefined,
                 lockable=True,
-                labels={"opening_balance": "Opening balance", "gstin": "GSTIN"},
+                labels={
+                    "opening_balance": "Opening balance",
+                    "gstin": "GSTIN",
+                    "bill_wise": "Maintain balances bill-by-bill",
+                    "credit_days": "Default credit period (days)",
+                    "opening_bills": "Opening bills",
+                },
+                # Bill-wise details came after Changes were recorded without them.
+                grown={"bill_wise": False, "credit_days": None, "opening_bills": []},
                 # positive = Dr; the rest are the JSON API's words for the same amounts
                 signed_amounts=frozenset({"opening_balance"}),
                 amounts=frozenset({"opening_debit", "opening_credit", "closing_balance"}),
-                order=("name", "group", "opening_balance", "address", "state", "gstin"),
+                order=(
+                    *("name", "group", "opening_balance", "address", "state", "gstin"),
+                    *("bill_wise", "credit_days", "opening_bills"),
+                ),
                 url_name="ledger",
                 live=ledger_live,
                 live_note=ledger_note,
@@ -69,5 +80,8 @@ class LedgersConfig(AppConfig):
         archive_register(ArchivedTable(Group))
         archive_register(ArchivedTable(Ledger))
         archive_register(ArchivedTable(ClosingStock))
+        from ledgers.models import OpeningBill
+
+        archive_register(ArchivedTable(OpeningBill, "ledger__company"))
         # Day totals are sums of entries: rebuilt after a restore (vouchers.totals).
         archive_register(ArchivedTable(LedgerDay, "ledger__company", derived=True))

@@ -24,11 +24,25 @@ class LedgerDraft:
     opening_balance: Decimal | None = None  # positive = Dr
     gstin: str | None = None
     state: str | None = None
+    bill_wise: bool | None = None
+    credit_days: int | None = None  # 0: bills fall due on their date
+    # Its bills brought into the books; None: keep what it has.
+    opening_bills: tuple[OpeningBillDraft, ...] | None = None
 
     def given(self) -> dict[str, Any]:
-        """The fields this draft sets, by model field name."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        """The model fields this draft sets, by name."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "opening_bills"}
         return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class OpeningBillDraft:
+    """A bill a bill-wise ledger brings in: name, date, due date, signed amount (+ = Dr)."""
+
+    name: str
+    date: dt.date
+    amount: Decimal
+    due_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -58,3 +72,17 @@ def name_taken(*, company: Company, name: str, current: Ledger | None = None) ->
 
 def name_taken_message(name: str) -> str:
     return f"A ledger called {name} already exists."
+
+
+# The predefined groups whose ledgers keep balances bill-by-bill unless told otherwise.
+BILL_WISE_GROUPS = frozenset({"sundry debtors", "sundry creditors"})
+
+
+def bill_wise_default(group: Group | None) -> bool:
+    """Tally's default for a new ledger: bill-by-bill under Sundry Debtors or Sundry Creditors
+    (or a sub-group of one)."""
+    while group is not None:
+        if group.predefined and group.name.lower() in BILL_WISE_GROUPS:
+            return True
+        group = group.parent
+    return False

@@ -3,10 +3,12 @@ a `LedgerDraft` before the write lock."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from companies.models import Company
@@ -14,7 +16,10 @@ from core.errors import Invalid
 from core.forms import (
     AmountField,
     ByNameField,
+    DaysField,
+    Errors,
     GstinField,
+    LabelField,
     Refused,
     TallyDateField,
     TextField,
@@ -25,6 +30,8 @@ from core.money import ZERO
 from ledgers.drafts import (
     ClosingStockDraft,
     LedgerDraft,
+    OpeningBillDraft,
+    bill_wise_default,
     group_find,
     name_taken,
     name_taken_message,
@@ -32,10 +39,67 @@ from ledgers.drafts import (
 from ledgers.models import Ledger
 
 
+class Side(models.TextChoices):
+    DR = "dr", "Dr"
+    CR = "cr", "Cr"
+
+
+MAX_OPENING_BILLS = 5000
+
+
+class OpeningBillForm(forms.Form):
+    """A bill brought in: name, date, amount with its side (Dr: the party owes), due date."""
+
+    name = TextField(max_length=100, required=True)
+    date = TallyDateField(required=True)
+    amount = AmountField(required=True)
+    side = LabelField(choices=Side, required=True, message="An opening bill is Dr or Cr.")
+    due_date = TallyDateField()
+
+    def bill(self) -> OpeningBillDraft:
+        data = self.cleaned_data
+        amount = data["amount"] if data["side"] == Side.DR else -data["amount"]
+        return OpeningBillDraft(
+            name=data["name"], date=data["date"], amount=amount, due_date=data.get("due_date")
+        )
+
+
+def _opening_bills(raw: Any) -> tuple[tuple[OpeningBillDraft, ...] | None, Errors]:
+    """The opening bills sent (a list, or the page's JSON text of one), with their messages
+    ("opening_bills.2.date"); None when none were sent."""
+    if raw is None:
+        return None, {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else []
+        except ValueError:
+            raw = None
+    if not isinstance(raw, list) or not all(isinstance(row, dict) for row in raw):
+        return None, {
+            "opening_bills": ["Send opening bills as a list of {name, date, amount, side}."]
+        }
+    if len(raw) > MAX_OPENING_BILLS:
+        return None, {"opening_bills": [f"A ledger brings in at most {MAX_OPENING_BILLS:,} bills."]}
+    errors: Errors = {}
+    bills, seen = [], set()
+    for i, row in enumerate(raw):
+        bill_form = OpeningBillForm(row)
+        if not bill_form.is_valid():
+            errors.update(form_errors(bill_form, prefix=f"opening_bills.{i}."))
+            continue
+        bill = bill_form.bill()
+        if bill.name.lower() in seen:
+            errors[f"opening_bills.{i}.name"] = [f"{bill.name} is named twice: one bill, one name."]
+        seen.add(bill.name.lower())
+        bills.append(bill)
+    return tuple(bills), errors
+
+
 class LedgerForm(forms.Form):
     """Name, group, opening balance (opening_debit or opening_credit; the page sends
-    opening_amount with opening_side), GSTIN and state. Altering `current`, the fields left
-    out keep their values."""
+    opening_amount with opening_side), GSTIN and state; whether it keeps balances bill-by-bill
+    (by default under Sundry Debtors and Sundry Creditors), its credit period in days and its
+    opening bills. Altering `current`, the fields left out keep their values."""
 
     name = TextField(max_length=200, required=True)
     group = ByNameField(find=lambda ref: None, message="Choose a group, such as Sundry Debtors.")
@@ -43,6 +107,8 @@ class LedgerForm(forms.Form):
     opening_credit = AmountField(allow_zero=True)
     gstin = GstinField()
     state = TextField(max_length=100)
+    bill_wise = forms.NullBooleanField(required=False)
+    credit_days = DaysField()
 
     def __init__(
         self, data: Any, *, company: Company, current: Ledger | None = None, **kwargs: Any
@@ -63,7 +129,7 @@ class LedgerForm(forms.Form):
                 "An opening balance is either Dr or Cr, not both."
             )
         if current is not None:  # an alteration: only what was sent
-            for name in ("name", "group", "gstin", "state"):
+            for name in ("name", "group", "gstin", "state", "bill_wise", "credit_days"):
                 if name not in sent:
                     del self.fields[name]
 
@@ -81,9 +147,16 @@ class LedgerForm(forms.Form):
 
     def draft(self) -> LedgerDraft:
         """The checked draft; Invalid with messages per field."""
-        if not self.is_valid():
-            raise Invalid(form_errors(self))
+        opening_bills, bill_errors = _opening_bills(self.data.get("opening_bills"))
+        if not self.is_valid() or bill_errors:
+            raise Invalid({**form_errors(self), **bill_errors})
         data = self.cleaned_data
+        bill_wise = data.get("bill_wise")
+        if bill_wise is None and self.current is None:
+            bill_wise = bill_wise_default(data.get("group"))
+        credit_days = data.get("credit_days")
+        if "credit_days" in self.data and credit_days is None:
+            credit_days = 0  # cleared: bills fall due on their date
         opening = data.get("opening_debit", ZERO) - data.get("opening_credit", ZERO)
         sent_opening = self.current is None or {"opening_debit", "opening_credit"} & set(self.data)
         return LedgerDraft(
@@ -92,6 +165,9 @@ class LedgerForm(forms.Form):
             opening_balance=opening if sent_opening else None,
             gstin=data.get("gstin"),
             state=data.get("state"),
+            bill_wise=bill_wise,
+            credit_days=credit_days,
+            opening_bills=opening_bills,
         )
 
 

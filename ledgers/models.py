@@ -57,6 +57,11 @@ class Ledger(models.Model):
     opening_balance = MoneyField(default=ZERO)
     gstin = models.CharField("GSTIN", max_length=15, blank=True)
     state = models.CharField(max_length=100, blank=True)
+    # Tally's "Maintain balances bill-by-bill": each line on the ledger is allocated to bills
+    # (vouchers.bills); on by default under Sundry Debtors and Sundry Creditors.
+    bill_wise = models.BooleanField(default=False, db_default=False)
+    # The default credit period of its new bills, in days (None: due on the bill's date).
+    credit_days = models.PositiveSmallIntegerField(null=True, blank=True, default=None)
     predefined = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -140,3 +145,24 @@ class ClosingStock(models.Model):
 
     def __str__(self) -> str:
         return f"Closing stock of {self.ledger.name} on {self.date:%d-%b-%Y}"
+
+
+class OpeningBill(models.Model):
+    """A bill a bill-wise ledger brings into the books (Tally's bill-wise opening balance): its
+    name, date, due date and signed pending amount (positive = Dr, what the party owes us)."""
+
+    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="opening_bills")
+    name = models.CharField(max_length=100)
+    date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    amount = MoneyField()
+
+    class Meta:
+        ordering = ["ledger", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "ledger", name="opening_bill_name_unique"),
+            models.CheckConstraint(condition=~models.Q(amount=0), name="opening_bill_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_id} {self.name} {self.amount}"

@@ -14,13 +14,13 @@ from django.db.models import ProtectedError
 
 from companies.models import Company
 from core.errors import Invalid, Parsed, found
-from core.money import ZERO, MoneyField
+from core.money import ZERO, MoneyField, format_balance
 from core.validation import clean_text
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.drafts import LedgerDraft, group_find, name_taken, name_taken_message
 from ledgers.forms import closing_stock_draft, ledger_draft
-from ledgers.models import ClosingStock, Group, Ledger, LedgerDay
+from ledgers.models import ClosingStock, Group, Ledger, LedgerDay, OpeningBill
 from ledgers.selectors import STOCK_LEDGER
 from ledgers.snapshots import closing_stock_snapshot, ledger_snapshot
 
@@ -134,12 +134,54 @@ def _name_free(work: UnitOfWork, name: str | None, current: Ledger | None = None
         raise Invalid.field("name", name_taken_message(name))
 
 
+def _shown(amount: Decimal) -> str:
+    return format_balance(amount) if amount else "0.00"
+
+
+def _opening_bills_write(ledger: Ledger, draft: LedgerDraft, *, new: bool = False) -> None:
+    """Replace the ledger's opening bills with the draft's when it gives them, and keep them
+    true to the ledger either way: only a bill-wise ledger has them, and they add up to its
+    opening balance (Tally allocates a bill-wise ledger's whole opening to bills). Raises
+    Invalid; the caller's unit of work then writes nothing."""
+    bills = draft.opening_bills
+    if bills is None and (new or (draft.opening_balance is None and draft.bill_wise is not False)):
+        return  # nothing that could part them
+    if bills is None:
+        kept = list(OpeningBill.objects.filter(ledger=ledger).values_list("amount", flat=True))
+        if not kept:
+            return
+        field = "opening_balance" if draft.opening_balance is not None else "bill_wise"
+        total = sum(kept, ZERO)
+    else:
+        field, total = "opening_bills", sum((bill.amount for bill in bills), ZERO)
+    if (bills is None or bills) and not ledger.bill_wise:
+        raise Invalid.field(
+            field,
+            f"{ledger.name} has opening bills only if it keeps bills: turn on “Maintain "
+            "balances bill-by-bill”" + (", or send no opening bills." if bills else "."),
+        )
+    if (bills is None or bills) and total != ledger.opening_balance:
+        raise Invalid.field(
+            field,
+            f"The opening bills add up to {_shown(total)}; the opening balance is "
+            f"{_shown(ledger.opening_balance)}: the two must agree.",
+        )
+    if bills is None:
+        return
+    OpeningBill.objects.filter(ledger=ledger).delete()
+    OpeningBill.objects.bulk_create(
+        OpeningBill(ledger=ledger, name=b.name, date=b.date, due_date=b.due_date, amount=b.amount)
+        for b in bills
+    )
+
+
 def ledger_post(
     work: UnitOfWork, draft: LedgerDraft, *, request_key: RequestKey | None = None
 ) -> Ledger:
     """Create a ledger from a whole draft; records a Change (the ledger's `change`)."""
     _name_free(work, draft.name)
     ledger = Ledger.objects.create(company=work.company, altered_by=work.actor, **draft.given())
+    _opening_bills_write(ledger, draft, new=True)
     ledger.change = work.record(  # type: ignore[attr-defined]
         "create", ledger, before=None, request_key=request_key
     )
@@ -179,9 +221,16 @@ def ledger_repost(
     _name_free(work, draft.name, current=ledger)
     work.bump(ledger, version)
     given = draft.given()
+    if ledger.bill_wise and draft.bill_wise is False and ledger.bill_allocations.exists():
+        raise Invalid.field(
+            "bill_wise",
+            f"{ledger.name}'s voucher lines are allocated to bills: it keeps balances "
+            "bill-by-bill while they are.",
+        )
     for name, value in given.items():
         setattr(ledger, name, value)
     ledger.save(update_fields=[*given, "altered_at"])
+    _opening_bills_write(ledger, draft)
     ledger.change = work.record(  # type: ignore[attr-defined]
         "alter", ledger, before=before, request_key=request_key
     )

@@ -24,6 +24,18 @@ def ledger_snapshot(ledger: Ledger) -> dict[str, Any]:
         "opening_balance": ledger.opening_balance,
         "gstin": ledger.gstin,
         "state": ledger.state,
+        "bill_wise": ledger.bill_wise,
+        "credit_days": ledger.credit_days,
+        "opening_bills": [
+            {
+                "name": bill.name,
+                "date": bill.date.isoformat(),
+                "due_date": bill.due_date.isoformat() if bill.due_date else None,
+                "amount": bill.amount,
+            }
+            # only a bill-wise ledger has them (ledgers.services): others cost no query
+            for bill in (ledger.opening_bills.all() if ledger.bill_wise else ())
+        ],
         "version": ledger.version,
     }
 

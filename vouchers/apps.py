@@ -28,7 +28,13 @@ class VouchersConfig(AppConfig):
             )
         )
         from core.records import ArchivedTable, archive_register, rebuild_register
-        from vouchers.models import Entry, VoucherCounter, VoucherType
+        from vouchers.models import (
+            BankAllocation,
+            BillAllocation,
+            Entry,
+            VoucherCounter,
+            VoucherType,
+        )
         from vouchers.totals import ledger_totals_rebuild
 
         # Backups (core.records.ArchivedTable): counters are carried, not recomputed — a
@@ -38,6 +44,8 @@ class VouchersConfig(AppConfig):
             (Voucher, "company"),
             (Entry, "voucher__company"),
             (VoucherCounter, "company"),
+            (BillAllocation, "entry__voucher__company"),
+            (BankAllocation, "entry__voucher__company"),
         ):
             archive_register(ArchivedTable(model, path))
         rebuild_register("ledger_totals", ledger_totals_rebuild)

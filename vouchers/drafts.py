@@ -17,6 +17,7 @@ from core.errors import Invalid
 from core.forms import Errors
 from core.money import MAX_AMOUNT, ZERO, format_amount, format_balance
 from ledgers.models import Ledger
+from vouchers.bills import BankDetail, BillRef
 from vouchers.models import VoucherType
 
 Base = VoucherType.Base
@@ -28,6 +29,11 @@ MAX_NARRATION = 2000
 class Line:
     ledger: Ledger
     amount: Decimal  # positive = Dr
+    # Its allocation to bills (a bill-wise ledger's line); None: not given (Tally's default, or
+    # in an alteration what the line had).
+    bills: tuple[BillRef, ...] | None = None
+    # A bank line's instrument; None: not given (in an alteration, what the line had).
+    bank: BankDetail | None = None
 
     @property
     def cash_bank(self) -> bool:
@@ -48,6 +54,9 @@ class VoucherDraft:
     narration: str | None = None
     lines: list[Line] | None = None
     reference: str | None = None
+    # An alteration may change the amount of a line the bank has cleared, clearing its bank
+    # date: the user was asked first.
+    unreconcile: bool = False
 
     @property
     def whole(self) -> bool:
@@ -70,6 +79,7 @@ class VoucherDraft:
             narration=narration if self.narration is None else self.narration,
             lines=lines if self.lines is None else self.lines,
             reference=reference if self.reference is None else self.reference,
+            unreconcile=self.unreconcile,
         )
 
 

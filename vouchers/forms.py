@@ -7,11 +7,13 @@ entries-0-ledger, entries-0-side (Dr/Cr), entries-0-amount. Both become `LineFor
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -21,7 +23,9 @@ from core.errors import Invalid
 from core.forms import (
     AmountField,
     ByNameField,
+    DaysField,
     Errors,
+    LabelField,
     Refused,
     TallyDateField,
     TextField,
@@ -30,6 +34,7 @@ from core.forms import (
 )
 from core.validation import parse_id
 from ledgers.models import Ledger
+from vouchers.bills import MAX_BILLS, BankDetail, BillRef, Instrument, Kind
 from vouchers.drafts import MAX_LINES, MAX_NARRATION, Line, VoucherDraft
 from vouchers.models import MAX_REFERENCE
 from vouchers.selectors import voucher_type_for_key
@@ -60,16 +65,72 @@ class Ledgers:
         return None
 
 
+class Side(models.TextChoices):
+    DR = "dr", "Dr"
+    CR = "cr", "Cr"
+
+
 def _no_ledger(ref: Any) -> str:
     return "Choose a ledger." if ref in (None, "") else f"No ledger {ref!r} in this company."
 
 
+class BillForm(forms.Form):
+    """One allocation of a line to a bill: type, name (none for On Account), amount, and for a
+    New Ref its credit period or due date; `side` (Dr/Cr) when not the line's own."""
+
+    type = LabelField(
+        choices=Kind,
+        required=True,
+        message="A bill's type is New Ref, Agst Ref, Advance or On Account.",
+    )
+    name = TextField(max_length=100)
+    amount = AmountField()
+    side = LabelField(choices=Side, message="A bill's side is Dr or Cr.")
+    credit_days = DaysField()
+    due_date = TallyDateField()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("type")
+        if kind and kind != Kind.ON_ACCOUNT and not data.get("name"):
+            self.add_error("name", f"Name the bill of this {Kind(kind).label}.")
+        if kind == Kind.ON_ACCOUNT and data.get("name"):
+            self.add_error("name", "On Account is not a bill: it takes no name.")
+        if kind and kind != Kind.NEW:
+            for name in ("credit_days", "due_date"):
+                if data.get(name) not in (None, ""):
+                    self.add_error(name, "Only a New Ref has a credit period or due date.")
+        return data
+
+    def bill(self, line_amount: Any) -> BillRef:
+        data = self.cleaned_data
+        side = data.get("side") or ("dr" if line_amount > 0 else "cr")
+        return BillRef(
+            kind=data["type"],
+            name=data.get("name") or "",
+            amount=data["amount"] if side == "dr" else -data["amount"],
+            due_date=data.get("due_date") or None,
+            credit_days=data.get("credit_days"),
+        )
+
+
 class LineForm(forms.Form):
-    """One line: a ledger and either a debit or a credit amount."""
+    """One line: a ledger and either a debit or a credit amount; on a bill-wise ledger its
+    bills, on a bank ledger its instrument (type, number, date, favouring)."""
 
     ledger = ByNameField(find=lambda ref: None, message=_no_ledger)
     debit = AmountField()
     credit = AmountField()
+    instrument_type = LabelField(
+        choices=Instrument,
+        message="An instrument is Cheque, NEFT, RTGS, IMPS, UPI, Demand Draft, Bank Transfer "
+        "or Others.",
+    )
+    instrument_number = TextField(max_length=30)
+    instrument_date = TallyDateField()
+    favouring = TextField(max_length=200)
+
+    BANK = ("instrument_type", "instrument_number", "instrument_date", "favouring")
 
     def __init__(self, data: Mapping[str, Any], *, ledgers: Ledgers) -> None:
         super().__init__(data)
@@ -81,11 +142,48 @@ class LineForm(forms.Form):
         if len(sides) != 1:
             self.fields.pop("credit", None)
             self.fields["debit"] = Refused("Enter either a debit or a credit amount.")
+        for name in self.BANK:
+            if not present(data, name):
+                del self.fields[name]
+        self.raw_bills = data.get("bills")
+        self.bill_forms: list[BillForm] = []
+
+    def bills_errors(self) -> Errors:
+        """Build a BillForm per bill sent; their messages ("bills.0.name")."""
+        raw = self.raw_bills
+        if raw in (None, ""):
+            return {}
+        if isinstance(raw, str):  # the entry screen sends a line's bills as JSON text
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                return {"bills": ["Send a line's bills as a list of {type, name, amount}."]}
+        if not isinstance(raw, list) or not all(isinstance(b, dict) for b in raw):
+            return {"bills": ["Send a line's bills as a list of {type, name, amount}."]}
+        if len(raw) > MAX_BILLS:
+            return {"bills": [f"A line is allocated to at most {MAX_BILLS} bills."]}
+        errors: Errors = {}
+        for j, row in enumerate(raw):
+            bill_form = BillForm(row)
+            self.bill_forms.append(bill_form)
+            errors.update(form_errors(bill_form, prefix=f"bills.{j}."))
+        return errors
 
     def line(self) -> Line:
         data = self.cleaned_data
         amount = data["debit"] if "debit" in data else -data["credit"]
-        return Line(ledger=data["ledger"], amount=amount)
+        bills = None
+        if self.raw_bills not in (None, ""):
+            bills = tuple(bill_form.bill(amount) for bill_form in self.bill_forms)
+        bank = None
+        if any(name in self.fields for name in self.BANK):
+            bank = BankDetail(
+                instrument_type=data.get("instrument_type") or "",
+                instrument_number=data.get("instrument_number") or "",
+                instrument_date=data.get("instrument_date"),
+                favouring=data.get("favouring") or "",
+            )
+        return Line(ledger=data["ledger"], amount=amount, bills=bills, bank=bank)
 
 
 def page_rows(data: Mapping[str, Any]) -> list[dict[str, str]] | None:
@@ -122,6 +220,8 @@ class VoucherForm(forms.Form):
     date = TallyDateField()
     narration = TextField(max_length=MAX_NARRATION, multiline=True)
     reference = TextField(max_length=MAX_REFERENCE)
+    # Altering the amount of a line the bank has cleared: the user said yes when asked.
+    confirm_reconciled = forms.BooleanField(required=False)
 
     def __init__(self, data: Any, *, company: Company, partial: bool = False) -> None:
         if not isinstance(data, dict):
@@ -161,6 +261,8 @@ class VoucherForm(forms.Form):
             line_form = LineForm(row, ledgers=ledgers)
             self.line_forms.append(line_form)
             errors.update(form_errors(line_form, prefix=f"entries.{i}."))
+            for name, messages in line_form.bills_errors().items():
+                errors[f"entries.{i}.{name}"] = messages
         return errors
 
     def draft(self) -> VoucherDraft:
@@ -177,6 +279,7 @@ class VoucherForm(forms.Form):
             narration=data.get("narration"),
             reference=data.get("reference"),
             lines=[f.line() for f in self.line_forms if f] if self.lines_sent else None,
+            unreconcile=bool(data.get("confirm_reconciled")),
         )
 
 

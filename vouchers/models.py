@@ -135,3 +135,67 @@ class VoucherCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher_type} {self.financial_year}: {self.last_number}"
+
+
+class BillAllocation(models.Model):
+    """The part of a bill-wise line (Tally's BILLALLOCATIONS.LIST) that makes, settles or pays
+    ahead a bill of the line's party: signed like the line (positive = Dr). A bill is its
+    party's (ledger's) name for it; what is pending on it is the sum of its allocations and its
+    opening (ledgers.OpeningBill), so deleting or altering a voucher re-opens what it settled."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", "New Ref"
+        AGAINST = "agst", "Agst Ref"
+        ADVANCE = "advance", "Advance"
+        ON_ACCOUNT = "on_account", "On Account"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="bills")
+    # The entry's ledger and date, repeated so a party's pending bills read one index.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="bill_allocations")
+    date = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100, blank=True)  # blank for On Account
+    amount = MoneyField()
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["entry", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="bill_allocation_not_zero"),
+        ]
+        indexes = [models.Index(fields=["ledger", "name", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name} {self.amount}"
+
+
+class BankAllocation(models.Model):
+    """A bank ledger's line's instrument (Tally's BANKALLOCATIONS.LIST: cheque, NEFT…, its
+    number, date and favouring) and the day the bank cleared it (Bank Reconciliation)."""
+
+    class Instrument(models.TextChoices):
+        CHEQUE = "cheque", "Cheque"
+        NEFT = "neft", "NEFT"
+        RTGS = "rtgs", "RTGS"
+        IMPS = "imps", "IMPS"
+        UPI = "upi", "UPI"
+        DD = "dd", "Demand Draft"
+        TRANSFER = "transfer", "Bank Transfer"
+        OTHERS = "others", "Others"
+
+    entry = models.OneToOneField(Entry, on_delete=models.CASCADE, related_name="bank")
+    # The entry's ledger, repeated so a bank's reconciliation reads one index.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
+    instrument_type = models.CharField(
+        max_length=10, choices=Instrument.choices, blank=True, default="", db_default=""
+    )
+    instrument_number = models.CharField(max_length=30, blank=True, default="", db_default="")
+    instrument_date = models.DateField(null=True, blank=True)
+    favouring = models.CharField(max_length=200, blank=True, default="", db_default="")
+    bank_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ledger", "bank_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_type_display()} {self.instrument_number}"

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from companies.models import Company
 from core.errors import found
 from core.validation import parse_id
+from vouchers.bills import entries_prefetch
 from vouchers.models import Entry, Voucher, VoucherCounter, VoucherType
 from vouchers.snapshots import voucher_snapshot
 
@@ -22,7 +23,13 @@ def voucher_json(voucher: Voucher) -> dict[str, Any]:
 
 
 def _with_entries(vouchers: QuerySet[Voucher]) -> QuerySet[Voucher]:
-    entries = Entry.objects.select_related("ledger").order_by("position")
+    """Vouchers with their entries, and the entries' instruments and bills (one query more for
+    all the bills of the page: a voucher's JSON shows them)."""
+    entries = (
+        Entry.objects.select_related("ledger", "bank")
+        .prefetch_related(entries_prefetch())
+        .order_by("position")
+    )
     return vouchers.select_related("voucher_type").prefetch_related(
         Prefetch("entries", queryset=entries)
     )

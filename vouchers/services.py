@@ -33,6 +33,17 @@ from ledgers.services import (
     ledgers_now,
     totals_room_check,
 )
+from vouchers.bills import (
+    BillBook,
+    bill_names,
+    bills_defaulted,
+    entries_delete,
+    entries_lines,
+    has_parts,
+    lines_bills_check,
+    lines_carried,
+    parts_write,
+)
 from vouchers.drafts import Line, VoucherDraft, cash_warnings, voucher_check
 from vouchers.forms import voucher_draft
 from vouchers.models import Entry, Voucher, VoucherType
@@ -85,13 +96,16 @@ def _entries_write(
     voucher: Voucher, lines: list[Line], *, replacing: tuple[dt.date, list[Line]] | None = None
 ) -> None:
     """Write the voucher's entries and add them to the totals, taking back in the same pass the
-    lines they replace (`replacing`: the day and lines as they were)."""
-    Entry.objects.bulk_create(
+    lines they replace (`replacing`: the day and lines as they were), with the lines' bills
+    and bank details."""
+    entries = Entry.objects.bulk_create(
         Entry(
             voucher=voucher, ledger=line.ledger, amount=line.amount, position=i, date=voucher.date
         )
         for i, line in enumerate(lines)
     )
+    if has_parts(lines):
+        parts_write([entry.pk for entry in entries], lines, date=voucher.date)
     day, before = replacing or (voucher.date, [])
     ledger_totals_post(
         lines=[(line.ledger.pk, voucher.date, line.amount) for line in lines],
@@ -100,16 +114,17 @@ def _entries_write(
 
 
 def _lines_of(voucher: Voucher) -> list[Line]:
-    """The voucher's lines as they stand (read under the company lock)."""
-    entries = voucher.entries.select_related("ledger__group").order_by("position")
-    return [Line(ledger=entry.ledger, amount=entry.amount) for entry in entries]
+    """The voucher's lines as they stand, with their bills and bank details (read under the
+    company lock)."""
+    entries = voucher.entries.select_related("ledger__group", "bank").order_by("position")
+    return entries_lines(entries, make=Line)
 
 
 def _entries_remove(voucher: Voucher, lines: list[Line]) -> None:
     """Take the voucher's lines out of the totals and delete its entries."""
     day = voucher.date
     ledger_totals_post(taken_back=[(line.ledger.pk, day, line.amount) for line in lines])
-    voucher.entries.all().delete()
+    entries_delete(voucher.pk, lines)
 
 
 def _ledgers_now(
@@ -130,18 +145,20 @@ def _checked(
     *,
     replacing: list[Line] | None = None,
     drafted_at_seq: int | None = None,
+    book: BillBook,
 ) -> VoucherDraft:
     """A whole draft with its lines' ledgers as they are now (a ledger renamed or moved to
     another group since the draft was made counts as it is now: `_ledgers_now`), checked
-    against the books' rules and the totals' room before anything is written, so a refusal
-    leaves the unit of work as it found it."""
+    against the books' rules, the bills as they stand (`book`) and the totals' room before
+    anything is written, so a refusal leaves the unit of work as it found it."""
     if not draft.whole:
         raise ValueError("Post a whole draft: its type, date and lines.")
     assert draft.lines is not None
     ledgers = _ledgers_now(work, draft.lines, drafted_at_seq=drafted_at_seq)
-    lines = [Line(ledger=ledgers[line.ledger.pk], amount=line.amount) for line in draft.lines]
+    lines = [replace(line, ledger=ledgers[line.ledger.pk]) for line in draft.lines]
     checked = replace(draft, lines=lines)
     voucher_check(checked, company=work.company)
+    lines_bills_check(book, lines)
     totals_room_check(
         ledgers=ledgers,
         adding=[(line.ledger.pk, line.amount) for line in lines],
@@ -196,7 +213,8 @@ def voucher_post(
     """Post a new voucher from a whole draft; the server allocates its number. Raises Invalid
     (the books' rules); records a Change (the voucher's `change` attribute). `drafted_at_seq`:
     the company's `last_seq` as read before the draft's reads, if the caller knows it."""
-    draft = _checked(work, draft, drafted_at_seq=drafted_at_seq)
+    book = BillBook(company_id=work.company.pk)
+    draft = _checked(work, draft, drafted_at_seq=drafted_at_seq, book=book)
     assert draft.voucher_type and draft.date and draft.lines is not None  # _checked: whole
     financial_year = work.company.financial_year_of(draft.date)
     voucher = Voucher.objects.create(
@@ -212,7 +230,20 @@ def voucher_post(
         created_by=work.actor,
         altered_by=work.actor,
     )
-    return _lines_post(work, "create", voucher, draft.lines, before=None, request_key=request_key)
+    lines = _bills_whole(voucher, draft.lines, book)
+    return _lines_post(work, "create", voucher, lines, before=None, request_key=request_key)
+
+
+def _bills_whole(voucher: Voucher, lines: list[Line], book: BillBook) -> list[Line]:
+    """The lines with Tally's default bills where a bill-wise line was sent without any (a New
+    Ref named by the voucher's Ref., else its number, on an invoice) and due dates filled."""
+    return bills_defaulted(
+        lines,
+        base=voucher.voucher_type.base,
+        name=voucher.reference or str(voucher.number),
+        book=book,
+        date=voucher.date,
+    )
 
 
 def voucher_create(
@@ -260,6 +291,9 @@ def voucher_repost(
     new type or financial year gets a new number). Raises Invalid; records a Change."""
     _refuse_cancelled(voucher)
     before_lines = _lines_of(voucher)
+    if draft.lines is not None:
+        carried = lines_carried(draft.lines, before_lines, unreconcile=draft.unreconcile)
+        draft = replace(draft, lines=carried)
     whole = draft.over(
         voucher_type=voucher.voucher_type,
         date=voucher.date,
@@ -267,11 +301,12 @@ def voucher_repost(
         lines=before_lines,
         reference=voucher.reference,
     )
-    whole = _checked(work, whole, replacing=before_lines, drafted_at_seq=drafted_at_seq)
+    book = BillBook(company_id=work.company.pk, without_voucher=voucher.pk)
+    whole = _checked(work, whole, replacing=before_lines, drafted_at_seq=drafted_at_seq, book=book)
     assert whole.voucher_type and whole.date and whole.lines is not None  # _checked: whole
     before = _before(voucher, before_lines)
     replacing = (voucher.date, before_lines)
-    voucher.entries.all().delete()  # its lines come off the totals as the new ones go on
+    entries_delete(voucher.pk, before_lines)  # off the totals as the new ones go on
     financial_year = work.company.financial_year_of(whole.date)
     if (whole.voucher_type.pk, financial_year) != (voucher.voucher_type_id, voucher.financial_year):
         voucher.number = voucher_numbers_take(
@@ -287,7 +322,7 @@ def voucher_repost(
         work,
         "alter",
         voucher,
-        whole.lines,
+        _bills_whole(voucher, whole.lines, book),
         before=before,
         request_key=request_key,
         replacing=replacing,
@@ -363,7 +398,7 @@ def _refused_as(index: int, refusal: Invalid) -> Invalid:
 
 
 def _checked_many(
-    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int
+    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int, book: BillBook
 ) -> list[VoucherDraft]:
     """Whole drafts with their ledgers as they are under the lock (one read for the batch),
     each checked against the books' rules and, one after another, the totals' room: as if
@@ -373,15 +408,17 @@ def _checked_many(
     wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
     ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
     added: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    book.load(bill_names(line for draft in drafts for line in draft.lines or ()))
     checked = []
     for index, draft in enumerate(drafts, start=index_from):
         assert draft.lines is not None  # whole
         try:
             if any(line.ledger.pk not in ledgers for line in draft.lines):
                 raise Invalid.field("entries", LEDGER_GONE)
-            lines = [Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount) for ln in draft.lines]
+            lines = [replace(ln, ledger=ledgers[ln.ledger.pk]) for ln in draft.lines]
             draft = replace(draft, lines=lines)
             voucher_check(draft, company=work.company)
+            lines_bills_check(book, lines)
             totals_room_check(
                 ledgers=ledgers, adding=[(ln.ledger.pk, ln.amount) for ln in lines], added=added
             )
@@ -451,7 +488,14 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
         for voucher, draft in zip(vouchers, drafts, strict=True)
         for position, line in enumerate(draft.lines or ())
     ]
-    rows_insert(Entry, ENTRY_FIELDS, entries)
+    with_parts = any(has_parts(draft.lines or ()) for draft in drafts)
+    entry_ids = iter(rows_insert(Entry, ENTRY_FIELDS, entries, returning_pk=with_parts))
+    if with_parts:  # the entries' ids, in the order of their rows
+        for voucher, draft in zip(vouchers, drafts, strict=True):
+            lines = draft.lines or []
+            ids = [next(entry_ids) for _ in lines]
+            if has_parts(lines):
+                parts_write(ids, lines, date=voucher.date)
 
 
 def vouchers_post_many(
@@ -463,8 +507,13 @@ def vouchers_post_many(
     in bulk inserts, the totals in one pass, and the screens get one nudge for the batch.
     Unlike `voucher_post` it gives no negative-cash warnings (`change.warnings`): a bulk load
     (an import, a restore) reports on the books it leaves, not per voucher."""
-    checked = _checked_many(work, drafts, index_from=index_from)
+    book = BillBook(company_id=work.company.pk)
+    checked = _checked_many(work, drafts, index_from=index_from, book=book)
     vouchers = _vouchers_numbered(work, checked)
+    checked = [
+        replace(draft, lines=_bills_whole(voucher, draft.lines or [], book))
+        for voucher, draft in zip(vouchers, checked, strict=True)
+    ]
     _vouchers_insert(vouchers, checked)
     ledger_totals_post(
         lines=[

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 from django.db.models import Prefetch, QuerySet
 
 from ledgers.models import Ledger
+from vouchers.bills import bank_snapshot, bill_snapshot, entries_prefetch, entry_parts
+from vouchers.drafts import Line
 from vouchers.models import Entry, Voucher
 
 
@@ -23,7 +25,11 @@ class Posting(Protocol):
 def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -> dict[str, Any]:
     """The voucher with `lines` (its entries when not given)."""
     if lines is None:
-        lines = voucher.entries.select_related("ledger").order_by("position")
+        lines = (
+            voucher.entries.select_related("ledger", "bank")
+            .prefetch_related(entries_prefetch())
+            .order_by("position")
+        )
     return {
         "id": voucher.pk,
         "type": voucher.voucher_type.name,
@@ -33,23 +39,35 @@ def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -
         "reference": voucher.reference,
         "cancelled": voucher.is_cancelled,
         "version": voucher.version,
-        "entries": [
-            {
-                "ledger_id": line.ledger.pk,
-                "ledger": line.ledger.name,
-                ("debit" if line.amount > 0 else "credit"): abs(line.amount),
-            }
-            for line in lines
-        ],
+        "entries": [_line_snapshot(line) for line in lines],
     }
+
+
+def _line_snapshot(line: Posting) -> dict[str, Any]:
+    """A line: its ledger and amount, and its bills and instrument when it has them."""
+    shown: dict[str, Any] = {
+        "ledger_id": line.ledger.pk,
+        "ledger": line.ledger.name,
+        ("debit" if line.amount > 0 else "credit"): abs(line.amount),
+    }
+    bills, bank = (line.bills, line.bank) if isinstance(line, Line) else entry_parts(line)  # type: ignore[arg-type]
+    if bills:
+        shown["bills"] = [bill_snapshot(bill) for bill in bills]
+    if bank is not None:
+        shown.update(bank_snapshot(bank))
+    return shown
 
 
 def vouchers_snapshots(
     vouchers: QuerySet[Voucher], *, chunk: int = 500
 ) -> Iterator[tuple[Voucher, dict[str, Any]]]:
-    """Each voucher with its snapshot, its type and entries fetched per chunk (three queries a
-    chunk, not two a voucher)."""
-    lines = Entry.objects.select_related("ledger").order_by("position")
+    """Each voucher with its snapshot, its type, entries and their bills and bank details
+    fetched per chunk (four queries a chunk, not some per voucher)."""
+    lines = (
+        Entry.objects.select_related("ledger", "bank")
+        .prefetch_related(entries_prefetch())
+        .order_by("position")
+    )
     fetched = vouchers.select_related("voucher_type").prefetch_related(
         Prefetch("entries", queryset=lines, to_attr="lines_fetched")
     )

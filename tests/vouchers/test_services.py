@@ -37,6 +37,16 @@ def test_voucher_create_records_a_change_with_the_voucher(company, alice, ledger
         "ledger_id": ledgers["party"].pk,
         "ledger": "Sharma Enterprises",
         "debit": Decimal("100000.00"),
+        # The party keeps bills (Sundry Debtors): the invoice is a New Ref named by its number,
+        # due the same day (no credit period).
+        "bills": [
+            {
+                "type": "New Ref",
+                "name": str(voucher.number),
+                "debit": Decimal("100000.00"),
+                "due_date": voucher.date,
+            }
+        ],
     }
 
 
