@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db import connection
-from django.db.models import Min, Prefetch, Sum
+from django.db.models import Max, Min, Prefetch, Sum
 from django.db.models.functions import Lower
 
 from core.errors import Invalid
@@ -457,3 +457,74 @@ def entries_lines(entries: Iterable[Entry], *, make: Callable[..., L]) -> list[L
         got, bank = entry_parts(entry)
         lines.append(make(ledger=entry.ledger, amount=entry.amount, bills=got, bank=bank))
     return lines
+
+
+# -- what is pending -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingBill:
+    """A bill with something pending on a day: its party, name, date (its New Ref's, Advance's
+    or opening's), due date (a New Ref's or opening's; None: due on its date) and the pending
+    amount, signed as the party's balance (positive = Dr: the party owes us)."""
+
+    ledger_id: int
+    party: str
+    name: str
+    date: dt.date
+    due_date: dt.date | None
+    pending: Decimal
+
+    def overdue_days(self, as_of: dt.date) -> int:
+        """Days past its due date on `as_of` (0 when not yet due)."""
+        return max(0, (as_of - (self.due_date or self.date)).days)
+
+
+def bills_pending(
+    *,
+    company_id: int,
+    as_of: dt.date | None = None,
+    ledger_ids: Iterable[int] | None = None,
+) -> list[PendingBill]:
+    """The bills with something pending on `as_of` (every date when None) — of the given
+    ledgers, or of every party — by date, party and name: allocations and opening bills summed
+    per party and bill name (case-insensitive) in one query."""
+    made = BillAllocation.objects.filter(ledger__company_id=company_id).exclude(
+        kind=Kind.ON_ACCOUNT
+    )
+    openings = OpeningBill.objects.filter(ledger__company_id=company_id)
+    if as_of is not None:
+        made = made.filter(date__lte=as_of)
+    if ledger_ids is not None:
+        ids = list(ledger_ids)
+        made, openings = made.filter(ledger_id__in=ids), openings.filter(ledger_id__in=ids)
+    summed = [
+        rows.annotate(lname=Lower("name"))
+        .values("ledger_id", "ledger__name", "lname")
+        .annotate(pending=Sum("amount"), first=Min("name"), day=Min("date"), due=Max("due_date"))
+        .order_by()
+        for rows in (made, openings)
+    ]
+    bills: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in summed[0].union(summed[1], all=True):
+        key = (row["ledger_id"], row["lname"])
+        if key not in bills:
+            bills[key] = dict(row)
+            continue
+        bill = bills[key]
+        bill["pending"] += row["pending"]
+        bill["day"] = min(bill["day"], row["day"])
+        bill["due"] = max(filter(None, (bill["due"], row["due"])), default=None)
+    pending = [
+        PendingBill(
+            ledger_id=row["ledger_id"],
+            party=row["ledger__name"],
+            name=row["first"],
+            date=row["day"],
+            due_date=row["due"],
+            pending=row["pending"],
+        )
+        for row in bills.values()
+        if row["pending"]
+    ]
+    return sorted(pending, key=lambda b: (b.date, b.party.lower(), b.name.lower()))
