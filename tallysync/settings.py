@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "vouchers",
     "editlog",
     "reports",
+    "banking",
     "books",
     "backups",
     "locking",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("c/<id:cid>/ledgers/", include("ledgers.urls")),
     path("c/<id:cid>/vouchers/", include("vouchers.urls")),
     path("c/<id:cid>/reports/", include("reports.urls")),
+    path("c/<id:cid>/banking/", include("banking.urls")),
     path("c/<id:cid>/editlog/", include("editlog.urls")),
     path("c/<id:cid>/backups/", include("backups.urls")),
 ]
