@@ -56,6 +56,11 @@ class OpeningBillForm(forms.Form):
     side = LabelField(choices=Side, required=True, message="An opening bill is Dr or Cr.")
     due_date = TallyDateField()
 
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        if not present(data, "due_date"):
+            del self.fields["due_date"]
+
     def bill(self) -> OpeningBillDraft:
         data = self.cleaned_data
         amount = data["amount"] if data["side"] == Side.DR else -data["amount"]

@@ -89,6 +89,14 @@ class BillForm(forms.Form):
     credit_days = DaysField()
     due_date = TallyDateField()
 
+    OPTIONAL = ("side", "credit_days", "due_date")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        super().__init__(data)
+        for name in self.OPTIONAL:
+            if not present(data, name):
+                del self.fields[name]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("type")

@@ -160,6 +160,9 @@ def entry_amount_set(entry: Entry, amount: Decimal) -> None:
 def entry_remove(entry: Entry) -> None:
     totals_move(entry.ledger_id, entry.date, entry.amount, back=True)
     with connection.cursor() as cursor:
+        # its bills and instrument go with it, as the database's cascade would take them
+        for table in ("vouchers_billallocation", "vouchers_bankallocation"):
+            cursor.execute(f"DELETE FROM {table} WHERE entry_id = %s", [entry.pk])
         cursor.execute("DELETE FROM vouchers_entry WHERE id = %s", [entry.pk])
 
 
