@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "banking",
     "books",
     "backups",
+    "tallyxml",
     "locking",
     "sync",
     "server",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TallyXmlConfig(AppConfig):
+    """Tally in, Tally out: Tally's XML read into typed drafts and posted through the batch
+    path, books written back as Tally XML, and Tally's XML-over-HTTP API."""
+
+    name = "tallyxml"
+    verbose_name = "Tally XML"
