@@ -59,6 +59,8 @@ def test_an_entry_amount_changed_in_the_database_is_named(busy_books, voucher, l
 
 
 def test_a_voucher_deleted_or_added_behind_the_application_is_named(busy_books, voucher):
+    entries = "SELECT id FROM vouchers_entry WHERE voucher_id = %s"
+    raw(f"DELETE FROM vouchers_billallocation WHERE entry_id IN ({entries})", [voucher.pk])
     raw("DELETE FROM vouchers_entry WHERE voucher_id = %s", [voucher.pk])
     raw("DELETE FROM vouchers_voucher WHERE id = %s", [voucher.pk])
     found = [str(d) for d in books_reconcile(company=busy_books)]
