@@ -200,14 +200,40 @@ def value_text(key: str, value: Any, kind: RecordKind | None = None) -> str:
     return str(value)
 
 
+def _sided(part: dict[str, Any]) -> str:
+    """A line's or a bill's amount with its side: "1,00,000.00 Dr"."""
+    side = "Dr" if part.get("debit") not in (None, "") else "Cr"
+    amount = part.get("debit") if side == "Dr" else part.get("credit")
+    return f"{_money(amount, signed=False)} {side}"
+
+
+# A line's instrument and bank date, in the order Tally's Bank Allocations show them.
+INSTRUMENT = ("instrument_type", "instrument_number", "instrument_date", "favouring", "bank_date")
+
+
 def entry_text(entry: Any) -> str:
-    """A voucher line: "Sharma Enterprises 1,00,000.00 Dr"."""
+    """A voucher line: "Sharma Enterprises 1,00,000.00 Dr", with its bills ("Agst Ref INV-1
+    6,000.00 Cr; On Account 4,000.00 Cr") and its instrument ("Cheque 004512 25-Nov-2026,
+    cleared 26-Nov-2026") when it has them, so a change of either alone shows."""
     if not isinstance(entry, dict):
         return value_text("", entry)
-    side = "Dr" if entry.get("debit") not in (None, "") else "Cr"
-    amount = entry.get("debit") if side == "Dr" else entry.get("credit")
     ledger = bidi_isolated(str(entry.get("ledger", "")))  # a name must not reorder its amount
-    return f"{ledger} {_money(amount, signed=False)} {side}".strip()
+    text = f"{ledger} {_sided(entry)}".strip()
+    bills = [b for b in entry.get("bills") or () if isinstance(b, dict)]
+    if bills:
+        shown = (
+            " ".join(filter(None, (str(b.get("type", "")), bidi_isolated(str(b.get("name", ""))))))
+            + f" {_sided(b)}"
+            + (f" due {value_text('due_date', b['due_date'])}" if b.get("due_date") else "")
+            for b in bills
+        )
+        text += " — " + "; ".join(shown)
+    bank = [value_text(key, entry[key]) for key in INSTRUMENT[:-1] if entry.get(key)]
+    if entry.get("bank_date"):
+        bank.append(f"cleared {value_text('bank_date', entry['bank_date'])}")
+    if bank:
+        text += " · " + " ".join(bank)
+    return text
 
 
 def _entry_key(entry: Any) -> str:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from core.records import kind_get
-from editlog.selectors import FieldChange, change_diff, change_diff_of, entry_text, value_text
+from editlog.selectors import (
+    FieldChange,
+    change_diff,
+    change_diff_of,
+    entries_diff,
+    entry_text,
+    value_text,
+)
 
 # Each kind's labels, amounts and field order are its app's registration (core.records).
 VOUCHER, LEDGER, MEMBERSHIP = kind_get("voucher"), kind_get("ledger"), kind_get("membership")
@@ -184,3 +191,27 @@ def test_snapshots_that_are_not_objects_do_not_break_the_page():
     assert change_diff(before={"entries": ["odd"]}, after={"entries": ["odder"]}) == [
         FieldChange("Line 1", "odd", "odder")
     ]
+
+
+def test_a_change_of_bills_or_cheque_alone_shows_on_its_line():
+    line = {"ledger_id": 3, "ledger": "Sharma Enterprises", "credit": "10000.00"}
+    before = [{**line, "bills": [{"type": "Agst Ref", "name": "INV-1", "credit": "10000.00"}]}]
+    after = [
+        {
+            **line,
+            "bills": [
+                {"type": "Agst Ref", "name": "INV-1", "credit": "6000.00"},
+                {"type": "On Account", "name": "", "credit": "4000.00"},
+            ],
+            "instrument_type": "Cheque",
+            "instrument_number": "004512",
+            "bank_date": "2026-11-28",
+        }
+    ]
+    (row,) = entries_diff(before, after)
+    assert row.label == "Line 1"
+    assert row.before == "Sharma Enterprises 10,000.00 Cr — Agst Ref INV-1 10,000.00 Cr"
+    assert row.after == (
+        "Sharma Enterprises 10,000.00 Cr — Agst Ref INV-1 6,000.00 Cr; "
+        "On Account 4,000.00 Cr · Cheque 004512 cleared 28-Nov-2026"
+    )

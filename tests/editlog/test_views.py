@@ -107,8 +107,10 @@ def test_altered_amounts_show_line_by_line_in_indian_grouping(company, alice, vo
         company=company, voucher=voucher, actor=alice, data=sale("250000.00"), version=1
     )
     html = row(browser(alice).get(url(company)), altered.change)
-    assert "<del><bdi>Sharma Enterprises 1,00,000.00 Dr</bdi></del> → " in html
-    assert "<ins><bdi>Sharma Enterprises 2,50,000.00 Dr</bdi></ins>" in html
+    # the party keeps bills: its line names the invoice's New Ref, and the bill's amount moves too
+    assert "<del><bdi>Sharma Enterprises 1,00,000.00 Dr — New Ref" in html
+    assert "1,00,000.00 Dr due 26-Nov-2026</bdi></del> → " in html
+    assert "<ins><bdi>Sharma Enterprises 2,50,000.00 Dr — New Ref" in html
     assert "<ins><bdi>Sales 2,50,000.00 Cr</bdi></ins>" in html
     assert "Narration:" not in html
 
@@ -117,7 +119,7 @@ def test_a_creation_shows_the_new_values(company, alice, voucher):
     html = row(browser(alice).get(url(company)), voucher.change)
     assert "<ins><bdi>Sales</bdi></ins>" in html
     assert "<ins><bdi>26-Nov-2026</bdi></ins>" in html
-    assert "<ins><bdi>Sharma Enterprises 1,00,000.00 Dr</bdi></ins>" in html
+    assert "<ins><bdi>Sharma Enterprises 1,00,000.00 Dr — New Ref" in html
     assert "<del>" not in html
 
 
@@ -130,7 +132,7 @@ def test_a_deleted_voucher_is_shown_without_a_link(company, alice, voucher):
         html = row(page, change)
         assert f"/vouchers/{voucher.pk}/" not in html
         assert f"?object=voucher:{voucher.pk}" in html
-    assert "<del><bdi>Sharma Enterprises 1,00,000.00 Dr</bdi></del>" in row(page, deletion)
+    assert "<del><bdi>Sharma Enterprises 1,00,000.00 Dr — New Ref" in row(page, deletion)
 
 
 def test_ledgers_link_to_their_statement(company, alice, ledgers):
