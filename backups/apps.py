@@ -8,6 +8,7 @@ class BackupsConfig(AppConfig):
     name = "backups"
 
     def ready(self) -> None:
+        from backups import verify_bills  # noqa: F401  (registers its checks)
         from backups.models import DataException
         from backups.snapshots import exception_snapshot
         from core.records import RecordKind, register

@@ -34,7 +34,7 @@ from tests.test_bad_input import books_snapshot
 from vouchers.models import Entry, Voucher, VoucherCounter
 from vouchers.services import voucher_create, voucher_delete
 
-CHECKS = {"V01", "V02", "V07", "V08", "M01", "M02", "B01", "B03", "B05", "D01", "A01"}
+CHECKS = {"V01", "V02", "V07", "V08", "M01", "M02", "B01", "B03", "B05", "B06", "D01", "A01"}
 
 
 def test_the_registry_holds_the_checks_of_the_apps_there_are() -> None:
