@@ -240,10 +240,16 @@ def _bills_whole(voucher: Voucher, lines: list[Line], book: BillBook) -> list[Li
     return bills_defaulted(
         lines,
         base=voucher.voucher_type.base,
-        name=voucher.reference or str(voucher.number),
+        name=_default_name(voucher),
         book=book,
         date=voucher.date,
     )
+
+
+def _default_name(voucher: Voucher) -> str:
+    """The name of the New Ref Tally makes of an invoice's bill-wise line: its Ref., else its
+    number."""
+    return voucher.reference or str(voucher.number)
 
 
 def voucher_create(
@@ -510,6 +516,7 @@ def vouchers_post_many(
     book = BillBook(company_id=work.company.pk)
     checked = _checked_many(work, drafts, index_from=index_from, book=book)
     vouchers = _vouchers_numbered(work, checked)
+    book.load(_default_name(voucher) for voucher in vouchers)  # one read for the batch's defaults
     checked = [
         replace(draft, lines=_bills_whole(voucher, draft.lines or [], book))
         for voucher, draft in zip(vouchers, checked, strict=True)
