@@ -21,9 +21,10 @@ from django.db import connection
 from django.db.models import Max, Min, Prefetch, Sum
 from django.db.models.functions import Lower
 
+from core.bulk import db_date, rows_insert
 from core.errors import Invalid
 from core.forms import Errors
-from core.money import ZERO, format_amount, format_balance
+from core.money import ZERO, MoneyField, format_amount, format_balance
 from ledgers.models import Ledger, OpeningBill
 from vouchers.models import BankAllocation, BillAllocation, Entry, VoucherType
 
@@ -333,15 +334,20 @@ def bills_defaulted(
     due date gets one from its credit period (the line's, else the ledger's)."""
     whole, defaulted = [], []
     for line in lines:
-        bills = line.bills or None
+        bills = line.bills
         if line.ledger.bill_wise and not bills:
-            book.load([name])
-            fresh = base in INVOICES and name and book.get(line.ledger.pk, name.lower()) is None
+            fresh = (
+                base in INVOICES
+                and name
+                and book.load([name]).get(line.ledger.pk, name.lower()) is None
+            )
             kind, bill_name = (Kind.NEW, name) if fresh else (Kind.ON_ACCOUNT, "")
             bills = (BillRef(kind=kind, name=bill_name, amount=line.amount),)
-            defaulted.append(replace(line, bills=bills))
-        bills = tuple(_due(bill, line.ledger, date) for bill in bills) if bills else None
-        whole.append(replace(line, bills=bills))
+            line = replace(line, bills=bills)
+            defaulted.append(line)
+        if bills and any(bill.kind == Kind.NEW and bill.due_date is None for bill in bills):
+            line = replace(line, bills=tuple(_due(bill, line.ledger, date) for bill in bills))
+        whole.append(line)
     book.apply(defaulted)
     return whole
 
@@ -356,39 +362,38 @@ def _due(bill: BillRef, ledger: Ledger, date: dt.date) -> BillRef:
 # -- the rows --------------------------------------------------------------------------------
 
 
-def parts_write(entry_ids: Sequence[int], lines: Sequence[Line], *, date: dt.date) -> None:
-    """Write the lines' bills and bank details for their just-written entries (in order)."""
+BILL_FIELDS = ("entry", "ledger", "date", "kind", "name", "amount", "due_date")
+BANK_FIELDS = (
+    *("entry", "ledger", "instrument_type", "instrument_number", "instrument_date"),
+    *("favouring", "bank_date"),
+)
+
+
+def _day(value: dt.date | None) -> Any:
+    return None if value is None else db_date(value)
+
+
+def parts_write(lines: Iterable[tuple[int, Line, dt.date]]) -> None:
+    """Write the bills and bank details of just-written entries — (entry id, its line, the
+    voucher's date) — for a whole batch in plain multi-row INSERTs (core.bulk)."""
+    paise = MoneyField().get_prep_value
     bills, banks = [], []
-    for entry_id, line in zip(entry_ids, lines, strict=True):
+    for entry_id, line, date in lines:
         for bill in line.bills or ():
             bills.append(
-                BillAllocation(
-                    entry_id=entry_id,
-                    ledger_id=line.ledger.pk,
-                    date=date,
-                    kind=bill.kind,
-                    name=bill.name,
-                    amount=bill.amount,
-                    due_date=bill.due_date,
-                )
-            )
+                (entry_id, line.ledger.pk, db_date(date), bill.kind, bill.name,
+                 paise(bill.amount), _day(bill.due_date))
+            )  # fmt: skip
         if line.bank is not None and not line.bank.empty:
             bank = line.bank
             banks.append(
-                BankAllocation(
-                    entry_id=entry_id,
-                    ledger_id=line.ledger.pk,
-                    instrument_type=bank.instrument_type,
-                    instrument_number=bank.instrument_number,
-                    instrument_date=bank.instrument_date,
-                    favouring=bank.favouring,
-                    bank_date=bank.bank_date,
-                )
-            )
+                (entry_id, line.ledger.pk, bank.instrument_type, bank.instrument_number,
+                 _day(bank.instrument_date), bank.favouring, _day(bank.bank_date))
+            )  # fmt: skip
     if bills:
-        BillAllocation.objects.bulk_create(bills)
+        rows_insert(BillAllocation, BILL_FIELDS, bills)
     if banks:
-        BankAllocation.objects.bulk_create(banks)
+        rows_insert(BankAllocation, BANK_FIELDS, banks)
 
 
 def lines_carried(lines: Sequence[L], before: Sequence[L], *, unreconcile: bool) -> list[L]:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from core.money import ZERO, MoneyField, split_signed
 from ledgers.models import Ledger
@@ -163,7 +164,11 @@ class BillAllocation(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="bill_allocation_not_zero"),
         ]
-        indexes = [models.Index(fields=["ledger", "name", "date"])]
+        indexes = [
+            models.Index(fields=["ledger", "name", "date"]),
+            # A save looks up the bills it names by name, whatever their case (BillBook).
+            models.Index(Lower("name"), name="bill_allocation_lname"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name} {self.amount}"

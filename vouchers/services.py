@@ -105,7 +105,9 @@ def _entries_write(
         for i, line in enumerate(lines)
     )
     if has_parts(lines):
-        parts_write([entry.pk for entry in entries], lines, date=voucher.date)
+        parts_write(
+            (entry.pk, line, voucher.date) for entry, line in zip(entries, lines, strict=True)
+        )
     day, before = replacing or (voucher.date, [])
     ledger_totals_post(
         lines=[(line.ledger.pk, voucher.date, line.amount) for line in lines],
@@ -421,7 +423,10 @@ def _checked_many(
         try:
             if any(line.ledger.pk not in ledgers for line in draft.lines):
                 raise Invalid.field("entries", LEDGER_GONE)
-            lines = [replace(ln, ledger=ledgers[ln.ledger.pk]) for ln in draft.lines]
+            lines = [
+                Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount, bills=ln.bills, bank=ln.bank)
+                for ln in draft.lines
+            ]
             draft = replace(draft, lines=lines)
             voucher_check(draft, company=work.company)
             lines_bills_check(book, lines)
@@ -496,12 +501,12 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
     ]
     with_parts = any(has_parts(draft.lines or ()) for draft in drafts)
     entry_ids = iter(rows_insert(Entry, ENTRY_FIELDS, entries, returning_pk=with_parts))
-    if with_parts:  # the entries' ids, in the order of their rows
-        for voucher, draft in zip(vouchers, drafts, strict=True):
-            lines = draft.lines or []
-            ids = [next(entry_ids) for _ in lines]
-            if has_parts(lines):
-                parts_write(ids, lines, date=voucher.date)
+    if with_parts:  # the entries' ids come in the order of their rows
+        parts_write(
+            (next(entry_ids), line, voucher.date)
+            for voucher, draft in zip(vouchers, drafts, strict=True)
+            for line in draft.lines or ()
+        )
 
 
 def vouchers_post_many(
