@@ -33,6 +33,7 @@ from core.errors import DomainError
 log = logging.getLogger(__name__)
 JOBS = ".jobs"
 SILENT_AFTER = dt.timedelta(minutes=2)
+HEARTBEAT = SILENT_AFTER.total_seconds() / 4  # a step that says nothing for long is not silent
 WRITE_EVERY = 0.5  # seconds between progress writes
 KEPT = dt.timedelta(days=1)
 JOB_ID = 16  # hex characters
@@ -59,6 +60,7 @@ class Job:
             "started_at": timezone.now().isoformat(),
         }
         self.written_at = 0.0
+        self.writing = threading.Lock()  # the work's thread and the heartbeat's
 
     def progress(self, done: int, total: int, stage: str) -> None:
         """Noted; written when the stage changes (a new step shows at once, however long it
@@ -69,14 +71,24 @@ class Job:
             self.write()
 
     def write(self) -> None:
-        self.state["updated_at"] = timezone.now().isoformat()
-        self.path.parent.mkdir(exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(self.state, default=str))
-        os.replace(temporary, self.path)
-        self.written_at = time.monotonic()
+        with self.writing:
+            self.state["updated_at"] = timezone.now().isoformat()
+            self.path.parent.mkdir(exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            temporary.write_text(json.dumps(self.state, default=str))
+            os.replace(temporary, self.path)
+            self.written_at = time.monotonic()
+
+    def _beat(self, stop: threading.Event) -> None:
+        """While the work runs, the file is written every HEARTBEAT even when a long step
+        reports nothing: only a dead server leaves it silent."""
+        while not stop.wait(HEARTBEAT):
+            self.write()
 
     def run(self, work: Work) -> None:
+        stop = threading.Event()
+        heart = threading.Thread(target=self._beat, args=(stop,), daemon=True)
+        heart.start()
         try:
             self.state.update(result=work(self.progress), state="done")
         except DomainError as exc:  # a refusal the user can act on (a wrong passphrase…)
@@ -86,6 +98,8 @@ class Job:
             self.state.update(state="failed", message=f"{type(exc).__name__}: {exc}")
         finally:
             connections.close_all()  # this thread's own
+            stop.set()
+            heart.join()
         self.write()
 
 
