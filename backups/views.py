@@ -1,6 +1,7 @@
 """A company's backups, for its owners: the list, "Back up now", download, and restore from a
 listed or uploaded archive (as a new company, a copy under a new name, or replacing this one).
-Pages run the long work as a job they poll (backups.jobs); the JSON API waits for it."""
+Input is read into a draft first (backups.forms); pages run the long work as a job they poll
+(backups.jobs); the JSON API waits for it."""
 
 from __future__ import annotations
 
@@ -149,7 +150,7 @@ def _refused(
     if wants_json(request):
         raise exc
     typed = {k: v for k, v in body_data(request).items() if k not in SECRETS}
-    errors = {name: messages for name, messages in exc.errors.items() if name != "__all__"}
+    errors = {name: said for name, said in exc.errors.items() if name != "__all__"}
     general = exc.errors.get("__all__", [])
     refused = {form: {"errors": errors, "general": general, "typed": typed}}
     return _page(request, company, folder, refused=refused, status=422)
