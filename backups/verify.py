@@ -10,8 +10,10 @@ that do not exist yet; they register here when those apps do. Nothing in this mo
 from __future__ import annotations
 
 import enum
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +23,7 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Model, Q, Value, When
 
-from backups.archive import Manifest
+from backups.archive import Manifest, Progress
 from backups.folder import folder_path
 from backups.reading import manifest_peek
 from companies.models import Company
@@ -149,7 +151,11 @@ def check_get(check_id: str) -> Check | None:
 
 # -- the run ---------------------------------------------------------------------------------
 
-Progress = Callable[[str], None]
+# The check running now reports the rows it has read through this (`_counted`), so a long
+# check moves the progress bar too; None outside a run with progress.
+_rows_read: ContextVar[Callable[[int], None] | None] = ContextVar("rows_read", default=None)
+ROWS_EVERY = 0.25  # seconds between row notes, at most
+ROWS_STEP = 1000  # rows between looks at the clock
 
 
 def _found(check_: Check, company: Company | None, found: Iterable[Found]) -> Iterator[Finding]:
@@ -191,25 +197,59 @@ def books_verify(
     progress: Progress | None = None,
 ) -> list[Finding]:
     """Run the checks (`ids`, or all) on one company or, with none, on every company; with
-    `database`, the database-wide checks too (D01). Reads only. Findings in check order."""
+    `database`, the database-wide checks too (D01). Reads only. Findings in check order.
+    `progress(done, total, stage)` hears of each check as it starts (done of total checks run)
+    and, within a check that reads rows one by one, of the rows read."""
     ran = checks(ids)
     companies = [company] if company is not None else list(Company.objects.order_by("pk"))
-    findings: list[Finding] = []
+    runs: list[tuple[Check, Company | None]] = []
     for each in ran:
         if each.scope == "database":
-            if database:
-                _note(progress, f"{each.id} {each.title}")
-                findings += _found(each, None, each.function(None))
-            continue
-        for number, one in enumerate(companies, 1):
-            _note(progress, f"{each.id} {each.title} — {one.name} ({number}/{len(companies)})")
-            findings += _found(each, one, each.function(one))
+            runs += [(each, None)] if database else []
+        else:
+            runs += [(each, one) for one in companies]
+    findings: list[Finding] = []
+    for number, (each, one) in enumerate(runs):
+        stage = f"check {number + 1} of {len(runs)}: {each.id} {each.title}"
+        if one is not None and company is None:
+            stage += f" — {one.name}"
+        findings += _run(each, one, progress, number, len(runs), stage)
+    if progress is not None:
+        progress(len(runs), len(runs), "done")
     return _uncovered(findings, ran)
 
 
-def _note(progress: Progress | None, text: str) -> None:
-    if progress is not None:
-        progress(text)
+def _run(
+    each: Check,
+    company: Company | None,
+    progress: Progress | None,
+    done: int,
+    total: int,
+    stage: str,
+) -> list[Finding]:
+    """One check on one company (or the database), its rows read reported under `stage`."""
+    if progress is None:
+        return list(_found(each, company, each.function(company)))
+    progress(done, total, stage)
+    token = _rows_read.set(lambda rows: progress(done, total, f"{stage} ({rows:,} rows read)"))
+    try:
+        return list(_found(each, company, each.function(company)))
+    finally:
+        _rows_read.reset(token)
+
+
+def _counted(rows: Iterable[Any]) -> Iterator[Any]:
+    """`rows`, passed through, their count reported to the run's progress now and then."""
+    note = _rows_read.get()
+    if note is None:
+        yield from rows
+        return
+    noted = time.monotonic()
+    for count, row in enumerate(rows, 1):
+        yield row
+        if count % ROWS_STEP == 0 and time.monotonic() - noted >= ROWS_EVERY:
+            note(count)
+            noted = time.monotonic()
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
@@ -266,7 +306,7 @@ def voucher_totals(company: Company) -> Iterator[Found]:
         .order_by()
         .values_list("voucher_id", "high", "low")
     )
-    unbalanced = sorted(pk for pk, h, lo in nets.iterator(chunk_size=5000) if h or lo)
+    unbalanced = sorted(pk for pk, h, lo in _counted(nets.iterator(chunk_size=5000)) if h or lo)
     sides = (
         Entry.objects.filter(voucher_id__in=unbalanced)
         .values("voucher_id")
@@ -309,7 +349,7 @@ def voucher_dates(company: Company) -> Iterator[Found]:
         .values("id", "number", "voucher_type__name", "date", "financial_year")
         .order_by("date", "id")
     )
-    for row in vouchers.iterator(chunk_size=2000):
+    for row in _counted(vouchers.iterator(chunk_size=2000)):
         day, year = row["date"], row["financial_year"]
         if day < company.books_beginning:
             message = (
@@ -347,7 +387,7 @@ def voucher_numbers(company: Company) -> Iterator[Found]:
     rows = Voucher.objects.filter(company=company).values_list(
         "voucher_type_id", "financial_year", "number", "id"
     )
-    for type_id, year, number, pk in rows.iterator(chunk_size=5000):
+    for type_id, year, number, pk in _counted(rows.iterator(chunk_size=5000)):
         used[(type_id, year)][number].append(pk)
     counters = {
         (c.voucher_type_id, c.financial_year): c.last_number
@@ -501,7 +541,7 @@ def totals_recount(company: Company) -> Totals:
     entries = Entry.objects.filter(ledger__company=company)
     per_day = {
         (row["ledger_id"], row["date"]): _dr_cr(row)
-        for row in entries.values("ledger_id", "date").annotate(**_sides()).order_by()
+        for row in _counted(entries.values("ledger_id", "date").annotate(**_sides()).order_by())
     }
     per_ledger: dict[int, tuple[Decimal, Decimal]] = {}
     for (ledger_id, _), (debit, credit) in per_day.items():  # the days add up to the ledger

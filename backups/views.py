@@ -1,6 +1,7 @@
 """A company's backups, for its owners: the list, "Back up now", download, and restore from a
 listed or uploaded archive (as a new company, a copy under a new name, or replacing this one).
-Pages run the long work as a job they poll (backups.jobs); the JSON API waits for it."""
+Input is read into a draft first (backups.forms); pages run the long work as a job they poll
+(backups.jobs); the JSON API waits for it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from backups.folder import (
     folder_path,
     last_good,
 )
+from backups.forms import BackupDraft, RestoreDraft, backup_draft, restore_draft
 from backups.jobs import job_get, job_start
 from backups.restore import MODES, Restored, restore
 from backups.schedule import WARN_AFTER
@@ -38,7 +39,7 @@ from companies.access import OWNERS, membership_require
 from companies.decorators import member_view
 from companies.models import Company, Membership
 from companies.selectors import memberships_of_user
-from core.errors import Invalid, NotFound
+from core.errors import Invalid, NotAllowed, NotFound
 from core.http import body_data, json_response, wants_json
 
 
@@ -78,43 +79,99 @@ def _owner(request: HttpRequest, company: Company) -> None:
     membership_require(company=company, actor=request.user, roles=OWNERS)
 
 
+def owner_or_staff(request: HttpRequest, company: Company) -> None:
+    """Verify and the Exceptions list are the owner's (and the server's staff's) to read."""
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    if membership.is_owner or request.user.is_staff:
+        return
+    role = membership.get_role_display().lower()
+    raise NotAllowed(f"You are {role} in {company.name}; verifying the books needs owner or staff.")
+
+
 @require_http_methods(["GET", "POST"])
 @member_view
 def backups(request: HttpRequest, company: Company) -> HttpResponse:
     """GET: the company's archives, newest first. POST: back up now (an optional
-    `passphrase`); JSON gets the archive's summary (201), a page follows its progress."""
+    `passphrase`, or age public keys in `recipients`); JSON gets the archive's summary (201),
+    a page follows its progress."""
     _owner(request, company)
     folder = folder_get()
     if request.method == "POST":
-        passphrase = str(body_data(request).get("passphrase", "") or "") or None
-        if wants_json(request):
-            archive = archive_write(
-                company=company, folder=folder, kind="manual", passphrase=passphrase
-            )
-            return json_response(archive_json(company, archive), status=201)
-        job = job_start(
-            folder,
-            company_id=company.pk,
-            what="backup",
-            work=lambda progress: _backup_work(company, folder, passphrase, progress),
-        )
-        return redirect(reverse("backups:list", args=[company.pk]) + f"?job={job}")
-    archives = archives_list(folder, chain_id=company.chain_id)
+        return _backup_post(request, company, folder)
     if wants_json(request):
+        archives = archives_list(folder, chain_id=company.chain_id)
         return json_response({"archives": [archive_json(company, a) for a in archives]})
+    return _page(request, company, folder, job=_job(request, company, folder))
+
+
+def _backup_post(request: HttpRequest, company: Company, folder: Path) -> HttpResponse:
+    try:
+        draft = backup_draft(company=company, actor=request.user, data=body_data(request))
+    except Invalid as exc:
+        return _refused(request, company, folder, exc, form="backup")
+    if wants_json(request):
+        archive = _backup(draft, folder, None)
+        return json_response(archive_json(company, archive), status=201)
+    job = job_start(
+        folder,
+        company_id=company.pk,
+        what="backup",
+        work=lambda progress: _backup_work(draft, folder, progress),
+    )
+    return redirect(reverse("backups:list", args=[company.pk]) + f"?job={job}")
+
+
+def _page(
+    request: HttpRequest,
+    company: Company,
+    folder: Path,
+    *,
+    job: dict[str, Any] | None = None,
+    refused: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The Backups page; `refused`: the refused form's ("backup" or "restore") messages and
+    what was typed in it (not the secrets)."""
+    archives = archives_list(folder, chain_id=company.chain_id)
     context = {
         "archives": [archive_json(company, a) for a in archives],
-        "job": _job(request, company, folder),
+        "job": job,
         "modes": MODES,
         "age": _age(archives[0] if archives else None),
+        "refused": refused or {},
     }
-    return render(request, "backups/list.html", context)
+    return render(request, "backups/list.html", context, status=status)
 
 
-def _backup_work(company: Company, folder: Path, passphrase: str | None, progress: Any) -> dict:
-    archive = archive_write(
-        company=company, folder=folder, kind="manual", passphrase=passphrase, progress=progress
+def _refused(
+    request: HttpRequest, company: Company, folder: Path, exc: Invalid, *, form: str
+) -> HttpResponse:
+    """A form refused: JSON answers 400 (the middleware); the page shows it again, marked."""
+    if wants_json(request):
+        raise exc
+    typed = {k: v for k, v in body_data(request).items() if k not in SECRETS}
+    errors = {name: said for name, said in exc.errors.items() if name != "__all__"}
+    general = exc.errors.get("__all__", [])
+    refused = {form: {"errors": errors, "general": general, "typed": typed}}
+    return _page(request, company, folder, refused=refused, status=422)
+
+
+SECRETS = ("passphrase", "identity", "recipients", "csrfmiddlewaretoken")
+
+
+def _backup(draft: BackupDraft, folder: Path, progress: Any) -> Archive:
+    return archive_write(
+        company=draft.company,
+        folder=folder,
+        kind="manual",
+        passphrase=draft.passphrase,
+        recipients=list(draft.recipients) or None,
+        progress=progress,
     )
+
+
+def _backup_work(draft: BackupDraft, folder: Path, progress: Any) -> dict:
+    archive = _backup(draft, folder, progress)
     return {"message": f"Backed up: {archive.name}", "archive": archive.name}
 
 
@@ -123,13 +180,17 @@ def _job(request: HttpRequest, company: Company, folder: Path) -> dict[str, Any]
     return job_get(folder, job_id=job_id, company_id=company.pk) if job_id else None
 
 
+# Who may follow a job: its work's readers (a verify is the staff's too).
+JOB_READERS = {"verify": owner_or_staff}
+
+
 @require_GET
 @member_view
 def progress(request: HttpRequest, company: Company) -> HttpResponse:
     """A job's progress: JSON, or the page's progress region (htmx polls it); when the job is
     done the page is sent to what it made, with a message."""
-    _owner(request, company)
     job = _job(request, company, folder_get())
+    JOB_READERS.get(job["what"] if job else "", _owner)(request, company)
     if job is None:
         raise NotFound
     if wants_json(request):
@@ -165,19 +226,21 @@ def restore_view(request: HttpRequest, company: Company) -> HttpResponse:
     new, copy (`name`) or replace (`confirm`: the company's name typed). A safety backup of
     this company is taken first when it is replaced. JSON waits and answers what was done."""
     _owner(request, company)
-    data = body_data(request)
     folder = folder_get()
-    options = {
-        "mode": str(data.get("mode", "")),
-        "name": str(data.get("name", "") or "").strip() or None,
-        "passphrase": str(data.get("passphrase", "") or "") or None,
-        "identities": [str(data["identity"])] if data.get("identity") else None,
-        "confirm": str(data.get("confirm", "") or ""),
-    }
-    source = _source(request, company, folder, data)
+    try:
+        draft = restore_draft(
+            actor=request.user,
+            company=company,
+            data=body_data(request),
+            find=lambda name: _listed(folder, company, name),
+            upload=request.FILES.get("file"),
+        )
+    except Invalid as exc:
+        return _refused(request, company, folder, exc, form="restore")
+    source = _source(draft, folder)
     if wants_json(request):
         try:
-            restored = _restore(company, request.user, folder, source, options, None)
+            restored = _restore(company, request.user, folder, source, draft, None)
         finally:
             _upload_forget(source, folder)
         return json_response(restored_json(restored), status=201)
@@ -185,28 +248,29 @@ def restore_view(request: HttpRequest, company: Company) -> HttpResponse:
         folder,
         company_id=company.pk,
         what="restore",
-        work=lambda progress: _restore_work(
-            company, request.user, folder, source, options, progress
-        ),
+        work=lambda progress: _restore_work(company, request.user, folder, source, draft, progress),
     )
     return redirect(reverse("backups:list", args=[company.pk]) + f"?job={job}")
 
 
-def _source(request: HttpRequest, company: Company, folder: Path, data: dict) -> Path:
-    """The archive to restore: an uploaded file (kept in the folder's uploads until the restore
-    is done) or one of this company's listed archives; Invalid on `archive` otherwise."""
-    upload: UploadedFile | None = request.FILES.get("file")
-    if upload is not None:
-        (folder / UPLOADS).mkdir(exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder / UPLOADS, suffix=".upload")
-        with os.fdopen(handle, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        return Path(name)
-    archive = archive_find(folder, name=str(data.get("archive", "")), chain_id=company.chain_id)
-    if archive is None:
-        raise Invalid.field("archive", "Choose one of this company's backups, or upload one.")
-    return archive.path
+def _listed(folder: Path, company: Company, name: Any) -> Path | None:
+    """One of this company's listed archives, by its name."""
+    archive = archive_find(folder, name=str(name or ""), chain_id=company.chain_id)
+    return archive.path if archive is not None else None
+
+
+def _source(draft: RestoreDraft, folder: Path) -> Path:
+    """The archive to restore: the listed one, or the upload, kept in the folder's uploads
+    until the restore is done."""
+    if draft.upload is None:
+        assert draft.archive is not None  # the form gives one or the other
+        return draft.archive
+    (folder / UPLOADS).mkdir(exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder / UPLOADS, suffix=".upload")
+    with os.fdopen(handle, "wb") as out:
+        for chunk in draft.upload.chunks():
+            out.write(chunk)
+    return Path(name)
 
 
 def _restore(
@@ -214,7 +278,7 @@ def _restore(
     actor: AbstractBaseUser,
     folder: Path,
     source: Path,
-    options: dict[str, Any],
+    draft: RestoreDraft,
     progress: Any,
 ) -> Restored:
     """The restore, with its safety backup (replace) put in the folder as a safety archive —
@@ -223,11 +287,15 @@ def _restore(
     try:
         restored = restore(
             archive=source,
-            company=company if options["mode"] == "replace" else None,
+            mode=draft.mode,
+            name=draft.new_name,
+            company=draft.company,
             actor=actor,
+            passphrase=draft.passphrase,
+            identities=list(draft.identities) or None,
+            confirm=draft.confirm,
             safety_dir=safety_dir,
             progress=progress,
-            **options,
         )
     finally:
         kept = [
@@ -245,11 +313,11 @@ def _restore_work(
     actor: AbstractBaseUser,
     folder: Path,
     source: Path,
-    options: dict[str, Any],
+    draft: RestoreDraft,
     progress: Any,
 ) -> dict[str, Any]:
     try:
-        restored = _restore(company, actor, folder, source, options, progress)
+        restored = _restore(company, actor, folder, source, draft, progress)
     finally:
         _upload_forget(source, folder)
     answer = restored_json(restored)

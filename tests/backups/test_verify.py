@@ -342,24 +342,42 @@ def test_a_terminal_sees_which_check_and_company_are_running(
     terminal = Terminal()
     call_command("verify_books", stderr=terminal)
     shown = terminal.getvalue()
+    runs = len(checks())  # one company: each check once
     assert (
-        "\r\033[KChecking V01 Voucher totals do not match (Σ Dr = Σ Cr) — Sharma Traders (1/1)"
-        in shown
+        f"\r\033[KVerifying check 1 of {runs}: V01 Voucher totals do not match (Σ Dr = Σ Cr) — "
+        "Sharma Traders" in shown
     )
-    assert "Checking D01 Database integrity and foreign keys" in shown
+    assert f"Verifying check {runs - 1} of {runs}: D01 Database integrity and foreign keys" in shown
     call_command("verify_books")  # piped (a cron job's log): the findings only
     assert capsys.readouterr().err == ""
 
 
 def test_each_step_is_told_to_the_progress_callback(sharma: dict[str, Any], dave: Any) -> None:
     company_create(actor=dave, name="Dave & Sons", financial_year_start=dt.date(2026, 4, 1))
-    told: list[str] = []
-    books_verify(ids=["V01", "D01"], progress=told.append)
+    told: list[tuple[int, int, str]] = []
+    books_verify(ids=["V01", "D01"], progress=lambda *step: told.append(step))
     assert told == [
-        "V01 Voucher totals do not match (Σ Dr = Σ Cr) — Sharma Traders (1/2)",
-        "V01 Voucher totals do not match (Σ Dr = Σ Cr) — Dave & Sons (2/2)",
-        "D01 Database integrity and foreign keys",
+        (0, 3, "check 1 of 3: V01 Voucher totals do not match (Σ Dr = Σ Cr) — Sharma Traders"),
+        (1, 3, "check 2 of 3: V01 Voucher totals do not match (Σ Dr = Σ Cr) — Dave & Sons"),
+        (2, 3, "check 3 of 3: D01 Database integrity and foreign keys"),
+        (3, 3, "done"),
     ]
+
+
+def test_a_check_reading_rows_tells_how_many_it_has_read(
+    sharma: dict[str, Any], monkeypatch: Any
+) -> None:
+    """V07 reads the vouchers one by one: the progress hears of the rows within the check."""
+    monkeypatch.setattr(verify, "ROWS_STEP", 1)
+    monkeypatch.setattr(verify, "ROWS_EVERY", 0)
+    told: list[tuple[int, int, str]] = []
+    books_verify(company=sharma["company"], ids=["V01", "V07"], progress=lambda *s: told.append(s))
+    stage = "check 2 of 2: V07 Voucher date outside the books or its financial year"
+    assert (1, 2, stage) in told
+    assert [s for s in told if s[2].startswith(stage + " (")] == [
+        (1, 2, f"{stage} ({n} rows read)") for n in (1, 2, 3)
+    ]
+    assert told[-1] == (2, 2, "done")
 
 
 def test_a01_a_log_cut_back_behind_its_newest_backup_is_found_without_the_head_file(

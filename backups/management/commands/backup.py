@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backups.archive import backup_write
 from backups.folder import archive_write
+from backups.forms import BackupDraft, backup_draft
 from backups.management.commands._progress import ProgressLine
 from backups.restore import backups_dir
 from companies.models import Company
@@ -73,12 +74,13 @@ class Command(BaseCommand):
             raise CommandError(f"There is no folder {folder}.")
         keys = {
             "passphrase": _passphrase(options["passphrase_file"]),
-            "recipients": options["recipient"] or None,
+            "recipients": options["recipient"],
         }
-        for company in companies:
-            line = ProgressLine(self.stderr, company.name)
+        drafts = [_draft(company, keys) for company in companies]  # all checked before any
+        for draft in drafts:
+            line = ProgressLine(self.stderr, draft.company.name)
             try:
-                path, checks, size, sha256 = _write(company, options["to"], folder, keys, line)
+                path, checks, size, sha256 = _write(draft, options["to"], folder, line)
             except Invalid as exc:
                 raise CommandError(str(exc)) from None
             finally:
@@ -86,16 +88,46 @@ class Command(BaseCommand):
             self.stdout.write(str(path))
             if options["verbosity"] >= 2:
                 self.stdout.write(
-                    f"  {company.name}: {checks['vouchers']} vouchers, Edit Log to "
+                    f"  {draft.company.name}: {checks['vouchers']} vouchers, Edit Log to "
                     f"#{checks['editlog']['seq']}, {size:,} bytes, sha256 {sha256}"
                 )
 
 
+# The command's options by the backup form's fields, for its messages.
+OPTIONS = {
+    "passphrase": "--passphrase-file",
+    "recipients": "--recipient",
+    "archive": "FILE",
+    "identity": "--identity-file",
+}
+
+
+def invalid_message(exc: Invalid) -> str:
+    """A form's messages as a command's: each under the option it came from."""
+    return "; ".join(
+        " ".join(messages)
+        if name == "__all__"
+        else f"{OPTIONS.get(name, '--' + name)}: " + " ".join(messages)
+        for name, messages in exc.errors.items()
+    )
+
+
+def _draft(company: Company, keys: dict[str, Any]) -> BackupDraft:
+    """The Backups page's form, read from the options (the server's own command line: no
+    owner to ask)."""
+    try:
+        return backup_draft(company=company, actor=None, data=keys)
+    except Invalid as exc:
+        raise CommandError(invalid_message(exc)) from None
+
+
 def _write(
-    company: Company, to: Path | None, folder: Path, keys: dict[str, Any], line: ProgressLine
+    draft: BackupDraft, to: Path | None, folder: Path, line: ProgressLine
 ) -> tuple[Path, dict[str, Any], int, str]:
     """One archive: into `--to` as backup_write names it, else into the backup folder as a
     manual backup (its name and summary are what the Backups page lists)."""
+    company = draft.company
+    keys = {"passphrase": draft.passphrase, "recipients": list(draft.recipients) or None}
     if to is not None:
         manifest = backup_write(company=company, path=folder, progress=line, **keys)
         return manifest.path, manifest.checks, manifest.size, manifest.sha256

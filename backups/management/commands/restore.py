@@ -10,10 +10,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from backups.forms import RestoreDraft, restore_draft
 from backups.management.commands._progress import ProgressLine
-from backups.management.commands.backup import _passphrase, companies_named
+from backups.management.commands.backup import _passphrase, companies_named, invalid_message
 from backups.restore import MODES, restore
-from core.errors import DomainError
+from companies.models import Company
+from core.errors import DomainError, Invalid
 
 
 class Command(BaseCommand):
@@ -26,7 +28,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The archive (.tsbk or .tsbk.age).")
-        parser.add_argument("--mode", choices=MODES, default="new")
+        parser.add_argument("--mode", default="new", help=f"One of {', '.join(MODES)}.")
         parser.add_argument("--name", help="The copy's name (--mode copy).")
         parser.add_argument("--company", metavar="NAME|ID", help="The company to replace.")
         parser.add_argument(
@@ -51,17 +53,19 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"No user {options['user']!r}.")
         company = companies_named([options["company"]])[0] if options["company"] else None
-        line = ProgressLine(self.stderr, options["file"].name)
+        draft = _draft(actor, company, options)
+        assert draft.archive is not None  # a file named, never an upload
+        line = ProgressLine(self.stderr, draft.archive.name)
         try:
             restored = restore(
-                archive=options["file"],
-                mode=options["mode"],
-                name=options["name"],
-                company=company,
+                archive=draft.archive,
+                mode=draft.mode,
+                name=draft.new_name,
+                company=draft.company,
                 actor=actor,
-                passphrase=_passphrase(options["passphrase_file"]),
-                identities=_identities(options["identity_file"]),
-                confirm=options["confirm"],
+                passphrase=draft.passphrase,
+                identities=list(draft.identities) or None,
+                confirm=draft.confirm,
                 progress=line,
             )
         except DomainError as exc:
@@ -80,14 +84,35 @@ class Command(BaseCommand):
         )
 
 
-def _identities(path: Path | None) -> list[str] | None:
+def _draft(actor: Any, company: Company | None, options: dict[str, Any]) -> RestoreDraft:
+    """The Backups page's restore form, read from the options: the archive is any file."""
+    data = {
+        "archive": str(options["file"]),
+        "mode": options["mode"],
+        "name": options["name"],
+        "confirm": options["confirm"],
+        "passphrase": _passphrase(options["passphrase_file"]),
+        "identity": _identity(options["identity_file"]),
+    }
+    try:
+        return restore_draft(
+            actor=actor,
+            company=company,
+            data=data,
+            find=lambda text: Path(text) if Path(text).is_file() else None,
+            message=lambda text: f"There is no file {text}.",
+        )
+    except Invalid as exc:
+        raise CommandError(invalid_message(exc)) from None
+    except DomainError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _identity(path: Path | None) -> str | None:
+    """The identity file's text (its AGE-SECRET-KEY-… lines are the form's to find)."""
     if path is None:
         return None
     try:
-        lines = path.read_text().splitlines()
+        return path.read_text()
     except OSError as exc:
         raise CommandError(f"Cannot read the identity file: {exc}") from None
-    keys = [line.strip() for line in lines if line.strip().startswith("AGE-SECRET-KEY-")]
-    if not keys:
-        raise CommandError(f"{path} holds no age identity (AGE-SECRET-KEY-…).")
-    return keys

@@ -50,8 +50,9 @@ class Command(BaseCommand):
             plural = "s" if errors != 1 else ""
             raise CommandError(f"{errors} error{plural} in the books (see above).")
 
-    def _progress(self, text: str) -> None:
-        self.stderr.write(f"\r\033[KChecking {text[:100]}", ending="")
+    def _progress(self, done: int, total: int, stage: str) -> None:
+        """`stage` names the check (i of n) and the rows it has read."""
+        self.stderr.write(f"\r\033[KVerifying {stage[:100]}", ending="")
         self.stderr.flush()
 
     def _print(self, findings: list[Finding]) -> None:
