@@ -300,3 +300,19 @@ def test_a_format_other_than_pdf_is_refused(owner, shop, party):
     response = owner.get(url(shop, party, "?format=doc"), headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert "format" in response.json()["errors"]
+
+
+def test_a_bill_wise_partys_ledger_statement_links_its_statement_of_account(owner, shop, party):
+    ledger_page = f"/c/{shop.pk}/reports/ledger/{party.pk}/?from=2026-10-01&to=2026-11-30"
+    link = f"{url(shop, party)}?from=2026-10-01&amp;to=2026-11-30"
+    assert link in owner.get(ledger_page).content.decode()
+    sales = Ledger.objects.get(company=shop, name="Sales")
+    sales_page = owner.get(f"/c/{shop.pk}/reports/ledger/{sales.pk}/").content.decode()
+    assert "party-statement-link" not in sales_page
+
+
+def test_the_statement_reads_in_a_fixed_number_of_queries(shop, party, django_assert_num_queries):
+    """The ledger, the statement's page with its balance brought forward, the particulars, the
+    vouchers' Ref. and the pending bills, however many vouchers (up to 2,000 lines a page)."""
+    with django_assert_num_queries(5):
+        statement(shop, party, "2026-10-01", "2026-11-30")
