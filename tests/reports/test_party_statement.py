@@ -316,3 +316,14 @@ def test_the_statement_reads_in_a_fixed_number_of_queries(shop, party, django_as
     vouchers' Ref. and the pending bills, however many vouchers (up to 2,000 lines a page)."""
     with django_assert_num_queries(5):
         statement(shop, party, "2026-10-01", "2026-11-30")
+
+
+def test_a_name_in_another_script_still_makes_a_pdf(owner, shop, alice):
+    """The PDF's own fonts hold Latin-1 only: what they lack prints as "?", never an error;
+    the file keeps the party's name."""
+    party = make_ledger(shop, alice, "मेहता Traders (Pune)", "Sundry Debtors")
+    response = owner.get(url(shop, party, "?from=2026-04-01&to=2026-11-30&format=pdf"))
+    assert response.status_code == 200
+    assert "(????? Traders \\(Pune\\)) Tj" in page_text(response.content)
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''Statement-%E0%A4%AE")
