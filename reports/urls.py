@@ -15,3 +15,9 @@ urlpatterns = [
     path("cash-bank-books/", views.cash_bank_books, name="cash-bank-books"),
     path("cash-bank-books/<id:pk>/", views.cash_bank_book, name="cash-bank-book"),
 ]
+
+from reports import views_statement  # noqa: E402 (its own module; routes added below)
+
+urlpatterns += [
+    path("party-statement/<id:pk>/", views_statement.party_statement, name="party-statement"),
+]
