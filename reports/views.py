@@ -175,7 +175,7 @@ def _page_key(request: HttpRequest) -> StatementKey | None:
 
 
 def _statement(request: HttpRequest, company: Company, ledger: Ledger) -> Statement:
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     return ledger_statement_get(
         ledger=ledger,
         date_from=date_from,
@@ -197,7 +197,7 @@ def _statement_file(
 ) -> HttpResponse:
     """Every line of the statement's period as a file (read page by page by key, streamed):
     `daily` adds each day's closing balance after its last line, as the Cash/Bank Book shows."""
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     stream = ledger_statement_stream(
         ledger=ledger, date_from=date_from, date_to=date_to, company=company
     )
@@ -405,7 +405,7 @@ def _profit_and_loss_json(report: ProfitAndLoss) -> dict[str, Any]:
     }
 
 
-def _period(request: HttpRequest, company: Company) -> tuple[dt.date, dt.date]:
+def period_asked(request: HttpRequest, company: Company) -> tuple[dt.date, dt.date]:
     """?from=&to=, by default the current financial year to today (from the day the books
     begin); Invalid naming the field for a date that is none or a period that ends first."""
     current_year = company.financial_year_begins(timezone.localdate())
@@ -468,7 +468,7 @@ def _schedule3_profit_and_loss(
 def profit_and_loss(request: HttpRequest, company: Company) -> HttpResponse:
     """Tally's Profit & Loss A/c for a period; ?detailed=1 shows sub-groups and ledgers;
     ?layout=schedule3 the Statement of Profit and Loss (Schedule III)."""
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     if _schedule3(request):
         return _schedule3_profit_and_loss(request, company, date_from, date_to)
     report = profit_and_loss_get(company=company, date_from=date_from, date_to=date_to)
@@ -581,7 +581,7 @@ def _period_balances_json(report: PeriodBalances) -> dict[str, Any]:
 
 
 def _trial_balance_period(request: HttpRequest, company: Company) -> HttpResponse:
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     group_id = _group_param(request, required=False)
     report = period_balances_get(
         company=company, date_from=date_from, date_to=date_to, group_id=group_id
@@ -620,7 +620,7 @@ def _group_picker(request: HttpRequest, company: Company, title: str) -> HttpRes
 @member_view
 def group_summary(request: HttpRequest, company: Company) -> HttpResponse:
     """Tally's Group Summary: a group's sub-groups and ledgers over a period."""
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     if not request.GET.get("group"):
         return _group_picker(request, company, "Group Summary")
     report = period_balances_get(
@@ -643,7 +643,7 @@ def group_summary(request: HttpRequest, company: Company) -> HttpResponse:
 @member_view
 def group_vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     """Tally's Group Vouchers: the period's vouchers touching a group, its running balance."""
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     if not request.GET.get("group"):
         return _group_picker(request, company, "Group Vouchers")
     group_id = _group_param(request, required=True)
@@ -706,7 +706,7 @@ def _voucher_type_param(request: HttpRequest, company: Company) -> VoucherType:
 def register(request: HttpRequest, company: Company) -> HttpResponse:
     """A voucher type's register (Tally's Sales Register, Purchase Register, …): its months."""
     voucher_type = _voucher_type_param(request, company)
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     report = register_get(voucher_type=voucher_type, date_from=date_from, date_to=date_to)
     if fmt := export_format(request):
         return export_response(request, register_table(company=company, report=report), fmt)
@@ -734,7 +734,7 @@ def register(request: HttpRequest, company: Company) -> HttpResponse:
 def register_vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     """A register's month opened (or any period): the type's vouchers, their values."""
     voucher_type = _voucher_type_param(request, company)
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     if fmt := export_format(request):
         stream = register_vouchers_stream(
             voucher_type=voucher_type, date_from=date_from, date_to=date_to

@@ -19,7 +19,7 @@ from core.export import period_text, tally_date
 from core.http import json_response, wants_json
 from core.money import format_amount, format_balance
 from reports.party_statement import PartyStatement, party_statement_get
-from reports.views import _period
+from reports.views import period_asked
 
 PDF = "pdf"
 
@@ -32,7 +32,7 @@ def party_statement(request: HttpRequest, company: Company, pk: int) -> HttpResp
     fmt = request.GET.get("format")
     if fmt not in (None, PDF):
         raise Invalid.field("format", 'The format may be "pdf" (or left out for the page).')
-    date_from, date_to = _period(request, company)
+    date_from, date_to = period_asked(request, company)
     statement = party_statement_get(
         company=company, ledger_id=pk, date_from=date_from, date_to=date_to
     )
