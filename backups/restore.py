@@ -54,7 +54,7 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import ForeignKey, Max, Model
 
-from backups.archive import Manifest, Progress, backup_write, tables_ordered, user_fields
+from backups.archive import Manifest, Progress, tables_ordered, user_fields
 from backups.folder import archive_write, folder_get
 from backups.reading import ArchiveReader, archive_open, refused
 from companies.access import OWNERS, company_creation_require, membership_require
@@ -316,11 +316,11 @@ class _Plan:
 
     @staticmethod
     def _safety_write(company: Company, safety_dir: Path | None) -> Path:
-        """The safety backup: into `safety_dir` if given (the caller adopts it), else into the
-        backup folder under a safety backup's name, so the list shows it and retention keeps it."""
-        if safety_dir is not None:
-            return backup_write(company=company, path=safety_dir).path
-        return archive_write(company=company, folder=folder_get(), kind="safety").path
+        """The safety backup, under a safety backup's name: into `safety_dir` if given (the
+        caller adopts it), else into the backup folder, so the list shows it and retention
+        keeps it."""
+        folder = safety_dir if safety_dir is not None else folder_get()
+        return archive_write(company=company, folder=folder, kind="safety").path
 
     def _restored(self, company: Company, change: Change) -> Restored:
         return Restored(

@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from backups import verify
-from backups.archive import backup_write
+from backups.folder import archive_write
 from backups.sqlite_copy import integrity_check
 from backups.verify import ERROR, INFO, Found, Severity, books_verify, checks, has_errors
 from books.services import company_create
@@ -487,7 +487,7 @@ def test_a01_a_log_cut_back_behind_its_newest_backup_is_found_without_the_head_f
     Edit Log head still shows the log was cut back after it."""
     settings.BACKUPS_DIR = tmp_path
     company = sharma["company"]
-    backup_write(company=company, path=tmp_path)
+    archive_write(company=company, folder=tmp_path, kind="manual")
     assert found(company) == []
     last = cut_back(company, 1)
     (finding,) = found(Company.objects.get(pk=company.pk))
@@ -505,7 +505,7 @@ def test_a01_a_change_rewritten_and_rechained_with_the_key_is_found_by_the_backu
     passes; the newest backup's head (and the head file, lost here) still differs."""
     settings.BACKUPS_DIR = tmp_path
     company = sharma["company"]
-    backup_write(company=company, path=tmp_path)
+    archive_write(company=company, folder=tmp_path, kind="manual")
     last = Company.objects.get(pk=company.pk).last_seq
     sql_as_owner(
         "UPDATE editlog_change SET object_repr = 'Sales No. 9' WHERE company_id = %s AND seq = %s",
