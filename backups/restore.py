@@ -90,11 +90,6 @@ class Restored:
     notes: list[str] = field(default_factory=list)
 
 
-def backups_dir() -> Path:
-    """Where backups go unless told otherwise: the one backup folder the Backups page lists."""
-    return folder_get()
-
-
 def restore(
     *,
     archive: Path | str,
@@ -113,8 +108,8 @@ def restore(
     `mode` "new": the company as it was (needs its ids free here); "copy": a new company named
     `name` (default: the archived name + " (copy)"); "replace": replaces `company`, for its
     owner, who types its name as `confirm` — a safety backup of it is written first (to
-    `safety_dir`, default `backups_dir()`). `passphrase` or `identities` (age secret keys)
-    decrypt a `.tsbk.age`. Invalid (naming the field, "archive" for the file) or NotAllowed
+    `safety_dir`, default the backup folder). `passphrase` or `identities` (age secret
+    keys) decrypt a `.tsbk.age`. Invalid (naming the field, "archive" for the file) or NotAllowed
     before anything is written; the load is one transaction."""
     if mode not in MODES:
         raise Invalid.field("mode", f"Choose one of {', '.join(MODES)}.")
