@@ -425,7 +425,7 @@ def backup_write(
             out.flush()
             os.fsync(out.fileno())
         os.replace(part, target)
-        _folder_sync(target.parent)
+        folder_sync(target.parent)
     finally:
         with suppress(FileNotFoundError):
             part.unlink()
@@ -491,8 +491,9 @@ def _spool_dir(out: IO[bytes]) -> str | None:
     return str(Path(name).parent) if isinstance(name, str) and os.path.isabs(name) else None
 
 
-def _folder_sync(folder: Path) -> None:
-    """Make the rename itself durable (POSIX: fsync the folder)."""
+def folder_sync(folder: Path) -> None:
+    """Make a rename into `folder` itself durable (POSIX: fsync the folder), where the system
+    allows it."""
     with suppress(OSError):
         descriptor = os.open(folder, os.O_RDONLY)
         try:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
-from backups.archive import Manifest, Progress, backup_write
+from backups.archive import Manifest, Progress, backup_write, folder_sync
 from backups.reading import archive_open
 from companies.models import Company
 from config.selectors import config_get
@@ -174,7 +174,7 @@ def archive_write(
         final = _free_name(folder, company=company, at=at, kind=kind, encrypted=encrypted)
         _summary_write(final, manifest=manifest, company=company, kind=kind, encrypted=encrypted)
         os.rename(partial, final)  # the moment it becomes a backup the list shows
-        _flush_folder(folder)
+        folder_sync(folder)
     finally:
         partial.unlink(missing_ok=True)
     archive = archive_parse(final)
@@ -242,18 +242,6 @@ def manifest_summary(manifest: Manifest) -> dict[str, Any]:
 def _flush(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
-
-
-def _flush_folder(folder: Path) -> None:
-    """Make the rename itself durable (the folder's entry), where the system allows it."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def archive_delete(archive: Archive) -> None:
