@@ -16,18 +16,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.db import connection
 from django.db.models import BigIntegerField, Case, Count, F, Model, Q, Value, When
 
-from backups.archive import Manifest, Progress
-from backups.folder import folder_path
-from backups.reading import manifest_peek
+from backups.archive import Progress
+from backups.folder import archives_list, folder_path
 from companies.models import Company
-from core.errors import Invalid
 from core.money import ZERO, format_amount, format_balance, money_from_parts, money_sum_parts
 from core.records import kind_get, kinds
 from editlog.head import heads_read
@@ -721,37 +718,29 @@ def editlog_chain(company: Company) -> Iterator[Found]:
         yield from _backup_head(company)
 
 
-def _backups_folder() -> Path:
-    """Where backups go (the one backup folder, without making it)."""
-    return folder_path()
-
-
-def _newest_backup(company: Company) -> Manifest | None:
-    """The newest readable (unencrypted) archive of `company` in the backups folder."""
-    newest = None
-    for path in sorted(_backups_folder().glob("*.tsbk")):
-        try:
-            manifest = manifest_peek(path)
-        except Invalid:
-            continue  # not an archive: the list of backups says so
-        if manifest is None or manifest.company.get("chain_id") != company.chain_id:
-            continue
-        if newest is None or manifest.created_at > newest.created_at:
-            manifest.path, newest = path, manifest
-    return newest
+def _newest_head(company: Company) -> tuple[str, str, dict[str, Any]] | None:
+    """The newest archive of `company` in the backup folder whose summary holds its Edit Log
+    head (encrypted ones too: the summary is beside the archive): its name, when it was taken
+    and the head {seq, hash}."""
+    for archive in archives_list(folder_path(), chain_id=company.chain_id):
+        summary = archive.summary()
+        head = summary.get("checks", {}).get("editlog", {})
+        if head.get("seq"):
+            return archive.name, summary.get("created_at", ""), head
+    return None
 
 
 def _backup_head(company: Company) -> Iterator[Found]:
-    manifest = _newest_backup(company)
-    if manifest is None or not manifest.checks.get("editlog", {}).get("seq"):
+    newest = _newest_head(company)
+    if newest is None:
         return
-    seq, hash_ = manifest.checks["editlog"]["seq"], manifest.checks["editlog"]["hash"]
+    name, created_at, head = newest
+    seq, hash_ = head["seq"], head["hash"]
     kept = Change.objects.filter(company=company, seq=seq).values_list("hash", flat=True).first()
-    name = manifest.path.name if manifest.path else "the newest backup"
     if kept is None:
         message = (
             f"{company.name}: Change #{seq} is missing, but the backup {name} "
-            f"({manifest.created_at}) holds the Edit Log up to it: the log was cut back"
+            f"({created_at}) holds the Edit Log up to it: the log was cut back"
         )
     elif kept != hash_:
         message = (

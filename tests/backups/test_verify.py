@@ -480,14 +480,16 @@ def test_a_check_reading_rows_tells_how_many_it_has_read(
     assert told[-1] == (2, 2, "done")
 
 
+@pytest.mark.parametrize("passphrase", [None, "pw"])
 def test_a01_a_log_cut_back_behind_its_newest_backup_is_found_without_the_head_file(
-    sharma: dict[str, Any], settings: Any, tmp_path: Any
+    sharma: dict[str, Any], settings: Any, tmp_path: Any, passphrase: str | None
 ) -> None:
     """NOTES.md C.6 (10): the head file lost (this test's has no lines), the newest backup's
-    Edit Log head still shows the log was cut back after it."""
+    Edit Log head still shows the log was cut back after it — read from the summary the
+    backup folder keeps beside each archive, so an encrypted one tells it too."""
     settings.BACKUPS_DIR = tmp_path
     company = sharma["company"]
-    archive_write(company=company, folder=tmp_path, kind="manual")
+    archive_write(company=company, folder=tmp_path, kind="manual", passphrase=passphrase)
     assert found(company) == []
     last = cut_back(company, 1)
     (finding,) = found(Company.objects.get(pk=company.pk))
