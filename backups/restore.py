@@ -53,9 +53,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import ForeignKey, Max, Model
+from django.utils import timezone
 
 from backups.archive import Manifest, Progress, tables_ordered, user_fields
-from backups.folder import archive_write, folder_get
+from backups.folder import archive_write, folder_get, folder_path, safety_sweep
 from backups.reading import ArchiveReader, archive_open, refused
 from companies.access import OWNERS, company_creation_require, membership_require
 from companies.live import RESTORED_KEY
@@ -117,6 +118,8 @@ def restore(
         _replace_allowed(company=company, actor=actor, confirm=confirm)
     else:
         company_creation_require(actor=actor)
+    # A restore the server stopped in the midst of left its safety folder: adopt or remove it.
+    safety_sweep(folder_path(), now=timezone.now())
     with archive_open(archive=archive, passphrase=passphrase, identities=identities) as reader:
         reader.verify(progress=progress)
         plan = _Plan(reader=reader, mode=mode, actor=actor, target=company)
