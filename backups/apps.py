@@ -26,3 +26,7 @@ class BackupsConfig(AppConfig):
                 position=90,
             )
         )
+        from core.records import ArchivedTable, archive_register
+
+        # The Exceptions list is the books' too: a restore brings back what repair moved out.
+        archive_register(ArchivedTable(DataException))

@@ -36,7 +36,6 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import ForeignKey, Model
 from django.utils import timezone
-from django.utils.text import slugify
 
 import tallysync
 from companies.models import Company
@@ -48,8 +47,6 @@ FORMAT = "tallysync-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 USERS = "users.jsonl"
-SUFFIX = ".tsbk"
-AGE_SUFFIX = ".tsbk.age"
 CHUNK = 2000  # rows read per query while streaming a table
 # pyrage encrypts with a passphrase only from bytes in memory; a recipient key streams. An
 # archive over this size needs a recipient key (NOTES.md C.2).
@@ -376,13 +373,6 @@ def _users_write(archive: zipfile.ZipFile, ids: set[int]) -> Member:
     return Member(USERS, member.rows, member.size, member.sha.hexdigest())
 
 
-def archive_name(company: Company, *, encrypted: bool, at: dt.datetime | None = None) -> str:
-    """`sharma-traders-2026-12-03-154501.tsbk[.age]`: the company and the time (local)."""
-    at = timezone.localtime(at or timezone.now())
-    slug = slugify(company.name) or f"company-{company.pk}"
-    return f"{slug}-{at:%Y-%m-%d-%H%M%S}{AGE_SUFFIX if encrypted else SUFFIX}"
-
-
 def recipients_parse(recipients: list[str] | None) -> list[Any]:
     """age public keys (`age1…`) as pyrage recipients; Invalid naming the one that is not."""
     parsed = []
@@ -407,10 +397,11 @@ def backup_write(
     """Back `company` up into an archive and return its manifest (with `path`, `size`,
     `sha256` of the file written, and `encrypted`).
 
-    `path`: a folder (the archive is named by `archive_name`), a file name, or a binary file
-    object (written in place: the caller owns it). A file is written under a temporary name in
-    its folder, flushed to disk and renamed only when whole, so a process killed meanwhile
-    leaves no file that looks like an archive (a `.part` at most).
+    `path`: a file name, or a binary file object (written in place: the caller owns it). A
+    file is written under a temporary name in its folder, flushed to disk and renamed only
+    when whole, so a process killed meanwhile leaves no file that looks like an archive (a
+    `.part` at most). Into the backup folder, under a backup's name, goes
+    `backups.folder.archive_write` (which calls this).
 
     `passphrase` (age scrypt; the archive is then held in memory: at most PASSPHRASE_LIMIT
     bytes) or `recipients` (age public keys, streamed) encrypt it in the age format, which the
@@ -426,7 +417,7 @@ def backup_write(
         return manifest
     target = Path(path)
     if target.is_dir():
-        target = target / archive_name(company, encrypted=encrypted)
+        raise IsADirectoryError(f"{target} is a folder: name the archive's file")
     part = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         with part.open("wb") as out:
@@ -434,7 +425,7 @@ def backup_write(
             out.flush()
             os.fsync(out.fileno())
         os.replace(part, target)
-        _folder_sync(target.parent)
+        folder_sync(target.parent)
     finally:
         with suppress(FileNotFoundError):
             part.unlink()
@@ -500,8 +491,9 @@ def _spool_dir(out: IO[bytes]) -> str | None:
     return str(Path(name).parent) if isinstance(name, str) and os.path.isabs(name) else None
 
 
-def _folder_sync(folder: Path) -> None:
-    """Make the rename itself durable (POSIX: fsync the folder)."""
+def folder_sync(folder: Path) -> None:
+    """Make a rename into `folder` itself durable (POSIX: fsync the folder), where the system
+    allows it."""
     with suppress(OSError):
         descriptor = os.open(folder, os.O_RDONLY)
         try:

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
-from backups.archive import Manifest, Progress, backup_write
-from backups.reading import archive_open
+from backups.archive import Manifest, Progress, backup_write, folder_sync
+from backups.reading import archive_open, manifest_peek
 from companies.models import Company
 from config.selectors import config_get
+from core.errors import Invalid
 
 EXTENSION = ".tsbk"
 ENCRYPTED = ".age"
@@ -41,6 +43,8 @@ ARCHIVE_NAME = re.compile(
 )
 UPLOADS = ".uploads"  # archives uploaded for a restore, while it runs
 PARTIALS_KEPT = dt.timedelta(hours=12)  # a temporary file older than this was left by a crash
+SAFETY_PREFIX = ".safety-"  # a restore's folder for its safety backup, until it is adopted
+SAFETY_KEPT = dt.timedelta(days=1)  # no restore runs this long: an older one was left by a crash
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ def archive_write(
         final = _free_name(folder, company=company, at=at, kind=kind, encrypted=encrypted)
         _summary_write(final, manifest=manifest, company=company, kind=kind, encrypted=encrypted)
         os.rename(partial, final)  # the moment it becomes a backup the list shows
-        _flush_folder(folder)
+        folder_sync(folder)
     finally:
         partial.unlink(missing_ok=True)
     archive = archive_parse(final)
@@ -244,18 +248,6 @@ def _flush(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _flush_folder(folder: Path) -> None:
-    """Make the rename itself durable (the folder's entry), where the system allows it."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def archive_delete(archive: Archive) -> None:
     archive.path.unlink(missing_ok=True)
     summary_path(archive.path).unlink(missing_ok=True)
@@ -263,9 +255,9 @@ def archive_delete(archive: Archive) -> None:
 
 def leftovers_sweep(folder: Path, *, now: dt.datetime) -> list[Path]:
     """Remove what crashed writers left: temporary files and uploads older than PARTIALS_KEPT (a
-    younger one may be a backup another process is writing) and summaries whose archive is
-    gone."""
-    removed = []
+    younger one may be a backup another process is writing), summaries whose archive is gone,
+    and restores' safety folders (`safety_sweep`)."""
+    removed = safety_sweep(folder, now=now)
     uploads = folder / UPLOADS
     for path in [*folder.iterdir(), *(uploads.iterdir() if uploads.is_dir() else ())]:
         if path.parent == uploads:  # a restore's upload whose server stopped before it ended
@@ -284,3 +276,39 @@ def leftovers_sweep(folder: Path, *, now: dt.datetime) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def safety_sweep(folder: Path, *, now: dt.datetime) -> list[Path]:
+    """Restores' safety folders (`.safety-*`) older than SAFETY_KEPT, left by a server that
+    stopped between a restore's safety backup and its adoption: each safety archive in one is
+    adopted into `folder` (a safety backup of a company still here is worth keeping), the rest
+    removed with the folder. The folders removed."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for left in folder.glob(f"{SAFETY_PREFIX}*"):
+        try:
+            modified = dt.datetime.fromtimestamp(left.stat().st_mtime, tz=dt.UTC)
+        except OSError:
+            continue
+        if not left.is_dir() or now - modified <= SAFETY_KEPT:
+            continue
+        for path in left.glob(f"*{EXTENSION}"):
+            _safety_adopt(path, folder)
+        shutil.rmtree(left, ignore_errors=True)
+        removed.append(left)
+    return removed
+
+
+def _safety_adopt(path: Path, folder: Path) -> None:
+    """Adopt a left safety archive as its company's safety backup, if it is a whole archive
+    of a company this server has (else it goes with its folder)."""
+    try:
+        manifest = manifest_peek(path)
+    except Invalid:
+        return
+    chain_id = manifest.company.get("chain_id") if manifest else None
+    company = Company.objects.filter(chain_id=chain_id).first() if chain_id else None
+    if company is not None:
+        with suppress(Invalid, OSError):
+            archive_adopt(path, company=company, kind="safety", folder=folder)

@@ -30,9 +30,10 @@ class DataException(models.Model):
     class Meta:
         ordering = ["company_id", "-moved_at", "id"]
         constraints = [
-            # A row is moved once: a second repair finds it gone from its table.
+            # A row is moved once: a second repair finds it gone from its table. Per company:
+            # a copy restored from a backup keeps its exceptions, under the original's ids.
             models.UniqueConstraint(
-                fields=["object_type", "object_id"], name="data_exception_once"
+                fields=["company", "object_type", "object_id"], name="data_exception_once"
             ),
         ]
 

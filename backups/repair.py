@@ -33,7 +33,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from backups.models import DataException
-from backups.verify import Finding, books_verify, checks, totals_recount
+from backups.verify import Finding, books_verify, checks
+from books.reconcile import totals_recount
 from companies.access import OWNERS
 from companies.models import Company
 from core.records import rebuilds

@@ -53,9 +53,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import ForeignKey, Max, Model
+from django.utils import timezone
 
-from backups.archive import Manifest, Progress, backup_write, tables_ordered, user_fields
-from backups.folder import archive_write, folder_get
+from backups.archive import Manifest, Progress, tables_ordered, user_fields
+from backups.folder import archive_write, folder_get, folder_path, safety_sweep
 from backups.reading import ArchiveReader, archive_open, refused
 from companies.access import OWNERS, company_creation_require, membership_require
 from companies.live import RESTORED_KEY
@@ -90,11 +91,6 @@ class Restored:
     notes: list[str] = field(default_factory=list)
 
 
-def backups_dir() -> Path:
-    """Where backups go unless told otherwise: the one backup folder the Backups page lists."""
-    return folder_get()
-
-
 def restore(
     *,
     archive: Path | str,
@@ -113,8 +109,8 @@ def restore(
     `mode` "new": the company as it was (needs its ids free here); "copy": a new company named
     `name` (default: the archived name + " (copy)"); "replace": replaces `company`, for its
     owner, who types its name as `confirm` — a safety backup of it is written first (to
-    `safety_dir`, default `backups_dir()`). `passphrase` or `identities` (age secret keys)
-    decrypt a `.tsbk.age`. Invalid (naming the field, "archive" for the file) or NotAllowed
+    `safety_dir`, default the backup folder). `passphrase` or `identities` (age secret
+    keys) decrypt a `.tsbk.age`. Invalid (naming the field, "archive" for the file) or NotAllowed
     before anything is written; the load is one transaction."""
     if mode not in MODES:
         raise Invalid.field("mode", f"Choose one of {', '.join(MODES)}.")
@@ -122,6 +118,8 @@ def restore(
         _replace_allowed(company=company, actor=actor, confirm=confirm)
     else:
         company_creation_require(actor=actor)
+    # A restore the server stopped in the midst of left its safety folder: adopt or remove it.
+    safety_sweep(folder_path(), now=timezone.now())
     with archive_open(archive=archive, passphrase=passphrase, identities=identities) as reader:
         reader.verify(progress=progress)
         plan = _Plan(reader=reader, mode=mode, actor=actor, target=company)
@@ -316,11 +314,11 @@ class _Plan:
 
     @staticmethod
     def _safety_write(company: Company, safety_dir: Path | None) -> Path:
-        """The safety backup: into `safety_dir` if given (the caller adopts it), else into the
-        backup folder under a safety backup's name, so the list shows it and retention keeps it."""
-        if safety_dir is not None:
-            return backup_write(company=company, path=safety_dir).path
-        return archive_write(company=company, folder=folder_get(), kind="safety").path
+        """The safety backup, under a safety backup's name: into `safety_dir` if given (the
+        caller adopts it), else into the backup folder, so the list shows it and retention
+        keeps it."""
+        folder = safety_dir if safety_dir is not None else folder_get()
+        return archive_write(company=company, folder=folder, kind="safety").path
 
     def _restored(self, company: Company, change: Change) -> Restored:
         return Restored(

@@ -15,25 +15,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import BigIntegerField, Case, Count, F, Model, Q, Value, When
+from django.db.models import Count, Model, Q
 
-from backups.archive import Manifest, Progress
-from backups.folder import folder_path
-from backups.reading import manifest_peek
+from backups.archive import Progress
+from backups.folder import archives_list, folder_path
+from books.reconcile import money_sides, money_sides_sum, totals_reconcile
 from companies.models import Company
-from core.errors import Invalid
-from core.money import ZERO, format_amount, format_balance, money_from_parts, money_sum_parts
+from core.money import format_amount, format_balance, money_from_parts, money_sum_parts
 from core.records import kind_get, kinds
 from editlog.head import heads_read
 from editlog.models import Change
 from editlog.selectors import editlog_verify
-from ledgers.models import Group, Ledger, LedgerDay
+from ledgers.models import Group, Ledger
 from vouchers.models import Entry, Voucher, VoucherCounter, VoucherType
 
 
@@ -268,24 +265,6 @@ def object_type_of(model: type[Model]) -> str:
     return model._meta.model_name or model.__name__.lower()
 
 
-def _paise(field: str, sign: int) -> Case:
-    """One side of an amount in paise: the debit (sign 1) or credit (sign -1), else 0."""
-    condition = Q(**{f"{field}__gt": 0}) if sign > 0 else Q(**{f"{field}__lt": 0})
-    value = F(field) if sign > 0 else -F(field)
-    return Case(When(condition, then=value), default=Value(0), output_field=BigIntegerField())
-
-
-def _sides(field: str = "amount") -> dict[str, Any]:
-    """Annotations summing debits and credits in parts that cannot overflow."""
-    dh, dl = money_sum_parts(_paise(field, 1))
-    ch, cl = money_sum_parts(_paise(field, -1))
-    return {"dh": dh, "dl": dl, "ch": ch, "cl": cl}
-
-
-def _dr_cr(row: dict[str, Any]) -> tuple[Decimal, Decimal]:
-    return money_from_parts(row["dh"], row["dl"]), money_from_parts(row["ch"], row["cl"])
-
-
 def _voucher_name(row: dict[str, Any]) -> str:
     return f"{row.get('voucher_type__name') or 'Voucher'} No. {row['number']}"
 
@@ -310,11 +289,11 @@ def voucher_totals(company: Company) -> Iterator[Found]:
     sides = (
         Entry.objects.filter(voucher_id__in=unbalanced)
         .values("voucher_id")
-        .annotate(**_sides())
+        .annotate(**money_sides_sum())
         .order_by("voucher_id")
     )
     for row in sides if unbalanced else ():
-        debit, credit = _dr_cr(row)
+        debit, credit = money_sides(row)
         if debit != credit:
             message = (
                 f"Voucher totals do not match: Dr {format_amount(debit)}, "
@@ -522,74 +501,13 @@ def group_cycles(company: Company) -> Iterator[Found]:
 # -- B: balances -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Totals:
-    """A company's derived figures as kept, and as its entries add them up."""
-
-    ledgers: dict[int, tuple[str, tuple[Decimal, Decimal], tuple[Decimal, Decimal]]]
-    days: dict[tuple[int, Any], tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]]
-    entry_dates: list[tuple[int, Any]]  # (voucher id, its date): entries carrying another
-
-
-NONE = (ZERO, ZERO)
-
-
-def totals_recount(company: Company) -> Totals:
-    """Ledger totals and day totals, kept and recomputed from the entries of the company's
-    ledgers (in SQL, grouped: one pass each), and the vouchers whose entries carry a date
-    other than theirs. Only the differing ones are returned."""
-    entries = Entry.objects.filter(ledger__company=company)
-    per_day = {
-        (row["ledger_id"], row["date"]): _dr_cr(row)
-        for row in _counted(entries.values("ledger_id", "date").annotate(**_sides()).order_by())
-    }
-    per_ledger: dict[int, tuple[Decimal, Decimal]] = {}
-    for (ledger_id, _), (debit, credit) in per_day.items():  # the days add up to the ledger
-        kept_debit, kept_credit = per_ledger.get(ledger_id, NONE)
-        per_ledger[ledger_id] = (kept_debit + debit, kept_credit + credit)
-    ledgers = {}
-    for pk, name, debit, credit in Ledger.objects.filter(company=company).values_list(
-        "id", "name", "total_debit", "total_credit"
-    ):
-        counted = per_ledger.get(pk, NONE)
-        if (debit, credit) != counted:
-            ledgers[pk] = (name, (debit, credit), counted)
-    kept = {
-        (ledger_id, day): (debit, credit)
-        for ledger_id, day, debit, credit in LedgerDay.objects.filter(
-            ledger__company=company
-        ).values_list("ledger_id", "date", "debit", "credit")
-    }
-    days = {
-        key: (kept.get(key, NONE), per_day.get(key, NONE))
-        for key in kept.keys() | per_day.keys()
-        if kept.get(key, NONE) != per_day.get(key, NONE)
-    }
-    moved = (
-        Entry.objects.filter(voucher__company=company)
-        .exclude(date=F("voucher__date"))
-        .values_list("voucher_id", "voucher__date")
-        .distinct()
-        .order_by("voucher_id")
-    )
-    return Totals(ledgers=ledgers, days=days, entry_dates=list(moved))
-
-
-def _pair(sides: tuple[Decimal, Decimal]) -> str:
-    return f"Dr {format_amount(sides[0])} / Cr {format_amount(sides[1])}"
-
-
 @check("B01", ERROR, "Kept ledger and day totals = recomputed from entries", repair=Repair.REBUILD)
 def kept_totals(company: Company) -> Iterator[Found]:
-    totals = totals_recount(company)
-    for pk, (name, kept, counted) in sorted(totals.ledgers.items()):
-        message = f"{name}'s totals are {_pair(kept)}, its entries add up to {_pair(counted)}"
-        yield Found("ledger", pk, message)
-    for (pk, day), (kept, counted) in sorted(totals.days.items()):
-        message = f"the day total of {day:%d-%b-%Y} is {_pair(kept)}, its entries' {_pair(counted)}"
-        yield Found("ledger", pk, message)
-    for voucher_id, day in totals.entry_dates:
-        yield Found("voucher", voucher_id, f"entries carry a date other than its {day:%d-%b-%Y}")
+    """books.reconcile's own comparison of the kept totals with the entries (the entries'
+    rows read told to the run's progress)."""
+    for difference in totals_reconcile(company, counted=_counted):
+        object_type, pk = difference.object_key.split(":")
+        yield Found(object_type, int(pk), difference.message)
 
 
 @check("B03", WARNING, "Difference in opening balances")
@@ -619,7 +537,7 @@ def trial_balance(company: Company) -> Iterator[Found]:
     for name, side in (("d", "total_debit"), ("c", "total_credit")):
         parts[f"{name}h"], parts[f"{name}l"] = money_sum_parts(side)
     sums = Ledger.objects.filter(company=company).aggregate(**parts)
-    debit, credit = _dr_cr(sums)
+    debit, credit = money_sides(sums)
     if debit != credit:
         message = (
             f"the ledgers' totals are Dr {format_amount(debit)}, Cr {format_amount(credit)}: the "
@@ -721,37 +639,29 @@ def editlog_chain(company: Company) -> Iterator[Found]:
         yield from _backup_head(company)
 
 
-def _backups_folder() -> Path:
-    """Where backups go (the one backup folder, without making it)."""
-    return folder_path()
-
-
-def _newest_backup(company: Company) -> Manifest | None:
-    """The newest readable (unencrypted) archive of `company` in the backups folder."""
-    newest = None
-    for path in sorted(_backups_folder().glob("*.tsbk")):
-        try:
-            manifest = manifest_peek(path)
-        except Invalid:
-            continue  # not an archive: the list of backups says so
-        if manifest is None or manifest.company.get("chain_id") != company.chain_id:
-            continue
-        if newest is None or manifest.created_at > newest.created_at:
-            manifest.path, newest = path, manifest
-    return newest
+def _newest_head(company: Company) -> tuple[str, str, dict[str, Any]] | None:
+    """The newest archive of `company` in the backup folder whose summary holds its Edit Log
+    head (encrypted ones too: the summary is beside the archive): its name, when it was taken
+    and the head {seq, hash}."""
+    for archive in archives_list(folder_path(), chain_id=company.chain_id):
+        summary = archive.summary()
+        head = summary.get("checks", {}).get("editlog", {})
+        if head.get("seq"):
+            return archive.name, summary.get("created_at", ""), head
+    return None
 
 
 def _backup_head(company: Company) -> Iterator[Found]:
-    manifest = _newest_backup(company)
-    if manifest is None or not manifest.checks.get("editlog", {}).get("seq"):
+    newest = _newest_head(company)
+    if newest is None:
         return
-    seq, hash_ = manifest.checks["editlog"]["seq"], manifest.checks["editlog"]["hash"]
+    name, created_at, head = newest
+    seq, hash_ = head["seq"], head["hash"]
     kept = Change.objects.filter(company=company, seq=seq).values_list("hash", flat=True).first()
-    name = manifest.path.name if manifest.path else "the newest backup"
     if kept is None:
         message = (
             f"{company.name}: Change #{seq} is missing, but the backup {name} "
-            f"({manifest.created_at}) holds the Edit Log up to it: the log was cut back"
+            f"({created_at}) holds the Edit Log up to it: the log was cut back"
         )
     elif kept != hash_:
         message = (

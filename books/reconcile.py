@@ -7,16 +7,16 @@ changed beside it (an entry's amount edited in the database file moves no hash).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import BigIntegerField, Case, F, Model, Q, QuerySet, Value, When
 
 from companies.live import RESTORED_KEY
 from companies.models import Company
-from core.money import ZERO, format_amount
+from core.money import ZERO, format_amount, money_from_parts, money_sum_parts
 from core.records import RecordKind, kinds, snapshot_fields
 from editlog.chain import stored_form
 from editlog.models import Change
@@ -105,41 +105,105 @@ def records_reconcile(company: Company) -> list[Difference]:
     return differences
 
 
-def _sums(rows: Any) -> dict[Any, list[Decimal]]:
-    sums: dict[Any, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for key, amount in rows:
-        sums[key][0 if amount > 0 else 1] += abs(amount)
-    return sums
+def _side_paise(field: str, sign: int) -> Case:
+    """One side of an amount in paise: the debit (sign 1) or credit (sign -1), else 0."""
+    condition = Q(**{f"{field}__gt": 0}) if sign > 0 else Q(**{f"{field}__lt": 0})
+    value = F(field) if sign > 0 else -F(field)
+    return Case(When(condition, then=value), default=Value(0), output_field=BigIntegerField())
 
 
-def totals_reconcile(company: Company) -> list[Difference]:
-    """Each ledger's kept totals and day rows against the sum of its entries."""
-    entries = Entry.objects.filter(voucher__company=company)
-    per_ledger = _sums(entries.values_list("ledger_id", "amount").iterator())
-    per_day = _sums(((ledger, day), amount) for ledger, day, amount in
-                    entries.values_list("ledger_id", "date", "amount").iterator())  # fmt: skip
-    differences = []
-    for ledger in Ledger.objects.filter(company=company).order_by("pk"):
-        debit, credit = per_ledger.get(ledger.pk, [ZERO, ZERO])
-        if (ledger.total_debit, ledger.total_credit) != (debit, credit):
-            differences.append(
-                Difference(
-                    f"ledger:{ledger.pk}",
-                    f"{ledger.name}'s totals are Dr {format_amount(ledger.total_debit)} / "
-                    f"Cr {format_amount(ledger.total_credit)}, its entries add up to "
-                    f"Dr {format_amount(debit)} / Cr {format_amount(credit)}",
-                )
-            )
-    days = LedgerDay.objects.filter(ledger__company=company)
-    kept = {(d.ledger_id, d.date): [d.debit, d.credit] for d in days}
-    for key in sorted(kept.keys() | per_day.keys()):
-        if kept.get(key, [ZERO, ZERO]) != per_day.get(key, [ZERO, ZERO]):
-            ledger_id, day = key
-            differences.append(
-                Difference(
-                    f"ledger:{ledger_id}", f"the day total of {day:%d-%b-%Y} is not its entries'"
-                )
-            )
+def money_sides_sum(field: str = "amount") -> dict[str, Any]:
+    """Annotations summing debits and credits in parts that cannot overflow."""
+    dh, dl = money_sum_parts(_side_paise(field, 1))
+    ch, cl = money_sum_parts(_side_paise(field, -1))
+    return {"dh": dh, "dl": dl, "ch": ch, "cl": cl}
+
+
+def money_sides(row: dict[str, Any]) -> tuple[Decimal, Decimal]:
+    """The debits and credits `money_sides_sum` annotated, as amounts."""
+    return money_from_parts(row["dh"], row["dl"]), money_from_parts(row["ch"], row["cl"])
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A company's derived figures as kept, and as its entries add them up."""
+
+    ledgers: dict[int, tuple[str, tuple[Decimal, Decimal], tuple[Decimal, Decimal]]]
+    days: dict[tuple[int, Any], tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]]]
+    entry_dates: list[tuple[int, Any]]  # (voucher id, its date): entries carrying another
+
+
+NONE = (ZERO, ZERO)
+# What a caller passes rows through while they are read (its progress); `iter`: nothing.
+Counted = Callable[[Iterable[Any]], Iterable[Any]]
+
+
+def totals_recount(company: Company, *, counted: Counted = iter) -> Totals:
+    """Ledger totals and day totals, kept and recomputed from the entries of the company's
+    ledgers (in SQL, grouped: one pass each), and the vouchers whose entries carry a date
+    other than theirs. Only the differing ones are returned. `counted` passes the grouped
+    rows through as they are read (a caller's progress)."""
+    entries = Entry.objects.filter(ledger__company=company)
+    grouped = entries.values("ledger_id", "date").annotate(**money_sides_sum()).order_by()
+    per_day = {(row["ledger_id"], row["date"]): money_sides(row) for row in counted(grouped)}
+    per_ledger: dict[int, tuple[Decimal, Decimal]] = {}
+    for (ledger_id, _), (debit, credit) in per_day.items():  # the days add up to the ledger
+        kept_debit, kept_credit = per_ledger.get(ledger_id, NONE)
+        per_ledger[ledger_id] = (kept_debit + debit, kept_credit + credit)
+    ledgers = {}
+    for pk, name, debit, credit in Ledger.objects.filter(company=company).values_list(
+        "id", "name", "total_debit", "total_credit"
+    ):
+        counted = per_ledger.get(pk, NONE)
+        if (debit, credit) != counted:
+            ledgers[pk] = (name, (debit, credit), counted)
+    kept = {
+        (ledger_id, day): (debit, credit)
+        for ledger_id, day, debit, credit in LedgerDay.objects.filter(
+            ledger__company=company
+        ).values_list("ledger_id", "date", "debit", "credit")
+    }
+    days = {
+        key: (kept.get(key, NONE), per_day.get(key, NONE))
+        for key in kept.keys() | per_day.keys()
+        if kept.get(key, NONE) != per_day.get(key, NONE)
+    }
+    moved = (
+        Entry.objects.filter(voucher__company=company)
+        .exclude(date=F("voucher__date"))
+        .values_list("voucher_id", "voucher__date")
+        .distinct()
+        .order_by("voucher_id")
+    )
+    return Totals(ledgers=ledgers, days=days, entry_dates=list(moved))
+
+
+def _pair(sides: tuple[Decimal, Decimal]) -> str:
+    return f"Dr {format_amount(sides[0])} / Cr {format_amount(sides[1])}"
+
+
+def totals_reconcile(company: Company, *, counted: Counted = iter) -> list[Difference]:
+    """Each ledger's kept totals and day rows against the sum of its entries, and the
+    vouchers whose entries carry another date than theirs (a day total would be wrong)."""
+    totals = totals_recount(company, counted=counted)
+    differences = [
+        Difference(
+            f"ledger:{pk}",
+            f"{name}'s totals are {_pair(kept)}, its entries add up to {_pair(counted)}",
+        )
+        for pk, (name, kept, counted) in sorted(totals.ledgers.items())
+    ]
+    differences += [
+        Difference(
+            f"ledger:{pk}",
+            f"the day total of {day:%d-%b-%Y} is {_pair(kept)}, its entries' {_pair(counted)}",
+        )
+        for (pk, day), (kept, counted) in sorted(totals.days.items())
+    ]
+    differences += [
+        Difference(f"voucher:{pk}", f"entries carry a date other than its {day:%d-%b-%Y}")
+        for pk, day in totals.entry_dates
+    ]
     return differences
 
 

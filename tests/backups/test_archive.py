@@ -19,6 +19,7 @@ from django.db.migrations.loader import MigrationLoader
 import tallysync
 from backups import archive as archive_module
 from backups.archive import Manifest, backup_write, tables_ordered
+from backups.folder import archive_find, archive_parse, archives_list
 from companies.models import Company
 from core.errors import Invalid
 from core.records import archived_tables
@@ -43,9 +44,8 @@ def _members(path: Path) -> dict[str, bytes]:
 def test_the_manifest_names_every_member_its_rows_and_the_control_figures(
     books: Company, tmp_path: Path
 ) -> None:
-    manifest = backup_write(company=books, path=tmp_path)
-    assert manifest.path is not None and manifest.path.name.startswith("sharma-traders-")
-    assert manifest.path.suffix == ".tsbk"
+    manifest = backup_write(company=books, path=tmp_path / "sharma.tsbk")
+    assert manifest.path == tmp_path / "sharma.tsbk"
     members = _members(manifest.path)
     written = json.loads(members["manifest.json"])
     assert written == manifest.as_json()
@@ -76,7 +76,7 @@ def test_the_manifest_names_every_member_its_rows_and_the_control_figures(
 def test_rows_are_json_lines_with_sorted_keys_in_primary_key_order(
     books: Company, tmp_path: Path
 ) -> None:
-    manifest = backup_write(company=books, path=tmp_path)
+    manifest = backup_write(company=books, path=tmp_path / "sharma.tsbk")
     members = _members(manifest.path)
     member = manifest.member("vouchers.voucher")
     rows = [json.loads(line) for line in members[member.path].splitlines()]
@@ -119,7 +119,9 @@ def test_two_backups_of_unchanged_books_are_identical_member_by_member(
 def test_a_passphrase_archive_decrypts_with_age_s_scrypt_recipient(
     books: Company, tmp_path: Path
 ) -> None:
-    manifest = backup_write(company=books, path=tmp_path, passphrase="correct horse")
+    manifest = backup_write(
+        company=books, path=tmp_path / "sharma.tsbk.age", passphrase="correct horse"
+    )
     assert manifest.path.name.endswith(".tsbk.age") and manifest.encrypted
     data = manifest.path.read_bytes()
     assert data.startswith(b"age-encryption.org/v1\n-> scrypt ")
@@ -135,7 +137,9 @@ def test_a_recipient_archive_decrypts_with_the_identity_as_age_would(
     books: Company, tmp_path: Path
 ) -> None:
     identity = pyrage.x25519.Identity.generate()
-    manifest = backup_write(company=books, path=tmp_path, recipients=[str(identity.to_public())])
+    manifest = backup_write(
+        company=books, path=tmp_path / "sharma.tsbk.age", recipients=[str(identity.to_public())]
+    )
     data = manifest.path.read_bytes()
     assert data.startswith(b"age-encryption.org/v1\n-> X25519 ")
     plain = pyrage.decrypt(data, [identity])
@@ -145,10 +149,12 @@ def test_a_recipient_archive_decrypts_with_the_identity_as_age_would(
 
 def test_a_bad_recipient_or_both_keys_are_refused(books: Company, tmp_path: Path) -> None:
     with pytest.raises(Invalid) as bad:
-        backup_write(company=books, path=tmp_path, recipients=["age1nope"])
+        backup_write(company=books, path=tmp_path / "x.tsbk.age", recipients=["age1nope"])
     assert "is not an age public key" in str(bad.value)
     with pytest.raises(Invalid):
-        backup_write(company=books, path=tmp_path, passphrase="x", recipients=["age1nope"])
+        backup_write(
+            company=books, path=tmp_path / "x.tsbk.age", passphrase="x", recipients=["age1nope"]
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -157,7 +163,7 @@ def test_a_passphrase_archive_over_the_cap_is_refused_and_leaves_nothing(
 ) -> None:
     monkeypatch.setattr(archive_module, "PASSPHRASE_LIMIT", 1000)
     with pytest.raises(Invalid) as refused:
-        backup_write(company=books, path=tmp_path, passphrase="pw")
+        backup_write(company=books, path=tmp_path / "x.tsbk.age", passphrase="pw")
     assert "Use a recipient key" in str(refused.value)
     assert list(tmp_path.iterdir()) == []
 
@@ -174,6 +180,13 @@ def test_a_backup_that_fails_midway_leaves_no_file_that_looks_like_an_archive(
     monkeypatch.setattr(archive_module, "row_line", broken)
     with pytest.raises(OSError):
         backup_write(company=books, path=tmp_path / "books.tsbk")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_archive_goes_into_a_file_named_not_a_folder(books: Company, tmp_path: Path) -> None:
+    """Into a folder, archives go by backups.folder.archive_write, under the one naming."""
+    with pytest.raises(IsADirectoryError):
+        backup_write(company=books, path=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -247,17 +260,28 @@ def test_the_backup_command_writes_one_archive_per_company_and_prints_the_paths(
     company_create(actor=alice, name="Gupta & Sons")
     out = StringIO()
     call_command("backup", "--to", str(tmp_path), stdout=out, stderr=StringIO())
-    printed = out.getvalue().split()
-    assert sorted(Path(p).name.rsplit("-", 4)[0] for p in printed) == [
-        "gupta-sons",
-        "sharma-traders",
+    written = [archive_parse(Path(p)) for p in out.getvalue().split()]
+    # Named as every backup in a folder is (backups.folder): the list and retention read them.
+    assert sorted((a.name.split("--")[0], a.kind) for a in written if a) == [
+        ("gupta-sons", "manual"),
+        ("sharma-traders", "manual"),
     ]
-    assert all(Path(p).is_file() for p in printed)
+    assert archives_list(tmp_path) == sorted(written, key=lambda a: (a.at, a.name), reverse=True)
     out = StringIO()
     call_command("backup", "--company", "Sharma Traders", "--to", str(tmp_path), stdout=out)
-    assert Path(out.getvalue().strip()).name.startswith("sharma-traders-")
+    assert archive_find(tmp_path, name=Path(out.getvalue().strip()).name, chain_id=books.chain_id)
     with pytest.raises(CommandError, match="No company 'Nobody'"):
         call_command("backup", "--company", "Nobody", "--to", str(tmp_path))
+    # Or a file, named in full: one company's archive.
+    named = tmp_path / "usb" / "sharma.tsbk"
+    with pytest.raises(CommandError, match=f"There is no folder {named.parent}"):
+        call_command("backup", "--company", "Sharma Traders", "--to", str(named))
+    named.parent.mkdir()
+    with pytest.raises(CommandError, match="is one file: name one company, or give a folder"):
+        call_command("backup", "--to", str(named))
+    out = StringIO()
+    call_command("backup", "--company", "Sharma Traders", "--to", str(named), stdout=out)
+    assert out.getvalue().strip() == str(named) and named.is_file()
     key = tmp_path / "pass"
     key.write_text("open sesame\n")
     out = StringIO()
@@ -266,7 +290,7 @@ def test_the_backup_command_writes_one_archive_per_company_and_prints_the_paths(
         stdout=out,
     )  # fmt: skip
     sealed = Path(out.getvalue().strip())
-    assert sealed.name.endswith(".tsbk.age")
+    assert sealed.name.endswith("-manual.tsbk.age")
     assert pyrage.passphrase.decrypt(sealed.read_bytes(), "open sesame")[:2] == b"PK"
 
 
@@ -275,7 +299,7 @@ def test_a_list_of_backups_reads_the_manifest_without_checking_members(
 ) -> None:
     from backups.reading import manifest_peek
 
-    plain = backup_write(company=books, path=tmp_path)
+    plain = backup_write(company=books, path=tmp_path / "plain.tsbk")
     assert manifest_peek(plain.path) == plain
     sealed = backup_write(company=books, path=tmp_path / "x.tsbk.age", passphrase="pw")
     assert manifest_peek(sealed.path) is None

@@ -14,8 +14,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from backups.archive import backup_write
 from backups.models import DataException
 from backups.repair import books_repair
+from backups.restore import restore
 from backups.verify import INFO, books_verify
 from books.reconcile import records_reconcile, totals_reconcile
 from books.services import company_create
@@ -301,3 +303,32 @@ def test_a_voucher_posting_into_another_company_is_moved_and_both_come_right(
     assert ids(books_verify(company=theirs)) == {"B01"}
     assert len(repaired(theirs, dave).rebuilt) == 2  # the ledger's totals and its day
     sound(theirs)
+
+
+def test_the_exceptions_list_comes_back_with_a_restored_copy(
+    sharma: dict[str, Any], alice: Any, tmp_path: Any
+) -> None:
+    """The Exceptions list is part of the books: a backup carries it and a copy restored from
+    it lists the same moved voucher, whole — beside the original's (once per company)."""
+    company, voucher = sharma["company"], sharma["first"]
+    entry_amount_set(voucher.entries.get(position=0), Decimal("100500.00"))
+    (moved,) = repaired(company, alice).quarantined
+    manifest = backup_write(company=Company.objects.get(pk=company.pk), path=tmp_path / "b.tsbk")
+    carried = manifest.member("backups.dataexception")
+    assert carried is not None and carried.rows == 1
+    copy = restore(archive=manifest.path, mode="copy", actor=alice).company
+    (listed,) = DataException.objects.filter(company=copy)
+    assert (listed.object_type, listed.object_id, listed.check_id) == (
+        "voucher",
+        voucher.pk,
+        "V01",
+    )
+    assert listed.pk != moved.pk and listed.moved_by == alice
+    assert (listed.message, listed.content, listed.moved_at) == (
+        moved.message,
+        DataException.objects.get(pk=moved.pk).content,
+        moved.moved_at,
+    )
+    assert DataException.objects.filter(company=company).count() == 1
+    # The copy's Edit Log records it, as every restored record.
+    assert Change.objects.filter(company=copy, object_type="exception", object_id=listed.pk)

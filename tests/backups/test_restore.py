@@ -438,7 +438,9 @@ def test_rows_whose_figures_disagree_with_the_manifest_are_refused(
 def test_a_wrong_passphrase_or_a_cut_short_age_file_is_refused(
     books: Company, alice: User, tmp_path: Path
 ) -> None:
-    sealed = backup_write(company=books, path=tmp_path, passphrase="open sesame").path
+    sealed = backup_write(
+        company=books, path=tmp_path / "sealed.tsbk.age", passphrase="open sesame"
+    ).path
     count = Company.objects.count()
     with pytest.raises(Invalid) as wrong:
         restore(archive=sealed, mode="copy", actor=alice, passphrase="open sesam")

@@ -3,18 +3,24 @@ exactly its check, and the verifier writes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import re
+import sqlite3
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from backups import verify
-from backups.archive import backup_write
+from backups.folder import archive_write
+from backups.sqlite_copy import integrity_check
 from backups.verify import ERROR, INFO, Found, Severity, books_verify, checks, has_errors
 from books.services import company_create
 from companies.models import Company
@@ -155,6 +161,39 @@ def test_v08_a_deleted_voucher_leaves_a_gap_which_is_only_information(
     assert not has_errors(findings)
 
 
+def _voucher_numbers_unguarded() -> None:
+    """The unique constraint on voucher numbers gone from the database (a file written
+    without it, or a constraint dropped by hand), for this test's transaction only: SQLite
+    keeps it in the table's definition, so the table is rebuilt without it."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute("ALTER TABLE vouchers_voucher DROP CONSTRAINT voucher_number_unique")
+            return
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'vouchers_voucher'")
+        (sql,) = cursor.fetchone()
+        unguarded = re.sub(r', CONSTRAINT "voucher_number_unique" UNIQUE \([^)]*\)', "", sql)
+        assert unguarded != sql
+        cursor.execute(unguarded.replace('"vouchers_voucher"', '"vouchers_voucher_unguarded"'))
+        cursor.execute("INSERT INTO vouchers_voucher_unguarded SELECT * FROM vouchers_voucher")
+        cursor.execute("DROP TABLE vouchers_voucher")  # the entries' keys are deferred
+        cursor.execute("ALTER TABLE vouchers_voucher_unguarded RENAME TO vouchers_voucher")
+
+
+def test_v08_a_number_used_twice(sharma: dict[str, Any]) -> None:
+    """Sales No. 2 renumbered 1 in the database: the duplicate is an error, and No. 2, given
+    by the counter and now in no voucher, a gap."""
+    _voucher_numbers_unguarded()
+    second = sharma["second"]
+    Voucher.objects.filter(pk=second.pk).update(number=1)
+    findings = found(sharma["company"])
+    assert [(f.check_id, f.severity, f.object_key) for f in findings] == [
+        ("V08", ERROR, f"voucher:{second.pk}"),
+        ("V08", INFO, f"voucher_type:{second.voucher_type_id}"),
+    ]
+    assert findings[0].message == "Sales FY 2026-27: No. 1 is used by 2 vouchers"
+    assert findings[1].message == "Sales FY 2026-27: No. 2 not in the books (deleted)"
+
+
 def test_v08_counts_ranges() -> None:
     assert verify._ranges([1, 3, 4, 5, 9, 11, 12]) == "1, 3–5, 9, 11–12"
 
@@ -276,6 +315,67 @@ def test_d01_a_row_pointing_at_nothing(sharma: dict[str, Any]) -> None:
     assert found(sharma["company"], database=False) == []
 
 
+def _index_damaged(path: Path, *, index: str, key: bytes, into: bytes) -> None:
+    """Overwrite `key` with `into` (as long) in the root page of `index` in the SQLite file at
+    `path`: the index then names a row the table does not hold — a torn or bit-flipped page."""
+    with contextlib.closing(sqlite3.connect(path)) as database:
+        (page_size,) = database.execute("PRAGMA page_size").fetchone()
+        (root,) = database.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", [index]
+        ).fetchone()
+    assert len(into) == len(key)
+    with path.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        page = file.read(page_size)
+        assert page[0] == 0x0A and key in page  # a leaf page of an index, holding the key
+        file.seek((root - 1) * page_size)
+        file.write(page.replace(key, into, 1))
+
+
+@contextlib.contextmanager
+def _database_at(path: Path) -> Iterator[None]:
+    """The server's database connection opened on the file at `path` for a while (the
+    test's own, with its transaction, is put back after)."""
+    here = connections[DEFAULT_DB_ALIAS]
+    there = type(here)({**here.settings_dict, "NAME": str(path)}, DEFAULT_DB_ALIAS)
+    connections[DEFAULT_DB_ALIAS] = there
+    try:
+        yield
+    finally:
+        there.close()
+        connections[DEFAULT_DB_ALIAS] = here
+
+
+def test_d01_a_database_file_whose_integrity_check_fails(
+    sharma: dict[str, Any], tmp_path: Path
+) -> None:
+    """A real damaged file: a copy of this test's database (its schema and rows, as SQL:
+    the backup API waits forever on the test's open transaction) with a key in an index page
+    overwritten, then verified as the server's database."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PRAGMA integrity_check is SQLite's (PostgreSQL: unvalidated constraints)")
+    damaged = tmp_path / "damaged.sqlite3"
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(damaged)) as target:
+        target.executescript("\n".join(connection.connection.iterdump()))
+    assert integrity_check(damaged) == ["ok"]
+    _index_damaged(damaged, index="ledger_name_unique", key=b"hdfc bank", into=b"hdfc bonk")
+    assert integrity_check(damaged) != ["ok"]
+    with _database_at(damaged):
+        findings = books_verify(ids=["D01"])
+        everything = books_verify()
+    assert findings, "D01 found nothing in a damaged file"
+    assert {(f.check_id, f.severity, f.object_type) for f in findings} == {
+        ("D01", Severity.CRITICAL, "database")
+    }
+    assert any(
+        f.message.startswith("integrity_check: ") and "ledger_name_unique" in f.message
+        for f in findings
+    ), [f.message for f in findings]
+    assert ids(everything) == {"D01"}  # the books themselves are sound
+    assert found(sharma["company"]) == []  # and the test's own database was never touched
+
+
 def test_a01_a_past_change_edited_in_the_database_fails_at_its_seq(sharma: dict[str, Any]) -> None:
     company = sharma["company"]
     sql_as_owner(
@@ -380,14 +480,16 @@ def test_a_check_reading_rows_tells_how_many_it_has_read(
     assert told[-1] == (2, 2, "done")
 
 
+@pytest.mark.parametrize("passphrase", [None, "pw"])
 def test_a01_a_log_cut_back_behind_its_newest_backup_is_found_without_the_head_file(
-    sharma: dict[str, Any], settings: Any, tmp_path: Any
+    sharma: dict[str, Any], settings: Any, tmp_path: Any, passphrase: str | None
 ) -> None:
     """NOTES.md C.6 (10): the head file lost (this test's has no lines), the newest backup's
-    Edit Log head still shows the log was cut back after it."""
+    Edit Log head still shows the log was cut back after it — read from the summary the
+    backup folder keeps beside each archive, so an encrypted one tells it too."""
     settings.BACKUPS_DIR = tmp_path
     company = sharma["company"]
-    backup_write(company=company, path=tmp_path)
+    archive_write(company=company, folder=tmp_path, kind="manual", passphrase=passphrase)
     assert found(company) == []
     last = cut_back(company, 1)
     (finding,) = found(Company.objects.get(pk=company.pk))
@@ -405,7 +507,7 @@ def test_a01_a_change_rewritten_and_rechained_with_the_key_is_found_by_the_backu
     passes; the newest backup's head (and the head file, lost here) still differs."""
     settings.BACKUPS_DIR = tmp_path
     company = sharma["company"]
-    backup_write(company=company, path=tmp_path)
+    archive_write(company=company, folder=tmp_path, kind="manual")
     last = Company.objects.get(pk=company.pk).last_seq
     sql_as_owner(
         "UPDATE editlog_change SET object_repr = 'Sales No. 9' WHERE company_id = %s AND seq = %s",

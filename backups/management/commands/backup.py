@@ -1,4 +1,4 @@
-"""`manage.py backup [--company NAME|ID ...] [--to DIR] [--passphrase-file F | --recipient
+"""`manage.py backup [--company NAME|ID ...] [--to DIR|FILE] [--passphrase-file F | --recipient
 AGE1…]`: one archive per company (every company by default), each path printed when written."""
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backups.archive import backup_write
-from backups.folder import archive_write
+from backups.folder import archive_write, folder_get
 from backups.forms import BackupDraft, backup_draft
 from backups.management.commands._progress import ProgressLine
-from backups.restore import backups_dir
 from companies.models import Company
 from core.errors import Invalid
 
@@ -51,7 +50,10 @@ class Command(BaseCommand):
             help="A company to back up (repeat for more); every company if none is given.",
         )
         parser.add_argument(
-            "--to", type=Path, help="The folder for the archives (default: var/backups)."
+            "--to",
+            type=Path,
+            help="The folder for the archives (default: the backup folder, var/backups), named "
+            "as the Backups page names them; or, for one company, the archive's file name.",
         )
         keys = parser.add_mutually_exclusive_group()
         keys.add_argument(
@@ -69,9 +71,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         companies = companies_named(options["company"]) or list(Company.objects.order_by("pk"))
-        folder = options["to"] or backups_dir()
+        to = options["to"] or folder_get()
+        file = to if to.name.endswith((".tsbk", ".tsbk.age")) else None
+        folder = to.parent if file else to
         if not folder.is_dir():
             raise CommandError(f"There is no folder {folder}.")
+        if file is not None and len(companies) > 1:
+            raise CommandError(f"{file} is one file: name one company, or give a folder.")
         keys = {
             "passphrase": _passphrase(options["passphrase_file"]),
             "recipients": options["recipient"],
@@ -80,7 +86,7 @@ class Command(BaseCommand):
         for draft in drafts:
             line = ProgressLine(self.stderr, draft.company.name)
             try:
-                path, checks, size, sha256 = _write(draft, options["to"], folder, line)
+                path, checks, size, sha256 = _write(draft, file, folder, line)
             except Invalid as exc:
                 raise CommandError(str(exc)) from None
             finally:
@@ -122,14 +128,14 @@ def _draft(company: Company, keys: dict[str, Any]) -> BackupDraft:
 
 
 def _write(
-    draft: BackupDraft, to: Path | None, folder: Path, line: ProgressLine
+    draft: BackupDraft, file: Path | None, folder: Path, line: ProgressLine
 ) -> tuple[Path, dict[str, Any], int, str]:
-    """One archive: into `--to` as backup_write names it, else into the backup folder as a
-    manual backup (its name and summary are what the Backups page lists)."""
+    """One archive: into the file named, else into the folder as a manual backup (its name
+    and summary are what the Backups page lists)."""
     company = draft.company
     keys = {"passphrase": draft.passphrase, "recipients": list(draft.recipients) or None}
-    if to is not None:
-        manifest = backup_write(company=company, path=folder, progress=line, **keys)
+    if file is not None:
+        manifest = backup_write(company=company, path=file, progress=line, **keys)
         return manifest.path, manifest.checks, manifest.size, manifest.sha256
     archive = archive_write(company=company, folder=folder, kind="manual", progress=line, **keys)
     summary = archive.summary()
