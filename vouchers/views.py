@@ -20,7 +20,7 @@ from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
 from core.dates import outside_year, period_step, year_end
-from core.errors import Invalid, StaleVersion
+from core.errors import Invalid, NotFound, StaleVersion
 from core.export import export_format, export_response
 from core.forms import Errors
 from core.http import (
@@ -40,9 +40,10 @@ from editlog.models import Change
 from ledgers.selectors import ledger_list, ledger_search
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
+from vouchers.bills import bills_pending, is_bank
 from vouchers.drafts import ledger_wants_cash_bank
 from vouchers.export import day_book_table
-from vouchers.forms import page_rows
+from vouchers.forms import Ledgers, page_rows
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import (
     day_book,
@@ -427,7 +428,38 @@ def ledger_choices(request: HttpRequest, company: Company) -> HttpResponse:
             "name": ledger.name,
             "group": ledger.group.name if ledger.group else "",
             "balance": format_balance(ledger.closing_balance),
+            # What the line asks next: its bills (the Bill-wise Details panel), its instrument.
+            "bill_wise": ledger.bill_wise,
+            "credit_days": ledger.credit_days,
+            "bank": is_bank(ledger),
         }
         for ledger in found
     ]
     return json_response({"ledgers": choices})
+
+
+@require_http_methods(["GET"])
+@member_view
+def bills(request: HttpRequest, company: Company) -> HttpResponse:
+    """A party's pending bills for the entry screen's Agst Ref list (`?ledger=<id or name>
+    &as_of=<date>`): name, date, due date and the pending amount (signed, positive = Dr, and as
+    Tally shows it), with whether the ledger keeps bills and its credit period."""
+    ref = request.GET.get("ledger", "")
+    ledger = Ledgers(company, [ref]).find(ref)
+    if ledger is None:
+        raise NotFound(f"No ledger {ref!r} in this company.")
+    as_of = date_param(request, "as_of")
+    pending = bills_pending(company_id=company.pk, as_of=as_of, ledger_ids=[ledger.pk])
+    shown = [
+        {
+            "name": bill.name,
+            "date": bill.date,
+            "due_date": bill.due_date,
+            "pending": bill.pending,
+            "pending_shown": format_balance(bill.pending),
+        }
+        for bill in pending
+    ]
+    return json_response(
+        {"bills": shown, "bill_wise": ledger.bill_wise, "credit_days": ledger.credit_days}
+    )
