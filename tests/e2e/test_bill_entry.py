@@ -1,0 +1,100 @@
+"""Bill-wise details by keyboard, as in Tally: a sale makes bill INV-1 (New Ref, the voucher's
+Ref.), a receipt settles part of it with an Agst Ref picked from the party's pending bills by
+↑/↓ and Enter, with the cheque's details on the bank line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_voucher_entry import choose_ledger
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def pending(page: Any, company_url: str) -> dict[str, str]:
+    answer = page.request.get(
+        company_url + "vouchers/bills/?ledger=" + quote("Sharma Enterprises"),
+        headers={"Accept": "application/json"},
+    )
+    assert answer.ok
+    return {bill["name"]: bill["pending"] for bill in answer.json()["bills"]}
+
+
+def sell(page: Any, company_url: str, reference: str, amount: str) -> None:
+    """A sale to Sharma Enterprises with Ref. `reference`: its Bill-wise Details open after the
+    amount with Tally's default (New Ref named by the Ref., the whole amount); Enter accepts."""
+    page.goto(company_url + "vouchers/new/?type=sales")
+    page.fill("#id_reference", reference)
+    page.focus('input[name="entries-0-ledger"]')
+    choose_ledger(page, "Sharma Enterprises", "Sharma")
+    page.keyboard.type(amount)
+    page.keyboard.press("Enter")
+    panel = page.locator("#bill-wise")
+    expect(panel).to_be_visible()
+    expect(panel.locator("h2")).to_have_text("Bill-wise Details for Sharma Enterprises")
+    first = panel.locator("#bill-rows tr").first
+    expect(first.locator('[data-field="type"]')).to_have_value("New Ref")
+    expect(first.locator('[data-field="name"]')).to_have_value(reference)
+    page.keyboard.press("Enter")  # on the empty line: the bills add up, so accepted
+    expect(panel).to_be_hidden()
+    expect(page.locator('select[name="entries-1-side"]')).to_be_focused()
+    page.keyboard.press("Enter")
+    choose_ledger(page, "Sales", "Sal")
+    expect(page.locator("#difference-note")).to_have_text("balanced")
+    page.keyboard.press("Control+a")
+    expect(page.locator(".message").first).to_contain_text("saved")
+
+
+def test_a_receipt_settles_a_bill_picked_by_keyboard(ravi, company_url):
+    page = ravi
+    sell(page, company_url, "INV-1", "10,000")
+    sell(page, company_url, "INV-2", "2,500")
+    assert pending(page, company_url) == {"INV-1": "10000.00", "INV-2": "2500.00"}
+
+    page.goto(company_url + "vouchers/new/?type=receipt")
+    page.wait_for_url(re.compile(r"type=receipt"))
+    choose_ledger(page, "Sharma Enterprises", "Sharma")
+    page.keyboard.type("4000")
+    page.keyboard.press("Enter")
+    panel = page.locator("#bill-wise")
+    expect(panel).to_be_visible()
+    first = panel.locator("#bill-rows tr").first
+    expect(first.locator('[data-field="type"]')).to_have_value("Agst Ref")
+    expect(first.locator('[data-field="name"]')).to_be_focused()
+    choices = panel.locator("#bill-list li")
+    expect(choices).to_have_count(2)
+    expect(choices.nth(0)).to_contain_text("10,000.00 Dr")
+    page.keyboard.press("ArrowDown")
+    expect(panel.locator("#bill-list li.active .name")).to_have_text("INV-2")
+    page.keyboard.press("ArrowUp")
+    expect(panel.locator("#bill-list li.active .name")).to_have_text("INV-1")
+    page.screenshot(path=str(DOCS / "bill-wise-details.png"))
+    page.keyboard.press("Enter")  # takes INV-1: the amount is what is left of the line
+    expect(first.locator('[data-field="name"]')).to_have_value("INV-1")
+    expect(first.locator('[data-field="amount"]')).to_have_value("4,000.00")
+    expect(first.locator('[data-field="side"]')).to_have_value("Cr")
+    page.keyboard.press("Enter")  # amount → Dr/Cr
+    page.keyboard.press("Enter")  # → the next line's Type of Ref
+    page.keyboard.press("Enter")  # empty, and the bills add up: accepted
+    expect(panel).to_be_hidden()
+    expect(page.locator("#entry-rows tr").first.locator(".line-bills")).to_contain_text(
+        "Agst Ref INV-1 4,000.00 Cr"
+    )
+
+    page.keyboard.press("Enter")  # the second line's Dr/Cr (Dr)
+    choose_ledger(page, "HDFC Bank", "HDFC")
+    expect(page.locator('input[name="entries-1-amount"]')).to_have_value("4,000.00")
+    page.keyboard.press("Enter")  # to its Bank Allocations: a cheque on a receipt
+    expect(page.locator('select[name="entries-1-instrument_type"]')).to_be_focused()
+    expect(page.locator('select[name="entries-1-instrument_type"]')).to_have_value("Cheque")
+    page.keyboard.press("Enter")
+    page.keyboard.type("004512")
+    page.keyboard.press("Control+a")
+    expect(page.locator(".message").first).to_contain_text("Receipt")
+
+    assert pending(page, company_url) == {"INV-1": "6000.00", "INV-2": "2500.00"}
