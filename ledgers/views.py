@@ -111,10 +111,10 @@ def _opening_bills_typed(ledger: Ledger) -> str:
 def _opening_bills_errors(errors: Errors) -> list[str]:
     """The messages on the opening bills, each bill's with its place ("Bill 2: …")."""
     found = list(errors.get("opening_bills", []))
-    for key, messages in errors.items():
+    for key, said in errors.items():
         if key.startswith("opening_bills."):
             place = int(key.split(".")[1]) + 1
-            found += [f"Bill {place}: {message}" for message in messages]
+            found += [f"Bill {place}: {message}" for message in said]
     return found
 
 

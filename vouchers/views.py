@@ -139,10 +139,10 @@ def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
 def _part_errors(errors: Errors, prefix: str) -> list[str]:
     """The messages on a line's bills, each bill's with its place ("Bill 2: …")."""
     found = list(errors.get(prefix, []))
-    for key, messages in errors.items():
+    for key, said in errors.items():
         if key.startswith(prefix + "."):
             place = int(key[len(prefix) + 1 :].split(".")[0]) + 1
-            found += [f"Bill {place}: {message}" for message in messages]
+            found += [f"Bill {place}: {message}" for message in said]
     return found
 
 
@@ -262,7 +262,9 @@ def _voucher_form(
         "totals": _row_totals(rows),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
-        "reconciled_ask": next((row["reconciled_ask"] for row in rows if row["reconciled_ask"]), ""),
+        "reconciled_ask": next(
+            (row["reconciled_ask"] for row in rows if row["reconciled_ask"]), ""
+        ),
         "instruments": Instrument.labels,
         "year_start": year_start,
         "year_end": year_end(year_start),

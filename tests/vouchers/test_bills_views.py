@@ -254,7 +254,8 @@ def test_ledger_creation_page_sets_bill_wise_credit_days_and_opening_bills(compa
 
 def test_ledger_page_posts_no_explicitly_and_shows_opening_bill_messages(company, alice):
     client = browser(alice)
-    assert client.post(f"/c/{company.pk}/ledgers/", ledger_page(bill_wise="false")).status_code == 302
+    answer = client.post(f"/c/{company.pk}/ledgers/", ledger_page(bill_wise="false"))
+    assert answer.status_code == 302
     assert Ledger.objects.get(name="Verma Traders").bill_wise is False
     bad = [{"name": "OB-1", "date": "01-04-2026", "amount": "6,000.00", "side": "Dr"}]
     form = ledger_page(
