@@ -488,7 +488,8 @@
     answer.name = "confirm_reconciled";
     answer.value = "true";
     form.appendChild(answer);
-    form.requestSubmit();
+    // After the outbox has finished with the refused sending this page came from.
+    setTimeout(function () { form.requestSubmit(); }, 0);
   }
 
   function setUp() {

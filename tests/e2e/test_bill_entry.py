@@ -98,3 +98,36 @@ def test_a_receipt_settles_a_bill_picked_by_keyboard(ravi, company_url):
     expect(page.locator(".message").first).to_contain_text("Receipt")
 
     assert pending(page, company_url) == {"INV-1": "6000.00", "INV-2": "2500.00"}
+
+
+RECONCILED = """
+import datetime as dt
+from django.contrib.auth.models import User
+from companies.models import Company
+from vouchers.models import BankAllocation
+from vouchers.services import voucher_create
+company = Company.objects.get()
+made = voucher_create(company=company, actor=User.objects.get(username="meena"), data={
+    "type": "Payment", "date": dt.date.today().isoformat(),
+    "entries": [{"ledger": "Rent", "debit": "1500"},
+                {"ledger": "HDFC Bank", "credit": "1500", "instrument_type": "Cheque",
+                 "instrument_number": "7001"}]})
+BankAllocation.objects.filter(entry__voucher=made).update(bank_date=dt.date.today())
+print(made.pk)
+"""
+
+
+def test_altering_a_reconciled_amount_asks_first(ravi, server, company_url):
+    voucher_id = server.manage("shell", "-v0", stdin=RECONCILED).strip()
+    page = ravi
+    page.goto(company_url + f"vouchers/{voucher_id}/edit/")
+    expect(page.locator('input[name="entries-1-instrument_number"]')).to_have_value("7001")
+    for n in (0, 1):
+        page.fill(f'input[name="entries-{n}-amount"]', "1,600")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.keyboard.press("Control+a")  # refused, asked, and posted again with the answer
+    expect(page.locator(".message").first).to_contain_text("altered")
+    assert "reconciled with the bank" in asked[0] and "Alter it anyway?" in asked[0]
+    expect(page.locator(".voucher-view")).to_contain_text("Cheque No. 7001")
+    expect(page.locator(".voucher-view")).not_to_contain_text("bank date")
