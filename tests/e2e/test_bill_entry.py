@@ -131,3 +131,41 @@ def test_altering_a_reconciled_amount_asks_first(ravi, server, company_url):
     assert "reconciled with the bank" in asked[0] and "Alter it anyway?" in asked[0]
     expect(page.locator(".voucher-view")).to_contain_text("Cheque No. 7001")
     expect(page.locator(".voucher-view")).not_to_contain_text("bank date")
+
+
+def test_ledger_creation_takes_bill_by_bill_and_opening_bills(ravi, company_url):
+    page = ravi
+    page.goto(company_url + "ledgers/new/")
+    page.keyboard.type("Verma Traders")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Sundry Debtors")
+    page.keyboard.press("Enter")
+    page.keyboard.type("10000")
+    for _ in range(4):  # Dr/Cr, GSTIN, State
+        page.keyboard.press("Enter")
+    expect(page.locator("#id_bill_wise")).to_be_focused()
+    expect(page.locator("#id_bill_wise")).to_have_value("true")  # as Tally: a debtor keeps bills
+    page.keyboard.press("Enter")
+    page.keyboard.type("30")
+    page.keyboard.press("Enter")
+    rows = page.locator("#opening-bill-rows tr")
+    for text in ("OB-1", "1-4-2026", "", "6000"):
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # Dr
+    for text in ("OB-2", "15-4-2026", "", "4000"):
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+    expect(rows).to_have_count(3)  # an empty line waits for the next bill
+    expect(page.locator("#opening-bills-total")).to_have_text("Bills total 10,000.00 Dr")
+    page.keyboard.press("Control+a")
+    expect(page.locator(".message").first).to_have_text("Ledger Verma Traders created.")
+    bills = page.request.get(
+        company_url + "vouchers/bills/?ledger=Verma%20Traders",
+        headers={"Accept": "application/json"},
+    ).json()
+    assert [(b["name"], b["pending"]) for b in bills["bills"]] == [
+        ("OB-1", "6000.00"),
+        ("OB-2", "4000.00"),
+    ]
+    assert bills["credit_days"] == 30
