@@ -3,6 +3,7 @@ statement page is a report (reports.views.ledger_statement), joined to its URL i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -23,6 +24,7 @@ from core.http import body_data, json_response, region_asked, version_of, wants_
 from core.money import format_amount
 from editlog.idempotency import save_answered
 from editlog.models import Change
+from ledgers.drafts import bill_wise_default
 from ledgers.export import ledger_list_table
 from ledgers.models import Ledger
 from ledgers.selectors import (
@@ -69,18 +71,51 @@ def _form_page(
             "gstin": ledger.gstin,
             "state": ledger.state,
             "version": ledger.version,
+            "bill_wise": "true" if ledger.bill_wise else "false",
+            "credit_days": "" if ledger.credit_days is None else str(ledger.credit_days),
+            "opening_bills": _opening_bills_typed(ledger),
         }
     errors = errors or {}
+    groups = group_list(company=request.membership.company)  # type: ignore[attr-defined]
     context = {
         "ledger": ledger,
         "form": data or {"opening_side": "Dr"},
         "errors": errors,
         "opening_errors": [*errors.get("opening_debit", []), *errors.get("opening_credit", [])],
+        "opening_bills_errors": _opening_bills_errors(errors),
         "general_errors": errors.get("__all__", []),
-        "groups": group_list(company=request.membership.company),  # type: ignore[attr-defined]
+        "groups": groups,
+        # The groups whose new ledgers keep bills by default (the page follows the group typed).
+        "bill_wise_groups": [group.name for group in groups if bill_wise_default(group)],
         **(extra or {}),
     }
     return render(request, "ledgers/form.html", context, status=status)
+
+
+def _opening_bills_typed(ledger: Ledger) -> str:
+    """The ledger's opening bills as the JSON text the page's editor posts."""
+    return json.dumps(
+        [
+            {
+                "name": bill.name,
+                "date": f"{bill.date:%d-%b-%Y}",
+                "due_date": f"{bill.due_date:%d-%b-%Y}" if bill.due_date else "",
+                "amount": format_amount(abs(bill.amount)),
+                "side": "Dr" if bill.amount > 0 else "Cr",
+            }
+            for bill in ledger.opening_bills.all()
+        ]
+    )
+
+
+def _opening_bills_errors(errors: Errors) -> list[str]:
+    """The messages on the opening bills, each bill's with its place ("Bill 2: …")."""
+    found = list(errors.get("opening_bills", []))
+    for key, said in errors.items():
+        if key.startswith("opening_bills."):
+            place = int(key.split(".")[1]) + 1
+            found += [f"Bill {place}: {message}" for message in said]
+    return found
 
 
 def _saved(change: Change) -> HttpResponse:

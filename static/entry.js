@@ -79,9 +79,30 @@
     showTotals(form);
   }
 
-  function advance(form, field) {
+  // A line's fields in Tally's order: Dr/Cr, ledger, amount, then its Bank Allocations.
+  function rowFields(row) {
+    var own = [row.querySelector("select"), row.querySelector(".ledger-input"), row.querySelector(".amount-input")];
+    var bank = row.querySelectorAll(".bank-allocation select, .bank-allocation input");
+    return own.concat(Array.prototype.slice.call(bank));
+  }
+
+  function signedAmount(row) {
+    var paise = parseAmount(row.querySelector(".amount-input").value);
+    return sideOf(row) === "Dr" ? paise : -paise;
+  }
+
+  // After the amount of a line that keeps bills: its Bill-wise Details (bills.js), then on.
+  function advance(form, field, billsDone) {
     var row = field.closest("tr.entry-row");
-    var fields = Array.prototype.slice.call(row.querySelectorAll("select, input"));
+    var opensBills = field.classList.contains("amount-input") && row.hasAttribute("data-bill-wise");
+    if (opensBills && !billsDone && window.tallyBills && signedAmount(row) !== 0) {
+      window.tallyBills.open(form, row, signedAmount(row), function () {
+        showTotals(form);
+        advance(form, field, true);
+      });
+      return;
+    }
+    var fields = rowFields(row);
     var next = fields[fields.indexOf(field) + 1];
     if (next) { next.focus(); return; }
     var following = row.nextElementSibling;
@@ -216,9 +237,43 @@
     if (cell) cell.textContent = balance || "";
   }
 
+  // What the taken ledger asks of its line: bills (a bill-wise party), Bank Allocations (a bank
+  // ledger). A line that changes its ledger drops the bills it had for the other one.
+  function lineKinds(form, row, choice) {
+    if (row.dataset.taken !== choice.name) {
+      row.querySelector(".bills-input").value = "";
+      row.querySelector(".line-bills").textContent = "";
+    }
+    row.dataset.taken = choice.name;
+    row.toggleAttribute("data-bill-wise", !!choice.bill_wise);
+    row.dataset.creditDays = choice.credit_days == null ? "" : String(choice.credit_days);
+    row.toggleAttribute("data-bank", !!choice.bank);
+    var bank = row.querySelector(".bank-allocation");
+    if (!choice.bank && bank) bank.remove();
+    if (choice.bank && !bank) {
+      var index = row.querySelector(".ledger-input").name.split("-")[1];
+      var html = form.querySelector("#bank-allocation-template").innerHTML.replace(/__N__/g, index);
+      row.querySelector(".line-bills").insertAdjacentHTML("afterend", html);
+      var base = form.querySelector('input[name="type"]').value;
+      if (base === "payment" || base === "receipt") row.querySelector(".instrument-type").value = "Cheque";
+    }
+  }
+
+  // Tally's defaults for a cheque: dated as the voucher, favouring the party paid.
+  function offerInstrument(form, field) {
+    if (field.value.trim()) return;
+    if (field.classList.contains("instrument-date")) field.value = form.querySelector("#id_date").value;
+    if (field.classList.contains("favouring") && form.querySelector('input[name="type"]').value === "payment") {
+      var party = rows(form).filter(function (r) { return !r.hasAttribute("data-bank") && sideOf(r) === "Dr"; })[0];
+      if (party) field.value = party.querySelector(".ledger-input").value.trim();
+    }
+    field.select();
+  }
+
   function take(input, choice) {
     input.value = choice.name;
     showBalance(input, choice.balance);
+    lineKinds(input.form, input.closest("tr.entry-row"), choice);
     hideList();
     var form = input.form;
     form.setAttribute("data-dirty", "");
@@ -403,6 +458,7 @@
       // so that Esc there still leaves the voucher.
       if (event.target.classList.contains("ledger-input") && !event.target.value.trim()) refresh(form, event.target);
       if (event.target.classList.contains("amount-input")) offerBalance(form, event.target);
+      if (event.target.matches(".instrument-date, .favouring")) offerInstrument(form, event.target);
     });
     form.addEventListener("focusout", function (event) {
       if (event.target === list.input) hideList();
@@ -416,6 +472,24 @@
     // An editor that opened in place settles a moment after the swap: whoever already clicked
     // into a field keeps it (their typing must not land in the first ledger box).
     if (target && !form.contains(document.activeElement)) target.focus();
+    askReconciled(form);
+  }
+
+  // The save refused to alter the amount of a line the bank has cleared without asking: ask,
+  // and on yes post again with the answer (the line's bank date is cleared).
+  function askReconciled(form) {
+    var said = form.dataset.reconciledAsk;
+    if (!said) return;
+    form.removeAttribute("data-reconciled-ask");
+    var question = said.replace(/\s*Confirm to go on \(confirm_reconciled\)\.?/, "") + " Alter it anyway?";
+    if (!window.confirm(question)) return;
+    var answer = document.createElement("input");
+    answer.type = "hidden";
+    answer.name = "confirm_reconciled";
+    answer.value = "true";
+    form.appendChild(answer);
+    // After the outbox has finished with the refused sending this page came from.
+    setTimeout(function () { form.requestSubmit(); }, 0);
   }
 
   function setUp() {

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.vouchers, name="vouchers"),
     path("new/", views.voucher_new, name="voucher-new"),
     path("ledgers/", views.ledger_choices, name="voucher-ledgers"),
+    path("bills/", views.bills, name="voucher-bills"),
     path("<id:pk>/", views.voucher, name="voucher"),
     path("<id:pk>/edit/", views.voucher_edit, name="voucher-edit"),
     path("<id:pk>/cancel/", views.cancel, name="voucher-cancel"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -20,7 +21,7 @@ from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
 from core.dates import outside_year, period_step, year_end
-from core.errors import Invalid, StaleVersion
+from core.errors import Invalid, NotFound, StaleVersion
 from core.export import export_format, export_response
 from core.forms import Errors
 from core.http import (
@@ -40,10 +41,11 @@ from editlog.models import Change
 from ledgers.selectors import ledger_list, ledger_search
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
+from vouchers.bills import BillRef, Instrument, Kind, bills_pending, entry_parts, is_bank
 from vouchers.drafts import ledger_wants_cash_bank
 from vouchers.export import day_book_table
-from vouchers.forms import page_rows
-from vouchers.models import Voucher, VoucherType
+from vouchers.forms import Ledgers, page_rows
+from vouchers.models import Entry, Voucher, VoucherType
 from vouchers.selectors import (
     day_book,
     day_book_days,
@@ -60,6 +62,10 @@ LEDGER_CHOICES = 30  # names in the entry screen's list as the user types (Tally
 EXPORT_CHUNK = 2000  # vouchers (with their entries) read at a time for a file
 # Receipts and Contras start with the credit line in Tally's double-entry mode.
 FIRST_SIDE = {VoucherType.Base.RECEIPT: "Cr", VoucherType.Base.CONTRA: "Cr"}
+INSTRUMENT_FIELDS = ("instrument_type", "instrument_number", "instrument_date", "favouring")
+# The words of the save's refusal to alter a reconciled line's amount unasked
+# (vouchers.bills.lines_carried): the page asks, then posts again with confirm_reconciled.
+RECONCILED_ASK = "confirm_reconciled"
 
 
 def _saved(change: Change) -> HttpResponse:
@@ -97,37 +103,98 @@ def _year_question(
 
 
 def _form_rows(entries: list[dict[str, Any]], errors: Errors) -> list[dict]:
-    """Rows for the entry form from typed (or stored) lines, each with its own messages."""
+    """Rows for the entry form from typed (or stored) lines, each with its own messages: its
+    bills' and instrument's too (`entries.1.bills.0.amount`), and the question to ask before
+    altering a reconciled line's amount (`reconciled_ask`)."""
     rows = []
     for i, entry in enumerate(entries):
         debit = entry.get("debit")
         side = entry.get("side") or ("Dr" if debit not in (None, "") else "Cr")
+        asked = [m for m in errors.get(f"entries.{i}.amount", []) if RECONCILED_ASK in m]
         rows.append(
             {
                 "ledger": entry.get("ledger", ""),
                 "side": "Cr" if str(side).lower() == "cr" else "Dr",
                 "amount": entry.get("amount") or debit or entry.get("credit") or "",
+                "bills": entry.get("bills", ""),
+                "bank": {name: entry.get(name, "") for name in INSTRUMENT_FIELDS},
+                "bank_sent": any(name in entry for name in INSTRUMENT_FIELDS),
                 "ledger_errors": errors.get(f"entries.{i}.ledger", []),
                 "amount_errors": [
                     *errors.get(f"entries.{i}", []),
                     *errors.get(f"entries.{i}.debit", []),
                     *errors.get(f"entries.{i}.credit", []),
+                    *errors.get(f"entries.{i}.amount", []),
                 ],
+                "bill_errors": _part_errors(errors, f"entries.{i}.bills"),
+                "bank_errors": [
+                    m for name in INSTRUMENT_FIELDS for m in errors.get(f"entries.{i}.{name}", [])
+                ],
+                "reconciled_ask": asked[0] if asked else "",
             }
         )
     return rows
 
 
+def _part_errors(errors: Errors, prefix: str) -> list[str]:
+    """The messages on a line's bills, each bill's with its place ("Bill 2: …")."""
+    found = list(errors.get(prefix, []))
+    for key, said in errors.items():
+        if key.startswith(prefix + "."):
+            place = int(key[len(prefix) + 1 :].split(".")[0]) + 1
+            found += [f"Bill {place}: {message}" for message in said]
+    return found
+
+
+def _stored_row(entry: Entry) -> dict[str, Any]:
+    """A saved line as the entry form shows it: its bills as the JSON text the page posts, its
+    instrument in the page's fields."""
+    bills, bank = entry_parts(entry)
+    row: dict[str, Any] = {
+        "ledger": entry.ledger.name,
+        "side": entry.side,
+        "amount": format_amount(abs(entry.amount)),
+    }
+    if bills:
+        row["bills"] = json.dumps([_bill_typed(bill) for bill in bills])
+    if bank is not None:
+        row |= {
+            "instrument_type": Instrument(bank.instrument_type).label
+            if bank.instrument_type
+            else "",
+            "instrument_number": bank.instrument_number,
+            "instrument_date": f"{bank.instrument_date:%d-%b-%Y}" if bank.instrument_date else "",
+            "favouring": bank.favouring,
+        }
+    return row
+
+
+def _bill_typed(bill: BillRef) -> dict[str, str]:
+    typed = {
+        "type": Kind(bill.kind).label,
+        "name": bill.name,
+        "amount": format_amount(abs(bill.amount)),
+        "side": "Dr" if bill.amount > 0 else "Cr",
+    }
+    if bill.due_date:
+        typed["due_date"] = f"{bill.due_date:%d-%b-%Y}"
+    return typed
+
+
 def _with_balances(company: Company, rows: list[dict]) -> list[dict]:
-    """Each row with its ledger's balance as the list shows it (`1,00,000.00 Dr`), for the
-    ledgers the rows name (one query); a name that is no ledger gets none."""
+    """Each row with its ledger's balance as the list shows it (`1,00,000.00 Dr`), whether it
+    keeps bills (and its credit period) and is a bank line, for the ledgers the rows name (one
+    query); a name that is no ledger gets none."""
     names = {str(row["ledger"]).strip().lower() for row in rows if str(row["ledger"]).strip()}
     if not names:
         return rows
     found = ledger_list(company=company).annotate(lname=Lower("name")).filter(lname__in=names)
-    balances = {ledger.lname: format_balance(ledger.closing_balance) for ledger in found}
+    by_name = {ledger.lname: ledger for ledger in found}
     for row in rows:
-        row["balance"] = balances.get(str(row["ledger"]).strip().lower(), "")
+        if ledger := by_name.get(str(row["ledger"]).strip().lower()):
+            row["balance"] = format_balance(ledger.closing_balance)
+            row["bill_wise"], row["credit_days"] = ledger.bill_wise, ledger.credit_days
+            row["bank_line"] = is_bank(ledger)
     return rows
 
 
@@ -139,11 +206,7 @@ def _entry_rows(
     if (typed := page_rows(data)) is not None:
         return _form_rows(typed, errors)
     if voucher:
-        stored = [
-            {"ledger": e.ledger.name, "side": e.side, "amount": format_amount(abs(e.amount))}
-            for e in voucher.entries.all()
-        ]
-        return _form_rows(stored, errors)
+        return _form_rows([_stored_row(e) for e in voucher.entries.all()], errors)
     first = FIRST_SIDE.get(voucher_type.base, "Dr")
     return _form_rows([{"side": first}, {"side": "Dr" if first == "Cr" else "Cr"}], errors)
 
@@ -199,6 +262,10 @@ def _voucher_form(
         "totals": _row_totals(rows),
         "errors": errors,
         "general_errors": [*errors.get("entries", []), *errors.get("__all__", [])],
+        "reconciled_ask": next(
+            (row["reconciled_ask"] for row in rows if row["reconciled_ask"]), ""
+        ),
+        "instruments": Instrument.labels,
         "year_start": year_start,
         "year_end": year_end(year_start),
         **(extra or {}),
@@ -427,7 +494,38 @@ def ledger_choices(request: HttpRequest, company: Company) -> HttpResponse:
             "name": ledger.name,
             "group": ledger.group.name if ledger.group else "",
             "balance": format_balance(ledger.closing_balance),
+            # What the line asks next: its bills (the Bill-wise Details panel), its instrument.
+            "bill_wise": ledger.bill_wise,
+            "credit_days": ledger.credit_days,
+            "bank": is_bank(ledger),
         }
         for ledger in found
     ]
     return json_response({"ledgers": choices})
+
+
+@require_http_methods(["GET"])
+@member_view
+def bills(request: HttpRequest, company: Company) -> HttpResponse:
+    """A party's pending bills for the entry screen's Agst Ref list (`?ledger=<id or name>
+    &as_of=<date>`): name, date, due date and the pending amount (signed, positive = Dr, and as
+    Tally shows it), with whether the ledger keeps bills and its credit period."""
+    ref = request.GET.get("ledger", "")
+    ledger = Ledgers(company, [ref]).find(ref)
+    if ledger is None:
+        raise NotFound(f"No ledger {ref!r} in this company.")
+    as_of = date_param(request, "as_of")
+    pending = bills_pending(company_id=company.pk, as_of=as_of, ledger_ids=[ledger.pk])
+    shown = [
+        {
+            "name": bill.name,
+            "date": bill.date,
+            "due_date": bill.due_date,
+            "pending": bill.pending,
+            "pending_shown": format_balance(bill.pending),
+        }
+        for bill in pending
+    ]
+    return json_response(
+        {"bills": shown, "bill_wise": ledger.bill_wise, "credit_days": ledger.credit_days}
+    )

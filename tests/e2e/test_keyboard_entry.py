@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SHOW_COMPANY, Server, seeded_server, sign_in
+from tests.e2e.test_voucher_entry import accept_bills
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SCREEN = {"width": 1366, "height": 768}
@@ -112,6 +113,7 @@ def test_a_journal_typed_with_rent_alt_c_and_the_balance_filling_line_2(ravi, co
     expect(amount).to_have_value("1,18,000.00")  # the balance, on line 2 (no third line)
     expect(page.locator("#difference-note")).to_have_text("balanced")
     page.keyboard.press("Enter")
+    accept_bills(page)  # a new Sundry Creditor keeps bills: On Account on a Journal
     expect(page.locator("#id_narration")).to_be_focused()
     assert page.locator("#entry-rows tr").count() == 2
     page.keyboard.type("Transport for November")
@@ -212,6 +214,12 @@ def test_enter_in_ledger_creation_moves_on_and_only_ctrl_a_saves(ravi, company_u
     for _ in range(3):  # Dr/Cr, GSTIN, State
         page.keyboard.press("Enter")
     expect(page.locator("#id_state")).to_be_focused()
+    page.keyboard.press("Enter")  # a creditor keeps bills by default
+    expect(page.locator("#id_bill_wise")).to_be_focused()
+    expect(page.locator("#id_bill_wise")).to_have_value("true")
+    for _ in range(6):  # credit period, and an opening bill's name, dates, amount, Dr/Cr
+        page.keyboard.press("Enter")
+    expect(page.locator("#opening-bill-rows select").first).to_be_focused()
     page.keyboard.press("Enter")  # the last field: to Accept, not a save
     expect(page.locator("form.form-grid button.primary")).to_be_focused()
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1

@@ -19,6 +19,15 @@ def choose_ledger(page: Any, name: str, typed: str) -> None:
     page.keyboard.press("Enter")
 
 
+def accept_bills(page: Any) -> None:
+    """A party that keeps bills: its Bill-wise Details open after the amount with Tally's
+    default allocation, and Enter on the empty line accepts it."""
+    panel = page.locator("#bill-wise")
+    expect(panel).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(panel).to_be_hidden()
+
+
 def test_f8_sales_voucher_with_the_keyboard_reaches_day_book_and_ledger(ravi, company_url):
     page = ravi
     page.goto(company_url)
@@ -30,7 +39,8 @@ def test_f8_sales_voucher_with_the_keyboard_reaches_day_book_and_ledger(ravi, co
     choose_ledger(page, "Sharma Enterprises", "Sharma")
     expect(page.locator('input[name="entries-0-ledger"]')).to_have_value("Sharma Enterprises")
     page.keyboard.type("1,00,000")
-    page.keyboard.press("Enter")  # to the next line's Dr/Cr, already Cr
+    page.keyboard.press("Enter")  # Bill-wise Details: New Ref, the whole amount
+    accept_bills(page)  # to the next line's Dr/Cr, already Cr
     expect(page.locator('select[name="entries-1-side"]')).to_be_focused()
     page.keyboard.press("Enter")
     choose_ledger(page, "Sales", "Sal")
@@ -57,6 +67,7 @@ def test_an_unbalanced_voucher_shows_the_difference_and_is_not_saved(ravi, compa
     choose_ledger(page, "Sharma Enterprises", "Sharma")
     page.keyboard.type("5000")
     page.keyboard.press("Enter")
+    accept_bills(page)
     page.keyboard.press("Enter")
     choose_ledger(page, "Sales", "Sal")
     page.keyboard.type("4500")
@@ -80,7 +91,8 @@ def test_enter_on_the_last_amount_adds_the_balancing_line(ravi, company_url):
     choose_ledger(page, "Gupta Suppliers", "Gupta")
     expect(page.locator('input[name="entries-1-amount"]')).to_have_value("3,000.00")  # offered
     page.keyboard.type("2000")  # over what was offered
-    page.keyboard.press("Enter")  # last amount, 1,000 short: a third line offers the rest
+    page.keyboard.press("Enter")
+    accept_bills(page)  # last amount, 1,000 short: a third line offers the rest
     expect(page.locator('select[name="entries-2-side"]')).to_have_value("Cr")
     expect(page.locator('input[name="entries-2-amount"]')).to_have_value("1,000.00")
     expect(page.locator('input[name="entries-2-ledger"]')).to_be_focused()
@@ -95,7 +107,8 @@ def test_the_balance_fills_the_empty_second_line_not_a_third(ravi, company_url):
     page.keyboard.press("Enter")  # line 2 is Cr already
     choose_ledger(page, "Gupta Suppliers", "gupta")
     expect(page.locator('input[name="entries-1-amount"]')).to_have_value("50,000.00")
-    page.keyboard.press("Enter")  # balanced: to the narration
+    page.keyboard.press("Enter")
+    accept_bills(page)  # balanced: to the narration
     expect(page.locator("#id_narration")).to_be_focused()
     assert page.locator("#entry-rows tr").count() == 2
 

@@ -101,6 +101,9 @@ def test_a_part_of_the_name_finds_the_ledger_with_its_balance(company, alice, le
             "name": "Office Rent",
             "group": "Indirect Expenses",
             "balance": "1,00,000.00 Dr",
+            "bill_wise": False,
+            "credit_days": None,
+            "bank": False,
         }
     ]
 
