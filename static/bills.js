@@ -118,6 +118,8 @@
       ledger: state.row.querySelector(".ledger-input").value.trim(),
       as_of: form.querySelector("#id_date").value.trim()
     });
+    // Altering a voucher: what it settles itself counts as still pending.
+    if (form.dataset.voucherId) params.set("voucher", form.dataset.voucherId);
     return fetch(form.dataset.billsUrl + "?" + params.toString(), {
       headers: { Accept: "application/json" }, credentials: "same-origin"
     }).then(function (answer) {

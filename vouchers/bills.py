@@ -490,13 +490,17 @@ def bills_pending(
     company_id: int,
     as_of: dt.date | None = None,
     ledger_ids: Iterable[int] | None = None,
+    without_voucher: int | None = None,
 ) -> list[PendingBill]:
     """The bills with something pending on `as_of` (every date when None) — of the given
     ledgers, or of every party — by date, party and name: allocations and opening bills summed
-    per party and bill name (case-insensitive) in one query."""
+    per party and bill name (case-insensitive) in one query. `without_voucher`: as if that
+    voucher were not in the books (an alteration settles against what it found)."""
     made = BillAllocation.objects.filter(ledger__company_id=company_id).exclude(
         kind=Kind.ON_ACCOUNT
     )
+    if without_voucher is not None:
+        made = made.exclude(entry__voucher_id=without_voucher)
     openings = OpeningBill.objects.filter(ledger__company_id=company_id)
     if as_of is not None:
         made = made.filter(date__lte=as_of)

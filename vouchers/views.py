@@ -35,7 +35,7 @@ from core.http import (
 from core.money import format_amount, format_balance, parse_amount
 from core.records import snapshot_fields
 from core.templatetags.tally import dom_id
-from core.validation import parse_date
+from core.validation import parse_date, parse_id
 from editlog.idempotency import save_answered
 from editlog.models import Change
 from ledgers.selectors import ledger_list, ledger_search
@@ -508,14 +508,18 @@ def ledger_choices(request: HttpRequest, company: Company) -> HttpResponse:
 @member_view
 def bills(request: HttpRequest, company: Company) -> HttpResponse:
     """A party's pending bills for the entry screen's Agst Ref list (`?ledger=<id or name>
-    &as_of=<date>`): name, date, due date and the pending amount (signed, positive = Dr, and as
-    Tally shows it), with whether the ledger keeps bills and its credit period."""
+    &as_of=<date>`, and `&voucher=<id>` when altering it: what it settles counts as pending):
+    name, date, due date and the pending amount (signed, positive = Dr, and as Tally shows
+    it), with whether the ledger keeps bills and its credit period."""
     ref = request.GET.get("ledger", "")
     ledger = Ledgers(company, [ref]).find(ref)
     if ledger is None:
         raise NotFound(f"No ledger {ref!r} in this company.")
     as_of = date_param(request, "as_of")
-    pending = bills_pending(company_id=company.pk, as_of=as_of, ledger_ids=[ledger.pk])
+    altering = parse_id(request.GET.get("voucher"))  # its own bills count as still pending
+    pending = bills_pending(
+        company_id=company.pk, as_of=as_of, ledger_ids=[ledger.pk], without_voucher=altering
+    )
     shown = [
         {
             "name": bill.name,

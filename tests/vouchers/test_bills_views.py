@@ -75,6 +75,20 @@ def test_pending_bills_of_a_party_with_their_amounts_dates_and_the_ledgers_terms
     }
 
 
+def test_altering_a_receipt_lists_the_bills_it_settles_as_pending(
+    company, alice, ledgers, invoiced
+):
+    paid = voucher_create(
+        company=company,
+        actor=alice,
+        data=receipt("10000", [{"type": "Agst Ref", "name": "INV-1", "amount": "10000"}]),
+    )
+    page = browser(alice)
+    assert page.get(bills_url(company, ledger=ledgers["party"].pk)).json()["bills"] == []
+    altering = page.get(bills_url(company, ledger=ledgers["party"].pk, voucher=str(paid.pk)))
+    assert [(b["name"], b["pending"]) for b in altering.json()["bills"]] == [("INV-1", "10000.00")]
+
+
 def test_as_of_a_date_and_by_name(company, alice, ledgers, invoiced):
     voucher_create(
         company=company,
