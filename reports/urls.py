@@ -26,6 +26,8 @@ urlpatterns += [
     path("bills-receivable/", outstandings.bills_receivable, name="bills-receivable"),
     path("bills-payable/", outstandings.bills_payable, name="bills-payable"),
     path("outstanding/ledger/<id:pk>/", outstandings.ledger_outstanding, name="outstanding-ledger"),
-    path("outstanding/group/<str:key>/", outstandings.group_outstanding, name="outstanding-group"),
+    path(
+        "outstanding/group/<str:group>/", outstandings.group_outstanding, name="outstanding-group"
+    ),
     path("ageing/", outstandings.ageing, name="ageing"),
 ]

@@ -186,11 +186,11 @@ def _group_table(company: Company, report: GroupOutstanding) -> Table:
 
 @require_http_methods(["GET"])
 @member_view
-def group_outstanding(request: HttpRequest, company: Company, key: str) -> HttpResponse:
+def group_outstanding(request: HttpRequest, company: Company, group: str) -> HttpResponse:
     """A group's outstandings (by id or name) on ?as_of=: per party, pending bills, On Account
     and closing balance."""
-    group = group_named(company=company, key=key)
-    report = group_outstanding_get(company=company, group=group, as_of=_as_of(request))
+    found = group_named(company=company, key=group)
+    report = group_outstanding_get(company=company, group=found, as_of=_as_of(request))
     if fmt := export_format(request):
         return export_response(request, _group_table(company, report), fmt)
     if wants_json(request):
@@ -207,7 +207,7 @@ def group_outstanding(request: HttpRequest, company: Company, key: str) -> HttpR
         return json_response(
             {
                 "as_of": report.as_of,
-                "group": {"id": group.pk, "name": group.name},
+                "group": {"id": found.pk, "name": found.name},
                 "parties": parties,
                 "pending": report.pending,
                 "on_account": report.on_account,
