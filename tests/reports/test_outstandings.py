@@ -5,17 +5,22 @@ up to its balance."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.db.models import Sum
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
 
+from books.services import company_create
 from editlog.models import Change
 from reports.outstandings import ledger_outstanding_get, slabs_parse
 from reports.selectors import trial_balance_get
 from sync.fragments import change_patch
-from tests.conftest import client_for, make_ledger
+from tests.conftest import FY_START, client_for, make_ledger
+from tests.reports.test_final_accounts_properties import RANDOM_BOOKS
 from vouchers.bills import bills_pending
 from vouchers.models import BillAllocation
 from vouchers.services import voucher_create
@@ -362,51 +367,85 @@ def _on_account(party_id: int, as_of: dt.date) -> Decimal:
     return rows.aggregate(s=Sum("amount"))["s"] or D(0)
 
 
-def _random_books(company, alice, rng: random.Random, days: list[dt.date]) -> None:
+class Draw:
+    """Hypothesis's choices, drawn as the books are written (a receipt settles at most what is
+    pending when it is drawn)."""
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+
+    def paise(self, most: int) -> Decimal:
+        return D(self.data.draw(st.integers(min_value=1, max_value=most))) / 100
+
+    def pick(self, choices: list) -> object:
+        return self.data.draw(st.sampled_from(choices))
+
+    def chance(self, percent: int) -> bool:
+        return self.data.draw(st.integers(min_value=0, max_value=99)) < percent
+
+
+def _random_books(post, draw: Draw, days: list[dt.date]) -> None:
     """Sales (New Ref) and receipts (Agst Ref part or whole, On Account, or both) of one party
-    on random days, each receipt settling at most what is pending now."""
+    on random days, in any order of days."""
     open_bills: dict[str, Decimal] = {}
-    for n in range(rng.randint(3, 9)):
-        day = rng.choice(days).isoformat()
-        if not open_bills or rng.random() < 0.45:
-            amount = D(rng.randint(1, 500_00)) / 100
-            voucher_create(company=company, actor=alice, data=invoice(f"S-{n}", str(amount), day))
+    for n in range(draw.data.draw(st.integers(min_value=1, max_value=8))):
+        day = draw.pick(days).isoformat()
+        if not open_bills or draw.chance(45):
+            amount = draw.paise(500_00)
+            post(invoice(f"S-{n}", str(amount), day))
             open_bills[f"S-{n}"] = amount
             continue
         allocations = []
-        name = rng.choice(sorted(open_bills))
-        pending = open_bills[name]
-        settle = pending if rng.random() < 0.4 else D(rng.randint(1, int(pending * 100))) / 100
-        if rng.random() < 0.8:
+        if draw.chance(80):
+            name = draw.pick(sorted(open_bills))
+            whole = draw.chance(40)
+            settle = open_bills[name] if whole else draw.paise(int(open_bills[name] * 100))
             allocations.append(("Agst Ref", name, str(settle)))
             open_bills[name] -= settle
             if not open_bills[name]:
                 del open_bills[name]
-        if not allocations or rng.random() < 0.4:
-            allocations.append(("On Account", "", str(D(rng.randint(1, 100_00)) / 100)))
-        voucher_create(company=company, actor=alice, data=receipt(day, allocations))
+        if not allocations or draw.chance(40):
+            allocations.append(("On Account", "", str(draw.paise(100_00))))
+        post(receipt(day, allocations))
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_pending_bills_and_on_account_add_up_to_the_balance_on_every_date(
-    company, alice, ledgers, seed
-):
-    rng = random.Random(seed)
-    start = dt.date(2026, 10, 1)
-    days = [start + dt.timedelta(days=i) for i in range(0, 60, rng.choice((1, 3, 7)))]
-    _random_books(company, alice, rng, days)
-    party = ledgers["party"]
-    for as_of in [start - dt.timedelta(days=1), *days, days[-1] + dt.timedelta(days=1)]:
-        pending = sum(
-            (
-                b.pending
-                for b in bills_pending(company_id=company.pk, as_of=as_of, ledger_ids=[party.pk])
-            ),
-            D(0),
+START = dt.date(2026, 10, 1)
+DAYS = [START + dt.timedelta(days=i) for i in range(0, 40, 4)]
+
+
+class PendingBillsProperties(TestCase):
+    """Σ pending bills + On Account allocations = the party's balance (the Trial Balance's), on
+    every date, whatever sales and receipts were posted in whatever order of days; and the
+    Ledger Outstandings report shows exactly these three figures."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.alice = User.objects.create_user("alice", is_staff=True)
+        cls.company = company_create(
+            actor=cls.alice, name="Sharma Traders", financial_year_start=FY_START
         )
-        rows = trial_balance_get(company=company, as_of=as_of).rows
-        balance = next((row.balance for row in rows if row.ledger.pk == party.pk), D(0))
-        on_account = _on_account(party.pk, as_of)
-        assert pending + on_account == balance, (seed, as_of)
-        report = ledger_outstanding_get(company=company, ledger=party, as_of=as_of)
-        assert (report.pending, report.on_account, report.balance) == (pending, on_account, balance)
+        cls.party = make_ledger(cls.company, cls.alice, "Sharma Enterprises", "Sundry Debtors")
+        make_ledger(cls.company, cls.alice, "Sales", "Sales Accounts")
+
+    @RANDOM_BOOKS
+    @given(data=st.data())
+    def test_pending_bills_and_on_account_add_up_to_the_balance_on_every_date(self, data):
+        company, party = self.company, self.party
+
+        def post(body: dict) -> None:
+            voucher_create(company=company, actor=self.alice, data=body)
+
+        _random_books(post, Draw(data), DAYS)
+        for as_of in [START - dt.timedelta(days=1), *DAYS, DAYS[-1] + dt.timedelta(days=1)]:
+            bills = bills_pending(company_id=company.pk, as_of=as_of, ledger_ids=[party.pk])
+            pending = sum((bill.pending for bill in bills), D(0))
+            rows = trial_balance_get(company=company, as_of=as_of).rows
+            balance = next((row.balance for row in rows if row.ledger.pk == party.pk), D(0))
+            on_account = _on_account(party.pk, as_of)
+            assert pending + on_account == balance, as_of
+            report = ledger_outstanding_get(company=company, ledger=party, as_of=as_of)
+            assert (report.pending, report.on_account, report.balance) == (
+                pending,
+                on_account,
+                balance,
+            )
