@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -449,3 +451,38 @@ class PendingBillsProperties(TestCase):
                 on_account,
                 balance,
             )
+
+
+# -- reads: a fixed number of queries however many bills and parties ---------------------------
+
+URLS = [
+    "bills-receivable/",
+    "ageing/",
+    "outstanding/group/Sundry Debtors/",
+    "outstanding/ledger/{party}/",
+]
+
+
+@pytest.mark.parametrize("path", URLS)
+def test_a_report_reads_as_much_for_many_bills_as_for_one(company, alice, ledgers, api, path):
+    url = f"/c/{company.pk}/reports/{path.format(party=ledgers['party'].pk)}"
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(url).status_code == 200
+        return len(queries)
+
+    voucher_create(company=company, actor=alice, data=invoice("ONE", "100", "2026-11-01"))
+    counted()  # the first request reads the token's and the server's settings once more
+    one = counted()
+    make_ledger(company, alice, "Verma Stores", "Sundry Debtors")
+    for i in range(6):
+        party = "Verma Stores" if i % 2 else "Sharma Enterprises"
+        data = invoice(f"MANY-{i}", "100", "2026-11-02", party=party)
+        voucher_create(company=company, actor=alice, data=data)
+    voucher_create(
+        company=company,
+        actor=alice,
+        data=receipt("2026-11-03", [("Agst Ref", "MANY-0", "50"), ("On Account", "", "5")]),
+    )
+    assert counted() == one
