@@ -187,6 +187,8 @@ def ledger_live(patch: Patch, change: Change, state: LiveState) -> None:
     """The ledger list and cash/bank panel re-fetched, a deleted row gone, balances repainted
     (under the group the ledger left, too)."""
     patch.refresh += ["ledger-list", "dashboard-cash-bank", "cash-bank-books"]
+    if any(side.get("bill_wise") for side in (change.before or {}, change.after or {})):
+        patch.refresh.append("outstandings")  # its opening bills or bill-wise setting may move
     if change.verb == Change.Verb.DELETE:
         patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
     before_group = (change.before or {}).get("group")

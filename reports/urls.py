@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports import views
+from reports import views_outstandings as outstandings
 
 urlpatterns = [
     path("trial-balance/", views.trial_balance, name="trial-balance"),
@@ -20,4 +21,13 @@ from reports import views_statement  # noqa: E402 (its own module; routes added 
 
 urlpatterns += [
     path("party-statement/<id:pk>/", views_statement.party_statement, name="party-statement"),
+]
+urlpatterns += [
+    path("bills-receivable/", outstandings.bills_receivable, name="bills-receivable"),
+    path("bills-payable/", outstandings.bills_payable, name="bills-payable"),
+    path("outstanding/ledger/<id:pk>/", outstandings.ledger_outstanding, name="outstanding-ledger"),
+    path(
+        "outstanding/group/<str:group>/", outstandings.group_outstanding, name="outstanding-group"
+    ),
+    path("ageing/", outstandings.ageing, name="ageing"),
 ]

@@ -431,6 +431,7 @@ class Route:
         values = {
             "<id:cid>": books.mine.pk,
             "<str:username>": "charlie",
+            "<str:group>": "Sundry Debtors",  # a group by id or name (Group Outstandings)
             "<id:pk>": books.voucher.pk
             if "/vouchers/" in self.route
             else books.mine.pk  # the company's own lock: /c/<cid>/company/<cid>/lock/

@@ -20,6 +20,7 @@ from vouchers.models import Entry, Voucher, VoucherType
 
 ROW = "vouchers/_day_book_table.html#row"
 GONE = "vouchers/_gone.html"
+OUTSTANDINGS = "outstandings"  # the region of the open Outstandings reports
 
 
 def register_region(type_name: str) -> str:
@@ -46,6 +47,8 @@ def voucher_live(patch: Patch, change: Change, state: LiveState) -> None:
     before, after = change.before or {}, change.after or {}
     types = {side["type"] for side in (before, after) if side.get("type")}
     patch.refresh += [register_region(name) for name in sorted(types)]
+    if any(e.get("bills") for side in (before, after) for e in side.get("entries", [])):
+        patch.refresh.append(OUTSTANDINGS)  # reports.views_outstandings: bills moved
     if ledger_ids:
         balances_patch(patch, state=state, company=change.company, ledger_ids=ledger_ids)
 

@@ -106,10 +106,14 @@ def old_patch(change: Change) -> Patch:
             patch.refresh.append(dom_id("voucher", change.object_id, "view"))
         types = {side["type"] for side in (before, after) if side.get("type")}
         patch.refresh += [register_region(name) for name in sorted(types)]
+        if any(e.get("bills") for side in (before, after) for e in side.get("entries", [])):
+            patch.refresh.append("outstandings")
         if ids:
             _old_balances(patch, company, ids, frozenset())
     elif change.object_type == "ledger":
         patch.refresh += ["ledger-list", "dashboard-cash-bank", "cash-bank-books"]
+        if before.get("bill_wise") or after.get("bill_wise"):
+            patch.refresh.append("outstandings")
         if change.verb == Change.Verb.DELETE:
             patch.oob(f'<tr id="{dom_id("ledger", change.object_id)}" hx-swap-oob="delete"></tr>')
         left = frozenset({before["group"]} if before.get("group") else ())

@@ -66,6 +66,18 @@ PAGES = {
         "reports/register_vouchers.html",
         False,
     ),
+    "bills receivable": ("reports/bills-receivable/", "reports/bills_outstanding.html", False),
+    "ledger outstanding": (
+        "reports/outstanding/ledger/{party}/",
+        "reports/outstanding_ledger.html",
+        False,
+    ),
+    "group outstanding": (
+        "reports/outstanding/group/{group}/",
+        "reports/outstanding_group.html",
+        False,
+    ),
+    "ageing": ("reports/ageing/", "reports/ageing.html", False),
 }
 
 
