@@ -17,7 +17,7 @@ from core.errors import Invalid
 from core.forms import form_errors
 from core.validation import parse_date, parse_id
 
-NO_DATES = "Send at least one bank date to set or clear."
+NO_DATES = "Type (or clear) at least one bank date to save."
 AN_ID = "Name each entry by its id (a whole number)."
 A_VERSION = "Send the version you read: a whole number."
 

@@ -173,16 +173,21 @@ def _line_key(line: Any) -> tuple[Any, ...]:
 
 
 def statement_import(
-    *, company: Company, actor: AbstractBaseUser, ledger: Ledger, text: str
+    *, company: Company, actor: AbstractBaseUser, ledger: Ledger, text: Any
 ) -> tuple[int, int]:
     """Import a bank statement's CSV text with the ledger's format: its new lines, each
     recorded as created (a line imported before — same date, amount, reference and text — is
-    passed over). Returns (imported, passed over). Raises Invalid (no format, a bad row)."""
+    passed over). Returns (imported, passed over). Raises Invalid (no format, no text, a bad
+    row) or NotAllowed."""
     with company_write(company=company, actor=actor) as work:
         _bank_checked(ledger)
         fmt = StatementFormat.objects.filter(ledger=ledger).first()
         if fmt is None:
             raise Invalid.field("format", f"Set the statement format of {ledger.name} first.")
+        if not isinstance(text, str):
+            raise Invalid.field(
+                "csv", "Send the statement: choose its CSV file (or send its text)."
+            )
         parsed = statement_parse(fmt, text)
         days = {line.date for line in parsed}
         known = {
@@ -214,6 +219,7 @@ def statement_matches_accept(
     this bank; an entry of another amount), NotAllowed, Locked or StaleVersion."""
     draft = Parsed(matches_draft, data=data)
     with company_write(company=company, actor=actor) as work:
+        _bank_checked(ledger)
         matches = draft.get()
         lines = _lines_unmatched(ledger, matches.matches)
         dates: dict[int, dt.date | None] = {matches.matches[line.pk]: line.date for line in lines}
