@@ -66,6 +66,8 @@ PAGES = {
         "reports/register_vouchers.html",
         False,
     ),
+    "bank reconciliation": ("banking/{bank}/", "banking/reconciliation.html", False),
+    "bank statement": ("banking/{bank}/statement/", "banking/statement.html", False),
 }
 
 
@@ -84,6 +86,7 @@ def books(company, alice, ledgers):
         "stock": stock.pk,
         "party": ledgers["party"].pk,
         "cash": ledgers["cash"].pk,
+        "bank": ledgers["bank"].pk,
         "group": ledgers["party"].group_id,
         "year_start": company.financial_year_begins(timezone.localdate()),
     }
