@@ -7,7 +7,7 @@ from django.db import models
 
 from core.money import MoneyField
 from ledgers.models import Ledger
-from vouchers.models import Entry
+from vouchers.models import Voucher
 
 
 class StatementFormat(models.Model):
@@ -48,7 +48,10 @@ class StatementLine(models.Model):
     """One line of a bank's statement. `amount` is signed as the statement shows it, Dr
     positive: a withdrawal is the bank's debit (+), a deposit its credit (−), so a line
     clears the book entry of the opposite sign (a receipt's Dr on the bank ledger clears a
-    deposit). `entry`: the book entry it was matched to, once the user accepted it."""
+    deposit). `matched`: the user accepted it as clearing a book entry of `voucher` (its line
+    on this bank). The voucher, not the entry: an alteration writes a voucher's entries anew
+    (deleted in bulk, past any on_delete), while the voucher keeps its id and the bank date
+    the match set on its line; a deleted voucher leaves the line matched, its voucher empty."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
     ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
@@ -57,8 +60,8 @@ class StatementLine(models.Model):
     reference = models.CharField(max_length=60, blank=True, default="", db_default="")
     amount = MoneyField()
     matched = models.BooleanField(default=False, db_default=False)
-    entry = models.ForeignKey(
-        Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    voucher = models.ForeignKey(
+        Voucher, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

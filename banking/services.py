@@ -228,9 +228,12 @@ def statement_matches_accept(
         _amounts_check(lines, matches.matches)
         bank_dates_post(work, ledger=ledger, dates=dates, versions=matches.versions)
         befores = [statement_line_snapshot(line) for line in lines]
+        vouchers = dict(
+            Entry.objects.filter(pk__in=dates).values_list("pk", "voucher_id").order_by()
+        )
         for line in lines:
-            line.matched, line.entry_id = True, matches.matches[line.pk]
-        StatementLine.objects.bulk_update(lines, ["matched", "entry"])
+            line.matched, line.voucher_id = True, vouchers[matches.matches[line.pk]]
+        StatementLine.objects.bulk_update(lines, ["matched", "voucher"])
         work.record_many(
             "alter",
             [
@@ -242,7 +245,11 @@ def statement_matches_accept(
 
 
 def _lines_unmatched(ledger: Ledger, matches: dict[int, int]) -> list[StatementLine]:
-    lines = list(StatementLine.objects.filter(ledger=ledger, pk__in=matches).order_by("pk"))
+    lines = list(
+        StatementLine.objects.filter(ledger=ledger, pk__in=matches)
+        .select_related("ledger")
+        .order_by("pk")
+    )
     missing = sorted(set(matches) - {line.pk for line in lines})
     if missing:
         raise Invalid.field(

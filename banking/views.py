@@ -194,7 +194,7 @@ def _line_json(line: Any) -> dict[str, Any]:
         "withdrawal": line.amount if line.amount > 0 else None,
         "deposit": -line.amount if line.amount < 0 else None,
         "matched": line.matched,
-        "entry_id": line.entry_id,
+        "voucher_id": line.voucher_id,
     }
 
 
@@ -261,7 +261,9 @@ def _statement_page(
         "unproposed": [
             x for x in statement_lines(ledger=ledger, matched=False) if x.pk not in proposed
         ],
-        "matched": statement_lines(ledger=ledger, matched=True).select_related("entry"),
+        "matched": statement_lines(ledger=ledger, matched=True).select_related(
+            "voucher__voucher_type"
+        ),
         "match_days": MATCH_DAYS,
         "region": statement_region(ledger.pk),
         "errors": errors or {},

@@ -11,11 +11,13 @@ from banking.models import StatementFormat, StatementLine
 from banking.selectors import bank_reconciliation_get, proposals_get
 from banking.services import statement_format_set, statement_import, statement_matches_accept
 from banking.statements import statement_parse
+from books.reconcile import records_reconcile
 from companies.models import Company
 from core.errors import Invalid
 from editlog.models import Change
 from tests.banking.conftest import FORMATS, SAMPLES
 from vouchers.models import BankAllocation, Voucher
+from vouchers.services import voucher_alter, voucher_delete
 
 EXPECTED = [
     (dt.date(2026, 11, 3), Decimal("-100000.00")),
@@ -166,3 +168,31 @@ def test_a_format_saved_again_records_an_alter(company, bob, bank):
     assert change.verb == "alter"
     assert (change.before["skip_rows"], change.after["skip_rows"]) == (5, 6)
     assert StatementFormat.objects.get(ledger=bank).skip_rows == 6
+
+
+def test_the_books_agree_with_the_edit_log_after_imports_matches_and_an_alteration(
+    company, alice, bob, bank, book
+):
+    """Every statement format and line has its latest Change equal to it, even once a matched
+    voucher is altered (its entries are rewritten) or deleted: the line stays matched."""
+    _imported(company, bob, bank, "hdfc")
+    proposals = proposals_get(ledger=bank)
+    data = {
+        "matches": {str(p.line.pk): p.entry.pk for p in proposals},
+        "versions": {str(p.entry.voucher_id): p.entry.voucher.version for p in proposals},
+    }
+    statement_matches_accept(company=company, actor=bob, ledger=bank, data=data)
+    voucher = Voucher.objects.get(pk=book["rent"].voucher_id)
+    voucher_alter(
+        company=company, voucher=voucher, actor=alice, data={"narration": "Rent"}, version=2
+    )
+    receipt = Voucher.objects.get(pk=book["receipt"].voucher_id)
+    voucher_delete(company=company, voucher=receipt, actor=alice, version=2)
+    line = StatementLine.objects.get(reference="0000000000123456")
+    assert (line.matched, line.voucher_id) == (True, None)
+    differences = records_reconcile(company)  # the fixture's memberships have no Change
+    assert [d for d in differences if not d.object_key.startswith("membership:")] == []
+    assert BankAllocation.objects.get(entry__voucher=voucher, entry__ledger=bank).bank_date == (
+        dt.date(2026, 11, 8)
+    )
+    assert proposals_get(ledger=bank) == []

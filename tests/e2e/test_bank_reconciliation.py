@@ -28,7 +28,8 @@ for kind, day, other, line in [
      bank("debit", "100000", instrument_type="Cheque", instrument_number="123456")),
     ("Payment", "2026-11-05", "Rent",
      bank("credit", "25000", instrument_type="Cheque", instrument_number="000311")),
-    ("Receipt", "2026-11-10", "Sharma Enterprises", bank("debit", "45500.50", instrument_type="NEFT")),
+    ("Receipt", "2026-11-10", "Sharma Enterprises",
+     bank("debit", "45500.50", instrument_type="NEFT")),
     ("Payment", "2026-11-20", "Gupta Suppliers",
      bank("credit", "12000", instrument_type="Cheque", instrument_number="000312")),
 ]:
