@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from banking import views
+
+urlpatterns = [
+    path("", views.banking, name="banking"),
+    path("<id:pk>/", views.reconciliation, name="bank-reconciliation"),
+    path("<id:pk>/statement/", views.statement, name="bank-statement"),
+    path("<id:pk>/statement/format/", views.statement_format, name="bank-statement-format"),
+    path("<id:pk>/statement/accept/", views.statement_accept, name="bank-statement-accept"),
+]

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from core.records import LiveState, Patch
 from core.templatetags.tally import dom_id
 from editlog.models import Change
-from ledgers.live import balances_patch, ledgers_note
+from ledgers.live import balance_book, balances_patch, ledgers_note
 from ledgers.models import Ledger
 from vouchers.models import Entry, Voucher, VoucherType
 
@@ -27,6 +27,27 @@ def register_region(type_name: str) -> str:
     """The region of a voucher type's register (its months, or a month's vouchers):
     "register-sales", "register-credit-note"."""
     return f"register-{slugify(type_name)}"
+
+
+# A line's instrument and bank date (vouchers.bills.bank_snapshot): a bank ledger's line.
+BANK_KEYS = frozenset({"instrument_type", "instrument_number", "instrument_date", "favouring"})
+
+
+def reconciliation_region(ledger_id: int) -> str:
+    """A bank ledger's Bank Reconciliation (banking): "ledger-4-reconciliation"."""
+    return dom_id("ledger", ledger_id, "reconciliation")
+
+
+def _bank_ledger_ids(change: Change, state: LiveState) -> set[int]:
+    """The bank ledgers the voucher's lines were or are on: a line with an instrument or a bank
+    date, or a ledger under a bank group as the kept balances know it (no query of its own)."""
+    before, after = change.before or {}, change.after or {}
+    lines = [e for side in (before, after) for e in side.get("entries", [])]
+    ids = {e["ledger_id"] for e in lines if BANK_KEYS & e.keys() or "bank_date" in e}
+    book = balance_book(state, change.company)
+    banks = {group.pk for group in book.groups if group.is_cash_bank and not group.is_cash}
+    held = book.ledgers
+    return ids | {e["ledger_id"] for e in lines if held.get(e["ledger_id"], (None,))[0] in banks}
 
 
 def _ledger_ids(change: Change) -> set[int]:
@@ -51,6 +72,9 @@ def voucher_live(patch: Patch, change: Change, state: LiveState) -> None:
         patch.refresh.append(OUTSTANDINGS)  # reports.views_outstandings: bills moved
     if ledger_ids:
         balances_patch(patch, state=state, company=change.company, ledger_ids=ledger_ids)
+        patch.refresh += [
+            reconciliation_region(pk) for pk in sorted(_bank_ledger_ids(change, state))
+        ]
 
 
 def gone_patch(patch: Patch, change: Change) -> None:

@@ -78,6 +78,8 @@ PAGES = {
         False,
     ),
     "ageing": ("reports/ageing/", "reports/ageing.html", False),
+    "bank reconciliation": ("banking/{bank}/", "banking/reconciliation.html", False),
+    "bank statement": ("banking/{bank}/statement/", "banking/statement.html", False),
 }
 
 
@@ -96,6 +98,7 @@ def books(company, alice, ledgers):
         "stock": stock.pk,
         "party": ledgers["party"].pk,
         "cash": ledgers["cash"].pk,
+        "bank": ledgers["bank"].pk,
         "group": ledgers["party"].group_id,
         "year_start": company.financial_year_begins(timezone.localdate()),
     }
