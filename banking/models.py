@@ -54,7 +54,8 @@ class StatementLine(models.Model):
     the match set on its line; a deleted voucher leaves the line matched, its voucher empty."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
-    ledger = models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="+")
+    # Lines are records with Changes of their own: a bank with imported lines is not deleted.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     description = models.CharField(max_length=300, blank=True, default="", db_default="")
     reference = models.CharField(max_length=60, blank=True, default="", db_default="")
@@ -65,6 +66,7 @@ class StatementLine(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "imported bank statement lines"
         ordering = ["ledger", "date", "id"]
         indexes = [models.Index(fields=["ledger", "date"])]
         constraints = [

@@ -114,7 +114,6 @@ def bank_dates_post(
     bumped = _vouchers_bumped(work, entries, versions)
     _dates_check(entries, dates)
     _allocations_write(entries, dates)
-    Voucher.objects.filter(pk__in=bumped).update(altered_at=timezone.now())
     for voucher, before in bumped.values():
         voucher.change = work.record(  # type: ignore[attr-defined]
             "alter", voucher, before=before, after=voucher_snapshot(voucher)

@@ -72,8 +72,9 @@ class UnitOfWork:
         except ValueError as exc:
             raise Invalid.field("version", str(exc)) from None
         model = type(obj)
+        stamp = timezone.now()
         bumped = model.objects.filter(pk=obj.pk, version=version).update(
-            version=F("version") + 1, altered_by=self.actor
+            version=F("version") + 1, altered_by=self.actor, altered_at=stamp
         )
         if not bumped:
             current = model.objects.select_related("altered_by").get(pk=obj.pk)
@@ -84,6 +85,7 @@ class UnitOfWork:
             )
         obj.version = version + 1  # type: ignore[attr-defined]
         obj.altered_by = self.actor  # type: ignore[attr-defined]
+        obj.altered_at = stamp  # type: ignore[attr-defined]
 
     def record(
         self,

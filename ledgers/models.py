@@ -138,6 +138,7 @@ class ClosingStock(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "closing stock values"
         ordering = ["ledger", "date"]
         constraints = [
             models.UniqueConstraint(fields=["ledger", "date"], name="closing_stock_unique"),

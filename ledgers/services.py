@@ -272,8 +272,11 @@ def ledger_delete(
         work.record("delete", ledger, before=before)
         try:
             ledger.delete()
-        except ProtectedError:
-            message = f"{ledger.name} has closing stock values; remove them first."
+        except ProtectedError as refusal:
+            kinds = sorted(
+                {str(row._meta.verbose_name_plural) for row in refusal.protected_objects}
+            )
+            message = f"{ledger.name} has {' and '.join(kinds)}; remove them first."
             raise Invalid.field("__all__", message) from None
 
 

@@ -435,13 +435,18 @@ def has_parts(lines: Iterable[Line]) -> bool:
 
 
 def entries_delete(voucher_id: int, lines: Iterable[Line]) -> None:
-    """Delete a voucher's entries, with the bills and bank details its `lines` (as read) show
-    they have: plain statements, where the ORM would first read the entries to cascade."""
+    """Delete a voucher's entries with what refers to them, in plain statements where the ORM
+    would first read the entries to cascade: the bills and bank details its `lines` (as read)
+    show it has, and the rows of any other table that refers to an entry (none today; a table
+    another app adds is deleted here without being named)."""
     lines = list(lines)
-    if any(line.bills for line in lines):
-        BillAllocation.objects.filter(entry__voucher_id=voucher_id).delete()
-    if any(line.bank is not None for line in lines):
-        BankAllocation.objects.filter(entry__voucher_id=voucher_id).delete()
+    for relation in Entry._meta.related_objects:
+        model = relation.related_model
+        if model is BillAllocation and not any(line.bills for line in lines):
+            continue
+        if model is BankAllocation and not any(line.bank is not None for line in lines):
+            continue
+        model._default_manager.filter(**{f"{relation.field.name}__voucher_id": voucher_id}).delete()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Entry._meta.db_table} WHERE voucher_id = %s", [voucher_id])
 

@@ -196,3 +196,18 @@ def test_the_books_agree_with_the_edit_log_after_imports_matches_and_an_alterati
         dt.date(2026, 11, 8)
     )
     assert proposals_get(ledger=bank) == []
+
+
+def test_a_bank_with_imported_statement_lines_is_not_deleted(company, bob, bank):
+    """Its lines have Changes of their own: deleting the bank would lose them unrecorded."""
+    from ledgers.services import ledger_delete
+
+    _imported(company, bob, bank, "hdfc")
+    bank.refresh_from_db()
+    lines = StatementLine.objects.count()
+    with pytest.raises(Invalid) as refusal:
+        ledger_delete(company=company, ledger=bank, actor=bob, version=bank.version)
+    assert refusal.value.errors == {
+        "__all__": [f"{bank.name} has imported bank statement lines; remove them first."]
+    }
+    assert StatementLine.objects.count() == lines
