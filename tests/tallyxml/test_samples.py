@@ -110,3 +110,31 @@ def test_dry_run_writes_nothing(company_creation_open: Any) -> None:
     assert "ERRORS 0" in out
     assert not Company.objects.filter(name="Imported").exists()
     assert not TallyKey.objects.exists()
+
+
+def test_books_and_edit_log_reconcile_after_an_import(importer: User) -> None:
+    run(*EXPECTED["xan845 masters+vouchers"]["files"])
+    out = StringIO()
+    call_command("verify_editlog", "--reconcile", stdout=out)  # CommandError when damaged
+    assert "Edit Log and books of 1 company verified" in out.getvalue()
+
+
+def test_a_copy_restored_from_a_backup_keeps_the_tally_identities(
+    importer: User, tmp_path: Path
+) -> None:
+    """TallyKey is archived with the company, its records remapped in a copy: importing the
+    same file into the copy changes nothing either."""
+    from backups.archive import backup_write
+    from backups.restore import restore
+
+    run("labsinf_purchase_export_response.xml")
+    company = Company.objects.get(name="Imported")
+    manifest = backup_write(company=company, path=tmp_path)
+    assert manifest.path is not None
+    restore(archive=manifest.path, mode="copy", name="Copied", actor=importer)
+    copy = Company.objects.get(name="Copied")
+    keys = TallyKey.objects.filter(company=copy, kind="voucher")
+    assert keys.count() == 4
+    assert {key.voucher.company_id for key in keys} == {copy.pk}
+    out = run("labsinf_purchase_export_response.xml", company="Copied")
+    assert "CREATED 0 ALTERED 0" in out and "IGNORED 4" in out
