@@ -124,6 +124,7 @@ class Importer:
         self.types: dict[str, str] = {}  # a voucher type's name (lower) -> its parent
         self.masters: list[TallyGroup | TallyLedger] = []
         self.vouchers: list[TallyVoucher] = []
+        self.guids: set[str] = set()  # of the vouchers waiting, to post one GUID once a batch
 
     # -- dispatch ------------------------------------------------------------------------
 
@@ -133,7 +134,11 @@ class Importer:
         try:
             if tag == "VOUCHER":
                 self._masters_flush()
-                self.vouchers.append(voucher_read(element))
+                read = voucher_read(element)
+                if read.guid and read.guid in self.guids:
+                    self._vouchers_flush()  # the same voucher again (altered): after the first
+                self.vouchers.append(read)
+                self.guids.add(read.guid)
                 if len(self.vouchers) >= self.batch:
                     self._vouchers_flush()
             elif tag in ("GROUP", "LEDGER"):
@@ -288,6 +293,7 @@ class Importer:
         if not self.vouchers:
             return
         batch, self.vouchers = self.vouchers, []
+        self.guids = set()
         keys = {
             key.guid: key
             for key in TallyKey.objects.filter(
@@ -368,9 +374,15 @@ class Importer:
                 self._voucher_repost(work, read, draft, key)
             else:
                 new.append((read, draft))
-        for read, voucher in self._post_many(work, new):
-            _key_keep(work.company, Kind.VOUCHER, read.guid, read, voucher)
-            self.result.created += 1
+        posted = self._post_many(work, new)
+        # New keys in one insert: a bulk load's vouchers are nearly all new.
+        TallyKey.objects.bulk_create(
+            TallyKey(company=work.company, kind=Kind.VOUCHER, guid=read.guid[:200],
+                     alter_id=read.alter_id, voucher=voucher)
+            for read, voucher in posted
+            if read.guid
+        )  # fmt: skip
+        self.result.created += len(posted)
 
     def _draft(
         self, read: TallyVoucher, voucher_type: VoucherType, ledgers: dict[str, Ledger]

@@ -263,3 +263,13 @@ def test_ledger_masters_in_both_gst_generations_and_their_alteration(
     ledger.refresh_from_db()
     assert (result.altered, ledger.gstin, ledger.state) == (1, "29AAACK4409J1ZG", "Karnataka")
     assert load(company, alice, newer).counters()["ignored"] == 1
+
+
+def test_a_voucher_created_then_altered_in_one_file_posts_once_as_altered(
+    company: Company, alice: User, ledgers: dict[str, Ledger]
+) -> None:
+    bigger = (line("Sharma Enterprises", "-2360.00"), line("Sales", "2360.00"))
+    result = load(company, alice, voucher(*SALE), voucher(*bigger, alter=2, action="Alter"))
+    assert (result.created, result.altered, result.errors) == (1, 1, 0)
+    assert Voucher.objects.filter(company=company).count() == 1
+    assert balance(ledgers["party"]) == Decimal("2360.00")
