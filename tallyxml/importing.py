@@ -122,6 +122,7 @@ class Importer:
         self.company, self.actor, self.batch = company, actor, batch
         self.result = Result()
         self.types: dict[str, str] = {}  # a voucher type's name (lower) -> its parent
+        self.company_types: dict[str, str | None] = {}  # the company's own, as looked up
         self.masters: list[TallyGroup | TallyLedger] = []
         self.vouchers: list[TallyVoucher] = []
         self.guids: set[str] = set()  # of the vouchers waiting, to post one GUID once a batch
@@ -215,7 +216,9 @@ class Importer:
         if read.parent and group is None:
             self.result.refuse(what, f"unknown group {read.parent}")
             return
-        existing = Ledger.objects.filter(company=work.company, name__iexact=read.name).first()
+        existing = _keyed_ledger(work.company, read.guid) or (
+            Ledger.objects.filter(company=work.company, name__iexact=read.name).first()
+        )  # a ledger renamed in Tally keeps its GUID
         if group is None and not (existing and existing.group_id is None):
             self.result.refuse(what, "a ledger needs a group (only Profit & Loss A/c has none)")
             return
@@ -286,8 +289,10 @@ class Importer:
             if name in POSTING_BASES:
                 return POSTING_BASES[name]
             name = self.types.get(name, "").lower()
-        known = VoucherType.objects.filter(company=self.company, name__iexact=type_name).first()
-        return known.base if known else None
+        if type_name.lower() not in self.company_types:
+            known = VoucherType.objects.filter(company=self.company, name__iexact=type_name)
+            self.company_types[type_name.lower()] = known.values_list("base", flat=True).first()
+        return self.company_types[type_name.lower()]
 
     def _vouchers_flush(self) -> None:
         if not self.vouchers:
@@ -543,6 +548,13 @@ def group_new(work: UnitOfWork, read: TallyGroup, parent: Group | None) -> Group
     group.save()
     work.record("create", group, before=None)
     return group
+
+
+def _keyed_ledger(company: Company, guid: str) -> Ledger | None:
+    if not guid:
+        return None
+    key = TallyKey.objects.filter(company=company, kind=Kind.LEDGER, guid=guid[:200]).first()
+    return Ledger.objects.select_related("group").get(pk=key.ledger_id) if key else None
 
 
 def _unchanged(key: TallyKey | None, read: TallyVoucher) -> bool:

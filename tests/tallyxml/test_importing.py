@@ -273,3 +273,17 @@ def test_a_voucher_created_then_altered_in_one_file_posts_once_as_altered(
     assert (result.created, result.altered, result.errors) == (1, 1, 0)
     assert Voucher.objects.filter(company=company).count() == 1
     assert balance(ledgers["party"]) == Decimal("2360.00")
+
+
+def test_a_ledger_renamed_in_tally_is_found_by_its_guid(company: Company, alice: User) -> None:
+    def master(name: str, alter: int) -> str:
+        return (
+            f'<LEDGER NAME="{name}"><GUID>l-9</GUID><ALTERID>{alter}</ALTERID>'
+            "<PARENT>Sundry Creditors</PARENT></LEDGER>"
+        )
+
+    load(company, alice, master("Joshi &amp; Sons", 1))
+    result = load(company, alice, master("Joshi and Sons Pvt Ltd", 2))
+    assert (result.created, result.altered) == (0, 1)
+    assert Ledger.objects.get(company=company, name="Joshi and Sons Pvt Ltd")
+    assert not Ledger.objects.filter(company=company, name="Joshi & Sons").exists()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from companies.models import Company, Membership
 from editlog.models import Change
@@ -138,3 +138,10 @@ def test_a_copy_restored_from_a_backup_keeps_the_tally_identities(
     assert {key.voucher.company_id for key in keys} == {copy.pk}
     out = run("labsinf_purchase_export_response.xml", company="Copied")
     assert "CREATED 0 ALTERED 0" in out and "IGNORED 4" in out
+
+
+def test_a_broken_file_is_named_not_a_traceback(importer: User, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<ENVELOPE><BODY><TALLYMESSAGE><VOUCHER></TALLYMESSAGE>")
+    with pytest.raises(CommandError, match="Not well-formed XML: mismatched tag: line 1"):
+        call_command("import_tally", str(broken), company="X", user="alice", stdout=StringIO())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -60,6 +61,10 @@ class Command(BaseCommand):
                 result = self._import(paths, options["company"], user, options["batch"])
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
+        except ParseError as exc:
+            # The batches before the fault stay posted (unless a dry run): run it again once
+            # the file is mended and it continues.
+            raise CommandError(f"Not well-formed XML: {exc}") from exc
         self._report(result, dry_run=options["dry_run"])
 
     def _import(self, paths: list[Path], name: str, user: Any, batch: int) -> Result:
