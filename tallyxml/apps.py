@@ -7,3 +7,10 @@ class TallyXmlConfig(AppConfig):
 
     name = "tallyxml"
     verbose_name = "Tally XML"
+
+    def ready(self) -> None:
+        from core.records import ArchivedTable, archive_register
+        from tallyxml.models import TallyKey
+
+        # A restored company's second import of the same file still changes nothing.
+        archive_register(ArchivedTable(TallyKey))
