@@ -510,5 +510,26 @@
     ledgerFormSetUp(billWiseForm(document.querySelector('select[name="bill_wise"]')));
   });
 
-  window.tallyBills = { open: open };
+  // A line's amount changed after its bills were given (an alteration saved with Ctrl+A, the
+  // panel not opened again): one bill follows the line; several no longer say how to split it,
+  // so they go, and the save gives the line Tally's default (or the panel asks on Enter).
+  function fit(row, total) {
+    var bills = typedBills(row);
+    if (!bills.length) return;
+    var given = bills.reduce(function (sum, bill) {
+      var amount = paise(bill.amount);
+      return sum + ((bill.side || (total >= 0 ? "Dr" : "Cr")) === "Dr" ? amount : -amount);
+    }, 0);
+    if (given === total) return;
+    if (bills.length === 1 && total !== 0) {
+      bills[0].amount = shown(total);
+      bills[0].side = total >= 0 ? "Dr" : "Cr";
+    } else {
+      bills = [];
+    }
+    row.querySelector(".bills-input").value = bills.length ? JSON.stringify(bills) : "";
+    row.querySelector(".line-bills").textContent = summary(bills);
+  }
+
+  window.tallyBills = { open: open, fit: fit };
 })();

@@ -91,6 +91,14 @@
     return sideOf(row) === "Dr" ? paise : -paise;
   }
 
+  // A line's amount or side changed: its bills follow (bills.js fit).
+  function fitBills(field) {
+    var row = field.closest("tr.entry-row");
+    if (row && window.tallyBills && row.querySelector(".bills-input")) {
+      window.tallyBills.fit(row, signedAmount(row));
+    }
+  }
+
   // After the amount of a line that keeps bills: its Bill-wise Details (bills.js), then on.
   function advance(form, field, billsDone) {
     var row = field.closest("tr.entry-row");
@@ -445,13 +453,17 @@
     form.dataset.ready = "1";
     form.addEventListener("input", function (event) {
       showTotals(form);
+      if (event.target.classList.contains("amount-input")) fitBills(event.target);
       if (event.target.classList.contains("ledger-input")) {
         showBalance(event.target, "");
         clearTimeout(timer);
         timer = setTimeout(refresh, 120, form, event.target);
       }
     });
-    form.addEventListener("change", function () { showTotals(form); });
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("tr.entry-row select")) fitBills(event.target);
+      showTotals(form);
+    });
     form.addEventListener("keydown", function (event) { onKeydown(form, event); });
     form.addEventListener("focusin", function (event) {
       // An empty line offers the whole list at once; a filled one (an alteration) waits for typing,
