@@ -177,15 +177,8 @@
   }
 
   function highlight(index) {
-    var items = listElement().querySelectorAll('li[role="option"]');
-    if (!items.length) return;
-    state.active = Math.max(0, Math.min(index, items.length - 1));
-    Array.prototype.forEach.call(items, function (item, i) {
-      item.classList.toggle("active", i === state.active);
-      item.setAttribute("aria-selected", i === state.active ? "true" : "false");
-    });
-    items[state.active].scrollIntoView({ block: "nearest" });
-    if (state.listFor) state.listFor.setAttribute("aria-activedescendant", items[state.active].id);
+    var active = window.tallyListHighlight(listElement(), index, state.listFor);
+    if (active !== undefined) state.active = active;
   }
 
   // A pending bill picked: its name, and the amount that settles it as far as the line goes.

@@ -221,16 +221,26 @@
     highlight(list.active);
   }
 
-  function highlight(index) {
-    var items = listElement().querySelectorAll('li[role="option"]');
-    if (!items.length) return;
-    list.active = Math.max(0, Math.min(index, items.length - 1));
+  // The option at `index` of a pick list (clamped) marked active for the eye and for screen
+  // readers (`input`'s aria-activedescendant); its index, or undefined for an empty list. The
+  // ledger list here and the pending bills' list (bills.js) both pick with it.
+  function listHighlight(listEl, index, input) {
+    var items = listEl.querySelectorAll('li[role="option"]');
+    if (!items.length) return undefined;
+    var active = Math.max(0, Math.min(index, items.length - 1));
     Array.prototype.forEach.call(items, function (item, i) {
-      item.classList.toggle("active", i === list.active);
-      item.setAttribute("aria-selected", i === list.active ? "true" : "false");
+      item.classList.toggle("active", i === active);
+      item.setAttribute("aria-selected", i === active ? "true" : "false");
     });
-    items[list.active].scrollIntoView({ block: "nearest" });
-    if (list.input) list.input.setAttribute("aria-activedescendant", items[list.active].id);
+    items[active].scrollIntoView({ block: "nearest" });
+    if (input) input.setAttribute("aria-activedescendant", items[active].id);
+    return active;
+  }
+  window.tallyListHighlight = listHighlight;
+
+  function highlight(index) {
+    var active = listHighlight(listElement(), index, list.input);
+    if (active !== undefined) list.active = active;
   }
 
   function refresh(form, input) {
