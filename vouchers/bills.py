@@ -11,14 +11,14 @@ deleted or altered re-opens what it settled, without a stored balance to keep ri
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db import connection
-from django.db.models import Max, Min, Prefetch, Sum
+from django.db.models import Case, Count, Max, Min, Prefetch, Sum, When
 from django.db.models.functions import Lower
 
 from core.bulk import db_date, rows_insert
@@ -36,6 +36,7 @@ MAKES_BILL = frozenset({Kind.NEW, Kind.ADVANCE})
 # voucher (Tally's default on an invoice); other types' go On Account.
 INVOICES = frozenset({VoucherType.Base.SALES, VoucherType.Base.PURCHASE})
 MAX_BILLS = 100
+MAX_BILL_NAME = 100  # BillAllocation.name, OpeningBill.name
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,14 @@ L = TypeVar("L", bound=Line)
 
 @dataclass
 class Pending:
-    """A bill as it stands: its party, its name as first written, and what is pending."""
+    """A bill as it stands: its party, its name as first written, what is pending, and how many
+    allocations or openings made it (none: only settlements are left of it, its New Ref gone)."""
 
     ledger_id: int
     party: str
     name: str
     amount: Decimal = ZERO
+    makers: int = 0
 
 
 class BillBook:
@@ -180,13 +183,17 @@ class BillBook:
         if self.without_voucher is not None:
             made = made.exclude(entry__voucher_id=self.without_voucher)
         openings = OpeningBill.objects.filter(ledger__company_id=self.company_id)
+        makers = {
+            "made": Sum(Case(When(kind__in=MAKES_BILL, then=1), default=0)),
+            "openings": Count("id"),
+        }
         summed = [
             rows.annotate(lname=Lower("name"))
             .filter(lname__in=wanted)
             .values("ledger_id", "ledger__name", "lname")
-            .annotate(pending=Sum("amount"), first=Min("name"))
+            .annotate(pending=Sum("amount"), first=Min("name"), makers=makers[which])
             .order_by()
-            for rows in (made, openings)
+            for which, rows in (("made", made), ("openings", openings))
         ]
         for row in summed[0].union(summed[1], all=True):  # one query
             bill = self.get(
@@ -194,6 +201,7 @@ class BillBook:
             )
             assert bill is not None
             bill.amount += row["pending"]
+            bill.makers += row["makers"]
         return self
 
     def get(
@@ -220,6 +228,7 @@ class BillBook:
                     )
                     assert pending is not None
                     pending.amount += bill.amount
+                    pending.makers += bill.kind in MAKES_BILL
 
 
 def bill_names(lines: Iterable[Line]) -> set[str]:
@@ -247,7 +256,8 @@ def _bill_check(
     if bill.kind == Kind.ON_ACCOUNT:
         return
     if bill.kind in MAKES_BILL:
-        if book.get(line.ledger.pk, lname) is not None:
+        existing = book.get(line.ledger.pk, lname)
+        if existing is not None and existing.makers:
             errors.setdefault(f"{where}.name", []).append(
                 f"{party} already has a bill {bill.name}: settle it with Agst Ref, or give the "
                 "new bill another name."
@@ -283,12 +293,50 @@ def _bill_check(
         )
 
 
-def lines_bills_check(book: BillBook, lines: Sequence[Line]) -> None:
+Kept = tuple[int, str, str, Decimal]  # (ledger id, kind, lower name, amount) of an allocation
+
+
+def bills_kept(lines: Iterable[Line]) -> Counter[Kept]:
+    """The Agst Refs a voucher has as it stands: an alteration that keeps one as it was is not
+    judged again (the bill it settled may have changed or gone since; the voucher stands)."""
+    return Counter(
+        (line.ledger.pk, bill.kind, bill.name.lower(), bill.amount)
+        for line in lines
+        for bill in line.bills or ()
+        if bill.kind == Kind.AGAINST
+    )
+
+
+def _shape_check(bill: BillRef, where: str, errors: Errors) -> bool:
+    """What the form checks, again for drafts made without it (an import, a restore)."""
+    ok = True
+    if bill.kind != Kind.ON_ACCOUNT and not bill.name.strip():
+        errors.setdefault(f"{where}.name", []).append(
+            f"Name the bill of this {Kind(bill.kind).label}."
+        )
+        ok = False
+    if len(bill.name) > MAX_BILL_NAME:
+        errors.setdefault(f"{where}.name", []).append(
+            f"A bill's name is at most {MAX_BILL_NAME} characters."
+        )
+        ok = False
+    if not bill.amount:
+        errors.setdefault(f"{where}.amount", []).append("A bill's amount is not zero.")
+        ok = False
+    return ok
+
+
+def lines_bills_check(
+    book: BillBook, lines: Sequence[Line], *, kept: Counter[Kept] | None = None
+) -> None:
     """Each line's bills against the rules and the bills as they stand (`book`): bills only on
     bill-wise ledgers and adding up to their line; a New Ref or Advance names a bill its party
-    has not got; an Agst Ref settles, without going past, a bill of the line's own party; an
-    instrument only on a bank line. Raises Invalid per field; then adds the lines to `book`."""
+    has not got; an Agst Ref settles, without going past, a bill of the line's own party (one
+    the voucher had before and `kept` as it was is not judged again); an instrument only on a
+    bank line. Each line is added to `book` once judged, so the next line of the same voucher
+    sees it (two lines cannot each settle the whole of one bill). Raises Invalid per field."""
     book.load(bill_names(lines))
+    kept = Counter(kept or {})
     errors: Errors = {}
     for i, line in enumerate(lines):
         if line.bank is not None and not line.bank.empty and not is_bank(line.ledger):
@@ -313,16 +361,22 @@ def lines_bills_check(book: BillBook, lines: Sequence[Line]) -> None:
         settling: dict[str, Decimal] = defaultdict(lambda: ZERO)
         made: set[str] = set()
         for j, bill in enumerate(line.bills):
+            if not _shape_check(bill, f"entries.{i}.bills.{j}", errors):
+                continue
             if bill.kind in MAKES_BILL:
                 if bill.name.lower() in made:
                     errors.setdefault(f"entries.{i}.bills.{j}.name", []).append(
                         f"{bill.name} is named twice on this line: one bill, one New Ref."
                     )
                 made.add(bill.name.lower())
+            same = (line.ledger.pk, bill.kind, bill.name.lower(), bill.amount)
+            if kept[same] > 0:
+                kept[same] -= 1
+                continue
             _bill_check(book, line, i, j, bill, settling, errors)
+        book.apply([line])
     if errors:
         raise Invalid(errors)
-    book.apply(lines)
 
 
 def bills_defaulted(
@@ -332,23 +386,20 @@ def bills_defaulted(
     default — on an invoice a New Ref named `name` (its Ref. or number) with the ledger's credit
     period, unless the party has that bill already; else On Account — and a New Ref without a
     due date gets one from its credit period (the line's, else the ledger's)."""
-    whole, defaulted = [], []
+    whole = []
     for line in lines:
         bills = line.bills
         if line.ledger.bill_wise and not bills:
-            fresh = (
-                base in INVOICES
-                and name
-                and book.load([name]).get(line.ledger.pk, name.lower()) is None
-            )
+            had = book.load([name]).get(line.ledger.pk, name.lower()) if name else None
+            # a bill of that name with no New Ref left (its settlements only) takes this one
+            fresh = base in INVOICES and name and (had is None or not had.makers)
             kind, bill_name = (Kind.NEW, name) if fresh else (Kind.ON_ACCOUNT, "")
             bills = (BillRef(kind=kind, name=bill_name, amount=line.amount),)
             line = replace(line, bills=bills)
-            defaulted.append(line)
+            book.apply([line])  # a second such line of the voucher sees this one's bill
         if bills and any(bill.kind == Kind.NEW and bill.due_date is None for bill in bills):
             line = replace(line, bills=tuple(_due(bill, line.ledger, date) for bill in bills))
         whole.append(line)
-    book.apply(defaulted)
     return whole
 
 
@@ -398,10 +449,11 @@ def parts_write(lines: Iterable[tuple[int, Line, dt.date]]) -> None:
 
 def lines_carried(lines: Sequence[L], before: Sequence[L], *, unreconcile: bool) -> list[L]:
     """An alteration's lines with what the form does not send carried from the line they
-    replace (the same place, the same ledger): its bills when the amount is the same and none
-    were sent, its instrument when none was sent, and its bank date when the amount is the
-    same. A reconciled line whose amount changes loses its bank date only with `unreconcile`
-    (the user was asked first); without it, Invalid says so."""
+    replace (the same place, the same ledger): its bills when none were sent (its one bill
+    taking a new amount; several only when the amount is the same), its instrument when none
+    was sent, and its bank date when the amount is the same. A reconciled line whose amount
+    changes loses its bank date only with `unreconcile` (the user was asked first); without
+    it, Invalid says so."""
     carried = []
     errors: Errors = {}
     for i, line in enumerate(lines):
@@ -410,7 +462,13 @@ def lines_carried(lines: Sequence[L], before: Sequence[L], *, unreconcile: bool)
             carried.append(line)
             continue
         same = old.amount == line.amount
-        bills = line.bills if line.bills is not None or not same else old.bills
+        bills = line.bills
+        if bills is None and same:
+            bills = old.bills
+        elif bills is None and old.bills and len(old.bills) == 1 and line.amount:
+            # one bill follows its line's new amount (as on the entry screen): an invoice's New
+            # Ref keeps its name, so what settled it stays settled against it
+            bills = (replace(old.bills[0], amount=line.amount),)
         bank = line.bank if line.bank is not None else old.bank
         cleared = old.bank.bank_date if old.bank else None
         if cleared and not same:

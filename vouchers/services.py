@@ -37,6 +37,7 @@ from vouchers.bills import (
     BillBook,
     bill_names,
     bills_defaulted,
+    bills_kept,
     entries_delete,
     entries_lines,
     has_parts,
@@ -160,7 +161,7 @@ def _checked(
     lines = [replace(line, ledger=ledgers[line.ledger.pk]) for line in draft.lines]
     checked = replace(draft, lines=lines)
     voucher_check(checked, company=work.company)
-    lines_bills_check(book, lines)
+    lines_bills_check(book, lines, kept=bills_kept(replacing or []))
     totals_room_check(
         ledgers=ledgers,
         adding=[(line.ledger.pk, line.amount) for line in lines],

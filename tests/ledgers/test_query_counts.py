@@ -31,12 +31,12 @@ ALTERED = {"state": "Goa", "gstin": ""}
 # delete also looks for bills allocated to it (protected) and instruments, and deletes its
 # opening bills (3).
 # Delete also looks for imported bank statement lines (protected) and deletes the ledger's
-# statement format (banking: 2).
-SERVICE = {"create": 10, "alter": 12, "delete": 20}
+# statement format (banking: 2), and deletes its Tally identity (tallyxml: 1).
+SERVICE = {"create": 10, "alter": 12, "delete": 21}
 # The JSON request: the token and the membership (2) around the service;
 # alter and delete first read the ledger (1); create and alter answer with the ledger read
 # again (1).
-REQUEST = {"create": 13, "alter": 16, "delete": 23}
+REQUEST = {"create": 13, "alter": 16, "delete": 24}
 # After commit, nothing more on the request's thread: the publish is a nudge, and each server
 # process's hub reads and renders the Change (sync.hub; it used to cost 3 to 5 queries here).
 

@@ -427,3 +427,79 @@ def test_the_json_api_takes_and_shows_bills(company, ledgers, api, sold):
 
 def test_bank_detail_defaults_are_empty():
     assert BankDetail().empty and not BankDetail(instrument_number="1").empty
+
+
+def test_a_settled_invoice_can_still_be_altered_and_its_bill_follows_its_amount(
+    company, alice, sold
+):
+    voucher_create(
+        company=company, actor=alice, data=receipt("4000", bills=[agst("INV-1", "4000")])
+    )
+    sold = voucher_alter(
+        company=company, voucher=sold, actor=alice, version=1, data={"narration": "corrected"}
+    )
+    assert pending(company) == {("Sharma Enterprises", "INV-1"): D("6000.00")}
+    # the amount sent again without bills: the invoice's one New Ref keeps its name
+    sold = voucher_alter(
+        company=company,
+        voucher=sold,
+        actor=alice,
+        version=2,
+        data={"entries": invoice("12000")["entries"]},
+    )
+    assert pending(company) == {("Sharma Enterprises", "INV-1"): D("8000.00")}
+
+
+def test_two_lines_of_one_voucher_cannot_each_settle_the_whole_bill(company, alice, sold):
+    data = {
+        "type": "Receipt",
+        "date": DAY.isoformat(),
+        "entries": [
+            {"ledger": "HDFC Bank", "debit": "20000"},
+            {"ledger": "Sharma Enterprises", "credit": "10000", "bills": [agst("INV-1", "10000")]},
+            {"ledger": "Sharma Enterprises", "credit": "10000", "bills": [agst("INV-1", "10000")]},
+        ],
+    }
+    errors = refused(company, lambda: voucher_create(company=company, actor=alice, data=data))
+    assert list(errors) == ["entries.2.bills.0.name"]  # the first settled it: nothing pending
+
+
+def test_a_receipt_whose_invoice_was_deleted_can_still_be_altered(company, alice, sold):
+    paid = voucher_create(
+        company=company, actor=alice, data=receipt("4000", bills=[agst("INV-1", "4000")])
+    )
+    voucher_delete(company=company, voucher=sold, actor=alice, version=1)
+    # the receipt's settlement is left as a Cr bill of the party (its advance, as in Tally)
+    assert pending(company) == {("Sharma Enterprises", "INV-1"): D("-4000.00")}
+    voucher_alter(company=company, voucher=paid, actor=alice, version=1, data={"narration": "x"})
+    # and a new invoice of that name takes the settlement back
+    voucher_create(
+        company=company,
+        actor=alice,
+        data=invoice("10000", bills=[{"type": "New Ref", "name": "INV-1", "amount": "10000"}]),
+    )
+    assert pending(company) == {("Sharma Enterprises", "INV-1"): D("6000.00")}
+
+
+def test_drafts_made_without_the_form_are_held_to_the_same_rules(company, alice, ledgers):
+    from vouchers.bills import BillRef
+    from vouchers.drafts import Line, VoucherDraft
+    from vouchers.models import VoucherType
+
+    party = Ledger.objects.select_related("group").get(pk=ledgers["party"].pk)
+    sales = Ledger.objects.select_related("group").get(pk=ledgers["sales"].pk)
+    draft = VoucherDraft(
+        voucher_type=VoucherType.objects.get(company=company, name="Sales"),
+        date=DAY,
+        lines=[
+            Line(
+                ledger=party, amount=D("10"), bills=(BillRef(kind="new", name=" ", amount=D("10")),)
+            ),
+            Line(ledger=sales, amount=D("-10")),
+        ],
+    )
+    with pytest.raises(Invalid) as refusal, company_write(company=company, actor=alice) as work:
+        vouchers_post_many(work, [draft])
+    assert refusal.value.errors == {
+        "drafts.0.entries.0.bills.0.name": ["Name the bill of this New Ref."]
+    }
