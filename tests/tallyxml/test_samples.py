@@ -129,7 +129,7 @@ def test_a_copy_restored_from_a_backup_keeps_the_tally_identities(
 
     run("labsinf_purchase_export_response.xml")
     company = Company.objects.get(name="Imported")
-    manifest = backup_write(company=company, path=tmp_path)
+    manifest = backup_write(company=company, path=tmp_path / "imported.tsbk")
     assert manifest.path is not None
     restore(archive=manifest.path, mode="copy", name="Copied", actor=importer)
     copy = Company.objects.get(name="Copied")
