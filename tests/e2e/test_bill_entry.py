@@ -159,6 +159,7 @@ def test_altering_a_reconciled_amount_asks_first(ravi, office, company_url):
 def test_ledger_creation_takes_bill_by_bill_and_opening_bills(ravi, company_url):
     page = ravi
     page.goto(company_url + "ledgers/new/")
+    expect(page.locator("#id_name")).to_be_focused()  # typing waits for the form's focus
     page.keyboard.type("Verma Traders")
     page.keyboard.press("Enter")
     page.keyboard.type("Sundry Debtors")
