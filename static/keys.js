@@ -189,7 +189,7 @@
     });
   }
 
-  // The voucher as it is now (its version), then the cancel or delete of that version.
+  // The cancel or delete of the version the row shows, once the user has confirmed it.
   function rowAction(row, verb) {
     var label = row.dataset.label;
     var url = row.dataset.voucher;
@@ -197,10 +197,13 @@
       "Cancel " + label + "? It keeps its number, and its amounts leave the books." :
       "Delete " + label + "? This cannot be undone.";
     if (!window.confirm(question)) return;
-    request(url, "GET").then(function (voucher) {
-      if (verb === "cancel") return request(url + "cancel/", "POST", { version: voucher.version });
-      return request(url + "?version=" + encodeURIComponent(voucher.version), "DELETE");
-    }).then(function () {
+    // The version the row shows (kept by live patches): a voucher altered since then is refused
+    // (409) rather than cancelled or deleted unseen.
+    var version = row.dataset.version;
+    var done = verb === "cancel" ?
+      request(url + "cancel/", "POST", { version: version }) :
+      request(url + "?version=" + encodeURIComponent(version), "DELETE");
+    done.then(function () {
       noticeAfterReload(label + (verb === "cancel" ? " cancelled." : " deleted."));
     }, function (error) {
       notice(error.message, "error");

@@ -99,6 +99,7 @@ def voucher_recorded(change: Change) -> Voucher:
         date=dt.date.fromisoformat(str(after["date"])),
         narration=after["narration"],
         is_cancelled=after["cancelled"],
+        version=after["version"],
     )
     entries = [
         Entry(

@@ -174,6 +174,50 @@ def test_the_day_book_row_cursor_cancels_and_deletes(ravi, office, company_url):
     expect(page.locator("table.day-book tr[id^=voucher-]")).to_have_count(29)
 
 
+# Meena alters a voucher from her own screen, through the JSON API, as any client would.
+ALTER = """async ([url, version]) => {
+  const token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+  const answer = await fetch(url, {method: "PATCH", headers: {"Content-Type": "application/json",
+    Accept: "application/json", "X-CSRFToken": token},
+    body: JSON.stringify({narration: "Altered by Meena", version: version})});
+  return answer.status;
+}"""
+
+
+def test_alt_x_on_a_row_altered_elsewhere_acts_on_the_version_the_row_shows(
+    ravi, browser, office, company_url
+):
+    """The row's version comes with its live patch: Meena's alteration reaches Ravi's Day Book,
+    and his Alt+X cancels what he now sees; a row still showing the older version is refused
+    (409), never cancelled unseen."""
+    page = ravi
+    page.goto(company_url + "vouchers/?date=2026-11-20")
+    if page.locator("table.day-book tr[id^=voucher-]").count() == 0:
+        office.manage("shell", "-v0", "-c", MANY_SALES)
+        page.reload()
+    row = page.locator("table.day-book tr", has_text="4,000.00").first
+    before = int(row.get_attribute("data-version"))
+    meena = sign_in(browser, office, "meena")
+    meena.goto(company_url)
+    url = company_url + "vouchers/" + row.get_attribute("id").removeprefix("voucher-") + "/"
+    assert meena.evaluate(ALTER, [url, before]) == 200
+    meena.context.close()
+    expect(row).to_contain_text("Altered by Meena")
+    expect(row).to_have_attribute("data-version", str(before + 1))
+
+    row.evaluate("(tr, v) => { tr.dataset.version = v; }", str(before))  # a screen left behind
+    cursor = page.locator("table.day-book tr.row-cursor")
+    for _ in range(10):  # down the day's rows to Sales No. 4
+        page.keyboard.press("ArrowDown")
+        if "Altered by Meena" in cursor.inner_text():
+            break
+    expect(cursor).to_contain_text("Altered by Meena")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("Alt+x")
+    expect(page.locator(".message")).to_contain_text("This record was altered by meena")
+    expect(row).not_to_contain_text("(cancelled)")
+
+
 def _rows_in_view(page: Any) -> int:
     return page.evaluate(
         """() => [...document.querySelectorAll('table.day-book tr[id^="voucher-"]')]

@@ -257,6 +257,8 @@ def test_a_voucher_created_and_altered_while_away_still_arrives(company, alice, 
     created, altered = run(scenario)
     assert f'beforeend:#day-book-2026-11-26-rows"><tr id="voucher-{voucher.pk}"' in created["html"]
     assert f'id="voucher-{voucher.pk}" hx-swap-oob="outerHTML"' in altered["html"]
+    assert 'data-version="1">' in created["html"]  # each row the version its Change made
+    assert 'data-version="2">' in altered["html"]
 
 
 def test_a_client_ahead_of_the_database_is_told_to_resync(company, bob):

@@ -181,3 +181,4 @@ def test_the_day_book_row_offers_alteration_cancel_and_delete_to_the_keys(compan
     html = browser(alice).get(f"/c/{company.pk}/vouchers/?date=2026-11-26").text
     url = f"/c/{company.pk}/vouchers/{voucher.pk}/"
     assert f'data-label="Sales No. 1" data-voucher="{url}" data-alter="{url}edit/"' in html
+    assert 'data-version="1">' in html  # the version Alt+X and Alt+D act on
