@@ -51,7 +51,8 @@ class StatementLine(models.Model):
     deposit). `matched`: the user accepted it as clearing a book entry of `voucher` (its line
     on this bank). The voucher, not the entry: an alteration writes a voucher's entries anew
     (deleted in bulk, past any on_delete), while the voucher keeps its id and the bank date
-    the match set on its line; a deleted voucher leaves the line matched, its voucher empty."""
+    the match set on its line; a deleted voucher leaves the line matched, its voucher empty.
+    Clearing the entry's bank date on the reconciliation releases the line (unmatched again)."""
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
     # Lines are records with Changes of their own: a bank with imported lines is not deleted.

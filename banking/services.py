@@ -118,7 +118,35 @@ def bank_dates_post(
         voucher.change = work.record(  # type: ignore[attr-defined]
             "alter", voucher, before=before, after=voucher_snapshot(voucher)
         )
+    _lines_released(work, ledger, [entry for entry in entries if dates[entry.pk] is None])
     return [voucher for voucher, _ in bumped.values()]
+
+
+def _lines_released(work: UnitOfWork, ledger: Ledger, cleared: list[Entry]) -> None:
+    """The statement lines matched with entries whose bank date was cleared become unmatched
+    (each records an "alter"), so the reconciliation proposes them again: a line clears the
+    entry of its voucher on this bank of the opposite amount."""
+    if not cleared:
+        return
+    wanted = {(entry.voucher_id, -entry.amount) for entry in cleared}
+    lines = [
+        line
+        for line in StatementLine.objects.filter(
+            ledger=ledger, matched=True, voucher_id__in={v for v, _ in wanted}
+        ).order_by("pk")
+        if (line.voucher_id, line.amount) in wanted
+    ]
+    befores = [statement_line_snapshot(line) for line in lines]
+    for line in lines:
+        line.matched, line.voucher_id = False, None
+    StatementLine.objects.bulk_update(lines, ["matched", "voucher"])
+    work.record_many(
+        "alter",
+        [
+            (line, before, statement_line_snapshot(line))
+            for line, before in zip(lines, befores, strict=True)
+        ],
+    )
 
 
 def bank_dates_set(

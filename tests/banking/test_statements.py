@@ -83,6 +83,44 @@ def test_accepting_sets_bank_dates_and_the_lines_are_not_proposed_again(company,
     assert "is matched already" in next(iter(caught.value.errors.values()))[0]
 
 
+def test_clearing_a_matched_entrys_bank_date_releases_its_statement_line(
+    company, bob, bank, book
+):
+    """A bank date cleared on the reconciliation screen takes the match with it: the line is
+    proposed again (and records its "alter"), not left matched with an entry the bank has not
+    cleared."""
+    from banking.services import bank_dates_set
+
+    _imported(company, bob, bank, "hdfc")
+    proposals = proposals_get(ledger=bank)
+    statement_matches_accept(
+        company=company,
+        actor=bob,
+        ledger=bank,
+        data={
+            "matches": {str(p.line.pk): p.entry.pk for p in proposals},
+            "versions": {str(p.entry.voucher_id): p.entry.voucher.version for p in proposals},
+        },
+    )
+    rent = book["rent"]
+    seq = _seq(company)
+    bank_dates_set(
+        company=company,
+        actor=bob,
+        ledger=bank,
+        dates={rent.pk: None},
+        versions={rent.voucher_id: Voucher.objects.get(pk=rent.voucher_id).version},
+    )
+    kinds = Change.objects.filter(company=company, seq__gt=seq).values_list("object_type", "verb")
+    assert sorted(kinds) == [("statement_line", "alter"), ("voucher", "alter")]
+    released = StatementLine.objects.get(date=dt.date(2026, 11, 8))
+    assert (released.matched, released.voucher_id) == (False, None)
+    assert StatementLine.objects.filter(matched=True).count() == 2
+    assert [(p.line.pk, p.entry.pk) for p in proposals_get(ledger=bank)] == [
+        (released.pk, rent.pk)
+    ]
+
+
 def test_a_match_of_another_amount_is_refused_and_writes_nothing(company, bob, bank, book):
     _imported(company, bob, bank, "sbi")
     charges = StatementLine.objects.get(amount=Decimal("350.00"))
