@@ -83,9 +83,7 @@ def test_accepting_sets_bank_dates_and_the_lines_are_not_proposed_again(company,
     assert "is matched already" in next(iter(caught.value.errors.values()))[0]
 
 
-def test_clearing_a_matched_entrys_bank_date_releases_its_statement_line(
-    company, bob, bank, book
-):
+def test_clearing_a_matched_entrys_bank_date_releases_its_statement_line(company, bob, bank, book):
     """A bank date cleared on the reconciliation screen takes the match with it: the line is
     proposed again (and records its "alter"), not left matched with an entry the bank has not
     cleared."""
@@ -116,9 +114,7 @@ def test_clearing_a_matched_entrys_bank_date_releases_its_statement_line(
     released = StatementLine.objects.get(date=dt.date(2026, 11, 8))
     assert (released.matched, released.voucher_id) == (False, None)
     assert StatementLine.objects.filter(matched=True).count() == 2
-    assert [(p.line.pk, p.entry.pk) for p in proposals_get(ledger=bank)] == [
-        (released.pk, rent.pk)
-    ]
+    assert [(p.line.pk, p.entry.pk) for p in proposals_get(ledger=bank)] == [(released.pk, rent.pk)]
 
 
 def test_a_match_of_another_amount_is_refused_and_writes_nothing(company, bob, bank, book):
