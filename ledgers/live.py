@@ -172,8 +172,13 @@ def _group_totals_patch(
     for root in chart_build(groups=book.groups, group_sums=book.sums):
         for node in root.walk():
             if any(n.group.pk in touched or n.group.name in left_groups for n in node.walk()):
-                # Its Group Summary and Group Vouchers (reports.summaries), wherever open.
-                patch.refresh += [dom_id(node.group, "summary"), dom_id(node.group, "vouchers")]
+                # Its Group Summary, Group Vouchers (reports.summaries) and Group Outstandings
+                # (reports.views_outstandings), wherever open.
+                patch.refresh += [
+                    dom_id(node.group, "summary"),
+                    dom_id(node.group, "vouchers"),
+                    dom_id(node.group, "outstanding"),
+                ]
                 cell = dom_id(node.group, "balance")
                 text = format_balance(node.total)
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')

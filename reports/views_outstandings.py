@@ -18,6 +18,7 @@ from core.errors import Invalid
 from core.export import Column, Row, Table, balance_cells, export_format, export_response
 from core.export import tally_date as file_date
 from core.http import date_param, json_response, region_asked, wants_json
+from core.templatetags.tally import dom_id
 from ledgers.selectors import ledger_get
 from reports.outstandings import (
     BY_BILL,
@@ -49,10 +50,12 @@ def _as_of(request: HttpRequest) -> dt.date:
     return day
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, region: str = REGION
+) -> HttpResponse:
     """The page, or its report alone when a live refresh asks for the region."""
-    chosen = region_asked(request, {REGION: f"{template}#report"}) or template
-    return render(request, chosen, {"region": REGION, **context})
+    chosen = region_asked(request, {region: f"{template}#report"}) or template
+    return render(request, chosen, {"region": region, **context})
 
 
 def _bill_json(bill: PendingBill, as_of: dt.date) -> dict[str, Any]:
@@ -214,7 +217,14 @@ def group_outstanding(request: HttpRequest, company: Company, group: str) -> Htt
                 "balance": report.balance,
             }
         )
-    return _page(request, "reports/outstanding_group.html", {"report": report})
+    # Its region is the group's own, which every balance moved under it refreshes
+    # (ledgers.live), bill-wise or not: it shows each ledger's closing balance.
+    return _page(
+        request,
+        "reports/outstanding_group.html",
+        {"report": report},
+        region=dom_id(found, "outstanding"),
+    )
 
 
 def _choice(request: HttpRequest, name: str, choices: tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ up to its balance."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -279,7 +280,9 @@ def test_pages_show_the_region_and_files_download(billed, company, alice, path):
     url = f"/c/{company.pk}/reports/{path}"
     page = browser.get(url)
     assert page.status_code == 200
-    assert 'id="outstandings"' in page.content.decode()
+    # Group Outstandings is its group's own region (every balance under it refreshes it).
+    region = "group-" if "group" in path else "outstandings"
+    assert re.search(rf'id="{region}(\d+-outstanding)?" data-sync-region', page.content.decode())
     joiner = "&" if "?" in path else "?"
     for fmt in ("csv", "xlsx"):
         answer = browser.get(f"{url}{joiner}format={fmt}")
@@ -486,3 +489,35 @@ def test_a_report_reads_as_much_for_many_bills_as_for_one(company, alice, ledger
         data=receipt("2026-11-03", [("Agst Ref", "MANY-0", "50"), ("On Account", "", "5")]),
     )
     assert counted() == one
+
+
+def test_a_cash_sale_refreshes_an_open_group_outstanding_of_its_cash_ledger(
+    billed, company, alice, bob
+):
+    """Group Outstandings show every ledger's closing balance, bill-wise or not: Cash's sale
+    refreshes the region of Current Assets (its group's chain), and what it re-fetches is what
+    a fresh page shows."""
+    from django.test import Client
+
+    from ledgers.models import Group
+    from tests.sync.html import by_id, squash
+
+    group = Group.objects.get(company=company, name="Current Assets")
+    region = f"group-{group.pk}-outstanding"
+    browser = Client()
+    browser.force_login(bob)
+    url = f"/c/{company.pk}/reports/outstanding/group/{group.pk}/?as_of=2026-11-30"
+    before = squash(by_id(browser.get(url).content.decode(), region).outer)
+    voucher_create(
+        company=company,
+        actor=alice,
+        data={
+            "type": "Sales",
+            "date": "2026-11-20",
+            "entries": [{"ledger": "Cash", "debit": "10"}, {"ledger": "Sales", "credit": "10"}],
+        },
+    )
+    assert region in _refresh(company)
+    partial = browser.get(url, headers={"HX-Request": "true", "HX-Target": region})
+    fresh = squash(by_id(browser.get(url).content.decode(), region).outer)
+    assert squash(by_id(partial.content.decode(), region).outer) == fresh != before

@@ -137,7 +137,11 @@ def _old_balances(patch: Patch, company: Company, ids: set[int], left: frozenset
     for root in roots:
         for node in root.walk():
             if any(n.group.pk in touched or n.group.name in left for n in node.walk()):
-                patch.refresh += [dom_id(node.group, "summary"), dom_id(node.group, "vouchers")]
+                patch.refresh += [
+                    dom_id(node.group, "summary"),
+                    dom_id(node.group, "vouchers"),
+                    dom_id(node.group, "outstanding"),
+                ]
                 text = format_balance(node.total)
                 cell = dom_id(node.group, "balance")
                 patch.oob(f'<span id="{cell}" hx-swap-oob="innerHTML">{text}</span>')
