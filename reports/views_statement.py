@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
-from fpdf import FPDF, FontFace
+from fpdf import FontFace
 from fpdf.enums import TableBordersLayout
 
 from companies.decorators import member_view
@@ -18,6 +18,7 @@ from core.errors import Invalid
 from core.export import period_text, tally_date
 from core.http import json_response, wants_json
 from core.money import format_amount, format_balance
+from core.pdf import FONT, RUPEE, Pdf
 from reports.party_statement import PartyStatement, party_statement_get
 from reports.views import period_asked
 
@@ -114,59 +115,55 @@ def statement_json(statement: PartyStatement) -> dict[str, Any]:
     }
 
 
-# -- The PDF: A4, Helvetica (one of the PDF's own fonts, so the file carries no font). Those
-# fonts hold Latin-1 only: no ₹ (amounts are headed "Rs.") and a name in another script prints
-# with "?" for what Latin-1 lacks; the page (and its Ctrl+P) shows every script.
+# -- The PDF (core.pdf: A4, DejaVu Sans embedded, so ₹ and names in Latin, Greek or Cyrillic
+# print as typed).
 
 _BOLD = FontFace(emphasis="BOLD")
-_LINE_COLUMNS = ("Date", "Particulars", "Vch Type", "Vch No.", "Ref.", "Debit", "Credit")
+_LINE_COLUMNS = (
+    "Date",
+    "Particulars",
+    "Vch Type",
+    "Vch No.",
+    "Ref.",
+    f"Debit ({RUPEE})",
+    f"Credit ({RUPEE})",
+)
 _LINE_WIDTHS = (19, 46, 20, 13, 20, 23, 23, 26)  # with Balance: the 190 mm between margins
-_BILL_COLUMNS = ("Bill", "Date", "Due on", "Pending (Rs.)", "Overdue days")
+_BILL_COLUMNS = ("Bill", "Date", "Due on", f"Pending ({RUPEE})", "Overdue days")
 _BILL_WIDTHS = (50, 30, 30, 45, 35)
-
-
-def _latin(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _amount(value: Any) -> str:
     return format_amount(value) if value else ""
 
 
-class _StatementPdf(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", size=7)
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-
-
-def _heads(pdf: FPDF, statement: PartyStatement) -> None:
+def _heads(pdf: Pdf, statement: PartyStatement) -> None:
     """The company's head, centred, then whom the statement is to and its period."""
     company, ledger = statement.company, statement.ledger
-    pdf.set_font("Helvetica", style="B", size=13)
-    pdf.cell(0, 7, _latin(company.printed_name), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=8)
+    pdf.set_font(FONT, style="B", size=13)
+    pdf.cell(0, 7, company.printed_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=8)
     place = ", ".join(x for x in (company.state, company.pin) if x)
     for text in [*company.address.splitlines(), place, company.gstin and f"GSTIN: {company.gstin}"]:
         if text.strip():
-            pdf.cell(0, 4, _latin(text.strip()), align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 4, text.strip(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.set_font(FONT, style="B", size=11)
     pdf.cell(0, 6, "Statement of Account", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     period = period_text(statement.date_from, statement.date_to)
     pdf.cell(0, 5, period, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", style="B", size=10)
-    pdf.cell(0, 5, _latin(ledger.name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=8)
+    pdf.set_font(FONT, style="B", size=10)
+    pdf.cell(0, 5, ledger.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=8)
     for text in (ledger.state, ledger.gstin and f"GSTIN: {ledger.gstin}"):
         if text:
-            pdf.cell(0, 4, _latin(text), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 4, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 
 
-def _lines_table(pdf: FPDF, statement: PartyStatement) -> None:
+def _lines_table(pdf: Pdf, statement: PartyStatement) -> None:
     """The vouchers between the opening and the closing balance; the heading row repeats on
     every page the table runs onto."""
     align = ("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
@@ -177,7 +174,7 @@ def _lines_table(pdf: FPDF, statement: PartyStatement) -> None:
         borders_layout=TableBordersLayout.HORIZONTAL_LINES,
         repeat_headings=1,
     ) as table:
-        table.row([*_LINE_COLUMNS[:5], "Debit (Rs.)", "Credit (Rs.)", "Balance (Rs.)"])
+        table.row([*_LINE_COLUMNS, f"Balance ({RUPEE})"])
         row = table.row()
         row.cell(tally_date(statement.date_from))
         row.cell("Opening Balance", colspan=6, style=_BOLD)
@@ -187,10 +184,10 @@ def _lines_table(pdf: FPDF, statement: PartyStatement) -> None:
             table.row(
                 [
                     tally_date(line.date),
-                    _latin(line.particulars),
-                    _latin(line.voucher_type),
+                    line.particulars,
+                    line.voucher_type,
                     str(line.number),
-                    _latin(party_line.reference),
+                    party_line.reference,
                     _amount(line.debit),
                     _amount(line.credit),
                     format_balance(line.balance),
@@ -208,13 +205,13 @@ def _lines_table(pdf: FPDF, statement: PartyStatement) -> None:
         row.cell(format_balance(statement.closing))
 
 
-def _bills_table(pdf: FPDF, statement: PartyStatement) -> None:
+def _bills_table(pdf: Pdf, statement: PartyStatement) -> None:
     """The bills pending at the period's end, then On Account and the closing they add up to."""
     pdf.ln(5)
-    pdf.set_font("Helvetica", style="B", size=10)
+    pdf.set_font(FONT, style="B", size=10)
     title = f"Pending bills as on {tally_date(statement.date_to)}"
     pdf.cell(0, 6, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=8)
+    pdf.set_font(FONT, size=8)
     with pdf.table(
         col_widths=_BILL_WIDTHS,
         text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
@@ -226,7 +223,7 @@ def _bills_table(pdf: FPDF, statement: PartyStatement) -> None:
         for bill in statement.bills or ():
             table.row(
                 [
-                    _latin(bill.name),
+                    bill.name,
                     tally_date(bill.date),
                     tally_date(bill.due_date or bill.date),
                     format_balance(bill.pending),
@@ -244,20 +241,17 @@ def _bills_table(pdf: FPDF, statement: PartyStatement) -> None:
 
 
 def statement_pdf(statement: PartyStatement, *, compress: bool = True) -> bytes:
-    """The statement as an A4 PDF (`compress` off leaves the page text readable in the file,
-    for tests)."""
-    pdf = _StatementPdf(format="A4")
-    pdf.set_compression(compress)
-    pdf.set_margins(10, 10, 10)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    name = _latin(statement.ledger.name)
-    pdf.set_title(f"Statement of Account: {name}")
-    pdf.set_author(_latin(statement.company.printed_name))
-    pdf.set_creator("TallySync")
+    """The statement as an A4 PDF (`compress` off leaves the page streams uncompressed, for
+    tests)."""
+    pdf = Pdf(
+        title=f"Statement of Account: {statement.ledger.name}",
+        author=statement.company.printed_name,
+        compress=compress,
+    )
     pdf.add_page()
     _heads(pdf, statement)
-    pdf.set_font("Helvetica", size=8)
+    pdf.set_font(FONT, size=8)
     _lines_table(pdf, statement)
     if statement.bills is not None:
         _bills_table(pdf, statement)
-    return bytes(pdf.output())
+    return pdf.bytes()
