@@ -259,7 +259,11 @@ def group_element(group: Group) -> Element:
 def ledger_element(ledger: Ledger, *, books_beginning: dt.date, guid: str = "") -> Element:
     """A LEDGER: group, opening balance (negative = Dr), bill-wise openings, GSTIN and state in
     both of Tally's generations (the dated lists applicable from the books' beginning)."""
-    element = Element("LEDGER", NAME=clean_text(ledger.name), RESERVEDNAME="", ACTION="Create")
+    # Profit & Loss A/c is the one reserved ledger (Cash is predefined but ordinary).
+    reserved = clean_text(ledger.name) if ledger.predefined and not ledger.group_id else ""
+    element = Element(
+        "LEDGER", NAME=clean_text(ledger.name), RESERVEDNAME=reserved, ACTION="Create"
+    )
     if guid:
         _put(element, "GUID", guid)
     _put(element, "PARENT", ledger.group.name if ledger.group_id else "")

@@ -25,6 +25,7 @@ from books.services import company_create
 from companies.models import Company
 from ledgers.models import Ledger
 from ledgers.services import group_create
+from tallyxml import writing
 from tallyxml.importing import Result, import_streams
 from tallyxml.writing import export_write, voucher_guid
 from tests.conftest import DAY, FY_START, make_ledger
@@ -216,6 +217,9 @@ def test_a_ledger_with_its_opening_and_opening_bills(company: Company, alice: Us
         ["OB-1", "20260310", "-3000.00", "30 Days"],
         ["OB-2", "20260320", "500.00", None],
     ]
+    reserved = {e.get("NAME"): e.get("RESERVEDNAME") for e in objects(parsed(company), "LEDGER")}
+    assert reserved["Profit & Loss A/c"] == "Profit & Loss A/c"
+    assert reserved["Cash"] == reserved["Old Customer"] == ""
 
 
 def test_groups_are_the_companys_own_each_after_its_parent(company: Company, alice: User) -> None:
@@ -258,6 +262,33 @@ def test_queries_do_not_grow_with_the_vouchers(
     add(6)
     with django_assert_num_queries(len(few.captured_queries)):
         exported(company)
+
+
+def test_vouchers_come_in_date_order_across_chunks(
+    company: Company, alice: User, ledgers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read two at a time by (date, id): none lost or repeated where a chunk ends mid-day;
+    each object is written to the stream as it is made, not the file at the end."""
+    monkeypatch.setattr(writing, "CHUNK", 2)
+    days = ["2026-05-02", "2026-05-01", "2026-05-02", "2026-05-02", "2026-04-30"]
+    for number, day in enumerate(days):
+        voucher_create(company=company, actor=alice, data={
+            "type": "Journal", "date": day, "narration": str(number),
+            "entries": [{"ledger": "Rent", "debit": "5"}, {"ledger": "Sales", "credit": "5"}],
+        })  # fmt: skip
+    writes: list[int] = []
+
+    class Stream(io.BytesIO):
+        def write(self, data: Any) -> int:
+            writes.append(len(data))
+            return super().write(data)
+
+    out = Stream()
+    count = export_write(company, out, masters=False, encoding="utf-8")
+    root = fromstring(out.getvalue())
+    assert [v.findtext("NARRATION") for v in objects(root, "VOUCHER")] == list("41023")
+    assert count.vouchers == 5
+    assert len(writes) > 5 and max(writes) < 4000
 
 
 # -- the round trip --------------------------------------------------------------------------
