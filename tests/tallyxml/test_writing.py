@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, fromstring
+from xml.etree.ElementTree import Element, fromstring, tostring
 
 import pytest
 from django.contrib.auth.models import User
@@ -222,6 +222,22 @@ def test_a_ledger_with_its_opening_and_opening_bills(company: Company, alice: Us
     assert reserved["Cash"] == reserved["Old Customer"] == ""
 
 
+def test_written_as_elementtree_would_write_it(company: Company, alice: User) -> None:
+    """`serialized` (the export's own, faster) writes what ElementTree's tostring does."""
+    make_ledger(company, alice, 'Khan & "Sons" <₹>', "Sundry Debtors", state="Tamil Nadu")
+    voucher_create(company=company, actor=alice, data={
+        "type": "Receipt", "date": DAY.isoformat(), "narration": "a < b & c > d\nline two",
+        "entries": [{"ledger": "Cash", "debit": "5"},
+                    {"ledger": 'Khan & "Sons" <₹>', "credit": "5"}],
+    })  # fmt: skip
+    elements = [*writing.master_elements(company), *writing.voucher_elements(company)]
+    assert len(elements) == 4  # the two ledgers of every company, the new one, the voucher
+    for element in elements:
+        assert writing.serialized(element) == tostring(
+            element, encoding="unicode", short_empty_elements=False
+        )
+
+
 def test_groups_are_the_companys_own_each_after_its_parent(company: Company, alice: User) -> None:
     """Tally's 28 are every company's: not written. A sub-group comes after its parent."""
     top = group_create(company=company, actor=alice, name="Retail Debtors", parent="Sundry Debtors")
@@ -257,7 +273,7 @@ def test_queries_do_not_grow_with_the_vouchers(
                     {"ledger": "Sales", "credit": "1000"}],
     })  # fmt: skip
     add(2)
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(13) as few:
         exported(company)
     add(6)
     with django_assert_num_queries(len(few.captured_queries)):
