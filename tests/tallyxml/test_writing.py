@@ -28,8 +28,8 @@ from ledgers.services import group_create
 from tallyxml import writing
 from tallyxml.importing import Result, import_streams
 from tallyxml.writing import export_write, voucher_guid
-from tests.conftest import DAY, FY_START, make_ledger
-from vouchers.models import Voucher
+from tests.conftest import DAY, FY_START, make_ledger, sale
+from vouchers.models import Voucher, VoucherType
 from vouchers.services import voucher_cancel, voucher_create
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -249,6 +249,25 @@ def test_groups_are_the_companys_own_each_after_its_parent(company: Company, ali
     ]
     assert groups[0].findtext("ISDEEMEDPOSITIVE") == "Yes"  # an asset's is debit-natured
     assert groups[0].findtext("LANGUAGENAME.LIST/NAME.LIST/NAME") == "Retail Debtors"
+
+
+def test_a_voucher_type_of_the_companys_own_names_its_base(
+    company: Company, alice: User, ledgers
+) -> None:
+    """Tally's eight are every company's: not written. Another is a VOUCHERTYPE whose PARENT
+    is its base, so an empty company posts its vouchers as that base."""
+    VoucherType.objects.create(company=company, name="GST Sale", base="sales", abbreviation="GST")
+    voucher_create(company=company, actor=alice, data={**sale(), "type": "GST Sale"})
+    root = parsed(company)
+    (kind,) = objects(root, "VOUCHERTYPE")
+    assert (kind.get("NAME"), kind.findtext("PARENT")) == ("GST Sale", "Sales")
+    (element,) = objects(root, "VOUCHER")
+    assert element.get("VCHTYPE") == element.findtext("VOUCHERTYPENAME") == "GST Sale"
+    copy = empty_company(alice)
+    result = imported(copy, alice, exported(company))
+    assert result.errors == 0, result.lines
+    assert closings(copy) == closings(company)
+    assert Voucher.objects.get(company=copy).voucher_type.base == "sales"
 
 
 def test_a_cancelled_voucher_says_so(company: Company, alice: User, voucher) -> None:
