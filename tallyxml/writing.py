@@ -15,8 +15,8 @@ The public API (FORMAT.md §1-§4; the sign rule: AMOUNT < 0 = Dr):
   date_to)`: the two halves of `export_write`, into an open envelope; each returns its count.
 - `master_elements(company)` / `voucher_elements(company, *, date_from, date_to)`: the same
   objects as an iterator of Elements (a collection answer can wrap them as it likes).
-- Element builders: `group_element(group)`, `ledger_element(ledger, *, books_beginning,
-  guid="")` (its opening bills prefetched), `voucher_type_element(voucher_type)`,
+- Element builders: `group_element(group)`, `ledger_element(ledger, *, books_beginning=None,
+  guid="")` (prefetch its opening bills for many), `voucher_type_element(voucher_type)`,
   `voucher_element(voucher, *, guid, alter_id)` (a model voucher; prefetch its entries with
   their ledger, bills and bank when there are many), `voucher_row_element(row, ...)` (the same
   from a `VoucherRow` of plain values, what `voucher_elements` reads), and
@@ -286,9 +286,13 @@ def group_element(group: Group) -> Element:
     return element
 
 
-def ledger_element(ledger: Ledger, *, books_beginning: dt.date, guid: str = "") -> Element:
+def ledger_element(
+    ledger: Ledger, *, books_beginning: dt.date | None = None, guid: str = ""
+) -> Element:
     """A LEDGER: group, opening balance (negative = Dr), bill-wise openings, GSTIN and state in
-    both of Tally's generations (the dated lists applicable from the books' beginning)."""
+    both of Tally's generations (the dated lists applicable from the books' beginning: pass
+    it for many ledgers, else it is read from the ledger's company)."""
+    books_beginning = books_beginning or ledger.company.books_beginning
     # Profit & Loss A/c is the one reserved ledger (Cash is predefined but ordinary).
     reserved = clean_text(ledger.name) if ledger.predefined and not ledger.group_id else ""
     element = Element(

@@ -217,6 +217,8 @@ def test_a_ledger_with_its_opening_and_opening_bills(company: Company, alice: Us
         ["OB-1", "20260310", "-3000.00", "30 Days"],
         ["OB-2", "20260320", "500.00", None],
     ]
+    alone = writing.ledger_element(Ledger.objects.get(company=company, name="Old Customer"))
+    assert alone.findtext("LEDGSTREGDETAILS.LIST/APPLICABLEFROM") == "20260401"
     reserved = {e.get("NAME"): e.get("RESERVEDNAME") for e in objects(parsed(company), "LEDGER")}
     assert reserved["Profit & Loss A/c"] == "Profit & Loss A/c"
     assert reserved["Cash"] == reserved["Old Customer"] == ""
