@@ -1,0 +1,150 @@
+"""A company's Tally pages, for its owners and accountants: Tally XML files imported as a job the
+page polls (vouchers done of the files' total, then Tally's counters and a line per refused
+object); JSON answers on the same URL (202 with the job's id; GET ?job= for its state)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from companies.access import writer_require
+from companies.decorators import member_view
+from companies.models import Company
+from core.errors import DomainError, Invalid, NotFound
+from core.http import body_data, json_response, wants_json
+from core.jobs import Progress, job_get, job_start
+from tallyxml.forms import ImportDraft, import_draft
+from tallyxml.importing import files_survey, import_streams, rolled_back
+
+IMPORT = "tally-import"  # the jobs' `what`
+UPLOADS = "uploads"
+
+
+def import_folder() -> Path:
+    """Where imports keep their jobs' progress and, until the job ends, the uploaded files:
+    `<data folder>/tally`, seen by every process of the server."""
+    folder = Path(settings.VAR_DIR) / "tally"
+    (folder / UPLOADS).mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def tally_import(request: HttpRequest, company: Company) -> HttpResponse:
+    """GET: the Import page; with ?job=, that import's progress and at the end its report (JSON:
+    the job's state; htmx: the progress region). POST: `files` and `dry_run` start an import
+    (JSON: 202 with the job's id; a page follows its progress)."""
+    writer_require(company=company, actor=request.user)
+    folder = import_folder()
+    if request.method == "POST":
+        return _import_post(request, company, folder)
+    job = None
+    if job_id := request.GET.get("job"):
+        job = job_get(folder, job_id=job_id, company_id=company.pk)
+        if job is None or job["what"] != IMPORT:
+            raise NotFound
+    if wants_json(request):
+        return json_response(job if job else {"detail": "POST files to import; GET ?job= after."})
+    if job is not None and request.htmx:  # type: ignore[attr-defined]
+        return render(request, "tallyxml/import.html#progress", {"job": job})
+    return render(request, "tallyxml/import.html", {"job": job, "refused": {}})
+
+
+def _import_post(request: HttpRequest, company: Company, folder: Path) -> HttpResponse:
+    try:
+        draft = import_draft(
+            company=company, actor=request.user, data=body_data(request), files=request.FILES
+        )
+    except Invalid as exc:
+        if wants_json(request):
+            raise
+        refused = {
+            "errors": exc.errors,
+            "general": exc.errors.get("__all__", []),
+            "dry_run": request.POST.get("dry_run") == "on",
+        }
+        return render(request, "tallyxml/import.html", {"refused": refused}, status=422)
+    paths = _uploads_keep(draft, folder)
+    job = job_start(
+        folder,
+        company_id=company.pk,
+        what=IMPORT,
+        work=lambda progress: import_work(draft, paths, progress),
+    )
+    page = reverse("tally-import", args=[company.pk]) + f"?job={job}"
+    if wants_json(request):
+        return json_response({"job": job, "url": page}, status=202)
+    return redirect(page)
+
+
+def _uploads_keep(draft: ImportDraft, folder: Path) -> list[tuple[str, Path]]:
+    """Each upload copied into the import folder (the request's own temporary files go when
+    it ends, the job runs on): its name and where it is kept."""
+    kept = []
+    for upload in draft.files:
+        handle, name = tempfile.mkstemp(dir=folder / UPLOADS, suffix=".xml")
+        with os.fdopen(handle, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        kept.append((upload.name or "upload.xml", Path(name)))
+    return kept
+
+
+def import_work(draft: ImportDraft, files: list[tuple[str, Path]], progress: Progress) -> dict:
+    """The job: count the files' vouchers, import them (in a transaction rolled back at the end
+    for a dry run), and answer Tally's counters and lines; the kept uploads are removed."""
+    paths = [path for _, path in files]
+    try:
+        progress(0, 0, "Reading the files")
+        total = files_survey(paths).vouchers
+        progress(0, total, "Posting")
+        company = Company.objects.get(pk=draft.company.pk)
+        streams = [path.open("rb") for path in paths]
+        try:
+            run: dict[str, Any] = {
+                "company": company,
+                "actor": draft.actor,
+                "streams": streams,
+                "progress": lambda done: progress(done, total, "Posting"),
+            }
+            if draft.dry_run:
+                with rolled_back():
+                    result = import_streams(**run)
+            else:
+                result = import_streams(**run)
+        finally:
+            for stream in streams:
+                stream.close()
+    except ParseError as exc:
+        kept = (
+            ""
+            if draft.dry_run
+            else " The vouchers before it are posted: import it again, mended, to go on."
+        )
+        raise DomainError(f"Not well-formed XML: {exc}.{kept}") from exc
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+    progress(total, total, "Done")
+    return import_answer(result, dry_run=draft.dry_run, files=[name for name, _ in files])
+
+
+def import_answer(result: Any, *, dry_run: bool, files: list[str]) -> dict[str, Any]:
+    counters = result.counters()
+    said = ", ".join(f"{count} {name}" for name, count in counters.items())
+    return {
+        "dry_run": dry_run,
+        "files": files,
+        "counters": counters,
+        "lines": result.lines,
+        "message": f"{'Dry run, nothing written' if dry_run else 'Imported'}: {said}.",
+    }
