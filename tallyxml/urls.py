@@ -6,4 +6,5 @@ from tallyxml import views
 
 urlpatterns = [
     path("import/", views.tally_import, name="tally-import"),
+    path("export/", views.tally_export, name="tally-export"),
 ]

@@ -1,20 +1,23 @@
-"""A company's Tally pages, for its owners and accountants: Tally XML files imported as a job the
-page polls (vouchers done of the files' total, then Tally's counters and a line per refused
-object); JSON answers on the same URL (202 with the job's id; GET ?job= for its state)."""
+"""A company's Tally pages. Import, for owners and accountants: Tally XML files imported as a job
+the page polls (vouchers done of the files' total, then Tally's counters and a line per refused
+object); JSON answers on the same URL (202 with the job's id; GET ?job= for its state). Export,
+for every member: the masters and a period's vouchers as one Tally XML file."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from companies.access import writer_require
 from companies.decorators import member_view
@@ -22,8 +25,9 @@ from companies.models import Company
 from core.errors import DomainError, Invalid, NotFound
 from core.http import body_data, json_response, wants_json
 from core.jobs import Progress, job_get, job_start
-from tallyxml.forms import ImportDraft, import_draft
+from tallyxml.forms import Encoding, ExportDraft, ImportDraft, export_draft, import_draft
 from tallyxml.importing import files_survey, import_streams, rolled_back
+from tallyxml.writing import export_write
 
 IMPORT = "tally-import"  # the jobs' `what`
 UPLOADS = "uploads"
@@ -148,3 +152,55 @@ def import_answer(result: Any, *, dry_run: bool, files: list[str]) -> dict[str, 
         "lines": result.lines,
         "message": f"{'Dry run, nothing written' if dry_run else 'Imported'}: {said}.",
     }
+
+
+# An export is written aside, then sent: in memory up to this size, on disk beyond.
+IN_MEMORY = 8 * 1024 * 1024
+NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+@require_GET
+@member_view
+def tally_export(request: HttpRequest, company: Company) -> HttpResponse:
+    """GET: the Export page, the period (`from`, `to`: the current financial year unless
+    given) and the `encoding` (UTF-16 or UTF-8); with `download`, the file
+    `<company>-<from>-<to>.xml` (a script's JSON GET without it: the defaults)."""
+    today = timezone.localdate()
+    try:
+        draft = export_draft(company=company, data=request.GET.dict(), today=today)
+    except Invalid as exc:
+        if wants_json(request):
+            raise
+        context = {"errors": exc.errors, "typed": request.GET.dict(), "encodings": Encoding}
+        return render(request, "tallyxml/export.html", context, status=422)
+    if "download" in request.GET:
+        return _export_file(draft)
+    if wants_json(request):
+        return json_response(
+            {"from": draft.date_from, "to": draft.date_to, "encoding": draft.encoding}
+        )
+    typed = {
+        "from": f"{draft.date_from:%d-%b-%Y}",
+        "to": f"{draft.date_to:%d-%b-%Y}",
+        "encoding": draft.encoding,
+    }
+    context = {"errors": {}, "typed": typed, "encodings": Encoding}
+    return render(request, "tallyxml/export.html", context)
+
+
+def _export_file(draft: ExportDraft) -> FileResponse:
+    out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)  # noqa: SIM115 (FileResponse closes it)
+    export_write(
+        draft.company,
+        out,  # type: ignore[arg-type]
+        date_from=draft.date_from,
+        date_to=draft.date_to,
+        encoding=draft.encoding,
+    )
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=NOT_IN_FILE_NAMES.sub("-", draft.filename),
+        content_type=f"text/xml; charset={draft.encoding}",
+    )
