@@ -1,11 +1,13 @@
-"""Tally XML through the Import page in a real browser: Meena (the owner) uploads the shared
+"""Tally XML through the Tally pages in a real browser: Meena (the owner) uploads the shared
 xan845 masters and vouchers into an empty company, watches the progress finish and Tally's
-counters appear (the opening difference shown, nothing refused), then opens the Trial Balance
-with the imported ledgers."""
+counters appear (the opening difference shown, nothing refused), opens the Trial Balance with
+the imported ledgers, then exports the year 2022-23 as Tally XML from the Export page."""
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,4 +69,18 @@ def test_import_the_shared_sample_and_see_the_trial_balance(browser: Any, server
     expect(books).to_contain_text("6,87,995.00")
     expect(books).to_contain_text("Difference in opening balances")
     expect(books).to_contain_text("4,55,261.00")
+
+    meena.click("#tally-export-link")
+    expect(meena.locator("h1")).to_contain_text("Export of Data")
+    meena.fill("#id_from", "1-4-2022")
+    meena.fill("#id_to", "31-3-2023")
+    meena.screenshot(path=str(ROOT / "docs" / "tally-export.png"))
+    with meena.expect_download() as downloading:
+        meena.click("#tally-export button[type=submit]")
+    download = downloading.value
+    assert download.suggested_filename == "Xan Engineering-20220401-20230331.xml"
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(codecs.BOM_UTF16_LE)
+    text = data.decode("utf-16")
+    assert text.count("<VOUCHER ") == 11 and "Anant Defence Systems Pvt.Ltd." in text
     meena.context.close()
