@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -24,7 +25,7 @@ from companies.decorators import member_view
 from companies.models import Company
 from core.errors import DomainError, Invalid, NotFound
 from core.http import body_data, json_response, wants_json
-from core.jobs import Progress, job_get, job_start
+from core.jobs import KEPT, Progress, job_get, job_start, jobs_of
 from tallyxml.forms import Encoding, ExportDraft, ImportDraft, export_draft, import_draft
 from tallyxml.importing import files_survey, import_streams, rolled_back
 from tallyxml.writing import export_write
@@ -35,9 +36,16 @@ UPLOADS = "uploads"
 
 def import_folder() -> Path:
     """Where imports keep their jobs' progress and, until the job ends, the uploaded files:
-    `<data folder>/tally`, seen by every process of the server."""
+    `<data folder>/tally`, seen by every process of the server. An upload older than a job is
+    kept (its server died under the job) is removed."""
     folder = Path(settings.VAR_DIR) / "tally"
     (folder / UPLOADS).mkdir(parents=True, exist_ok=True)
+    for upload in (folder / UPLOADS).iterdir():
+        try:
+            if time.time() - upload.stat().st_mtime > KEPT.total_seconds():
+                upload.unlink(missing_ok=True)
+        except OSError:
+            continue
     return folder
 
 
@@ -57,7 +65,9 @@ def tally_import(request: HttpRequest, company: Company) -> HttpResponse:
         if job is None or job["what"] != IMPORT:
             raise NotFound
     if wants_json(request):
-        return json_response(job if job else {"detail": "POST files to import; GET ?job= after."})
+        if job is None:  # the company's imports of the last day, newest first
+            return json_response({"jobs": jobs_of(folder, company_id=company.pk, what=IMPORT)})
+        return json_response(job)
     if job is not None and request.htmx:  # type: ignore[attr-defined]
         return render(request, "tallyxml/import.html#progress", {"job": job})
     return render(request, "tallyxml/import.html", {"job": job, "refused": {}})

@@ -91,6 +91,8 @@ def test_an_accountant_imports_over_json_and_gets_tallys_counters(
     )
     assert finished(api, company, again.json()["job"])["result"]["counters"]["ignored"] == 1
     assert Voucher.objects.filter(company=company).count() == 1
+    listed = api.get(url(company), headers={"Accept": "application/json"}).json()["jobs"]
+    assert [j["id"] for j in listed] == [again.json()["job"], job]
 
 
 @pytest.mark.django_db(transaction=True)
