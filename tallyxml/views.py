@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -88,11 +89,12 @@ def _import_post(request: HttpRequest, company: Company, folder: Path) -> HttpRe
         }
         return render(request, "tallyxml/import.html", {"refused": refused}, status=422)
     paths = _uploads_keep(draft, folder)
+    kept = replace(draft, files=())  # the job reads the copies; the uploads go with the request
     job = job_start(
         folder,
         company_id=company.pk,
         what=IMPORT,
-        work=lambda progress: import_work(draft, paths, progress),
+        work=lambda progress: import_work(kept, paths, progress),
     )
     page = reverse("tally-import", args=[company.pk]) + f"?job={job}"
     if wants_json(request):
