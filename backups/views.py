@@ -1,7 +1,7 @@
 """A company's backups, for its owners: the list, "Back up now", download, and restore from a
 listed or uploaded archive (as a new company, a copy under a new name, or replacing this one).
 Input is read into a draft first (backups.forms); pages run the long work as a job they poll
-(backups.jobs); the JSON API waits for it."""
+(core.jobs); the JSON API waits for it."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from backups.folder import (
     last_good,
 )
 from backups.forms import BackupDraft, RestoreDraft, backup_draft, restore_draft
-from backups.jobs import job_get, job_start
 from backups.restore import MODES, Restored, restore
 from backups.schedule import WARN_AFTER
 from companies.access import OWNERS, membership_require
@@ -41,6 +40,7 @@ from companies.models import Company, Membership
 from companies.selectors import memberships_of_user
 from core.errors import Invalid, NotAllowed, NotFound
 from core.http import body_data, json_response, wants_json
+from core.jobs import job_get, job_start
 
 
 def archive_json(company: Company, archive: Archive) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The Verify page (the checks' findings, grouped by check) and the Exceptions list: for a
-company's owners and the server's staff among its members. Verify runs as a job (backups.jobs),
+company's owners and the server's staff among its members. Verify runs as a job (core.jobs),
 one at a time per company; the page follows it and shows the newest one's report."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from backups.folder import folder_get
-from backups.jobs import Work, job_get, job_start, jobs_of
 from backups.models import DataException
 from backups.verify import (
     Check,
@@ -30,6 +29,7 @@ from backups.views import owner_or_staff
 from companies.decorators import member_view
 from companies.models import Company
 from core.http import json_response, wants_json
+from core.jobs import Work, job_get, job_start, jobs_of
 
 
 @dataclass(frozen=True)

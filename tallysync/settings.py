@@ -180,6 +180,9 @@ AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still
 API_TOKEN_DAYS = env_int("TALLYSYNC_TOKEN_DAYS", 90)
 if API_TOKEN_DAYS < 1:
     raise ValueError("TALLYSYNC_TOKEN_DAYS: use a whole number of days, 1 or more")
+# The largest Tally XML file the import page takes (the import streams it, so this guards the
+# disk its upload is kept on, not memory).
+TALLY_IMPORT_MAX_BYTES = env_int("TALLYSYNC_TALLY_IMPORT_MAX_MB", 500) * 1024 * 1024
 
 # Production is the default (DEBUG off). Headers that cost a plain-HTTP office LAN nothing:
 SECURE_CONTENT_TYPE_NOSNIFF = True

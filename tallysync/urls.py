@@ -29,6 +29,7 @@ urlpatterns = [
     path("c/<id:cid>/banking/", include("banking.urls")),
     path("c/<id:cid>/editlog/", include("editlog.urls")),
     path("c/<id:cid>/backups/", include("backups.urls")),
+    path("c/<id:cid>/tally/", include("tallyxml.urls")),
 ]
 
 # A database that is down or locked answers 503 with what happened (core.http).

@@ -13,7 +13,7 @@ what was posted is found by its GUID and counted as ignored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,6 +61,9 @@ from vouchers.services import (
 Base = VoucherType.Base
 Kind = TallyKey.Kind
 BATCH = 500
+# progress(vouchers done): called after each batch, with every voucher read so far but the
+# ones still waiting to be posted
+Progress = Callable[[int], None]
 
 # Tally's base voucher types that post to ledgers, and those that do not (FORMAT.md §4):
 # orders, notes, memoranda and inventory-only types are read and skipped.
@@ -119,8 +122,17 @@ def _messages(refusal: Invalid) -> str:
 class Importer:
     """One import into one company: feed it a file's objects, then `finish`."""
 
-    def __init__(self, *, company: Company, actor: AbstractBaseUser, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        *,
+        company: Company,
+        actor: AbstractBaseUser,
+        batch: int = BATCH,
+        progress: Progress | None = None,
+    ) -> None:
         self.company, self.actor, self.batch = company, actor, batch
+        self.progress = progress
+        self.vouchers_read = 0
         self.result = Result()
         self.types: dict[str, str] = {}  # a voucher type's name (lower) -> its parent
         self.company_types: dict[str, str | None] = {}  # the company's own, as looked up
@@ -135,6 +147,7 @@ class Importer:
         tag = element.tag
         try:
             if tag == "VOUCHER":
+                self.vouchers_read += 1
                 self._masters_flush()
                 read = voucher_read(element)
                 if read.guid and read.guid in self.guids:
@@ -314,6 +327,8 @@ class Importer:
                 self._vouchers_post(work, posting)
         for step in afterwards:
             step()
+        if self.progress is not None:
+            self.progress(self.vouchers_read - len(self.vouchers))
 
     def _sorted(
         self, batch: list[TallyVoucher], keys: dict[str, TallyKey]
@@ -649,22 +664,37 @@ def _bank(bank: TallyBank | None) -> BankDetail | None:
 # -- files -----------------------------------------------------------------------------------
 
 
-def first_voucher_date(paths: Iterable[Path]) -> dt.date | None:
-    """The earliest voucher date in the files (a streaming pass that reads only DATEs): where
-    a new company's financial year and books begin."""
-    earliest = None
+@dataclass(frozen=True)
+class Survey:
+    """What a first streaming pass over the files finds: how many vouchers (a progress bar's
+    total) and the earliest voucher date (where a new company's year and books begin)."""
+
+    vouchers: int
+    first_date: dt.date | None
+
+
+def files_survey(paths: Iterable[Path]) -> Survey:
+    """Count the files' vouchers and find their earliest date (reading only DATEs)."""
+    count, earliest = 0, None
     for path in paths:
         with path.open("rb") as stream:
             for element in objects(stream):
                 if element.tag != "VOUCHER":
                     continue
+                count += 1
                 try:
                     day = voucher_date(element)
                 except ValueError:
                     continue
                 if day and (earliest is None or day < earliest):
                     earliest = day
-    return earliest
+    return Survey(vouchers=count, first_date=earliest)
+
+
+def first_voucher_date(paths: Iterable[Path]) -> dt.date | None:
+    """The earliest voucher date in the files: where a new company's financial year and books
+    begin."""
+    return files_survey(paths).first_date
 
 
 def voucher_date(element: Element) -> dt.date | None:
@@ -672,11 +702,17 @@ def voucher_date(element: Element) -> dt.date | None:
 
 
 def import_streams(
-    *, company: Company, actor: AbstractBaseUser, streams: Iterable[BinaryIO], batch: int = BATCH
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    streams: Iterable[BinaryIO],
+    batch: int = BATCH,
+    progress: Progress | None = None,
 ) -> Result:
     """Import Tally XML streams, in order, into `company` as `actor` (an owner or accountant):
-    the counters and lines of the whole run."""
-    importer = Importer(company=company, actor=actor, batch=batch)
+    the counters and lines of the whole run; `progress` hears the vouchers done batch by
+    batch."""
+    importer = Importer(company=company, actor=actor, batch=batch, progress=progress)
     for stream in streams:
         for element in objects(stream):
             importer.feed(element)

@@ -287,3 +287,16 @@ def test_a_ledger_renamed_in_tally_is_found_by_its_guid(company: Company, alice:
     assert (result.created, result.altered) == (0, 1)
     assert Ledger.objects.get(company=company, name="Joshi and Sons Pvt Ltd")
     assert not Ledger.objects.filter(company=company, name="Joshi & Sons").exists()
+
+
+def test_progress_hears_the_vouchers_done_batch_by_batch(
+    company: Company, alice: User, ledgers: dict[str, Ledger]
+) -> None:
+    """What the Import page's bar shows: after each batch, every voucher read but those still
+    waiting (a refused one counts as done)."""
+    heard: list[int] = []
+    sales = [voucher(*SALE, guid=f"g-{n}", number=str(n)) for n in range(1, 6)]
+    unreadable = '<VOUCHER VCHTYPE="Sales"><DATE>20261126</DATE></VOUCHER>'
+    stream = io.BytesIO(envelope(*sales, unreadable))
+    import_streams(company=company, actor=alice, streams=[stream], batch=2, progress=heard.append)
+    assert heard == [2, 4, 6]

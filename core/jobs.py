@@ -1,9 +1,9 @@
-"""Long work started from a page (a backup, a restore, a verify): run in a thread of the server
-process, its progress kept in a small file in the backup folder (`.jobs/<id>.json`) that the
-page polls.
+"""Long work started from a page (a backup, a restore, a verify, a Tally import): run in a thread
+of the server process, its progress kept in a small file in a folder the caller names (the
+backup folder, the Tally import folder: `<folder>/.jobs/<id>.json`) that the page polls.
 
 A file, not memory: with several server processes the poll may reach another process than the
-one doing the work, and they all see the backup folder. A job whose file has not moved for
+one doing the work, and they all see the folder. A job whose file has not moved for
 SILENT_AFTER is shown as stopped (its server died under it; a killed backup leaves no archive).
 Nothing secret goes in the file: a passphrase stays in the thread's memory. Work that should
 not run twice at once (a company's verify) is started `alone`: a second start joins the one
@@ -39,7 +39,8 @@ KEPT = dt.timedelta(days=1)
 JOB_ID = 16  # hex characters
 
 # work(progress) → what to show when done (JSON-able); progress(done, total, stage)
-Work = Callable[[Callable[[int, int, str], None]], dict[str, Any]]
+Progress = Callable[[int, int, str], None]
+Work = Callable[[Progress], dict[str, Any]]
 
 
 class Job:

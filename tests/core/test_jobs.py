@@ -1,4 +1,4 @@
-"""Jobs started from a page (backups.jobs): one at a time when started `alone`, a heartbeat
+"""Jobs started from a page (core.jobs): one at a time when started `alone`, a heartbeat
 while a step reports nothing, and a job whose server died shown as stopped."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from backups import jobs
-from backups.jobs import job_get, job_running, job_start, jobs_of
+from core import jobs
+from core.jobs import job_get, job_running, job_start, jobs_of
 
 
 @pytest.fixture
