@@ -96,6 +96,10 @@ class ServerConfigAdmin(admin.ModelAdmin):
             },
         ),
         ("Backups (docs/operations.md)", {"fields": list(ServerConfig.BACKUP_FIELDS)}),
+        (
+            "Tally's XML API (docs/security.md)",
+            {"fields": ["xml_api_networks", "xml_api_user"]},
+        ),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

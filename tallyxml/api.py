@@ -1,0 +1,253 @@
+"""Tally's XML-over-HTTP API (FORMAT.md §5): a request's body read into a typed `TallyRequest`,
+the company it names, and Tally's answer to it, written in the request's own encoding.
+
+What is answered: legacy `Export Data` (REPORTNAME) and new-style `Export` (TYPE Data, ID the
+same report names; TYPE Collection of Ledger, Group or Voucher honouring FETCH) through
+`tallyxml.answers`, and `Import Data` / `Import` through the ordinary importer
+(`tallyxml.importing`). A request that cannot be answered is a `Refused`: Tally's
+`<RESPONSE><LINEERROR>…</LINEERROR></RESPONSE>`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from defusedxml.ElementTree import ParseError, fromstring
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from companies.access import writer_require
+from companies.models import Company
+from companies.selectors import memberships_of_user
+from core.errors import NotAllowed
+from tallyxml.reading import clean_text, encoding_of
+
+_CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TALLY_DATE = re.compile(r"^(\d{1,2})[-/ ]([A-Za-z]{3,9}|\d{1,2})[-/ ](\d{2}|\d{4})$")
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class Refused(Exception):
+    """A request Tally would refuse with a LINEERROR (the message is the line's text)."""
+
+
+# -- encodings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a request came, so that its answer goes back the same way: the codec, the charset
+    said in the answer's Content-Type, and whether a byte-order mark leads."""
+
+    codec: str
+    charset: str
+    bom: bytes = b""
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.codec)
+
+
+def encoding_detect(body: bytes, content_type: str) -> Encoding:
+    """A byte-order mark first, then the charset in the Content-Type (a UTF-16 one without a
+    mark in the byte order its zero bytes show: Tally's clients send UTF-16LE), else UTF-8."""
+    codec, bom_length = encoding_of(body[:4])
+    bom = body[:bom_length]
+    if bom_length:
+        return Encoding(codec, "utf-8" if codec == "utf-8" else "utf-16", bom)
+    said = _CHARSET.search(content_type or "")
+    charset = said[1].lower() if said else "utf-8"
+    if charset.replace("-", "").startswith("utf16") or codec.startswith("utf-16"):
+        codec = codec if codec.startswith("utf-16") else "utf-16-le"
+        return Encoding(codec, "utf-16")
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "utf-8"
+    return Encoding(charset, charset)
+
+
+# -- requests --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectionAsked:
+    """A TDL collection a new-style request defines: its object type and the fields to fetch
+    (lower case; "*" for all)."""
+
+    name: str
+    type: str
+    fetch: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TallyRequest:
+    """What a request asks: `verb` export or import, `new_style` for VERSION 1 requests,
+    `type` Data / Collection / Object (legacy: Data), `name` the report or collection,
+    `variables` the STATICVARIABLES (upper-case names) and the body, for an import."""
+
+    verb: str
+    new_style: bool
+    type: str
+    name: str
+    variables: dict[str, str] = field(default_factory=dict)
+    collection: CollectionAsked | None = None
+    body: bytes = b""  # the request as UTF-8 XML (imports read their objects from it)
+
+    def variable(self, name: str) -> str:
+        return self.variables.get(name.upper(), "").strip()
+
+    @property
+    def company_name(self) -> str:
+        return self.variable("SVCURRENTCOMPANY")
+
+    def period(self, company: Company) -> tuple[dt.date, dt.date]:
+        """SVFROMDATE..SVTODATE; by default the financial year of SVTODATE (or of today) from
+        its first day, as Tally's reports open."""
+        today = timezone.localdate()
+        date_to = date_read(self.variable("SVTODATE"), "SVTODATE") or today
+        year_start = max(company.financial_year_begins(date_to), company.books_beginning)
+        date_from = date_read(self.variable("SVFROMDATE"), "SVFROMDATE") or year_start
+        if date_from > date_to:
+            raise Refused(f"SVFROMDATE {date_from:%Y%m%d} is after SVTODATE {date_to:%Y%m%d}")
+        return date_from, date_to
+
+    def flag(self, name: str) -> bool:
+        return self.variable(name).lower() in ("yes", "true", "1")
+
+
+def date_read(text: str, name: str) -> dt.date | None:
+    """A date as Tally's clients send it: YYYYMMDD, or 1-Apr-2026 / 01/04/2026 (day first);
+    Refused naming the variable for anything else."""
+    text = text.strip().strip("'\"")
+    if not text:
+        return None
+    try:
+        if re.fullmatch(r"\d{8}", text):
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        match = _TALLY_DATE.match(text)
+        if match:
+            day, month, year = match.groups()
+            year = f"20{year}" if len(year) == 2 else year
+            if month.isdigit():
+                return dt.date(int(year), int(month), int(day))
+            number = MONTHS.index(month[:3].lower()) + 1 if month[:3].lower() in MONTHS else 0
+            return dt.date(int(year), number, int(day))
+    except ValueError:
+        pass
+    raise Refused(f"{name} '{text}' is not a date (use YYYYMMDD, e.g. 20260401)")
+
+
+def request_read(body: bytes, encoding: Encoding) -> TallyRequest:
+    """The request a body makes; Refused for what is not a Tally request."""
+    text = body[len(encoding.bom) :].decode(encoding.codec, errors="replace")
+    text = clean_text(_DECLARATION.sub("", text, count=1))
+    try:
+        root = fromstring(text.encode("utf-8"), forbid_dtd=True)
+    except ParseError as exc:
+        raise Refused(f"The request is not well-formed XML ({exc})") from None
+    header = root.find("HEADER")
+    said = _text(header, "TALLYREQUEST").lower()
+    new_style = _text(header, "VERSION") == "1" or said in ("export", "import")
+    verb = said.split(" ")[0] if said else ""
+    if root.tag != "ENVELOPE" or verb not in ("export", "import"):
+        raise Refused("Unknown Request, cannot be processed")
+    variables = {
+        child.tag.upper(): (child.text or "")
+        for statics in root.iter("STATICVARIABLES")
+        for child in statics
+    }
+    if new_style:
+        kind, name = _text(header, "TYPE").title() or "Data", _text(header, "ID")
+    else:
+        kind, name = "Data", _text(root.find(".//REQUESTDESC"), "REPORTNAME")
+    collection = _collection_read(root, name) if kind == "Collection" else None
+    return TallyRequest(verb, new_style, kind, name, variables, collection, text.encode("utf-8"))
+
+
+def _text(element: Element | None, tag: str) -> str:
+    child = element.find(tag) if element is not None else None
+    return (child.text or "").strip() if child is not None else ""
+
+
+def _collection_read(root: Element, name: str) -> CollectionAsked:
+    """The collection the request's TDL defines under the ID's name (else its first one), or
+    the ID taken as the type (`ID Ledger`, a collection of ledgers with every field)."""
+    found = [c for c in root.iter("COLLECTION") if c.find("TYPE") is not None]
+    chosen = next((c for c in found if c.get("NAME", "").lower() == name.lower()), None)
+    chosen = chosen if chosen is not None else (found[0] if found else None)
+    if chosen is None:
+        return CollectionAsked(name, name, ("*",))
+    fetch = [
+        item.strip().lower()
+        for element in chosen.iter()
+        if element.tag in ("FETCH", "NATIVEMETHOD") and element.text
+        for item in element.text.split(",")
+        if item.strip()
+    ]
+    return CollectionAsked(chosen.get("NAME", name), _text(chosen, "TYPE"), tuple(fetch or ["*"]))
+
+
+# -- companies and rights --------------------------------------------------------------------
+
+
+def company_for(*, request: TallyRequest, user: AbstractBaseUser) -> Company:
+    """The company SVCURRENTCOMPANY names among the user's own (by name, as Tally matches it),
+    or the user's only company when none is named; Refused otherwise. A company the user is
+    not a member of is "not found", as one that does not exist."""
+    memberships = list(memberships_of_user(user=user))
+    name = request.company_name
+    if name:
+        company = next(
+            (m.company for m in memberships if m.company.name.lower() == name.lower()), None
+        )
+        if company is None:
+            raise Refused(f"Could not find Company '{name}'")
+        return company
+    if len(memberships) == 1:
+        return memberships[0].company
+    if not memberships:
+        raise Refused("No company is open: you are not a member of any company")
+    raise Refused("Several companies are open: name one in SVCURRENTCOMPANY")
+
+
+def import_allowed(*, company: Company, user: AbstractBaseUser) -> None:
+    """Refused unless the user writes this company's books (an owner or an accountant)."""
+    try:
+        writer_require(company=company, actor=user)
+    except NotAllowed as refusal:
+        raise Refused(str(refusal)) from None
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def line_error(message: str) -> Element:
+    """Tally's refusal: `<RESPONSE><LINEERROR>…</LINEERROR></RESPONSE>`."""
+    response = Element("RESPONSE")
+    SubElement(response, "LINEERROR").text = message
+    return response
+
+
+def answer_text(element: Element) -> str:
+    return tostring(element, encoding="unicode")
+
+
+def answer_bytes(element: Element, encoding: Encoding) -> bytes:
+    """The answer in the request's encoding (characters it cannot carry as references)."""
+    text = answer_text(element)
+    try:
+        return encoding.encode(text)
+    except UnicodeEncodeError:
+        return encoding.bom + text.encode(encoding.codec, errors="xmlcharrefreplace")
+
+
+def body_stream(request: TallyRequest) -> io.BytesIO:
+    return io.BytesIO(request.body)

@@ -1,0 +1,391 @@
+"""Tally's XML API (`POST /`) driven as Tally's clients drive it: legacy and new-style requests,
+UTF-8 and UTF-16LE, the reports' figures, collections with FETCH, imports with their counters,
+and who may call it (FORMAT.md §5, docs/security.md)."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import urllib.error
+import urllib.request
+from decimal import Decimal
+from typing import Any
+from xml.etree.ElementTree import Element, fromstring
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from companies.auth import token_issue
+from companies.models import Company
+from config.models import ServerConfig
+from config.selectors import config_forget
+from ledgers.models import Ledger
+from ledgers.selectors import group_list
+from reports.selectors import tally_order, trial_balance_get, trial_balance_grouped
+from tests.conftest import sale
+from tests.tallyxml.test_importing import SALE, envelope, line, voucher
+from vouchers.models import Voucher
+from vouchers.services import voucher_create
+
+
+def legacy(report: str, company: str = "Sharma Traders", **variables: str) -> str:
+    statics = "".join(f"<{name}>{value}</{name}>" for name, value in variables.items())
+    return (
+        "<ENVELOPE><HEADER><TALLYREQUEST>Export Data</TALLYREQUEST></HEADER><BODY><EXPORTDATA>"
+        f"<REQUESTDESC><REPORTNAME>{report}</REPORTNAME><STATICVARIABLES>"
+        f"<SVCURRENTCOMPANY>{company}</SVCURRENTCOMPANY>"
+        "<SVEXPORTFORMAT>$$SysName:XML</SVEXPORTFORMAT>"
+        f"{statics}</STATICVARIABLES></REQUESTDESC></EXPORTDATA></BODY></ENVELOPE>"
+    )
+
+
+def collection(kind: str, fetch: str, company: str = "Sharma Traders") -> str:
+    return (
+        "<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>Export</TALLYREQUEST>"
+        "<TYPE>Collection</TYPE><ID>MyCollection</ID></HEADER><BODY><DESC><STATICVARIABLES>"
+        f"<SVEXPORTFORMAT>$$SysName:XML</SVEXPORTFORMAT><SVCURRENTCOMPANY>{company}"
+        "</SVCURRENTCOMPANY><SVFROMDATE>20260401</SVFROMDATE><SVTODATE>20270331</SVTODATE>"
+        '</STATICVARIABLES><TDL><TDLMESSAGE><COLLECTION NAME="MyCollection" ISMODIFY="No">'
+        f"<TYPE>{kind}</TYPE><FETCH>{fetch}</FETCH></COLLECTION></TDLMESSAGE></TDL></DESC>"
+        "</BODY></ENVELOPE>"
+    )
+
+
+def post(client: Client, xml: str, encoding: str = "utf-8", bom: bool = False) -> Any:
+    body = (codecs.BOM_UTF16_LE if bom else b"") + xml.encode(encoding)
+    charset = "utf-16" if encoding.startswith("utf-16") else encoding
+    return client.post("/", body, content_type=f"text/xml;charset={charset}")
+
+
+def parsed(response: Any, encoding: str = "utf-8") -> Element:
+    content = response.content
+    if content.startswith(codecs.BOM_UTF16_LE):
+        content = content[2:]
+    return fromstring(content.decode(encoding))
+
+
+@pytest.fixture
+def tally(alice: User) -> Client:
+    """alice's Tally client: an API token, XML both ways."""
+    return Client(headers={"Authorization": f"Token {token_issue(user=alice)}"})
+
+
+@pytest.fixture
+def books(company: Company, alice: User, ledgers: dict[str, Ledger]) -> Company:
+    """A sale of 1,00,000.00 to Sharma Enterprises and a rent payment of 15,000.00 in cash."""
+    voucher_create(company=company, actor=alice, data=sale())
+    rent = {
+        "type": "Payment",
+        "date": "2026-11-27",
+        "entries": [{"ledger": "Rent", "debit": "15000"}, {"ledger": "Cash", "credit": "15000"}],
+    }
+    voucher_create(company=company, actor=alice, data=rent)
+    return company
+
+
+# -- the Trial Balance and the other reports ---------------------------------------------------
+
+
+def pairs(root: Element) -> dict[str, tuple[str, str]]:
+    """DSPACCNAME/DSPACCINFO pairs: name -> (debit column, credit column)."""
+    children = list(root)
+    rows = {}
+    for name, info in zip(children[::2], children[1::2], strict=True):
+        assert (name.tag, info.tag) == ("DSPACCNAME", "DSPACCINFO")
+        debit, credit = (
+            info.findtext("DSPCLDRAMT/DSPCLDRAMTA"),
+            info.findtext("DSPCLCRAMT/DSPCLCRAMTA"),
+        )
+        rows[name.findtext("DSPDISPNAME")] = (debit or "", credit or "")
+    return rows
+
+
+def test_the_trial_balance_answers_the_selectors_figures_by_primary_group(
+    tally: Client, books: Company
+) -> None:
+    """Primary groups in Tally's order, debits negative in DSPCLDRAMTA, credits positive in
+    DSPCLCRAMTA, each the Trial Balance selector's figure to the paisa."""
+    response = post(tally, legacy("Trial Balance", SVTODATE="20270331"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    rows = pairs(parsed(response))
+    report = trial_balance_get(company=books, as_of=dt.date(2027, 3, 31))
+    grouped, _ = trial_balance_grouped(report=report, groups=list(group_list(company=books)))
+    expected = {}
+    for node in sorted(grouped.groups, key=tally_order):
+        total = node.total
+        expected[node.group.name] = (f"{-total:.2f}", "") if total > 0 else ("", f"{-total:.2f}")
+    assert rows == expected
+    assert rows["Current Assets"] == ("-85000.00", "")  # the debtor less the cash paid
+    assert rows["Sales Accounts"] == ("", "100000.00")
+    assert rows["Indirect Expenses"] == ("-15000.00", "")
+    assert list(rows) == [n.group.name for n in sorted(grouped.groups, key=tally_order)]
+
+
+def test_explodeflag_lists_the_ledgers_under_their_groups(tally: Client, books: Company) -> None:
+    rows = pairs(parsed(post(tally, legacy("Trial Balance", EXPLODEFLAG="Yes"))))
+    names = list(rows)
+    assert names.index("Sundry Debtors") < names.index("Sharma Enterprises")
+    assert rows["Sharma Enterprises"] == ("-100000.00", "")
+    assert rows["Rent"] == ("-15000.00", "")
+
+
+def test_profit_and_loss_and_balance_sheet(tally: Client, books: Company) -> None:
+    period = {"SVFROMDATE": "20260401", "SVTODATE": "20270331"}
+    root = parsed(post(tally, legacy("Profit and Loss", **period)))
+    lines = {
+        name.findtext("DSPDISPNAME"): amount.findtext("BSMAINAMT")
+        for name, amount in zip(root[::2], root[1::2], strict=True)
+    }
+    assert lines["Sales Accounts"] == "100000.00"
+    assert lines["Indirect Expenses"] == "-15000.00"
+    assert lines["Nett Profit"] == "-85000.00"  # on the debit side, as Tally shows it
+    root = parsed(post(tally, legacy("Balance Sheet", SVTODATE="20270331")))
+    sheet = {
+        name.findtext("DSPACCNAME/DSPDISPNAME"): amount.findtext("BSMAINAMT")
+        for name, amount in zip(root[::2], root[1::2], strict=True)
+    }
+    assert sheet["Current Assets"] == "-85000.00"
+    assert sheet["Profit & Loss A/c"] == "85000.00"
+
+
+def test_ledger_vouchers_and_bills_receivable(tally: Client, books: Company) -> None:
+    root = parsed(post(tally, legacy("Ledger Vouchers", LEDGERNAME="Cash")))
+    assert [e.text or "" for e in root] == [
+        "27-Nov-2026", "Rent", "Payment", "1", "", "15000.00",
+    ]  # fmt: skip
+    root = parsed(post(tally, legacy("Ledger Vouchers", LEDGERNAME="Nobody")))
+    assert root.findtext("LINEERROR") == "Could not find Ledger 'Nobody'"
+    # A bill: the sale again, with a New Ref on a bill-wise debtor.
+    Ledger.objects.filter(name="Sharma Enterprises").update(bill_wise=True)
+    with_bill = sale("5000.00")
+    with_bill["entries"][0]["bills"] = [{"type": "New Ref", "name": "INV-9", "amount": "5000.00"}]
+    voucher_create(company=books, actor=User.objects.get(username="alice"), data=with_bill)
+    root = parsed(post(tally, legacy("Bills Receivable", SVTODATE="20261231")))
+    children = list(root)
+    bills = {
+        fixed.findtext("BILLREF"): (fixed.findtext("BILLPARTY"), closing.text, due.text)
+        for fixed, closing, due in zip(children[::4], children[1::4], children[2::4], strict=True)
+    }
+    assert bills["INV-9"] == ("Sharma Enterprises", "-5000.00", "26-Nov-2026")
+
+
+def test_an_unknown_report_or_company_is_tallys_line_error(tally: Client, books: Company) -> None:
+    root = parsed(post(tally, legacy("Stock Ledger Magic")))
+    assert (root.tag, root.findtext("LINEERROR")) == (
+        "RESPONSE",
+        "Could not find Report 'Stock Ledger Magic'!",
+    )
+    root = parsed(post(tally, legacy("Trial Balance", company="Gupta &amp; Sons")))
+    assert root.findtext("LINEERROR") == "Could not find Company 'Gupta & Sons'"
+
+
+def test_without_a_company_named_the_callers_only_company_answers(
+    tally: Client, books: Company
+) -> None:
+    xml = legacy("Trial Balance").replace("<SVCURRENTCOMPANY>Sharma Traders</SVCURRENTCOMPANY>", "")
+    assert "Current Assets" in pairs(parsed(post(tally, xml)))
+
+
+# -- encodings -------------------------------------------------------------------------------
+
+
+def test_utf16le_with_a_bom_is_answered_in_utf16le_with_a_bom(
+    tally: Client, books: Company
+) -> None:
+    response = post(tally, legacy("Trial Balance"), "utf-16-le", bom=True)
+    assert response["Content-Type"] == "text/xml; charset=utf-16"
+    assert response.content.startswith(codecs.BOM_UTF16_LE)
+    assert pairs(parsed(response, "utf-16-le"))["Current Assets"] == ("-85000.00", "")
+
+
+def test_utf16le_without_a_bom_as_node_clients_send_it(tally: Client, books: Company) -> None:
+    """tally-database-loader: `charset=utf-16`, UTF-16LE, no mark; it reads the answer as
+    UTF-16LE."""
+    response = post(tally, legacy("Trial Balance"), "utf-16-le")
+    assert not response.content.startswith(codecs.BOM_UTF16_LE)
+    assert pairs(parsed(response, "utf-16-le"))["Current Assets"] == ("-85000.00", "")
+
+
+# -- collections -----------------------------------------------------------------------------
+
+
+def test_a_ledger_collection_honours_fetch_with_typed_leaves(tally: Client, books: Company) -> None:
+    root = parsed(post(tally, collection("Ledger", "Name, Parent, OpeningBalance, ClosingBalance")))
+    assert (root.findtext("HEADER/VERSION"), root.findtext("HEADER/STATUS")) == ("1", "1")
+    party = root.find("BODY/DATA/COLLECTION/LEDGER[@NAME='Sharma Enterprises']")
+    assert [(leaf.tag, leaf.get("TYPE"), leaf.text or "") for leaf in party] == [
+        ("NAME", "String", "Sharma Enterprises"),
+        ("PARENT", "String", "Sundry Debtors"),
+        ("OPENINGBALANCE", "Amount", ""),
+        ("CLOSINGBALANCE", "Amount", "-100000.00"),
+    ]
+
+
+def test_group_and_voucher_collections(tally: Client, books: Company) -> None:
+    root = parsed(post(tally, collection("Group", "Name, Parent, ClosingBalance")))
+    debtors = root.find("BODY/DATA/COLLECTION/GROUP[@NAME='Sundry Debtors']")
+    assert debtors.findtext("PARENT") == "Current Assets"
+    assert debtors.findtext("CLOSINGBALANCE") == "-100000.00"
+    fetch = "Date, VoucherTypeName, VoucherNumber, AllLedgerEntries"
+    root = parsed(post(tally, collection("Voucher", fetch)))
+    vouchers = root.findall("BODY/DATA/COLLECTION/VOUCHER")
+    assert [v.findtext("VOUCHERTYPENAME") for v in vouchers] == ["Sales", "Payment"]
+    assert vouchers[0].findtext("DATE") == "20261126"
+    lines = vouchers[0].findall("ALLLEDGERENTRIES.LIST")
+    assert [(ln.findtext("LEDGERNAME"), ln.findtext("AMOUNT")) for ln in lines] == [
+        ("Sharma Enterprises", "-100000.00"),
+        ("Sales", "100000.00"),
+    ]
+    assert vouchers[0].find("NARRATION") is None  # not fetched
+
+
+def test_a_new_style_data_export_answers_in_the_new_envelope(tally: Client, books: Company) -> None:
+    xml = (
+        "<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>Export</TALLYREQUEST><TYPE>Data"
+        "</TYPE><ID>Trial Balance</ID></HEADER><BODY><DESC><STATICVARIABLES><SVCURRENTCOMPANY>"
+        "Sharma Traders</SVCURRENTCOMPANY></STATICVARIABLES></DESC></BODY></ENVELOPE>"
+    )
+    root = parsed(post(tally, xml))
+    assert root.findtext("HEADER/STATUS") == "1"
+    assert pairs(root.find("BODY/DATA"))["Current Assets"] == ("-85000.00", "")
+
+
+# -- imports ---------------------------------------------------------------------------------
+
+
+def test_a_legacy_import_answers_tallys_counters_and_a_line_error_per_refusal(
+    tally: Client, company: Company, ledgers: dict[str, Ledger]
+) -> None:
+    unbalanced = voucher(line("Sharma Enterprises", "-10.00"), line("Sales", "9.00"), guid="g-2")
+    xml = envelope(voucher(*SALE), unbalanced).decode()
+    root = parsed(post(tally, xml))
+    assert root.tag == "RESPONSE"
+    assert (root.findtext("CREATED"), root.findtext("ERRORS")) == ("1", "1")
+    assert root.findtext("LASTVCHID") == str(Voucher.objects.get(company=company).pk)
+    assert "unbalanced voucher" in root.findtext("LINEERROR")
+    assert Ledger.objects.get(pk=ledgers["sales"].pk).closing_balance == Decimal("-1180.00")
+    again = parsed(post(tally, xml))
+    assert (again.findtext("CREATED"), again.findtext("IGNORED")) == ("0", "1")
+
+
+def test_a_new_style_import_answers_in_importresult(
+    tally: Client, company: Company, ledgers: dict[str, Ledger]
+) -> None:
+    xml = (
+        "<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>Import</TALLYREQUEST><TYPE>Data"
+        "</TYPE><ID>Vouchers</ID></HEADER><BODY><DESC><STATICVARIABLES><SVCURRENTCOMPANY>"
+        "Sharma Traders</SVCURRENTCOMPANY></STATICVARIABLES></DESC><DATA>"
+        f'<TALLYMESSAGE xmlns:UDF="TallyUDF">{voucher(*SALE)}</TALLYMESSAGE>'
+        "</DATA></BODY></ENVELOPE>"
+    )
+    root = parsed(post(tally, xml, "utf-16-le", bom=True), "utf-16-le")
+    assert root.findtext("BODY/DATA/IMPORTRESULT/CREATED") == "1"
+    assert Voucher.objects.filter(company=company).count() == 1
+
+
+def test_a_viewer_cannot_import(charlie: User, company: Company, ledgers: Any) -> None:
+    viewer = Client(headers={"Authorization": f"Token {token_issue(user=charlie)}"})
+    root = parsed(post(viewer, envelope(voucher(*SALE)).decode()))
+    assert root.findtext("LINEERROR") == (
+        "You are viewer in Sharma Traders; this needs owner or accountant."
+    )
+    assert not Voucher.objects.filter(company=company).exists()
+
+
+# -- who may call it -------------------------------------------------------------------------
+
+
+def test_no_credentials_is_401_with_a_line_error(company: Company) -> None:
+    response = post(Client(), legacy("Trial Balance"))
+    assert response.status_code == 401
+    assert "API token" in parsed(response).findtext("LINEERROR")
+
+
+def test_a_bad_token_is_401_in_the_requests_encoding(company: Company) -> None:
+    client = Client(headers={"Authorization": "Token not-a-token"})
+    response = post(client, legacy("Trial Balance"), "utf-16-le", bom=True)
+    assert response.status_code == 401
+    assert parsed(response, "utf-16-le").findtext("LINEERROR") == "This API token is not valid."
+
+
+def test_a_session_alone_does_not_authorise(alice: User, company: Company) -> None:
+    """Without the CSRF token, Django's CSRF refusal; with it, still 401: a page's session
+    never posts to Tally's API."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    response = post(browser, envelope(voucher(*SALE)).decode())
+    assert response.status_code == 403
+    assert b"CSRF" in response.content
+    page = browser.get("/")
+    token = page.context["csrf_token"]
+    response = browser.post(
+        "/", legacy("Trial Balance"), content_type="text/xml", headers={"X-CSRFToken": str(token)}
+    )
+    assert response.status_code == 401
+
+
+@pytest.fixture
+def allow_list(alice: User) -> Any:
+    ServerConfig.objects.update_or_create(
+        pk=1, defaults={"xml_api_networks": "127.0.0.0/8\n10.1.2.3", "xml_api_user": alice}
+    )
+    config_forget()
+    yield
+    config_forget()
+
+
+def test_the_allow_list_admits_a_tool_without_headers(allow_list: None, books: Company) -> None:
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    assert "Current Assets" in pairs(parsed(post(client, legacy("Trial Balance"))))
+    stranger = Client(REMOTE_ADDR="10.1.2.4")
+    assert post(stranger, legacy("Trial Balance")).status_code == 401
+
+
+def test_the_allow_list_refuses_what_a_browser_sends(allow_list: None, books: Company) -> None:
+    """A page elsewhere making a browser on an allowed computer post: its Origin (or its
+    cookies) give it away."""
+    client = Client(REMOTE_ADDR="10.1.2.3", headers={"Origin": "https://evil.example"})
+    assert post(client, legacy("Trial Balance")).status_code == 401
+
+
+def test_the_allow_list_is_off_by_default(books: Company) -> None:
+    assert ServerConfig().xml_api_allows("127.0.0.1") is False
+    assert post(Client(), legacy("Trial Balance")).status_code == 401
+
+
+# -- over a real socket, as a Tally client ----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_http_as_tally_database_loader_sends_it(live_server: Any, alice: User) -> None:
+    """A real HTTP POST to the server's root: UTF-16LE, `text/xml;charset=utf-16`, a token."""
+    from books.services import company_create
+    from config.models import CompanyCreation
+
+    ServerConfig.objects.update_or_create(
+        pk=1, defaults={"company_creation": CompanyCreation.EVERYONE}
+    )
+    config_forget()
+    company_create(actor=alice, name="Sharma Traders", financial_year_start=dt.date(2026, 4, 1))
+    body = legacy("List of Accounts", ACCOUNTTYPE="Groups").replace(
+        "List of Accounts", "Trial Balance"
+    )
+    request = urllib.request.Request(
+        live_server.url + "/",
+        data=body.encode("utf-16-le"),
+        headers={
+            "Content-Type": "text/xml;charset=utf-16",
+            "Authorization": f"Token {token_issue(user=alice)}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"] == "text/xml; charset=utf-16"
+        answer = fromstring(response.read().decode("utf-16-le"))
+    assert answer.tag == "ENVELOPE"
+    anonymous = urllib.request.Request(live_server.url + "/", data=b"<ENVELOPE/>", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(anonymous, timeout=30)
+    assert refused.value.code == 401
