@@ -1,0 +1,411 @@
+"""A company's books written as Tally XML that Tally (and `import_tally`) can import.
+
+The public API (FORMAT.md §1-§4; the sign rule: AMOUNT < 0 = Dr):
+
+- `export_write(company, out, *, date_from=None, date_to=None, masters=True, vouchers=True,
+  encoding="utf-16", report="All Masters") -> ExportCount`: the whole file, masters (groups,
+  ledgers, voucher types) then the vouchers dated in the period (all of them when a bound is
+  None), in the "Import Data" envelope, written to the binary stream `out` as it goes.
+  `encoding` is "utf-16" (UTF-16LE with a BOM, what Tally's own exports are) or "utf-8"
+  (no BOM).
+- `envelope_open(out, *, company, report, encoding)`: a context manager for a caller that
+  writes its own objects (the XML API's Day Book, List of Accounts): it yields an `Envelope`
+  whose `message(element)` writes one TALLYMESSAGE.
+- `masters_write(company, envelope)` / `vouchers_write(company, envelope, *, date_from,
+  date_to)`: the two halves of `export_write`, into an open envelope; each returns its count.
+- `master_elements(company)` / `voucher_elements(company, *, date_from, date_to)`: the same
+  objects as an iterator of Elements (a collection answer can wrap them as it likes).
+- Element builders: `group_element(group)`, `ledger_element(ledger, *, books_beginning,
+  guid="")` (its opening bills prefetched), `voucher_type_element(voucher_type)`,
+  `voucher_element(voucher, *, guid, alter_id)` (its entries with their ledger, bills and bank
+  prefetched), and `voucher_guid(company, voucher_id)`.
+
+Streaming: each object is built as one small Element, serialised and encoded at once, then
+dropped; vouchers are read `CHUNK` at a time by (date, id), their entries, bills and bank
+details prefetched and their Tally identities read in one query per chunk, so memory and
+queries per voucher are bounded whatever the company's size.
+
+Identity: a voucher imported from Tally keeps the GUID and ALTERID it came with (TallyKey);
+any other voucher gets Tally's own shape of GUID, the company's chain id as a UUID and the
+voucher's id in hex (`<chain uuid>-0000002a`), with its version as ALTERID. The importer knows
+that shape, so importing the export into the same company changes nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from django.db.models import Prefetch, Q
+
+from companies.models import Company
+from ledgers.models import Group, Ledger
+from tallyxml.models import TallyKey
+from tallyxml.reading import clean_text
+from vouchers.models import BillAllocation, Entry, Voucher, VoucherType
+
+CHUNK = 500
+ENCODINGS = {"utf-16": ("utf-16-le", codecs.BOM_UTF16_LE), "utf-8": ("utf-8", b"")}
+NEWLINE = "\r\n"  # Tally's own files end their lines so
+
+
+@dataclass
+class ExportCount:
+    """How many objects a file carries, by kind."""
+
+    groups: int = 0
+    ledgers: int = 0
+    voucher_types: int = 0
+    vouchers: int = 0
+
+
+# -- the envelope ----------------------------------------------------------------------------
+
+
+class Envelope:
+    """An open "Import Data" envelope on a binary stream: `message` writes one object."""
+
+    def __init__(self, out: BinaryIO, encoder: codecs.IncrementalEncoder) -> None:
+        self._out, self._encoder = out, encoder
+
+    def write(self, text: str) -> None:
+        self._out.write(self._encoder.encode(text))
+
+    def message(self, element: Element) -> None:
+        """One object in its own TALLYMESSAGE, as Tally writes them."""
+        body = tostring(element, encoding="unicode", short_empty_elements=False)
+        self.write(f'<TALLYMESSAGE xmlns:UDF="TallyUDF">{NEWLINE}{body}{NEWLINE}</TALLYMESSAGE>')
+        self.write(NEWLINE)
+
+
+@contextmanager
+def envelope_open(
+    out: BinaryIO, *, company: Company, report: str = "All Masters", encoding: str = "utf-16"
+) -> Iterator[Envelope]:
+    """The §1 envelope around what the block writes; ValueError for an unknown encoding."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
+    codec, bom = ENCODINGS[encoding]
+    out.write(bom)
+    envelope = Envelope(out, codecs.getincrementalencoder(codec)())
+    head = Element("REQUESTDESC")
+    SubElement(head, "REPORTNAME").text = report
+    static = SubElement(head, "STATICVARIABLES")
+    SubElement(static, "SVCURRENTCOMPANY").text = clean_text(company.name)
+    envelope.write(
+        f"<ENVELOPE>{NEWLINE}<HEADER>{NEWLINE}<TALLYREQUEST>Import Data</TALLYREQUEST>{NEWLINE}"
+        f"</HEADER>{NEWLINE}<BODY>{NEWLINE}<IMPORTDATA>{NEWLINE}"
+        f"{tostring(head, encoding='unicode')}{NEWLINE}<REQUESTDATA>{NEWLINE}"
+    )
+    yield envelope
+    envelope.write(f"</REQUESTDATA>{NEWLINE}</IMPORTDATA>{NEWLINE}</BODY>{NEWLINE}</ENVELOPE>")
+    envelope.write(NEWLINE)
+
+
+def export_write(
+    company: Company,
+    out: BinaryIO,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    masters: bool = True,
+    vouchers: bool = True,
+    encoding: str = "utf-16",
+    report: str = "All Masters",
+) -> ExportCount:
+    """Write `company`'s masters and/or its vouchers of the period to `out` as one Tally XML
+    file; the count of what it carries. ValueError for an unknown encoding."""
+    count = ExportCount()
+    with envelope_open(out, company=company, report=report, encoding=encoding) as envelope:
+        if masters:
+            count = masters_write(company, envelope)
+        if vouchers:
+            count.vouchers = vouchers_write(company, envelope, date_from=date_from, date_to=date_to)
+    return count
+
+
+def masters_write(company: Company, envelope: Envelope) -> ExportCount:
+    """Groups (parents first), ledgers and voucher types into an open envelope."""
+    count = ExportCount()
+    for element in master_elements(company):
+        envelope.message(element)
+        kind = {"GROUP": "groups", "LEDGER": "ledgers", "VOUCHERTYPE": "voucher_types"}
+        field = kind[element.tag]
+        setattr(count, field, getattr(count, field) + 1)
+    return count
+
+
+def vouchers_write(
+    company: Company, envelope: Envelope, *, date_from: dt.date | None, date_to: dt.date | None
+) -> int:
+    """The period's vouchers into an open envelope, in date order; how many."""
+    written = 0
+    for element in voucher_elements(company, date_from=date_from, date_to=date_to):
+        envelope.message(element)
+        written += 1
+    return written
+
+
+# -- values ----------------------------------------------------------------------------------
+
+
+def tally_amount(amount: Decimal) -> str:
+    """Our signed amount (positive = Dr) in Tally's sign (negative = Dr), two places."""
+    return f"{-amount:.2f}" if amount else "0.00"
+
+
+def tally_date(day: dt.date) -> str:
+    return f"{day:%Y%m%d}"
+
+
+def yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def _put(parent: Element, tag: str, text: str = "") -> Element:
+    child = SubElement(parent, tag)
+    child.text = clean_text(text)
+    return child
+
+
+def _names(parent: Element, name: str) -> None:
+    """Tally's name list: where a master's name (and its aliases) live besides NAME=."""
+    languages = SubElement(parent, "LANGUAGENAME.LIST")
+    names = SubElement(languages, "NAME.LIST", TYPE="String")
+    _put(names, "NAME", name)
+    _put(languages, "LANGUAGEID", " 1033")
+
+
+def voucher_guid(company: Company, voucher_id: int) -> str:
+    """The GUID of a voucher that did not come from Tally: Tally's shape (the company's GUID,
+    a dash, the object's id in hex), the company's chain id standing for its GUID."""
+    return f"{uuid.UUID(hex=company.chain_id)}-{voucher_id:08x}"
+
+
+def voucher_id_of(company: Company, guid: str) -> int | None:
+    """The id of this company's voucher a `voucher_guid` names; None for any other GUID."""
+    prefix = f"{uuid.UUID(hex=company.chain_id)}-"
+    tail = guid[len(prefix) :] if guid.lower().startswith(prefix) else ""
+    try:
+        return int(tail, 16) if tail else None
+    except ValueError:
+        return None
+
+
+# -- masters ---------------------------------------------------------------------------------
+
+
+def master_elements(company: Company) -> Iterator[Element]:
+    """The company's groups that are not Tally's 28 (each after its parent), its ledgers (in
+    chunks, opening bills prefetched) and its own voucher types, as Elements."""
+    keys = dict(
+        TallyKey.objects.filter(company=company, kind=TallyKey.Kind.LEDGER)
+        .exclude(guid__startswith="name:")
+        .values_list("ledger_id", "guid")
+    )
+    for group in _groups_parents_first(company):
+        yield group_element(group)
+    ledgers = (
+        Ledger.objects.filter(company=company)
+        .select_related("group")
+        .prefetch_related("opening_bills")
+        .order_by("id")
+    )
+    for ledger in ledgers.iterator(chunk_size=CHUNK):
+        yield ledger_element(
+            ledger, books_beginning=company.books_beginning, guid=keys.get(ledger.id, "")
+        )
+    labels = dict(VoucherType.Base.choices)
+    for voucher_type in VoucherType.objects.filter(company=company).order_by("id"):
+        if voucher_type.name != labels[voucher_type.base]:  # Tally's own are every company's
+            yield voucher_type_element(voucher_type)
+
+
+def _groups_parents_first(company: Company) -> list[Group]:
+    groups = list(Group.objects.filter(company=company, predefined=False).select_related("parent"))
+    ours = {group.id for group in groups}
+    placed: set[int] = set()
+    ordered: list[Group] = []
+    while len(ordered) < len(groups):
+        for group in groups:
+            if group.id not in placed and (
+                group.parent_id is None or group.parent_id not in ours or group.parent_id in placed
+            ):
+                ordered.append(group)
+                placed.add(group.id)
+    return ordered
+
+
+def group_element(group: Group) -> Element:
+    """A GROUP: its parent (empty = primary) and the flags that give its nature."""
+    element = Element("GROUP", NAME=clean_text(group.name), RESERVEDNAME="", ACTION="Create")
+    _put(element, "PARENT", group.parent.name if group.parent_id else "")
+    debit = group.nature in (Group.Nature.ASSET, Group.Nature.EXPENSE)
+    _put(element, "ISDEEMEDPOSITIVE", yes_no(debit))
+    _put(element, "ISREVENUE", yes_no(group.is_revenue))
+    _put(element, "AFFECTSGROSSPROFIT", yes_no(group.affects_gross_profit))
+    _put(element, "ISSUBLEDGER", "No")
+    _names(element, group.name)
+    return element
+
+
+def ledger_element(ledger: Ledger, *, books_beginning: dt.date, guid: str = "") -> Element:
+    """A LEDGER: group, opening balance (negative = Dr), bill-wise openings, GSTIN and state in
+    both of Tally's generations (the dated lists applicable from the books' beginning)."""
+    # Profit & Loss A/c is the one reserved ledger (Cash is predefined but ordinary).
+    reserved = clean_text(ledger.name) if ledger.predefined and not ledger.group_id else ""
+    element = Element(
+        "LEDGER", NAME=clean_text(ledger.name), RESERVEDNAME=reserved, ACTION="Create"
+    )
+    if guid:
+        _put(element, "GUID", guid)
+    _put(element, "PARENT", ledger.group.name if ledger.group_id else "")
+    _put(element, "OPENINGBALANCE", tally_amount(ledger.opening_balance))
+    _put(element, "ISBILLWISEON", yes_no(ledger.bill_wise))
+    if ledger.credit_days is not None:
+        _put(element, "BILLCREDITPERIOD", f"{ledger.credit_days} Days")
+    if ledger.gstin:
+        _put(element, "PARTYGSTIN", ledger.gstin)
+        _put(element, "GSTREGISTRATIONTYPE", "Regular")
+    if ledger.state:
+        _put(element, "LEDSTATENAME", ledger.state)
+    _names(element, ledger.name)
+    if ledger.gstin:
+        registration = SubElement(element, "LEDGSTREGDETAILS.LIST")
+        _put(registration, "APPLICABLEFROM", tally_date(books_beginning))
+        _put(registration, "GSTREGISTRATIONTYPE", "Regular")
+        _put(registration, "PLACEOFSUPPLY", ledger.state)
+        _put(registration, "GSTIN", ledger.gstin)
+    if ledger.state:
+        mailing = SubElement(element, "LEDMAILINGDETAILS.LIST")
+        _put(mailing, "APPLICABLEFROM", tally_date(books_beginning))
+        _put(mailing, "MAILINGNAME", ledger.name)
+        _put(mailing, "STATE", ledger.state)
+        _put(mailing, "COUNTRY", "India")
+    for bill in ledger.opening_bills.all():
+        allocation = SubElement(element, "BILLALLOCATIONS.LIST")
+        _put(allocation, "NAME", bill.name)
+        _put(allocation, "BILLDATE", tally_date(bill.date))
+        _put(allocation, "OPENINGBALANCE", tally_amount(bill.amount))
+        _put(allocation, "ISADVANCE", "No")
+        if bill.due_date is not None:
+            _put(allocation, "BILLCREDITPERIOD", f"{(bill.due_date - bill.date).days} Days")
+    return element
+
+
+def voucher_type_element(voucher_type: VoucherType) -> Element:
+    """A VOUCHERTYPE of the company's own, its PARENT the base type it behaves as."""
+    name = clean_text(voucher_type.name)
+    element = Element("VOUCHERTYPE", NAME=name, RESERVEDNAME="", ACTION="Create")
+    _put(element, "PARENT", voucher_type.get_base_display())
+    _put(element, "MAILINGNAME", voucher_type.abbreviation)
+    _put(element, "ISACTIVE", "Yes")
+    _names(element, voucher_type.name)
+    return element
+
+
+# -- vouchers --------------------------------------------------------------------------------
+
+
+def voucher_elements(
+    company: Company, *, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> Iterator[Element]:
+    """The company's vouchers dated in the period (a None bound: open), in date order, as
+    Elements; read CHUNK at a time, a few queries per chunk."""
+    vouchers = Voucher.objects.filter(company=company).order_by("date", "id")
+    if date_from is not None:
+        vouchers = vouchers.filter(date__gte=date_from)
+    if date_to is not None:
+        vouchers = vouchers.filter(date__lte=date_to)
+    vouchers = vouchers.select_related("voucher_type").prefetch_related(
+        Prefetch(
+            "entries",
+            queryset=Entry.objects.select_related("ledger", "bank").prefetch_related("bills"),
+        )
+    )
+    after: Q | None = None
+    while True:
+        chunk = list((vouchers.filter(after) if after is not None else vouchers)[:CHUNK])
+        if not chunk:
+            return
+        keys = {
+            key.voucher_id: key
+            for key in TallyKey.objects.filter(
+                company=company, kind=TallyKey.Kind.VOUCHER, voucher__in=[v.id for v in chunk]
+            )
+        }
+        for voucher in chunk:
+            key = keys.get(voucher.id)
+            yield voucher_element(
+                voucher,
+                guid=key.guid if key else voucher_guid(company, voucher.id),
+                alter_id=key.alter_id if key and key.alter_id is not None else voucher.version,
+            )
+        last = chunk[-1]
+        after = Q(date__gt=last.date) | Q(date=last.date, id__gt=last.id)
+
+
+def voucher_element(voucher: Voucher, *, guid: str, alter_id: int) -> Element:
+    """A VOUCHER in Accounting Voucher View: ALLLEDGERENTRIES.LIST lines (debits
+    ISDEEMEDPOSITIVE=Yes with a negative AMOUNT), their bills and bank details; a cancelled
+    one has no lines and says ISCANCELLED=Yes."""
+    type_name = clean_text(voucher.voucher_type.name)
+    view = "Accounting Voucher View"
+    element = Element("VOUCHER", REMOTEID=guid, VCHTYPE=type_name, ACTION="Create", OBJVIEW=view)
+    entries = sorted(voucher.entries.all(), key=lambda e: e.position)
+    _put(element, "DATE", tally_date(voucher.date))
+    _put(element, "GUID", guid)
+    _put(element, "NARRATION", voucher.narration)
+    _put(element, "VOUCHERTYPENAME", type_name)
+    _put(element, "REFERENCE", voucher.reference)
+    _put(element, "VOUCHERNUMBER", str(voucher.number))
+    party = next((e for e in entries if e.ledger.bill_wise), entries[0] if entries else None)
+    if party is not None:
+        _put(element, "PARTYLEDGERNAME", party.ledger.name)
+    _put(element, "PERSISTEDVIEW", view)
+    _put(element, "VCHENTRYMODE", "As Voucher")
+    _put(element, "ISCANCELLED", yes_no(voucher.is_cancelled))
+    _put(element, "ISOPTIONAL", "No")
+    _put(element, "ISDELETED", "No")
+    _put(element, "ALTERID", f" {alter_id}")
+    for entry in entries:
+        _entry_element(element, entry, voucher.date)
+    return element
+
+
+def _entry_element(voucher: Element, entry: Entry, day: dt.date) -> None:
+    line = SubElement(voucher, "ALLLEDGERENTRIES.LIST")
+    _put(line, "LEDGERNAME", entry.ledger.name)
+    _put(line, "ISDEEMEDPOSITIVE", yes_no(entry.amount > 0))
+    _put(line, "ISPARTYLEDGER", yes_no(entry.ledger.bill_wise))
+    _put(line, "AMOUNT", tally_amount(entry.amount))
+    for bill in entry.bills.all():
+        _bill_element(line, bill)
+    bank = getattr(entry, "bank", None)  # the reverse one-to-one raises when there is none
+    if bank is not None:
+        allocation = SubElement(line, "BANKALLOCATIONS.LIST")
+        _put(allocation, "DATE", tally_date(day))
+        if bank.instrument_date is not None:
+            _put(allocation, "INSTRUMENTDATE", tally_date(bank.instrument_date))
+        _put(allocation, "TRANSACTIONTYPE", bank.get_instrument_type_display())
+        _put(allocation, "INSTRUMENTNUMBER", bank.instrument_number)
+        _put(allocation, "PAYMENTFAVOURING", bank.favouring)
+        if bank.bank_date is not None:
+            _put(allocation, "BANKERSDATE", tally_date(bank.bank_date))
+        _put(allocation, "AMOUNT", tally_amount(entry.amount))
+
+
+def _bill_element(line: Element, bill: BillAllocation) -> None:
+    allocation = SubElement(line, "BILLALLOCATIONS.LIST")
+    _put(allocation, "NAME", bill.name)
+    _put(allocation, "BILLTYPE", bill.get_kind_display())
+    if bill.due_date is not None:
+        _put(allocation, "BILLCREDITPERIOD", f"{(bill.due_date - bill.date).days} Days")
+    _put(allocation, "AMOUNT", tally_amount(bill.amount))
