@@ -38,18 +38,28 @@ from tallyxml.api import (
     import_allowed,
 )
 from tallyxml.importing import Result, import_streams
-from vouchers.models import Voucher
+from tallyxml.writing import (
+    group_element,
+    master_elements,
+    tally_amount,
+    tally_date,
+    voucher_elements,
+    voucher_guid,
+    voucher_type_element,
+)
+from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import day_book
 
 Report = Callable[[TallyRequest, Company], list[Element]]
 
 
-def tally_amount(ours: Decimal) -> str:
-    """Our signed amount (positive = Dr) in Tally's sign (negative = Dr); "" for nil."""
-    return f"{-ours:.2f}" if ours else ""
+def column_amount(ours: Decimal) -> str:
+    """Our signed amount (positive = Dr) in Tally's sign (negative = Dr), as a report's
+    column shows it: empty for nil."""
+    return tally_amount(ours) if ours else ""
 
 
-def tally_date(day: dt.date) -> str:
+def report_date(day: dt.date) -> str:
     """A date as Tally's reports show it: 1-Apr-2026."""
     return f"{day.day}-{day:%b-%Y}"
 
@@ -71,7 +81,7 @@ def _dsp_rows(name: str, ours: Decimal) -> list[Element]:
     info = Element("DSPACCINFO")
     debit = SubElement(SubElement(info, "DSPCLDRAMT"), "DSPCLDRAMTA")
     credit = SubElement(SubElement(info, "DSPCLCRAMT"), "DSPCLCRAMTA")
-    (debit if ours > 0 else credit).text = tally_amount(ours)
+    (debit if ours > 0 else credit).text = column_amount(ours)
     return [account, info]
 
 
@@ -167,12 +177,12 @@ def ledger_vouchers(request: TallyRequest, company: Company) -> list[Element]:
     rows: list[Element] = []
     for line in stream.lines:
         _leaf_row = [
-            ("DSPVCHDATE", tally_date(line.date)),
+            ("DSPVCHDATE", report_date(line.date)),
             ("DSPVCHLEDACCOUNT", line.particulars),
             ("DSPVCHTYPE", line.voucher_type),
             ("DSPVCHNUMBER", str(line.number)),
-            ("DSPVCHDRAMT", tally_amount(line.debit)),
-            ("DSPVCHCRAMT", tally_amount(-line.credit)),
+            ("DSPVCHDRAMT", column_amount(line.debit)),
+            ("DSPVCHCRAMT", column_amount(-line.credit)),
         ]
         for tag, text in _leaf_row:
             element = Element(tag)
@@ -190,12 +200,12 @@ def _bills(side: str) -> Report:
         rows: list[Element] = []
         for bill in report.bills:
             fixed = Element("BILLFIXED")
-            SubElement(fixed, "BILLDATE").text = tally_date(bill.date)
+            SubElement(fixed, "BILLDATE").text = report_date(bill.date)
             SubElement(fixed, "BILLREF").text = bill.name
             SubElement(fixed, "BILLPARTY").text = bill.party
             closing, due, overdue = Element("BILLCL"), Element("BILLDUE"), Element("BILLOVERDUE")
-            closing.text = tally_amount(bill.pending)
-            due.text = tally_date(bill.due_date or bill.date)
+            closing.text = column_amount(bill.pending)
+            due.text = report_date(bill.due_date or bill.date)
             overdue.text = str(bill.overdue_days(date_to))
             rows += [fixed, closing, due, overdue]
         return rows
@@ -203,7 +213,95 @@ def _bills(side: str) -> Report:
     return bills
 
 
+# -- List of Accounts, Day Book, Voucher Register: objects, as an import file carries them ------
+
+
+def _message(element: Element) -> Element:
+    message = Element("TALLYMESSAGE", {"xmlns:UDF": "TallyUDF"})
+    message.append(element)
+    return message
+
+
+def _groups(company: Company) -> list[Element]:
+    """Every group, Tally's own first (RESERVEDNAME their name), then the company's own each
+    after its parent (tallyxml.writing)."""
+    reserved = Group.objects.filter(company=company, predefined=True).select_related("parent")
+    elements = []
+    for group in reserved.order_by("parent_id", "id"):
+        element = group_element(group)
+        element.set("RESERVEDNAME", group.name)
+        elements.append(element)
+    return elements + [e for e in master_elements(company) if e.tag == "GROUP"]
+
+
+def _voucher_types(company: Company) -> list[Element]:
+    labels = dict(VoucherType.Base.choices)
+    elements = []
+    for voucher_type in VoucherType.objects.filter(company=company).order_by("id"):
+        element = voucher_type_element(voucher_type)
+        if voucher_type.name == labels[voucher_type.base]:
+            element.set("RESERVEDNAME", voucher_type.name)
+        elements.append(element)
+    return elements
+
+
+def list_of_accounts(request: TallyRequest, company: Company) -> list[Element]:
+    """The masters ACCOUNTTYPE names (Groups, Ledgers, Voucher Types; All Masters by default,
+    as Tally's List of Accounts opens), each in its TALLYMESSAGE."""
+    account_type = request.variable("ACCOUNTTYPE").lower() or "all masters"
+    ledgers = [e for e in master_elements(company) if e.tag == "LEDGER"]
+    kinds = {
+        "groups": lambda: _groups(company),
+        "ledgers": lambda: ledgers,
+        "voucher types": lambda: _voucher_types(company),
+        "all masters": lambda: [*_groups(company), *ledgers, *_voucher_types(company)],
+        "all accounting masters": lambda: [*_groups(company), *ledgers],
+    }
+    if account_type not in kinds:
+        raise Refused(f"Could not find Account Type '{request.variable('ACCOUNTTYPE')}'")
+    return [_message(element) for element in kinds[account_type]()]
+
+
+def day_book_objects(request: TallyRequest, company: Company) -> list[Element]:
+    """The vouchers of the period, as the export file writes them (tallyxml.writing)."""
+    date_from, date_to = request.period(company)
+    elements = voucher_elements(company, date_from=date_from, date_to=date_to)
+    return [_message(element) for element in elements]
+
+
+def voucher_register(request: TallyRequest, company: Company) -> list[Element]:
+    """The Day Book's vouchers of one type (VOUCHERTYPENAME; every type when not given)."""
+    type_name = request.variable("VOUCHERTYPENAME").lower()
+    return [
+        message
+        for message in day_book_objects(request, company)
+        if not type_name or message[0].get("VCHTYPE", "").lower() == type_name
+    ]
+
+
+OBJECT_REPORTS: dict[str, Report] = {
+    "list of accounts": list_of_accounts,
+    "day book": day_book_objects,
+    "daybook": day_book_objects,
+    "voucher register": voucher_register,
+}
+
+
+def import_envelope(report: str, company: Company, messages: list[Element]) -> Element:
+    """FORMAT.md §1's "Import Data" envelope around the objects, as Tally answers these."""
+    envelope = Element("ENVELOPE")
+    SubElement(SubElement(envelope, "HEADER"), "TALLYREQUEST").text = "Import Data"
+    data = SubElement(SubElement(envelope, "BODY"), "IMPORTDATA")
+    description = SubElement(data, "REQUESTDESC")
+    SubElement(description, "REPORTNAME").text = report
+    statics = SubElement(description, "STATICVARIABLES")
+    SubElement(statics, "SVCURRENTCOMPANY").text = company.name
+    SubElement(data, "REQUESTDATA").extend(messages)
+    return envelope
+
+
 REPORTS: dict[str, Report] = {
+    **OBJECT_REPORTS,
     "trial balance": trial_balance,
     "profit and loss": profit_and_loss,
     "profit & loss": profit_and_loss,
@@ -224,7 +322,10 @@ def report_rows(request: TallyRequest, company: Company) -> list[Element]:
 
 
 def legacy_export(request: TallyRequest, company: Company) -> Element:
-    """A legacy `Export Data` answer: the report's rows straight under ENVELOPE."""
+    """A legacy `Export Data` answer: the report's rows straight under ENVELOPE, or for List of
+    Accounts, Day Book and Voucher Register the objects in the "Import Data" envelope."""
+    if request.name.strip().lower() in OBJECT_REPORTS:
+        return import_envelope(request.name, company, report_rows(request, company))
     envelope = Element("ENVELOPE")
     envelope.extend(report_rows(request, company))
     return envelope
@@ -257,8 +358,8 @@ def _yes(value: bool) -> str:
 LEDGER_FIELDS: dict[str, Field] = {
     "name": ("NAME", "String", lambda lg, c: lg.name),
     "parent": ("PARENT", "String", lambda lg, c: lg.group.name if lg.group else "Primary"),
-    "openingbalance": ("OPENINGBALANCE", "Amount", lambda lg, c: tally_amount(lg.opening_balance)),
-    "closingbalance": ("CLOSINGBALANCE", "Amount", lambda lg, c: tally_amount(c.get(lg.pk, ZERO))),
+    "openingbalance": ("OPENINGBALANCE", "Amount", lambda lg, c: column_amount(lg.opening_balance)),
+    "closingbalance": ("CLOSINGBALANCE", "Amount", lambda lg, c: column_amount(c.get(lg.pk, ZERO))),
     "partygstin": ("PARTYGSTIN", "String", lambda lg, c: lg.gstin),
     "ledstatename": ("LEDSTATENAME", "String", lambda lg, c: lg.state),
     "isbillwiseon": ("ISBILLWISEON", "Logical", lambda lg, c: _yes(lg.bill_wise)),
@@ -281,11 +382,11 @@ GROUP_FIELDS: dict[str, Field] = {
     "affectsgrossprofit": (
         "AFFECTSGROSSPROFIT", "Logical", lambda g, c: _yes(g.affects_gross_profit)
     ),
-    "closingbalance": ("CLOSINGBALANCE", "Amount", lambda g, c: tally_amount(c.get(g.pk, ZERO))),
+    "closingbalance": ("CLOSINGBALANCE", "Amount", lambda g, c: column_amount(c.get(g.pk, ZERO))),
     "masterid": ("MASTERID", "Number", lambda g, c: str(g.pk)),
 }  # fmt: skip
 VOUCHER_FIELDS: dict[str, Field] = {
-    "date": ("DATE", "Date", lambda v, c: f"{v.date:%Y%m%d}"),
+    "date": ("DATE", "Date", lambda v, c: tally_date(v.date)),
     "vouchertypename": ("VOUCHERTYPENAME", "String", lambda v, c: v.voucher_type.name),
     "vouchernumber": ("VOUCHERNUMBER", "String", lambda v, c: str(v.number)),
     "reference": ("REFERENCE", "String", lambda v, c: v.reference),
@@ -293,8 +394,9 @@ VOUCHER_FIELDS: dict[str, Field] = {
     "iscancelled": ("ISCANCELLED", "Logical", lambda v, c: _yes(v.is_cancelled)),
     "amount": (
         "AMOUNT", "Amount",
-        lambda v, c: tally_amount(sum((e.debit for e in v.entries.all()), ZERO)),
+        lambda v, c: column_amount(sum((e.debit for e in v.entries.all()), ZERO)),
     ),
+    "guid": ("GUID", "String", lambda v, c: voucher_guid(c, v.pk)),
     "masterid": ("MASTERID", "Number", lambda v, c: str(v.pk)),
     "alterid": ("ALTERID", "Number", lambda v, c: str(v.version)),
 }  # fmt: skip
@@ -340,14 +442,14 @@ def _voucher_collection(asked: CollectionAsked, request: TallyRequest, company: 
     lines = "*" in asked.fetch or any(name in LINES for name in asked.fetch)
     answered = []
     for voucher in day_book(company=company, date_from=date_from, date_to=date_to):
-        element = _object("VOUCHER", "", fields, voucher, None)
+        element = _object("VOUCHER", "", fields, voucher, company)
         element.set("VCHTYPE", voucher.voucher_type.name)
         if lines:
             for entry in voucher.entries.all():
                 line = SubElement(element, "ALLLEDGERENTRIES.LIST")
                 _leaf(line, "LEDGERNAME", entry.ledger.name, "String")
                 _leaf(line, "ISDEEMEDPOSITIVE", _yes(entry.amount > 0), "Logical")
-                _leaf(line, "AMOUNT", tally_amount(entry.amount), "Amount")
+                _leaf(line, "AMOUNT", column_amount(entry.amount), "Amount")
         answered.append(element)
     return answered
 

@@ -188,6 +188,48 @@ def test_without_a_company_named_the_callers_only_company_answers(
     assert "Current Assets" in pairs(parsed(post(tally, xml)))
 
 
+def test_the_day_book_answers_the_vouchers_in_the_import_data_envelope(
+    tally: Client, books: Company
+) -> None:
+    """The objects as the export writes them: a client can post the answer back (nothing
+    changes: the same GUIDs)."""
+    period = {"SVFROMDATE": "20261101", "SVTODATE": "20261130"}
+    response = post(tally, legacy("Day Book", **period))
+    root = parsed(response)
+    assert root.findtext("HEADER/TALLYREQUEST") == "Import Data"
+    vouchers = root.findall("BODY/IMPORTDATA/REQUESTDATA/TALLYMESSAGE/VOUCHER")
+    assert [(v.get("VCHTYPE"), v.findtext("DATE")) for v in vouchers] == [
+        ("Sales", "20261126"),
+        ("Payment", "20261127"),
+    ]
+    lines = vouchers[0].findall("ALLLEDGERENTRIES.LIST")
+    assert [(ln.findtext("LEDGERNAME"), ln.findtext("AMOUNT")) for ln in lines] == [
+        ("Sharma Enterprises", "-100000.00"),
+        ("Sales", "100000.00"),
+    ]
+    again = parsed(post(tally, response.content.decode()))
+    assert (again.findtext("CREATED"), again.findtext("IGNORED")) == ("0", "2")
+    register = parsed(post(tally, legacy("Voucher Register", VOUCHERTYPENAME="Payment")))
+    assert [v.get("VCHTYPE") for v in register.iter("VOUCHER")] == ["Payment"]
+    november = parsed(post(tally, legacy("Day Book", SVFROMDATE="20261127", SVTODATE="20261127")))
+    assert len(november.findall(".//VOUCHER")) == 1
+
+
+def test_the_list_of_accounts_by_account_type(tally: Client, books: Company) -> None:
+    root = parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="Ledgers")))
+    ledgers = {e.get("NAME"): e for e in root.iter("LEDGER")}
+    assert ledgers["Sharma Enterprises"].findtext("PARENT") == "Sundry Debtors"
+    assert not list(root.iter("GROUP"))
+    root = parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="Groups")))
+    groups = {e.get("NAME"): e for e in root.iter("GROUP")}
+    assert groups["Sundry Debtors"].get("RESERVEDNAME") == "Sundry Debtors"
+    assert groups["Sundry Debtors"].findtext("PARENT") == "Current Assets"
+    root = parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="Voucher Types")))
+    assert "Sales" in {e.get("NAME") for e in root.iter("VOUCHERTYPE")}
+    root = parsed(post(tally, legacy("List of Accounts")))
+    assert {"GROUP", "LEDGER", "VOUCHERTYPE"} <= {e[0].tag for e in root.iter("TALLYMESSAGE")}
+
+
 # -- encodings -------------------------------------------------------------------------------
 
 
@@ -250,6 +292,16 @@ def test_a_new_style_data_export_answers_in_the_new_envelope(tally: Client, book
     root = parsed(post(tally, xml))
     assert root.findtext("HEADER/STATUS") == "1"
     assert pairs(root.find("BODY/DATA"))["Current Assets"] == ("-85000.00", "")
+
+
+def test_a_new_style_day_book_puts_tallymessages_under_data(tally: Client, books: Company) -> None:
+    xml = (
+        "<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>Export</TALLYREQUEST><TYPE>Data"
+        "</TYPE><ID>Day Book</ID></HEADER><BODY><DESC><STATICVARIABLES><SVFROMDATE>20261101"
+        "</SVFROMDATE><SVTODATE>20261130</SVTODATE></STATICVARIABLES></DESC></BODY></ENVELOPE>"
+    )
+    root = parsed(post(tally, xml))
+    assert len(root.findall("BODY/DATA/TALLYMESSAGE/VOUCHER")) == 2
 
 
 # -- imports ---------------------------------------------------------------------------------
