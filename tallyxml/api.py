@@ -237,7 +237,7 @@ def line_error(message: str) -> Element:
 
 
 def answer_text(element: Element) -> str:
-    return tostring(element, encoding="unicode")
+    return tostring(element, encoding="unicode", short_empty_elements=False)
 
 
 def answer_bytes(element: Element, encoding: Encoding) -> bytes:

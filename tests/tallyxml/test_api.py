@@ -16,10 +16,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from books.services import company_create
 from companies.auth import token_issue
 from companies.models import Company
-from config.models import ServerConfig
+from config.models import CompanyCreation, ServerConfig
 from config.selectors import config_forget
+from editlog.models import Change
 from ledgers.models import Ledger
 from ledgers.selectors import group_list
 from reports.selectors import tally_order, trial_balance_get, trial_balance_grouped
@@ -318,6 +320,9 @@ def test_a_legacy_import_answers_tallys_counters_and_a_line_error_per_refusal(
     assert root.findtext("LASTVCHID") == str(Voucher.objects.get(company=company).pk)
     assert "unbalanced voucher" in root.findtext("LINEERROR")
     assert Ledger.objects.get(pk=ledgers["sales"].pk).closing_balance == Decimal("-1180.00")
+    posted = Voucher.objects.get(company=company)
+    change = Change.objects.get(company=company, object_type="voucher", object_id=posted.pk)
+    assert (change.verb, change.actor_name) == ("create", "alice")  # an ordinary save
     again = parsed(post(tally, xml))
     assert (again.findtext("CREATED"), again.findtext("IGNORED")) == ("0", "1")
 
@@ -412,32 +417,30 @@ def test_the_allow_list_is_off_by_default(books: Company) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_over_http_as_tally_database_loader_sends_it(live_server: Any, alice: User) -> None:
-    """A real HTTP POST to the server's root: UTF-16LE, `text/xml;charset=utf-16`, a token."""
-    from books.services import company_create
-    from config.models import CompanyCreation
-
+    """Real HTTP POSTs to the server's root as Node clients send them: UTF-16LE without a mark,
+    `text/xml;charset=utf-16`, a token; a sale imported, then the Trial Balance read."""
     ServerConfig.objects.update_or_create(
         pk=1, defaults={"company_creation": CompanyCreation.EVERYONE}
     )
     config_forget()
     company_create(actor=alice, name="Sharma Traders", financial_year_start=dt.date(2026, 4, 1))
-    body = legacy("List of Accounts", ACCOUNTTYPE="Groups").replace(
-        "List of Accounts", "Trial Balance"
-    )
-    request = urllib.request.Request(
-        live_server.url + "/",
-        data=body.encode("utf-16-le"),
-        headers={
-            "Content-Type": "text/xml;charset=utf-16",
-            "Authorization": f"Token {token_issue(user=alice)}",
-        },
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.headers["Content-Type"] == "text/xml; charset=utf-16"
-        answer = fromstring(response.read().decode("utf-16-le"))
-    assert answer.tag == "ENVELOPE"
-    anonymous = urllib.request.Request(live_server.url + "/", data=b"<ENVELOPE/>", method="POST")
+    token = token_issue(user=alice)
+
+    def send(xml: str, headers: dict[str, str]) -> tuple[str, Element]:
+        request = urllib.request.Request(
+            live_server.url + "/", data=xml.encode("utf-16-le"), headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.headers["Content-Type"], fromstring(response.read().decode("utf-16-le"))
+
+    headers = {"Content-Type": "text/xml;charset=utf-16", "Authorization": f"Token {token}"}
+    party = '<LEDGER NAME="Sharma Enterprises"><PARENT>Sundry Debtors</PARENT></LEDGER>'
+    _, counted = send(envelope(party, voucher(*SALE)).decode(), headers)
+    assert counted.findtext("CREATED") == "3"  # the party, the sale and the Sales ledger
+    content_type, answer = send(legacy("Trial Balance"), headers)
+    assert content_type == "text/xml; charset=utf-16"
+    assert pairs(answer) == {"Current Assets": ("-1180.00", ""), "Sales Accounts": ("", "1180.00")}
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(anonymous, timeout=30)
+        send(legacy("Trial Balance"), {"Content-Type": "text/xml;charset=utf-16"})
     assert refused.value.code == 401
+    assert fromstring(refused.value.read().decode("utf-16-le")).findtext("LINEERROR")
