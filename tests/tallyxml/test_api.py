@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import json
 import urllib.error
 import urllib.request
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, fromstring
 
@@ -349,6 +351,36 @@ def test_a_viewer_cannot_import(charlie: User, company: Company, ledgers: Any) -
         "You are viewer in Sharma Traders; this needs owner or accountant."
     )
     assert not Voucher.objects.filter(company=company).exists()
+
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def test_the_shared_sample_posted_through_the_api_gives_tallys_closings(
+    alice: User, company_creation_open: None
+) -> None:
+    """xan845's masters and Day Book, each file's bytes as the body (Tally's Import Data
+    envelope): the exploded Trial Balance's ledger rows are expected_trial_balances.json's."""
+    company_create(
+        actor=alice,
+        name="Sample 0004",
+        financial_year_start=dt.date(2022, 4, 1),
+        books_beginning=dt.date(2022, 4, 1),
+    )
+    client = Client(headers={"Authorization": f"Token {token_issue(user=alice)}"})
+    for name in ("xan845_masters.xml", "xan845_vouchers.xml"):
+        body = codecs.BOM_UTF16_LE + (SAMPLES / name).read_text().encode("utf-16-le")
+        answer = parsed(client.post("/", body, content_type="text/xml;charset=utf-16"), "utf-16-le")
+        assert answer.findtext("ERRORS") == "0", answer.findtext("LINEERROR")
+    expected = json.loads((SAMPLES / "expected_trial_balances.json").read_text())
+    closing = expected["xan845 masters+vouchers"]["closing"]
+    xml = legacy("Trial Balance", "Sample 0004", SVTODATE="20230331", EXPLODEFLAG="Yes")
+    rows = pairs(parsed(client.post("/", xml, content_type="text/xml")))
+    assert {name: rows[name][0] or rows[name][1] for name in closing} == {
+        name: f"{Decimal(amount):.2f}" for name, amount in closing.items()
+    }
+    # Openings short on the debit side by 4,55,261.00: the difference makes up the debits.
+    assert rows["Difference in opening balances"] == ("-455261.00", "")
 
 
 # -- who may call it -------------------------------------------------------------------------
