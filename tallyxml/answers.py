@@ -468,10 +468,10 @@ def collection(request: TallyRequest, company: Company) -> Element:
     """A new-style collection export: BODY/DATA/COLLECTION of LEDGER, GROUP or VOUCHER objects
     with the FETCH list's leaves (TYPE="String|Amount|Logical|Date|Number")."""
     asked = request.collection
-    assert asked is not None
-    build = COLLECTIONS.get(asked.type.strip().lower())
-    if build is None:
-        raise Refused(f"Could not find Collection '{asked.name}' of type '{asked.type}'")
+    build = COLLECTIONS.get(asked.type.strip().lower()) if asked is not None else None
+    if asked is None or build is None:
+        name, kind = (asked.name, asked.type) if asked else (request.name, "")
+        raise Refused(f"Could not find Collection '{name}' of type '{kind}'")
     answered = Element("COLLECTION")
     answered.extend(build(asked, request, company))
     return new_style([answered], company=company)

@@ -15,9 +15,9 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, XMLPullParser, tostring
 
-from defusedxml.ElementTree import ParseError, fromstring
+from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from companies.access import writer_require
 from companies.models import Company
 from companies.selectors import memberships_of_user
 from core.errors import NotAllowed
-from tallyxml.reading import clean_text, encoding_of
+from tallyxml.reading import CHUNK, clean_text, encoding_of
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -149,8 +149,10 @@ def request_read(body: bytes, encoding: Encoding) -> TallyRequest:
     """The request a body makes; Refused for what is not a Tally request."""
     text = body[len(encoding.bom) :].decode(encoding.codec, errors="replace")
     text = clean_text(_DECLARATION.sub("", text, count=1))
+    data = text.encode("utf-8")
+    del text
     try:
-        root = fromstring(text.encode("utf-8"), forbid_dtd=True)
+        root = _skeleton(data)
     except ParseError as exc:
         raise Refused(f"The request is not well-formed XML ({exc})") from None
     header = root.find("HEADER")
@@ -169,7 +171,29 @@ def request_read(body: bytes, encoding: Encoding) -> TallyRequest:
     else:
         kind, name = "Data", _text(root.find(".//REQUESTDESC"), "REPORTNAME")
     collection = _collection_read(root, name) if kind == "Collection" else None
-    return TallyRequest(verb, new_style, kind, name, variables, collection, text.encode("utf-8"))
+    return TallyRequest(verb, new_style, kind, name, variables, collection, data)
+
+
+def _skeleton(data: bytes) -> Element:
+    """The request's tree without its objects (each TALLYMESSAGE dropped as it ends): the
+    header and variables of an import read in memory that does not grow with its vouchers
+    (the importer reads the objects again, streaming). ParseError for what is not XML."""
+    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    pull = XMLPullParser(events=("start", "end"), _parser=parser)
+    open_elements: list[Element] = []
+    root = Element("EMPTY")
+    for start in range(0, len(data), CHUNK):
+        pull.feed(data[start : start + CHUNK])
+        for event, element in pull.read_events():
+            if event == "start":
+                root = element if not open_elements else root
+                open_elements.append(element)
+                continue
+            open_elements.pop()
+            if element.tag == "TALLYMESSAGE" and open_elements:
+                open_elements[-1].remove(element)
+    pull.close()
+    return root
 
 
 def _text(element: Element | None, tag: str) -> str:

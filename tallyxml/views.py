@@ -32,6 +32,13 @@ from tallyxml.api import (
     request_read,
 )
 
+# Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) would refuse an import of a
+# thousand vouchers; the API reads the body itself, up to this.
+MAX_BODY = 100 * 1024 * 1024
+TOO_LARGE = (
+    "The request is over 100 MB: import a file this large with manage.py import_tally, or "
+    "send it in parts"
+)
 SIGN_IN = (
     "Send an API token (Authorization: Token <key>), or ask the administrator to allow this "
     "computer in the Server configuration"
@@ -68,27 +75,33 @@ def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
     return CsrfViewMiddleware(protected).process_view(request, protected, (), {})
 
 
-def _caller(request: HttpRequest, encoding: Encoding) -> AbstractBaseUser | HttpResponse:
+def _caller(request: HttpRequest) -> AbstractBaseUser | str:
+    """Who calls: the token's user, the allow-list's, or the reason for a 401."""
     if getattr(request, "token_refused", False):
-        return _answer(line_error(TOKEN_NOT_VALID), encoding, 401)
+        return TOKEN_NOT_VALID
     if getattr(request, "token_auth", False):
         return request.user  # type: ignore[return-value]
-    user = _allowed_tool(request)
-    if user is not None:
-        return user
-    refused = _csrf_refusal(request) if request.user.is_authenticated else None
-    return refused or _answer(line_error(SIGN_IN), encoding, 401)
+    return _allowed_tool(request) or SIGN_IN
 
 
 @csrf_exempt
 def xml_api(request: HttpRequest) -> HttpResponse:
     """Answer one Tally XML request as Tally answers it on its port."""
-    encoding = encoding_detect(request.body, request.headers.get("Content-Type", ""))
-    user = _caller(request, encoding)
-    if isinstance(user, HttpResponse):
-        return user
+    if request.user.is_authenticated and not getattr(request, "token_auth", False):
+        # A browser's session: refused as any view refuses it without the CSRF token (before
+        # the body is read, which Django's check may read as a form), else 401 below.
+        refused = _csrf_refusal(request)
+        if refused is not None:
+            return refused
+    body = request.read(MAX_BODY + 1)
+    encoding = encoding_detect(body, request.headers.get("Content-Type", ""))
+    user = _caller(request)
+    if isinstance(user, str):
+        return _answer(line_error(user), encoding, 401)
+    if len(body) > MAX_BODY:
+        return _answer(line_error(TOO_LARGE), encoding, 413)
     try:
-        tally_request = request_read(request.body, encoding)
+        tally_request = request_read(body, encoding)
         company = company_for(request=tally_request, user=user)
         answered = answers.answer(tally_request, company, user)
     except (Refused, DomainError) as refusal:  # DomainError: a lock held, the database busy

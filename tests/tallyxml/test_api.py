@@ -413,6 +413,27 @@ def test_a_session_alone_does_not_authorise(alice: User, company: Company) -> No
         "/", legacy("Trial Balance"), content_type="text/xml", headers={"X-CSRFToken": str(token)}
     )
     assert response.status_code == 401
+    form = browser.post("/", {"csrfmiddlewaretoken": str(token), "xml": legacy("Trial Balance")})
+    assert form.status_code == 401
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_parsed(
+    tally: Client, company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tallyxml.views.MAX_BODY", 100)
+    response = post(tally, legacy("Trial Balance"))
+    assert response.status_code == 413
+    assert "import_tally" in parsed(response).findtext("LINEERROR")
+
+
+def test_an_import_larger_than_djangos_upload_limit(
+    tally: Client, company: Company, ledgers: dict[str, Ledger], settings: Any
+) -> None:
+    """DATA_UPLOAD_MAX_MEMORY_SIZE does not cap the XML API (it reads the body itself)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    sales = [voucher(*SALE, guid=f"g-{n}", number=str(n)) for n in range(20)]
+    root = parsed(post(tally, envelope(*sales).decode()))
+    assert root.findtext("CREATED") == "20"
 
 
 @pytest.fixture
