@@ -7,8 +7,9 @@ import counters. Amounts in Tally's sign (negative = Dr), plain decimals: `-3540
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from itertools import chain
 from xml.etree.ElementTree import Element, SubElement
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,8 +30,9 @@ from reports.selectors import (
     trial_balance_get,
     trial_balance_grouped,
 )
-from reports.statements import ledger_statement_stream
+from reports.statements import StatementLine, ledger_statement_stream
 from tallyxml.api import (
+    Answer,
     CollectionAsked,
     Refused,
     TallyRequest,
@@ -39,6 +41,7 @@ from tallyxml.api import (
 )
 from tallyxml.importing import Result, import_streams
 from tallyxml.writing import (
+    CHUNK,
     group_element,
     master_elements,
     tally_amount,
@@ -50,7 +53,9 @@ from tallyxml.writing import (
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import day_book
 
-Report = Callable[[TallyRequest, Company], list[Element]]
+# A report's rows or objects: a list, or an iterator read as the answer is written (whatever
+# the report refuses, it refuses before returning).
+Report = Callable[[TallyRequest, Company], Iterable[Element]]
 
 
 def column_amount(ours: Decimal) -> str:
@@ -166,29 +171,31 @@ def ledger_named(company: Company, name: str) -> Ledger:
     return ledger
 
 
-def ledger_vouchers(request: TallyRequest, company: Company) -> list[Element]:
+def ledger_vouchers(request: TallyRequest, company: Company) -> Iterator[Element]:
     """The entries of LEDGERNAME in the period, as its statement shows them: date, the other
-    side's ledger, voucher type and number, debit (negative) or credit (positive)."""
+    side's ledger, voucher type and number, debit (negative) or credit (positive); read page
+    by page as the answer is written."""
     ledger = ledger_named(company, request.variable("LEDGERNAME"))
     date_from, date_to = request.period(company)
     stream = ledger_statement_stream(
         ledger=ledger, date_from=date_from, date_to=date_to, company=company
     )
-    rows: list[Element] = []
-    for line in stream.lines:
-        _leaf_row = [
+    return _statement_rows(stream.lines)
+
+
+def _statement_rows(lines: Iterable[StatementLine]) -> Iterator[Element]:
+    for line in lines:
+        for tag, text in (
             ("DSPVCHDATE", report_date(line.date)),
             ("DSPVCHLEDACCOUNT", line.particulars),
             ("DSPVCHTYPE", line.voucher_type),
             ("DSPVCHNUMBER", str(line.number)),
             ("DSPVCHDRAMT", column_amount(line.debit)),
             ("DSPVCHCRAMT", column_amount(-line.credit)),
-        ]
-        for tag, text in _leaf_row:
+        ):
             element = Element(tag)
             element.text = text
-            rows.append(element)
-    return rows
+            yield element
 
 
 def _bills(side: str) -> Report:
@@ -245,38 +252,42 @@ def _voucher_types(company: Company) -> list[Element]:
     return elements
 
 
-def list_of_accounts(request: TallyRequest, company: Company) -> list[Element]:
+def list_of_accounts(request: TallyRequest, company: Company) -> Iterator[Element]:
     """The masters ACCOUNTTYPE names (Groups, Ledgers, Voucher Types; All Masters by default,
     as Tally's List of Accounts opens), each in its TALLYMESSAGE."""
     account_type = request.variable("ACCOUNTTYPE").lower() or "all masters"
-    ledgers = [e for e in master_elements(company) if e.tag == "LEDGER"]
-    kinds = {
+
+    def ledgers() -> Iterator[Element]:
+        return (e for e in master_elements(company) if e.tag == "LEDGER")
+
+    kinds: dict[str, Callable[[], Iterable[Element]]] = {
         "groups": lambda: _groups(company),
-        "ledgers": lambda: ledgers,
+        "ledgers": ledgers,
         "voucher types": lambda: _voucher_types(company),
-        "all masters": lambda: [*_groups(company), *ledgers, *_voucher_types(company)],
-        "all accounting masters": lambda: [*_groups(company), *ledgers],
+        "all masters": lambda: chain(_groups(company), ledgers(), _voucher_types(company)),
+        "all accounting masters": lambda: chain(_groups(company), ledgers()),
     }
     if account_type not in kinds:
         raise Refused(f"Could not find Account Type '{request.variable('ACCOUNTTYPE')}'")
-    return [_message(element) for element in kinds[account_type]()]
+    return (_message(element) for element in kinds[account_type]())
 
 
-def day_book_objects(request: TallyRequest, company: Company) -> list[Element]:
-    """The vouchers of the period, as the export file writes them (tallyxml.writing)."""
+def day_book_objects(request: TallyRequest, company: Company) -> Iterator[Element]:
+    """The vouchers of the period, as the export file writes them (tallyxml.writing), read a
+    chunk at a time as the answer is written."""
     date_from, date_to = request.period(company)
     elements = voucher_elements(company, date_from=date_from, date_to=date_to)
-    return [_message(element) for element in elements]
+    return (_message(element) for element in elements)
 
 
-def voucher_register(request: TallyRequest, company: Company) -> list[Element]:
+def voucher_register(request: TallyRequest, company: Company) -> Iterator[Element]:
     """The Day Book's vouchers of one type (VOUCHERTYPENAME; every type when not given)."""
     type_name = request.variable("VOUCHERTYPENAME").lower()
-    return [
+    return (
         message
         for message in day_book_objects(request, company)
         if not type_name or message[0].get("VCHTYPE", "").lower() == type_name
-    ]
+    )
 
 
 OBJECT_REPORTS: dict[str, Report] = {
@@ -287,8 +298,8 @@ OBJECT_REPORTS: dict[str, Report] = {
 }
 
 
-def import_envelope(report: str, company: Company, messages: list[Element]) -> Element:
-    """FORMAT.md §1's "Import Data" envelope around the objects, as Tally answers these."""
+def import_envelope(report: str, company: Company) -> Element:
+    """FORMAT.md §1's "Import Data" envelope (its REQUESTDATA for the objects)."""
     envelope = Element("ENVELOPE")
     SubElement(SubElement(envelope, "HEADER"), "TALLYREQUEST").text = "Import Data"
     data = SubElement(SubElement(envelope, "BODY"), "IMPORTDATA")
@@ -296,7 +307,7 @@ def import_envelope(report: str, company: Company, messages: list[Element]) -> E
     SubElement(description, "REPORTNAME").text = report
     statics = SubElement(description, "STATICVARIABLES")
     SubElement(statics, "SVCURRENTCOMPANY").text = company.name
-    SubElement(data, "REQUESTDATA").extend(messages)
+    SubElement(data, "REQUESTDATA")
     return envelope
 
 
@@ -313,7 +324,7 @@ REPORTS: dict[str, Report] = {
 }
 
 
-def report_rows(request: TallyRequest, company: Company) -> list[Element]:
+def report_rows(request: TallyRequest, company: Company) -> Iterable[Element]:
     """The rows of the report the request names; Refused for one not answered here."""
     report = REPORTS.get(request.name.strip().lower())
     if report is None:
@@ -321,18 +332,19 @@ def report_rows(request: TallyRequest, company: Company) -> list[Element]:
     return report(request, company)
 
 
-def legacy_export(request: TallyRequest, company: Company) -> Element:
+def legacy_export(request: TallyRequest, company: Company) -> Answer:
     """A legacy `Export Data` answer: the report's rows straight under ENVELOPE, or for List of
     Accounts, Day Book and Voucher Register the objects in the "Import Data" envelope."""
+    rows = report_rows(request, company)
     if request.name.strip().lower() in OBJECT_REPORTS:
-        return import_envelope(request.name, company, report_rows(request, company))
-    envelope = Element("ENVELOPE")
-    envelope.extend(report_rows(request, company))
-    return envelope
+        envelope = import_envelope(request.name, company)
+        return Answer(envelope, envelope.find("BODY/IMPORTDATA/REQUESTDATA"), rows)
+    return Answer(Element("ENVELOPE"), None, rows)
 
 
-def new_style(data: Iterable[Element], *, company: Company | None = None) -> Element:
-    """The new-style envelope: HEADER{VERSION 1, STATUS 1}, BODY{DESC{CMPINFO}, DATA}."""
+def new_style(data: Iterable[Element] = (), *, company: Company | None = None) -> Answer:
+    """The new-style envelope: HEADER{VERSION 1, STATUS 1}, BODY{DESC{CMPINFO}, DATA}, the
+    objects in DATA."""
     envelope = Element("ENVELOPE")
     header = SubElement(envelope, "HEADER")
     SubElement(header, "VERSION").text = "1"
@@ -342,8 +354,7 @@ def new_style(data: Iterable[Element], *, company: Company | None = None) -> Ele
     info = SubElement(description, "CMPINFO")
     if company is not None:
         SubElement(info, "COMPANY").text = company.name
-    SubElement(body, "DATA").extend(data)
-    return envelope
+    return Answer(envelope, SubElement(body, "DATA"), data)
 
 
 # -- collections -----------------------------------------------------------------------------
@@ -416,14 +427,16 @@ def _object(tag: str, name: str, fields: list[Field], record: object, context: o
     return element
 
 
-def _ledger_collection(asked: CollectionAsked, request: TallyRequest, company: Company) -> list:
+def _ledger_collection(
+    asked: CollectionAsked, request: TallyRequest, company: Company
+) -> Iterator[Element]:
     _, date_to = request.period(company)
     closing = {
         row.ledger.pk: row.balance for row in trial_balance_get(company=company, as_of=date_to).rows
     }
     fields = _fields(asked, LEDGER_FIELDS)
     ledgers = Ledger.objects.filter(company=company).select_related("group").order_by("name")
-    return [_object("LEDGER", lg.name, fields, lg, closing) for lg in ledgers]
+    return (_object("LEDGER", lg.name, fields, lg, closing) for lg in ledgers.iterator(CHUNK))
 
 
 def _group_collection(asked: CollectionAsked, request: TallyRequest, company: Company) -> list:
@@ -436,22 +449,30 @@ def _group_collection(asked: CollectionAsked, request: TallyRequest, company: Co
     return [_object("GROUP", g.name, fields, g, totals) for g in groups]
 
 
-def _voucher_collection(asked: CollectionAsked, request: TallyRequest, company: Company) -> list:
+def _voucher_collection(
+    asked: CollectionAsked, request: TallyRequest, company: Company
+) -> Iterator[Element]:
     date_from, date_to = request.period(company)
     fields = _fields(asked, VOUCHER_FIELDS)
     lines = "*" in asked.fetch or any(name in LINES for name in asked.fetch)
-    answered = []
-    for voucher in day_book(company=company, date_from=date_from, date_to=date_to):
-        element = _object("VOUCHER", "", fields, voucher, company)
-        element.set("VCHTYPE", voucher.voucher_type.name)
-        if lines:
-            for entry in voucher.entries.all():
-                line = SubElement(element, "ALLLEDGERENTRIES.LIST")
-                _leaf(line, "LEDGERNAME", entry.ledger.name, "String")
-                _leaf(line, "ISDEEMEDPOSITIVE", _yes(entry.amount > 0), "Logical")
-                _leaf(line, "AMOUNT", column_amount(entry.amount), "Amount")
-        answered.append(element)
-    return answered
+    vouchers = day_book(company=company, date_from=date_from, date_to=date_to)
+    return (_voucher_object(v, fields, lines, company) for v in vouchers.iterator(CHUNK))
+
+
+def _voucher_object(
+    voucher: Voucher, fields: list[Field], lines: bool, company: Company
+) -> Element:
+    """A VOUCHER with the fetched leaves, and its lines as ALLLEDGERENTRIES.LIST alone when
+    asked for (LedgerEntries too: one set, never the double count of FORMAT.md §3)."""
+    element = _object("VOUCHER", "", fields, voucher, company)
+    element.set("VCHTYPE", voucher.voucher_type.name)
+    if lines:
+        for entry in voucher.entries.all():
+            line = SubElement(element, "ALLLEDGERENTRIES.LIST")
+            _leaf(line, "LEDGERNAME", entry.ledger.name, "String")
+            _leaf(line, "ISDEEMEDPOSITIVE", _yes(entry.amount > 0), "Logical")
+            _leaf(line, "AMOUNT", column_amount(entry.amount), "Amount")
+    return element
 
 
 COLLECTIONS = {
@@ -464,7 +485,7 @@ COLLECTIONS = {
 }
 
 
-def collection(request: TallyRequest, company: Company) -> Element:
+def collection(request: TallyRequest, company: Company) -> Answer:
     """A new-style collection export: BODY/DATA/COLLECTION of LEDGER, GROUP or VOUCHER objects
     with the FETCH list's leaves (TYPE="String|Amount|Logical|Date|Number")."""
     asked = request.collection
@@ -472,9 +493,10 @@ def collection(request: TallyRequest, company: Company) -> Element:
     if asked is None or build is None:
         name, kind = (asked.name, asked.type) if asked else (request.name, "")
         raise Refused(f"Could not find Collection '{name}' of type '{kind}'")
-    answered = Element("COLLECTION")
-    answered.extend(build(asked, request, company))
-    return new_style([answered], company=company)
+    answer = new_style(company=company)
+    return Answer(
+        answer.envelope, SubElement(answer.slot, "COLLECTION"), build(asked, request, company)
+    )
 
 
 # -- imports ---------------------------------------------------------------------------------
@@ -527,18 +549,19 @@ def import_answer(request: TallyRequest, company: Company, user: AbstractBaseUse
         response = Element("RESPONSE")
         response.extend(figures)
         return response
-    imported = Element("IMPORTRESULT")
-    imported.extend(figures)
-    return new_style([imported], company=company)
+    answer = new_style(company=company)
+    SubElement(answer.slot, "IMPORTRESULT").extend(figures)
+    return answer.envelope
 
 
 # -- dispatch --------------------------------------------------------------------------------
 
 
-def answer(request: TallyRequest, company: Company, user: AbstractBaseUser) -> Element:
-    """Tally's answer to an export or import request on `company` (Refused when it has none)."""
+def answer(request: TallyRequest, company: Company, user: AbstractBaseUser) -> Answer:
+    """Tally's answer to an export or import request on `company` (Refused when it has none:
+    every refusal is raised before the answer's first byte)."""
     if request.verb == "import":
-        return import_answer(request, company, user)
+        return Answer.whole(import_answer(request, company, user))
     if request.type == "Collection":
         return collection(request, company)
     if request.type != "Data":

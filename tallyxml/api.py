@@ -14,6 +14,7 @@ import codecs
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, SubElement, XMLPullParser, tostring
 
@@ -264,13 +265,50 @@ def answer_text(element: Element) -> str:
     return tostring(element, encoding="unicode", short_empty_elements=False)
 
 
+@dataclass
+class Answer:
+    """An answer: its envelope, and the objects that go into its `slot` (an element of the
+    envelope), written one by one as they are read (a year's Day Book is never all in
+    memory at once)."""
+
+    envelope: Element
+    slot: Element | None = None
+    items: Iterable[Element] = ()
+
+    @classmethod
+    def whole(cls, envelope: Element) -> Answer:
+        return cls(envelope)
+
+    @property
+    def streamed(self) -> bool:
+        return not isinstance(self.items, list | tuple)
+
+
+SLOT = "TALLYSYNCSLOT"
+BATCH = 200  # objects written per chunk of the answer
+
+
+def answer_chunks(answer: Answer, encoding: Encoding) -> Iterator[bytes]:
+    """The answer in the request's encoding (characters it cannot carry as references), in
+    chunks: the envelope's head, the objects a batch at a time, its tail."""
+    slot = answer.slot if answer.slot is not None else answer.envelope
+    marker = SubElement(slot, SLOT)
+    head, tail = answer_text(answer.envelope).split(f"<{SLOT}></{SLOT}>")
+    slot.remove(marker)
+    encoder = codecs.getincrementalencoder(encoding.codec)(errors="xmlcharrefreplace")
+    yield encoding.bom + encoder.encode(head)
+    batch: list[str] = []
+    for item in answer.items:
+        batch.append(answer_text(item))
+        if len(batch) >= BATCH:
+            yield encoder.encode("".join(batch))
+            batch = []
+    yield encoder.encode("".join(batch) + tail, final=True)
+
+
 def answer_bytes(element: Element, encoding: Encoding) -> bytes:
-    """The answer in the request's encoding (characters it cannot carry as references)."""
-    text = answer_text(element)
-    try:
-        return encoding.encode(text)
-    except UnicodeEncodeError:
-        return encoding.bom + text.encode(encoding.codec, errors="xmlcharrefreplace")
+    """A whole answer in the request's encoding."""
+    return b"".join(answer_chunks(Answer.whole(element), encoding))
 
 
 def body_stream(request: TallyRequest) -> io.BytesIO:

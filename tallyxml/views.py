@@ -14,18 +14,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from companies.auth import TOKEN_NOT_VALID
 from config.selectors import config_get
 from core.errors import DomainError
+from core.export import streamed_content
 from tallyxml import answers
 from tallyxml.api import (
     Encoding,
     Refused,
     answer_bytes,
+    answer_chunks,
     company_for,
     encoding_detect,
     line_error,
@@ -102,8 +104,14 @@ def xml_api(request: HttpRequest) -> HttpResponse:
         return _answer(line_error(TOO_LARGE), encoding, 413)
     try:
         tally_request = request_read(body, encoding)
+        del body
         company = company_for(request=tally_request, user=user)
         answered = answers.answer(tally_request, company, user)
     except (Refused, DomainError) as refusal:  # DomainError: a lock held, the database busy
-        answered = line_error(str(refusal))
-    return _answer(answered, encoding)
+        return _answer(line_error(str(refusal)), encoding)
+    content_type = f"text/xml; charset={encoding.charset}"
+    if not answered.streamed:
+        return HttpResponse(b"".join(answer_chunks(answered, encoding)), content_type=content_type)
+    # Written as it is read: a year's Day Book or vouchers collection never whole in memory.
+    chunks = streamed_content(request, answer_chunks(answered, encoding))
+    return StreamingHttpResponse(chunks, content_type=content_type)
