@@ -202,7 +202,8 @@ def _xml_answers(api: Any, anonymous: Any) -> list[dict[str, Any]]:
         )
         response = client.post("/", body, content_type=f"text/xml;charset={charset}")
         # As Tally's clients send it (";charset", which the test client leaves as it is).
-        text = response.content.decode(charset)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        text = content.decode(charset)
         out.append(
             {
                 "call": "POST / (Tally XML)",
