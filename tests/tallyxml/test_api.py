@@ -294,6 +294,17 @@ def test_group_and_voucher_collections(tally: Client, books: Company) -> None:
     assert vouchers[0].find("NARRATION") is None  # not fetched
 
 
+def test_a_voucher_collections_queries_do_not_grow_with_its_vouchers(
+    tally: Client, books: Company, django_assert_max_num_queries: Any
+) -> None:
+    alice = User.objects.get(username="alice")
+    for _ in range(30):
+        voucher_create(company=books, actor=alice, data=sale("10.00"))
+    with django_assert_max_num_queries(20):
+        root = parsed(post(tally, collection("Voucher", "Date, Amount, AllLedgerEntries")))
+    assert len(root.findall("BODY/DATA/COLLECTION/VOUCHER")) == 32
+
+
 def test_a_new_style_data_export_answers_in_the_new_envelope(tally: Client, books: Company) -> None:
     xml = (
         "<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>Export</TALLYREQUEST><TYPE>Data"
