@@ -52,9 +52,6 @@ class Encoding:
     charset: str
     bom: bytes = b""
 
-    def encode(self, text: str) -> bytes:
-        return self.bom + text.encode(self.codec)
-
 
 def encoding_detect(body: bytes, content_type: str) -> Encoding:
     """A byte-order mark first, then the charset in the Content-Type (a UTF-16 one without a
