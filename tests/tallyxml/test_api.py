@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element, fromstring
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from books.services import company_create
@@ -476,6 +477,19 @@ def test_the_allow_list_refuses_what_a_browser_sends(allow_list: None, books: Co
     cookies) give it away."""
     client = Client(REMOTE_ADDR="10.1.2.3", headers={"Origin": "https://evil.example"})
     assert post(client, legacy("Trial Balance")).status_code == 401
+
+
+def test_the_allow_list_names_what_is_not_an_address(alice: User) -> None:
+    config = ServerConfig(pk=1, xml_api_networks="192.168.1.0/24\n10.0.0.300, tally-pc")
+    with pytest.raises(ValidationError) as refused:
+        config.full_clean()
+    assert refused.value.message_dict["xml_api_networks"] == [
+        "Not an address or a network: 10.0.0.300, tally-pc. Write one per line, e.g. "
+        "192.168.1.20 or 192.168.1.0/24."
+    ]
+    listed = ServerConfig(xml_api_networks="192.168.1.0/24", xml_api_user=alice)
+    assert listed.xml_api_allows("192.168.1.77") and not listed.xml_api_allows("192.168.2.1")
+    assert not ServerConfig(xml_api_networks="192.168.1.0/24").xml_api_allows("192.168.1.77")
 
 
 def test_the_allow_list_is_off_by_default(books: Company) -> None:
