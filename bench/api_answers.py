@@ -8,13 +8,16 @@ two checkouts and compare the outputs to show a refactor answers byte-for-byte a
 It migrates a fresh SQLite file in a temp folder, creates a user, signs in for a token and
 drives the API with Django's test client (no server): companies, ledgers, groups, vouchers
 (create, read, alter, cancel, delete), the Day Book, the Trial Balance and the Edit Log, and
-refusals (400 per field, 403, 404, 409, 422). Each answer is kept as its status and its body's
-text. Values that depend on the clock or on secrets (times, hashes, tokens) are replaced by
-their key's name (a time of day in a message by HH:MM), so equal output means equal answers.
+refusals (400 per field, 403, 404, 409, 422); then Tally's XML API (`POST /`: the Trial
+Balance in UTF-8 and UTF-16, a ledger collection, the Day Book, an import and refusals). Each
+answer is kept as its status and its body's text. Values that depend on the clock or on
+secrets (times, hashes, tokens) are replaced by their key's name (a time of day in a message by
+HH:MM, a voucher's Tally GUID by GUID), so equal output means equal answers.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -31,6 +34,8 @@ VOLATILE = re.compile(
 )
 
 CLOCK = re.compile(r" [0-2][0-9]:[0-5][0-9]\b")
+# A voucher's GUID written for Tally holds the company's random chain id.
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-f]{8}")
 
 
 def _setup() -> None:
@@ -147,6 +152,65 @@ def _answers() -> list[dict[str, Any]]:
     call("post", f"/c/{cid}/vouchers/", sale, client=viewer)
     call("get", f"/c/{cid}/vouchers/{vid}/", client=viewer)
     call("get", f"/c/{cid + 1}/")
+    out.extend(_xml_answers(api, anonymous))
+    return out
+
+
+def _tally(report: str, statics: str = "") -> str:
+    return (
+        "<ENVELOPE><HEADER><TALLYREQUEST>Export Data</TALLYREQUEST></HEADER><BODY><EXPORTDATA>"
+        f"<REQUESTDESC><REPORTNAME>{report}</REPORTNAME><STATICVARIABLES><SVCURRENTCOMPANY>"
+        f"Sharma Traders</SVCURRENTCOMPANY>{statics}</STATICVARIABLES></REQUESTDESC>"
+        "</EXPORTDATA></BODY></ENVELOPE>"
+    )
+
+
+def _xml_answers(api: Any, anonymous: Any) -> list[dict[str, Any]]:
+    """Tally's XML API's answers to the README's requests, each body decoded by its charset."""
+    november = "<SVFROMDATE>20261101</SVFROMDATE><SVTODATE>20261130</SVTODATE>"
+    collection = (
+        "<ENVELOPE><HEADER><VERSION>1</VERSION><TALLYREQUEST>Export</TALLYREQUEST><TYPE>"
+        "Collection</TYPE><ID>Ledgers</ID></HEADER><BODY><DESC><TDL><TDLMESSAGE><COLLECTION "
+        'NAME="Ledgers"><TYPE>Ledger</TYPE><FETCH>Name, Parent, ClosingBalance</FETCH>'
+        "</COLLECTION></TDLMESSAGE></TDL></DESC></BODY></ENVELOPE>"
+    )
+    sale = (
+        '<VOUCHER VCHTYPE="Sales" ACTION="Create"><DATE>20261128</DATE><GUID>bench-1</GUID>'
+        "<VOUCHERTYPENAME>Sales</VOUCHERTYPENAME><ALLLEDGERENTRIES.LIST><LEDGERNAME>Sales"
+        "</LEDGERNAME><AMOUNT>500.00</AMOUNT></ALLLEDGERENTRIES.LIST><ALLLEDGERENTRIES.LIST>"
+        "<LEDGERNAME>Cash</LEDGERNAME><AMOUNT>-500.00</AMOUNT></ALLLEDGERENTRIES.LIST></VOUCHER>"
+    )
+    imported = (
+        "<ENVELOPE><HEADER><TALLYREQUEST>Import Data</TALLYREQUEST></HEADER><BODY><IMPORTDATA>"
+        f"<REQUESTDATA><TALLYMESSAGE>{sale}</TALLYMESSAGE><TALLYMESSAGE>"
+        f"{sale.replace('bench-1', 'bench-2').replace('-500.00', '-400.00')}</TALLYMESSAGE>"
+        "</REQUESTDATA></IMPORTDATA></BODY></ENVELOPE>"
+    )
+    requests = [
+        (api, _tally("Trial Balance", "<EXPLODEFLAG>Yes</EXPLODEFLAG>"), "utf-8"),
+        (api, _tally("Trial Balance"), "utf-16"),
+        (api, collection, "utf-8"),
+        (api, _tally("Day Book", november), "utf-8"),
+        (api, imported, "utf-8"),
+        (api, _tally("Stock Magic"), "utf-8"),
+        (anonymous, _tally("Trial Balance"), "utf-8"),
+    ]
+    out = []
+    for client, xml, charset in requests:
+        body = (
+            codecs.BOM_UTF16_LE + xml.encode("utf-16-le") if charset == "utf-16" else xml.encode()
+        )
+        response = client.post("/", body, content_type=f"text/xml;charset={charset}")
+        # As Tally's clients send it (";charset", which the test client leaves as it is).
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        text = content.decode(charset)
+        out.append(
+            {
+                "call": "POST / (Tally XML)",
+                "status": response.status_code,
+                "body": GUID.sub("GUID", text),
+            }
+        )
     return out
 
 

@@ -5,7 +5,6 @@ from books import office, views
 from locking.urls import lock_urls
 
 urlpatterns = [
-    path("", views.gateway, name="gateway"),
     path("setup/", views.setup, name="setup"),
     path(
         "login/",

@@ -8,8 +8,10 @@ will live here too, as a model keyed by company, when the first of those feature
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -42,6 +44,26 @@ def age_recipient_validate(value: str) -> None:
             "Not an age public key: paste the line that starts with age1 (62 characters), as "
             'age-keygen prints it after "Public key:".'
         )
+
+
+def networks_validate(value: str) -> None:
+    bad = []
+    for text in networks_split(value):
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            bad.append(text)
+    if bad:
+        raise ValidationError(
+            "Not an address or a network: %(items)s. Write one per line, e.g. 192.168.1.20 or "
+            "192.168.1.0/24.",
+            params={"items": ", ".join(bad)},
+        )
+
+
+def networks_split(value: str) -> list[str]:
+    """The entries of an addresses-and-networks field: one per line or comma separated."""
+    return [item.strip() for item in re.split(r"[\s,]+", value) if item.strip()]
 
 
 class CompanyCreation(models.TextChoices):
@@ -213,6 +235,25 @@ class ServerConfig(models.Model):
         help_text="Optional. Scheduled backups are then encrypted for this key (age1…); keep "
         "its secret key away from this server. Empty: not encrypted.",
     )
+    xml_api_networks = models.TextField(
+        "Tally XML API: computers allowed without a token",
+        blank=True,
+        validators=[networks_validate],
+        help_text="Off when empty. Addresses or networks (one per line, e.g. 192.168.1.20 or "
+        "192.168.1.0/24) whose tools may use Tally's XML API (POST /) without an API token, "
+        "acting as the user below: for tools that cannot send an Authorization header. Anyone "
+        "on these computers then reads (and, if that user may, writes) that user's companies.",
+    )
+    xml_api_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Tally XML API: acting as",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The user those computers act as (their Edit Log's name and their rights in "
+        "each company). Both this and the computers must be set for the list to work.",
+    )
     # The scheduled run (its time of day) that a server process has claimed: one conditional
     # UPDATE decides which process backs up, however many serve (backups.schedule).
     backup_claimed_for = models.DateTimeField(null=True, editable=False)
@@ -242,3 +283,16 @@ class ServerConfig(models.Model):
     @property
     def host_name_list(self) -> list[str]:
         return host_names_split(self.host_names)
+
+    def xml_api_allows(self, address: str) -> bool:
+        """Is `address` on the Tally XML API's allow-list (always False while it is off)?"""
+        if not self.xml_api_user_id or not address:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        networks = (
+            ipaddress.ip_network(n, strict=False) for n in networks_split(self.xml_api_networks)
+        )
+        return any(ip in network for network in networks)

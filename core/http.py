@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.errors import DomainError, Invalid, Locked, NotFound, StaleVersion
@@ -63,6 +64,23 @@ def page_or(
         if request.method == "GET" and (not wants_json(request) or "format" in request.GET):
             return page(request, *args, **kwargs)
         return view(request, *args, **kwargs)
+
+    return dispatch
+
+
+def post_or(
+    post: Callable[..., HttpResponse], view: Callable[..., HttpResponse]
+) -> Callable[..., HttpResponse]:
+    """One URL, two views: a POST goes to `post`, which takes no CSRF token (it must authorise
+    by what a browser never sends on its own, such as an API token), every other request to
+    `view`, CSRF-protected as ever. For `/`: Tally's XML API and the company picker."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            return post(request, *args, **kwargs)
+        return protected(request, *args, **kwargs)
 
     return dispatch
 

@@ -96,7 +96,19 @@ class ServerConfigAdmin(admin.ModelAdmin):
             },
         ),
         ("Backups (docs/operations.md)", {"fields": list(ServerConfig.BACKUP_FIELDS)}),
+        (
+            "Tally's XML API (docs/security.md)",
+            {"fields": ["xml_api_networks", "xml_api_user"]},
+        ),
     ]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "xml_api_user":  # a user is picked here, never made or deleted
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = widget.can_view_related = False
+        return formfield
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # The list creates the row with the defaults; an add form could only make a second one.

@@ -4,12 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from backups import views as backups_views
-from core.http import page_or
+from books import views as books_views
+from core.http import page_or, post_or
 from ledgers import views as ledgers_views
 from reports import views as reports_views
+from tallyxml import views_api as tally_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The company picker, and Tally's XML API on the same URL as Tally answers it (POST /).
+    path("", post_or(tally_api.xml_api, books_views.gateway), name="gateway"),
     path("", include("books.urls")),
     path("", include("server.urls")),
     # The Gateway's region: each owned company's last good backup (the Gateway sits in books,
