@@ -47,6 +47,7 @@ from tallyxml.objects import (
     voucher_type_read,
 )
 from tallyxml.reading import date, objects, value
+from tallyxml.writing import voucher_id_of
 from vouchers.bills import BankDetail, BillRef
 from vouchers.drafts import Line, VoucherDraft, voucher_check
 from vouchers.models import BillAllocation, Voucher, VoucherType
@@ -279,7 +280,7 @@ class Importer:
             return ledger_post(work, draft)
         given = draft.given()
         if all(getattr(existing, name) == wanted for name, wanted in given.items()) and (
-            draft.opening_bills is None
+            draft.opening_bills is None or _same_bills(existing, draft.opening_bills)
         ):
             self.result.ignored += 1
             return existing
@@ -318,6 +319,7 @@ class Importer:
                 company=self.company, kind=Kind.VOUCHER, guid__in={v.guid for v in batch if v.guid}
             )
         }
+        keys.update(_own_keys(self.company, {v.guid for v in batch if v.guid} - set(keys)))
         posting, afterwards = self._sorted(batch, keys)
         if posting:
             with company_write(company=self.company, actor=self.actor) as work:
@@ -570,6 +572,29 @@ def _keyed_ledger(company: Company, guid: str) -> Ledger | None:
         return None
     key = TallyKey.objects.filter(company=company, kind=Kind.LEDGER, guid=guid[:200]).first()
     return Ledger.objects.select_related("group").get(pk=key.ledger_id) if key else None
+
+
+def _own_keys(company: Company, guids: set[str]) -> dict[str, TallyKey]:
+    """Keys (not saved) for the GUIDs `tallyxml.writing` gave this company's own vouchers,
+    at their version: its export imported back into it finds them and changes nothing."""
+    ids = {voucher_id: guid for guid in guids if (voucher_id := voucher_id_of(company, guid))}
+    found = Voucher.objects.filter(company=company, id__in=list(ids)).values_list("id", "version")
+    return {
+        ids[voucher_id]: TallyKey(
+            company=company,
+            kind=Kind.VOUCHER,
+            guid=ids[voucher_id],
+            alter_id=version,
+            voucher_id=voucher_id,
+        )  # fmt: skip
+        for voucher_id, version in found
+    }
+
+
+def _same_bills(ledger: Ledger, bills: tuple[OpeningBillDraft, ...]) -> bool:
+    """The ledger already has these opening bills (names, dates and amounts)."""
+    have = {(bill.name.lower(), bill.date, bill.amount) for bill in ledger.opening_bills.all()}
+    return have == {(bill.name.lower(), bill.date, bill.amount) for bill in bills}
 
 
 def _unchanged(key: TallyKey | None, read: TallyVoucher) -> bool:
