@@ -5,6 +5,7 @@ for every member: the masters and a period's vouchers as one Tally XML file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
@@ -71,7 +72,11 @@ def tally_import(request: HttpRequest, company: Company) -> HttpResponse:
         return json_response(job)
     if job is not None and request.htmx:  # type: ignore[attr-defined]
         return render(request, "tallyxml/import.html#progress", {"job": job})
-    return render(request, "tallyxml/import.html", {"job": job, "refused": {}})
+    recent = [
+        {**j, "started": dt.datetime.fromisoformat(j["started_at"])}
+        for j in jobs_of(folder, company_id=company.pk, what=IMPORT)
+    ]
+    return render(request, "tallyxml/import.html", {"job": job, "refused": {}, "recent": recent})
 
 
 def _import_post(request: HttpRequest, company: Company, folder: Path) -> HttpResponse:

@@ -207,6 +207,9 @@ def test_the_page_follows_the_job_and_shows_the_report(
     assert "Refused Sales No. 2 of 26-Nov-2026: unbalanced voucher" in region
     whole = page.get(response["Location"]).content.decode()
     assert "Import of Data" in whole and 'id="tally-import-counters"' in whole
+    listed = page.get(url(company)).content.decode()
+    assert f'data-job="{job}"' in listed and "daybook.xml" in listed
+    assert "Imported: 1 created, 0 altered, 0 deleted, 0 ignored, 1 errors" in listed
 
 
 @pytest.mark.django_db(transaction=True)
