@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import JSONField, Value
 from django.db.models.functions import Lower, Upper
 
 from core.money import ZERO, MoneyField, split_signed
@@ -57,7 +58,7 @@ class Voucher(models.Model):
     )
     # The numbers this voucher held in other series ("<type id>/<year>": [number, text]), so a
     # voucher whose date goes into another year and back gets its own number back.
-    numbers_held = models.JSONField(default=dict, blank=True)
+    numbers_held = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
     date = models.DateField()
     narration = models.TextField(blank=True)
     # Tally's "Ref." / supplier's bill number: the other side's number for this voucher.
