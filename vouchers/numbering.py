@@ -39,6 +39,26 @@ class Series:
         return f"{prefix}{number:0{self.width}d}{suffix}"
 
 
+# GST's invoice number (rule 46(b); NOTES.md §4): at most 16 characters, letters, digits, / and
+# -, the first a letter or digit. A series that cannot make one is refused when it is set.
+GST_NUMBER_MAX = 16
+
+
+def series_check(series: Series) -> None:
+    """A series whose Voucher No. could not be a GST invoice number: Invalid naming the field."""
+    if series.manual:
+        return
+    if series.prefix[:1] in ("/", "-"):
+        raise Invalid.field("prefix", "A Voucher No. begins with a letter or a digit.")
+    example = series.text(1, 2026) or "1"
+    if len(example) > GST_NUMBER_MAX:
+        raise Invalid.field(
+            "prefix",
+            f"This series' first number, {example}, has {len(example)} characters: "
+            f"an invoice number has at most {GST_NUMBER_MAX}.",
+        )
+
+
 def year_label(financial_year: int) -> str:
     """A financial year as an invoice series writes it: 2026 → 26-27."""
     return f"{financial_year % 100:02d}-{(financial_year + 1) % 100:02d}"

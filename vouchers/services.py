@@ -49,8 +49,10 @@ from vouchers.drafts import Line, VoucherDraft, cash_warnings, voucher_check
 from vouchers.forms import numbering_draft, voucher_draft
 from vouchers.models import Entry, Voucher, VoucherNumbering, VoucherType
 from vouchers.numbering import (
+    Series,
     held_key,
     number_typed_check,
+    series_check,
     series_get,
     voucher_number_issue,
     voucher_numbers_take,
@@ -632,6 +634,7 @@ def voucher_numbering_alter(
             work.bump(numbering, version)
         for name, value in draft.get().items():
             setattr(numbering, name, value)
+        series_check(Series(numbering.method, numbering.prefix, numbering.suffix, numbering.width))
         numbering.altered_by = actor
         numbering.save()
         numbering.change = work.record(  # type: ignore[attr-defined]

@@ -262,6 +262,16 @@ def test_only_owners_set_the_numbering(company, bob, sales):
         ({"width": 10}, {"width": ["The width is at most 9."]}),
         ({"width": "four"}, {"width": ["Enter the width as a whole number (4 gives 0001)."]}),
         ({"method": "sometimes"}, {"method": ["Numbering is automatic or manual."]}),
+        ({"prefix": "/INV"}, {"prefix": ["A Voucher No. begins with a letter or a digit."]}),
+        (
+            {"prefix": "SALES/{fy}/", "width": 6},
+            {
+                "prefix": [
+                    "This series' first number, SALES/26-27/000001, has 18 characters: "
+                    "an invoice number has at most 16."
+                ]
+            },
+        ),
     ],
 )
 def test_a_bad_numbering_is_refused_with_its_rule(company, alice, sales, data, errors):
