@@ -57,6 +57,7 @@ class Books:
     their_type: VoucherType
     closing_stock: ClosingStock
     registration: GstRegistration
+    their_registration: GstRegistration
 
 
 @pytest.fixture
@@ -83,6 +84,9 @@ def books(
     registration = gst_registration_create(
         company=company, actor=owner, data={"gstin": GSTIN, "valid_from": "2017-07-01"}
     )
+    their_registration = gst_registration_create(
+        company=theirs, actor=dave, data={"gstin": "29AAPFU0939F1ZR", "valid_from": "2017-07-01"}
+    )
     return Books(
         mine=company,
         ledger=ledgers["party"],
@@ -94,6 +98,7 @@ def books(
         their_type=VoucherType.objects.get(company=theirs, name="Sales"),
         closing_stock=closing_stock,
         registration=registration,
+        their_registration=their_registration,
     )
 
 
@@ -138,6 +143,20 @@ class PathCase:
 
 
 PATH_CASES = [
+    PathCase("voucher-numbering", "get", lambda b: f"vouchers/types/{b.their_type.pk}/numbering/"),
+    PathCase(
+        "voucher-numbering-alter",
+        "post",
+        lambda b: f"vouchers/types/{b.their_type.pk}/numbering/",
+        {"prefix": "X/"},
+    ),
+    PathCase("gst-registration", "get", lambda b: f"gst/registrations/{b.their_registration.pk}/"),
+    PathCase(
+        "gst-registration-alter",
+        "post",
+        lambda b: f"gst/registrations/{b.their_registration.pk}/",
+        {"valid_from": "2018-04-01", "version": 1},
+    ),
     PathCase("ledger-json", "get", lambda b: f"ledgers/{b.their_ledger.pk}/"),
     PathCase("ledger-statement", "get", lambda b: f"ledgers/{b.their_ledger.pk}/?from=2026-04-01"),
     PathCase(
