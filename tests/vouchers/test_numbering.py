@@ -13,6 +13,7 @@ from editlog.write import company_write
 from tests.conftest import sale
 from vouchers.drafts import VoucherDraft
 from vouchers.forms import voucher_draft
+from vouchers.live import voucher_recorded
 from vouchers.models import Voucher, VoucherNumbering, VoucherType
 from vouchers.numbering import year_label
 from vouchers.services import (
@@ -99,6 +100,13 @@ def test_a_prefix_and_suffix_carry_the_financial_year(company, alice, ledgers, s
     assert later.voucher_no == "INV/26-27/0002-S"
     # An invoice given out keeps the number it was given.
     assert Voucher.objects.get(pk=voucher.pk).voucher_no == "INV/26-27/0001"
+
+
+def test_the_live_day_book_row_shows_the_voucher_no(company, alice, ledgers, sales):
+    """The row a screen gets is drawn from the Change, as the page draws it from the voucher."""
+    numbering(company, alice, sales, prefix="INV/{fy}/", width=4)
+    voucher = create(company, alice)
+    assert voucher_recorded(voucher.change).voucher_no == "INV/26-27/0001"
 
 
 def test_a_prefixed_invoice_is_its_bill_and_keeps_its_number_moved_within_the_year(
