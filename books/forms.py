@@ -15,9 +15,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
-from companies.models import Membership
+from companies.models import GstRegistration, Membership
 from core.errors import Invalid
-from core.forms import GstinField, TallyDateField, TextField, form_errors
+from core.forms import GstinField, LabelField, TallyDateField, TextField, form_errors
 
 _PIN = re.compile(r"^[1-9][0-9]{5}$")
 _PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
@@ -144,6 +144,55 @@ class CompanyForm(forms.Form):
 
 def company_draft(*, data: Any) -> CompanyDraft:
     return CompanyForm(data).draft()
+
+
+@dataclass(frozen=True)
+class GstRegistrationDraft:
+    """A company's GST registration as typed; in an alteration None keeps what it has."""
+
+    gstin: str | None = None
+    registration_type: str | None = None
+    valid_from: dt.date | None = None
+
+    def given(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class GstRegistrationForm(forms.Form):
+    """GSTIN (required; its state is its first two digits), registration type (regular or
+    composition; regular unless said) and the day it applies from. Altering, only what is
+    sent."""
+
+    gstin = GstinField(required=True)
+    registration_type = LabelField(
+        choices=GstRegistration.Kind, message="A registration is Regular or Composition."
+    )
+    valid_from = TallyDateField(required=True)
+
+    def __init__(self, data: Any, *, partial: bool = False) -> None:
+        super().__init__(_body(data, "the registration"))
+        if "registration_type" not in self.data:
+            self.fields["registration_type"].required = False
+        if partial:
+            for name in ("gstin", "registration_type", "valid_from"):
+                if name not in self.data:
+                    del self.fields[name]
+
+    def draft(self) -> GstRegistrationDraft:
+        if not self.is_valid():
+            raise Invalid(form_errors(self))
+        data = self.cleaned_data
+        return GstRegistrationDraft(
+            gstin=data.get("gstin"),
+            registration_type=data.get("registration_type") or None,
+            valid_from=data.get("valid_from"),
+        )
+
+
+def gst_registration_draft(*, data: Any, partial: bool = False) -> GstRegistrationDraft:
+    """A GST registration from a page post or a JSON body, checked (Invalid per field)."""
+    return GstRegistrationForm(data, partial=partial).draft()
 
 
 class UsernameField(TextField):

@@ -13,7 +13,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from books.forms import PasswordResetForm, UserForm
-from books.services import company_alter, member_remove, member_set
+from books.services import (
+    company_alter,
+    gst_registration_alter,
+    gst_registration_create,
+    member_remove,
+    member_set,
+)
 from books.users import (
     companies_owned,
     is_administrator,
@@ -25,11 +31,12 @@ from books.users import (
 )
 from companies.access import membership_require
 from companies.decorators import member_view, session_view
-from companies.models import Company, Membership
+from companies.models import Company, GstRegistration, Membership
 from companies.selectors import memberships_of_company
 from companies.serializers import company_json
-from core.errors import Invalid
+from core.errors import Invalid, found
 from core.forms import Errors
+from core.gst import state_name
 from core.http import body_data, json_response, version_of, wants_json
 from editlog.idempotency import save_answered
 from editlog.models import Change
@@ -259,5 +266,126 @@ def company_alter_view(request: HttpRequest, company: Company) -> HttpResponse:
         save=save,
         answer=answer,
         saved_page=saved_page,
+        refused_page=refused_page,
+    )
+
+
+# -- GST registrations (part of Company Alteration) -------------------------------------------
+
+
+def _registration_json(registration: GstRegistration) -> dict[str, Any]:
+    return {
+        "id": registration.pk,
+        "gstin": registration.gstin,
+        "state": registration.state_code,
+        "state_name": state_name(registration.state_code),
+        "registration_type": registration.registration_type,
+        "valid_from": registration.valid_from,
+        "version": registration.version,
+    }
+
+
+def _registrations_page(
+    request: HttpRequest,
+    company: Company,
+    *,
+    current: GstRegistration | None = None,
+    data: dict[str, Any] | None = None,
+    errors: Errors | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    errors = errors or {}
+    shown = data or (
+        {**_registration_json(current), "valid_from": f"{current.valid_from:%d-%m-%Y}"}
+        if current
+        else {"registration_type": GstRegistration.Kind.REGULAR}
+    )
+    context = {
+        "registrations": [
+            {**_registration_json(r), "state_name": state_name(r.state_code)}
+            for r in GstRegistration.objects.filter(company=company)
+        ],
+        "current": current,
+        "form": shown,
+        "kinds": GstRegistration.Kind.choices,
+        "errors": errors,
+        "general_errors": _all_errors(errors),
+    }
+    return render(request, "companies/gst_registrations.html", context, status=status)
+
+
+def _registration_saved(request: HttpRequest, company: Company) -> Any:
+    def saved_page(saved: GstRegistration) -> HttpResponse:
+        messages.success(request, f"GST registration {saved.gstin} saved.")
+        return redirect("gst-registrations", company.pk)
+
+    return saved_page
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def gst_registrations(request: HttpRequest, company: Company) -> HttpResponse:
+    """The company's GST registrations: GET (JSON: the list; page: owners' list and form),
+    POST a new one {gstin, registration_type, valid_from} (owners)."""
+    if request.method == "GET":
+        if wants_json(request):
+            rows = GstRegistration.objects.filter(company=company)
+            return json_response({"registrations": [_registration_json(r) for r in rows]})
+        membership_require(company=company, actor=request.user)
+        return _registrations_page(request, company)
+    data = body_data(request)
+
+    def answer(change: Change) -> HttpResponse:
+        saved = GstRegistration.objects.get(pk=change.object_id)
+        return json_response(_registration_json(saved), status=201)
+
+    def refused_page(errors: Errors, status: int, _: Exception) -> HttpResponse:
+        return _registrations_page(request, company, data=data, errors=errors, status=status)
+
+    save = partial(gst_registration_create, company=company, actor=request.user, data=data)
+    return save_answered(
+        request,
+        company=company,
+        save=save,
+        answer=answer,
+        saved_page=_registration_saved(request, company),
+        refused_page=refused_page,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def gst_registration(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """One registration: GET (JSON, or the owners' form), POST what changes at `version`."""
+    current = found(GstRegistration.objects.filter(company=company), pk=pk)
+    if request.method == "GET":
+        if wants_json(request):
+            return json_response(_registration_json(current))
+        membership_require(company=company, actor=request.user)
+        return _registrations_page(request, company, current=current)
+    data = body_data(request)
+
+    def answer(change: Change) -> HttpResponse:
+        return json_response(_registration_json(GstRegistration.objects.get(pk=current.pk)))
+
+    def refused_page(errors: Errors, status: int, _: Exception) -> HttpResponse:
+        return _registrations_page(
+            request, company, current=current, data=data, errors=errors, status=status
+        )
+
+    save = partial(
+        gst_registration_alter,
+        company=company,
+        registration=current,
+        actor=request.user,
+        data={k: v for k, v in data.items() if k not in ("version", "csrfmiddlewaretoken")},
+        version=version_of(request, data),
+    )
+    return save_answered(
+        request,
+        company=company,
+        save=save,
+        answer=answer,
+        saved_page=_registration_saved(request, company),
         refused_page=refused_page,
     )

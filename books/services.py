@@ -20,12 +20,14 @@ from books.forms import (
     FY_FIRST_DAY,
     CompanyDraft,
     CompanyForm,
+    GstRegistrationDraft,
     company_draft,
+    gst_registration_draft,
 )
 from companies.access import OWNERS, company_creation_require
-from companies.models import Company, Membership
-from companies.snapshots import company_snapshot, membership_snapshot
-from core.errors import Invalid, NotAllowed, Parsed
+from companies.models import Company, GstRegistration, Membership
+from companies.snapshots import company_snapshot, gst_registration_snapshot, membership_snapshot
+from core.errors import Invalid, NotAllowed, Parsed, found
 from core.validation import clean_gstin, clean_text, parse_flag
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_founding, company_write
@@ -328,3 +330,77 @@ def first_run_setup(
     else:
         made = company_create(actor=user, **company.get().given())
     return user, made
+
+
+# -- GST registrations --------------------------------------------------------------------------
+
+
+def _registration_check(
+    company: Company, draft: GstRegistrationDraft, *, current: GstRegistration | None = None
+) -> None:
+    """A GSTIN once per company, and of the company's PAN when it has one (a GSTIN holds its
+    PAN in characters 3 to 12). Invalid names the field."""
+    gstin = draft.gstin
+    if not gstin:
+        return
+    clash = GstRegistration.objects.filter(company=company, gstin=gstin)
+    if current is not None:
+        clash = clash.exclude(pk=current.pk)
+    if clash.exists():
+        raise Invalid.field("gstin", f"{company.name} has the GSTIN {gstin} already.")
+    is_uin = gstin[2:4].isdigit()  # a UN body's or embassy's UIN holds no PAN
+    if company.pan and not is_uin and gstin[2:12] != company.pan:
+        raise Invalid.field(
+            "gstin", f"The GSTIN {gstin} holds the PAN {gstin[2:12]}, not {company.pan}."
+        )
+
+
+def gst_registration_create(
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    data: Any,
+    request_key: RequestKey | None = None,
+) -> GstRegistration:
+    """Owners add a GST registration to the company (GSTIN, type, valid from; its state is the
+    GSTIN's first two digits). Raises Invalid or NotAllowed; records a Change."""
+    draft = Parsed(gst_registration_draft, data=data)
+    with company_write(company=company, actor=actor, roles=OWNERS) as work:
+        checked = draft.get()
+        _registration_check(work.company, checked)
+        registration = GstRegistration(company=work.company, altered_by=actor, **checked.given())
+        registration.state_code = registration.gstin[:2]
+        registration.save()
+        registration.change = work.record(  # type: ignore[attr-defined]
+            "create", registration, before=None, request_key=request_key
+        )
+    return registration
+
+
+def gst_registration_alter(
+    *,
+    company: Company,
+    registration: GstRegistration,
+    actor: AbstractBaseUser,
+    data: Any,
+    version: Any,
+    request_key: RequestKey | None = None,
+) -> GstRegistration:
+    """Owners alter a registration read at `version` (what is not sent stays). Raises Invalid,
+    NotAllowed or StaleVersion; records a Change."""
+    draft = Parsed(gst_registration_draft, data=data, partial=True)
+    with company_write(company=company, actor=actor, roles=OWNERS) as work:
+        registration = found(GstRegistration.objects.filter(company=work.company),
+                             pk=registration.pk)  # fmt: skip
+        before = gst_registration_snapshot(registration)
+        checked = draft.get()
+        _registration_check(work.company, checked, current=registration)
+        work.bump(registration, version)
+        for name, value in checked.given().items():
+            setattr(registration, name, value)
+        registration.state_code = registration.gstin[:2]
+        registration.save()
+        registration.change = work.record(  # type: ignore[attr-defined]
+            "alter", registration, before=before, request_key=request_key
+        )
+    return registration

@@ -17,6 +17,8 @@ urlpatterns = [
     path("c/<id:cid>/members/", views.members, name="members"),
     path("c/<id:cid>/members/<str:username>/", views.member, name="member"),
     path("c/<id:cid>/alter/", office.company_alter_view, name="company-alter"),
+    path("c/<id:cid>/gst/registrations/", office.gst_registrations, name="gst-registrations"),
+    path("c/<id:cid>/gst/registrations/<id:pk>/", office.gst_registration, name="gst-registration"),
     # The company's edit lock: /c/<cid>/company/<cid>/lock/ (locking.urls names them).
     path("c/<id:cid>/company/", include(lock_urls("company"))),
     path("users/", office.users, name="users"),

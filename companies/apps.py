@@ -6,8 +6,12 @@ class CompaniesConfig(AppConfig):
 
     def ready(self) -> None:
         from companies.live import company_live, company_note
-        from companies.models import Company, Membership
-        from companies.snapshots import company_snapshot, membership_snapshot
+        from companies.models import Company, GstRegistration, Membership
+        from companies.snapshots import (
+            company_snapshot,
+            gst_registration_snapshot,
+            membership_snapshot,
+        )
         from core.records import ArchivedTable, RecordKind, archive_register, register
 
         register(
@@ -49,6 +53,23 @@ class CompaniesConfig(AppConfig):
         )
         register(
             RecordKind(
+                "gst_registration",
+                GstRegistration,
+                "GST registration",
+                snapshot=gst_registration_snapshot,
+                labels={
+                    "gstin": "GSTIN",
+                    "state": "State code",
+                    "registration_type": "Registration type",
+                    "valid_from": "Applicable from",
+                },
+                order=("gstin", "state", "registration_type", "valid_from"),
+                url_name="gst-registration",
+                position=45,
+            )
+        )
+        register(
+            RecordKind(
                 "membership",
                 Membership,
                 "Member",
@@ -61,3 +82,4 @@ class CompaniesConfig(AppConfig):
         archive_register(ArchivedTable(Company, "pk"))
         # Users are the server's: a membership travels as the user's name and role.
         archive_register(ArchivedTable(Membership))
+        archive_register(ArchivedTable(GstRegistration))

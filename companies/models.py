@@ -75,6 +75,36 @@ class Company(models.Model):
         return year_start > self.books_beginning
 
 
+class GstRegistration(models.Model):
+    """One of the company's GST registrations (TallyPrime 3.0 keeps several a company): its
+    GSTIN, the state it is in (the GSTIN's first two digits), regular or composition, and the
+    day it is valid from."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "Regular"
+        COMPOSITION = "composition", "Composition"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    gstin = models.CharField("GSTIN", max_length=15)
+    state_code = models.CharField(max_length=2)  # gstin[:2], kept for reports' joins
+    registration_type = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REGULAR)
+    valid_from = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    altered_at = models.DateTimeField(auto_now=True)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["company", "valid_from", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "gstin"], name="gst_registration_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"GST registration {self.gstin}"
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"

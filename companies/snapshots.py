@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from companies.models import Company, Membership
+from companies.models import Company, GstRegistration, Membership
 
 
 def company_snapshot(company: Company) -> dict[str, Any]:
@@ -25,3 +25,14 @@ def company_snapshot(company: Company) -> dict[str, Any]:
 
 def membership_snapshot(membership: Membership) -> dict[str, Any]:
     return {"user": membership.user.get_username(), "role": membership.role}
+
+
+def gst_registration_snapshot(registration: GstRegistration) -> dict[str, Any]:
+    return {
+        "id": registration.pk,
+        "gstin": registration.gstin,
+        "state": registration.state_code,
+        "registration_type": registration.registration_type,
+        "valid_from": registration.valid_from,
+        "version": registration.version,
+    }

@@ -53,13 +53,18 @@ class TextField(forms.Field):
 
 
 class GstinField(forms.Field):
-    """Empty, or a GSTIN with the right format and check character."""
+    """Empty (unless required), or a GSTIN: its length, state code, shape and check character
+    (`core.validation.gstin_problem`)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, required: bool = False, **kwargs: Any) -> None:
         super().__init__(required=False, **kwargs)
+        self.needed = required
 
     def clean(self, value: Any) -> str:
-        return _checked(lambda errors: clean_gstin(value, errors=errors, field="value"))
+        gstin = _checked(lambda errors: clean_gstin(value, errors=errors, field="value"))
+        if self.needed and not gstin:
+            raise ValidationError("Enter the GSTIN, like 27AAPFU0939F1ZV.")
+        return gstin
 
 
 class AmountField(forms.Field):

@@ -12,11 +12,16 @@ from django.utils import timezone
 
 from core.dates import parse_tally_date, year_start_of
 from core.errors import Invalid
+from core.gst import state_name
 
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and UTF-16 surrogates
 # (a JSON "\ud800" alone decodes to one, which no database can store). Bidi marks are text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+# GSTN's patterns (developer.gst.gov.in, as india-compliance copies them): a taxpayer's (state
+# code, PAN, entity number, usually Z, check character) and a UN body's or embassy's UIN.
+_GSTIN = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][Z1-9ABD-J][0-9A-Z]$")
+_UIN = re.compile(r"^[0-9]{4}[A-Z]{3}[0-9]{5}[UO]N[A-Z0-9]$")
+GSTIN_EXAMPLE = "27AAPFU0939F1ZV"
 _GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # A financial year's first day and month where no company names one (India's: 1 April).
 APRIL_FIRST = dt.date(2000, 4, 1)
@@ -62,15 +67,40 @@ def gstin_check_character(first14: str) -> str:
     return _GSTIN_CHARS[(36 - total % 36) % 36]
 
 
+def gstin_problem(gstin: str) -> str:
+    """What is wrong with an upper-case GSTIN, in words a user can act on ('' if nothing): its
+    length, its state code, its shape (a PAN in the middle), then its check character."""
+    if len(gstin) != 15:
+        return f"A GSTIN has 15 characters, like {GSTIN_EXAMPLE}; this has {len(gstin)}."
+    if not state_name(gstin[:2]):
+        return (
+            f"A GSTIN begins with its state's code (01 to 38, or 97 for other territory): "
+            f"{gstin[:2]} is none."
+        )
+    if _UIN.match(gstin):
+        pass
+    elif not _GSTIN.match(gstin):
+        return (
+            f"A GSTIN has 15 characters, like {GSTIN_EXAMPLE}: the state code, a PAN (5 "
+            "letters, 4 digits, a letter), the registration's number and a check character."
+        )
+    elif gstin[7:11] == "0000":
+        return f"The PAN in this GSTIN ({gstin[2:12]}) cannot be: no PAN is numbered 0000."
+    if gstin_check_character(gstin[:14]) != gstin[14]:
+        return "This GSTIN's check character is wrong: please check for a typo."
+    return ""
+
+
 def clean_gstin(value: Any, *, errors: dict[str, list[str]], field: str = "gstin") -> str:
-    """An empty string or a well-formed GSTIN (format and check character)."""
+    """An empty string or a well-formed GSTIN or UIN (upper case): its length, state code,
+    shape and check character each checked, with its own message (`gstin_problem`)."""
     value = (value or "").strip().upper() if isinstance(value, str) else value
     if value == "" or value is None:
         return ""
-    if not isinstance(value, str) or not _GSTIN.match(value):
-        _add(errors, field, "A GSTIN has 15 characters, like 27AAPFU0939F1ZV.")
-    elif gstin_check_character(value[:14]) != value[14]:
-        _add(errors, field, "This GSTIN's check character is wrong: please check for a typo.")
+    if not isinstance(value, str):
+        _add(errors, field, f"Type the GSTIN as text, like {GSTIN_EXAMPLE}.")
+    elif problem := gstin_problem(value):
+        _add(errors, field, problem)
     else:
         return value
     return ""

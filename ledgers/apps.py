@@ -42,17 +42,23 @@ class LedgersConfig(AppConfig):
                 labels={
                     "opening_balance": "Opening balance",
                     "gstin": "GSTIN",
+                    "state_code": "State code",
+                    "gst_registration_type": "GST registration type",
                     "bill_wise": "Maintain balances bill-by-bill",
                     "credit_days": "Default credit period (days)",
                     "opening_bills": "Opening bills",
                 },
                 # Bill-wise details came after Changes were recorded without them.
-                grown={"bill_wise": False, "credit_days": None, "opening_bills": []},
+                grown={
+                    **{"bill_wise": False, "credit_days": None, "opening_bills": []},
+                    **{"state_code": "", "gst_registration_type": ""},
+                },
                 # positive = Dr; the rest are the JSON API's words for the same amounts
                 signed_amounts=frozenset({"opening_balance"}),
                 amounts=frozenset({"opening_debit", "opening_credit", "closing_balance"}),
                 order=(
-                    *("name", "group", "opening_balance", "address", "state", "gstin"),
+                    *("name", "group", "opening_balance", "address", "state", "state_code"),
+                    *("gst_registration_type", "gstin"),
                     *("bill_wise", "credit_days", "opening_bills"),
                 ),
                 url_name="ledger",

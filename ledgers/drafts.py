@@ -24,6 +24,8 @@ class LedgerDraft:
     opening_balance: Decimal | None = None  # positive = Dr
     gstin: str | None = None
     state: str | None = None
+    state_code: str | None = None
+    gst_registration_type: str | None = None
     bill_wise: bool | None = None
     credit_days: int | None = None  # 0: bills fall due on their date
     # Its bills brought into the books; None: keep what it has.

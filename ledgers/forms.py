@@ -26,6 +26,7 @@ from core.forms import (
     form_errors,
     present,
 )
+from core.gst import NEEDS_GSTIN, NO_GSTIN, RegistrationType, state_code_of, state_name
 from core.money import ZERO
 from ledgers.drafts import (
     ClosingStockDraft,
@@ -100,6 +101,11 @@ def _opening_bills(raw: Any) -> tuple[tuple[OpeningBillDraft, ...] | None, Error
     return tuple(bills), errors
 
 
+def gstin_state_message(gstin: str, typed: str) -> str:
+    code = gstin[:2]
+    return f"The GSTIN {gstin} is of {state_name(code)} ({code}), not {typed}."
+
+
 class LedgerForm(forms.Form):
     """Name, group, opening balance (opening_debit or opening_credit; the page sends
     opening_amount with opening_side), GSTIN and state; whether it keeps balances bill-by-bill
@@ -112,6 +118,12 @@ class LedgerForm(forms.Form):
     opening_credit = AmountField(allow_zero=True)
     gstin = GstinField()
     state = TextField(max_length=100)
+    gst_registration_type = LabelField(
+        choices=RegistrationType,
+        required=False,
+        message="Choose a registration type: Regular, Composition, Consumer, Unregistered, "
+        "Overseas, SEZ, Deemed export or UIN holder.",
+    )
     bill_wise = forms.NullBooleanField(required=False)
     credit_days = DaysField()
 
@@ -134,7 +146,10 @@ class LedgerForm(forms.Form):
                 "An opening balance is either Dr or Cr, not both."
             )
         if current is not None:  # an alteration: only what was sent
-            for name in ("name", "group", "gstin", "state", "bill_wise", "credit_days"):
+            for name in (
+                *("name", "group", "gstin", "state", "gst_registration_type", "bill_wise"),
+                "credit_days",
+            ):
                 if name not in sent:
                     del self.fields[name]
 
@@ -148,7 +163,44 @@ class LedgerForm(forms.Form):
         name = data.get("name")
         if name and name_taken(company=self.company, name=name, current=self.current):
             self.add_error("name", name_taken_message(name))
+        if not any(name in self.errors for name in ("gstin", "state", "gst_registration_type")):
+            self._gst_details(data)
         return data
+
+    def _kept(self, data: dict[str, Any], name: str) -> Any:
+        """A field as sent, else as the ledger has it (a new ledger: empty)."""
+        if name in self.fields:
+            return data.get(name) or ""
+        return getattr(self.current, name, "") or ""
+
+    def _gst_details(self, data: dict[str, Any]) -> None:
+        """A party's GST details agree: a GSTIN where its registration has one (Regular unless
+        said, when a GSTIN is typed) and none where it has none; the state is the GSTIN's
+        (filled from it when not typed); a state typed as a name or GSTN code is known by both."""
+        gstin, kind = self._kept(data, "gstin"), self._kept(data, "gst_registration_type")
+        if gstin and not kind:
+            kind = RegistrationType.UIN_HOLDER if gstin[2:4].isdigit() else RegistrationType.REGULAR
+            data["gst_registration_type"] = kind
+        label = RegistrationType(kind).label if kind else ""
+        if kind in NEEDS_GSTIN and not gstin:
+            self.add_error("gstin", f"Enter the GSTIN: a party registered as {label} has one.")
+        if kind in NO_GSTIN and gstin:
+            self.add_error(
+                "gst_registration_type",
+                f"A party registered as {label} has no GSTIN: clear it, or choose Regular.",
+            )
+        typed = data.get("state", "") if "state" in self.fields else None
+        code = state_code_of(typed) if typed else ""
+        if gstin and (typed is not None or "gstin" in self.fields):
+            if typed and code != gstin[:2]:
+                self.add_error("state", gstin_state_message(gstin, typed))
+            data["state"], data["state_code"] = state_name(gstin[:2]), gstin[:2]
+        elif typed:
+            if not code and kind and kind != RegistrationType.OVERSEAS:
+                self.add_error("state", "Choose the state by its name or code, like Goa or 30.")
+            data["state"], data["state_code"] = (state_name(code) if code else typed), code
+        elif typed is not None:
+            data["state_code"] = ""
 
     def draft(self) -> LedgerDraft:
         """The checked draft; Invalid with messages per field."""
@@ -170,6 +222,8 @@ class LedgerForm(forms.Form):
             opening_balance=opening if sent_opening else None,
             gstin=data.get("gstin"),
             state=data.get("state"),
+            state_code=data.get("state_code"),
+            gst_registration_type=data.get("gst_registration_type"),
             bill_wise=bill_wise,
             credit_days=credit_days,
             opening_bills=opening_bills,

@@ -57,6 +57,10 @@ class Ledger(models.Model):
     opening_balance = MoneyField(default=ZERO)
     gstin = models.CharField("GSTIN", max_length=15, blank=True)
     state = models.CharField(max_length=100, blank=True)
+    # A party's GST details (Tally's party ledger): its registration (core.gst.RegistrationType;
+    # '' for a ledger that is no party) and its state's GSTN code, from its GSTIN when it has one.
+    gst_registration_type = models.CharField(max_length=20, blank=True, default="", db_default="")
+    state_code = models.CharField(max_length=2, blank=True, default="", db_default="")
     # Tally's "Maintain balances bill-by-bill": each line on the ledger is allocated to bills
     # (vouchers.bills); on by default under Sundry Debtors and Sundry Creditors.
     bill_wise = models.BooleanField(default=False, db_default=False)

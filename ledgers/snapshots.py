@@ -24,6 +24,8 @@ def ledger_snapshot(ledger: Ledger) -> dict[str, Any]:
         "opening_balance": ledger.opening_balance,
         "gstin": ledger.gstin,
         "state": ledger.state,
+        "state_code": ledger.state_code,
+        "gst_registration_type": ledger.gst_registration_type,
         "bill_wise": ledger.bill_wise,
         "credit_days": ledger.credit_days,
         "opening_bills": [

@@ -70,6 +70,7 @@ def _form_page(
             "opening_amount": format_amount(abs(opening)) if opening else "",
             "gstin": ledger.gstin,
             "state": ledger.state,
+            "gst_registration_type": ledger.gst_registration_type,
             "version": ledger.version,
             "bill_wise": "true" if ledger.bill_wise else "false",
             "credit_days": "" if ledger.credit_days is None else str(ledger.credit_days),

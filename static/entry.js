@@ -490,7 +490,10 @@
     var firstEmpty = rows(form).map(function (r) { return r.querySelector(".ledger-input"); })
       .filter(function (i) { return !i.value; })[0];
     var marked = form.querySelector(".field-error");
-    var target = marked ? marked.parentElement.querySelector("input, select") : (firstEmpty || first);
+    // A manually numbered type asks for its Voucher No. first, as Tally does.
+    var number = form.querySelector("#id_number");
+    var start = number && !number.value ? number : (firstEmpty || first);
+    var target = marked ? marked.parentElement.querySelector("input, select") : start;
     // An editor that opened in place settles a moment after the swap: whoever already clicked
     // into a field keeps it (their typing must not land in the first ledger box).
     if (target && !form.contains(document.activeElement)) target.focus();

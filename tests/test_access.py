@@ -26,9 +26,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from books.services import company_create
+from books.services import company_create, gst_registration_create
 from companies.auth import token_issue
-from companies.models import ApiToken, Company, Membership
+from companies.models import ApiToken, Company, GstRegistration, Membership
 from ledgers.models import ClosingStock, Group, Ledger
 from ledgers.services import closing_stock_set
 from locking.models import EditLock
@@ -40,6 +40,7 @@ from vouchers.services import voucher_create
 
 UNSAFE = ("post", "put", "patch", "delete")
 SECRET = "Dave Secret Traders"
+GSTIN = "27AAPFU0939F1ZV"
 
 
 @dataclass
@@ -55,6 +56,8 @@ class Books:
     their_group: Group
     their_type: VoucherType
     closing_stock: ClosingStock
+    registration: GstRegistration
+    their_registration: GstRegistration
 
 
 @pytest.fixture
@@ -77,6 +80,13 @@ def books(
     stock = make_ledger(company, bob, "Stock", "Stock-in-Hand")
     value = {"date": "2026-11-30", "amount": "5000"}
     closing_stock = closing_stock_set(company=company, actor=bob, ledger=stock, data=value)
+    owner = Membership.objects.get(company=company, role="owner").user
+    registration = gst_registration_create(
+        company=company, actor=owner, data={"gstin": GSTIN, "valid_from": "2017-07-01"}
+    )
+    their_registration = gst_registration_create(
+        company=theirs, actor=dave, data={"gstin": "29AAPFU0939F1ZR", "valid_from": "2017-07-01"}
+    )
     return Books(
         mine=company,
         ledger=ledgers["party"],
@@ -87,6 +97,8 @@ def books(
         their_group=Group.objects.get(company=theirs, name="Sundry Debtors"),
         their_type=VoucherType.objects.get(company=theirs, name="Sales"),
         closing_stock=closing_stock,
+        registration=registration,
+        their_registration=their_registration,
     )
 
 
@@ -131,6 +143,20 @@ class PathCase:
 
 
 PATH_CASES = [
+    PathCase("voucher-numbering", "get", lambda b: f"vouchers/types/{b.their_type.pk}/numbering/"),
+    PathCase(
+        "voucher-numbering-alter",
+        "post",
+        lambda b: f"vouchers/types/{b.their_type.pk}/numbering/",
+        {"prefix": "X/"},
+    ),
+    PathCase("gst-registration", "get", lambda b: f"gst/registrations/{b.their_registration.pk}/"),
+    PathCase(
+        "gst-registration-alter",
+        "post",
+        lambda b: f"gst/registrations/{b.their_registration.pk}/",
+        {"valid_from": "2018-04-01", "version": 1},
+    ),
     PathCase("ledger-json", "get", lambda b: f"ledgers/{b.their_ledger.pk}/"),
     PathCase("ledger-statement", "get", lambda b: f"ledgers/{b.their_ledger.pk}/?from=2026-04-01"),
     PathCase(
@@ -432,7 +458,11 @@ class Route:
             "<id:cid>": books.mine.pk,
             "<str:username>": "charlie",
             "<str:group>": "Sundry Debtors",  # a group by id or name (Group Outstandings)
-            "<id:pk>": books.voucher.pk
+            "<id:pk>": VoucherType.objects.get(company=books.mine, name="Sales").pk
+            if "/vouchers/types/" in self.route
+            else books.registration.pk
+            if "/gst/registrations/" in self.route
+            else books.voucher.pk
             if "/vouchers/" in self.route
             else books.mine.pk  # the company's own lock: /c/<cid>/company/<cid>/lock/
             if "/company/<id:pk>" in self.route
@@ -544,6 +574,9 @@ def viewer_body(route: Route) -> dict[str, Any]:
         "ledger": {"state": "Goa", "version": 1},
         "groups": {"name": "Branch Debtors", "parent": "Sundry Debtors"},
         "members": {"username": "charlie", "role": "owner"},
+        "voucher-numbering": {"prefix": "INV/{fy}/", "width": 4},
+        "gst-registrations": {"gstin": "29AAPFU0939F1ZR", "valid_from": "2017-07-01"},
+        "gst-registration": {"valid_from": "2018-04-01", "version": 1},
     }.get(route.name, {})
 
 

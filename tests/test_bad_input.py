@@ -855,7 +855,7 @@ CASES = [
         "ledger-gstin-letters-for-digits",
         {"name": "Verma Traders", "group": "Sundry Debtors", "gstin": "ABAPFU0939F1ZV1"},
         "gstin",
-        "A GSTIN has 15 characters",
+        "begins with its state's code",
         target="ledgers",
     ),
     case(

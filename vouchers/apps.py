@@ -7,8 +7,8 @@ class VouchersConfig(AppConfig):
     def ready(self) -> None:
         from core.records import RecordKind, register
         from vouchers.live import voucher_live, voucher_note
-        from vouchers.models import Voucher
-        from vouchers.snapshots import voucher_snapshot, vouchers_snapshots
+        from vouchers.models import Voucher, VoucherNumbering
+        from vouchers.snapshots import numbering_snapshot, voucher_snapshot, vouchers_snapshots
 
         register(
             RecordKind(
@@ -20,11 +20,30 @@ class VouchersConfig(AppConfig):
                 lockable=True,
                 # The Ref. / Bill No. came after Changes were recorded without it.
                 grown={"reference": ""},
-                order=("type", "number", "date", "reference", "narration", "cancelled", "entries"),
+                labels={"voucher_no": "Voucher No."},
+                order=(
+                    *("type", "number", "voucher_no", "date", "reference", "narration"),
+                    *("cancelled", "entries"),
+                ),
                 url_name="voucher",
                 live=voucher_live,
                 live_note=voucher_note,
                 position=10,
+            )
+        )
+        register(
+            RecordKind(
+                "voucher_numbering",
+                VoucherNumbering,
+                "Voucher numbering",
+                snapshot=numbering_snapshot,
+                labels={
+                    "method": "Method of voucher numbering",
+                    "width": "Width of numerical part",
+                },
+                order=("type", "method", "prefix", "suffix", "width"),
+                url_name="voucher-numbering",
+                position=15,
             )
         )
         from core.records import ArchivedTable, archive_register, rebuild_register
@@ -44,6 +63,7 @@ class VouchersConfig(AppConfig):
             (Voucher, "company"),
             (Entry, "voucher__company"),
             (VoucherCounter, "company"),
+            (VoucherNumbering, "company"),
             (BillAllocation, "entry__voucher__company"),
             (BankAllocation, "entry__voucher__company"),
         ):

@@ -57,6 +57,9 @@ class VoucherDraft:
     # An alteration may change the amount of a line the bank has cleared, clearing its bank
     # date: the user was asked first.
     unreconcile: bool = False
+    # The Voucher No. typed on a manually numbered type; None: not typed (automatic numbering
+    # ignores it: the server numbers), in an alteration the number stays.
+    number: str | None = None
 
     @property
     def whole(self) -> bool:
@@ -80,6 +83,7 @@ class VoucherDraft:
             lines=lines if self.lines is None else self.lines,
             reference=reference if self.reference is None else self.reference,
             unreconcile=self.unreconcile,
+            number=self.number,
         )
 
 

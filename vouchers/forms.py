@@ -36,8 +36,24 @@ from core.validation import parse_id
 from ledgers.models import Ledger
 from vouchers.bills import MAX_BILLS, BankDetail, BillRef, Instrument, Kind
 from vouchers.drafts import MAX_LINES, MAX_NARRATION, Line, VoucherDraft
-from vouchers.models import MAX_REFERENCE
+from vouchers.models import MAX_AFFIX, MAX_REFERENCE, VoucherNumbering
+from vouchers.numbering import FY_TOKEN, number_typed_clean
 from vouchers.selectors import voucher_type_for_key
+
+
+class VoucherNoField(forms.Field):
+    """The Voucher No. as typed (text, or a whole number from a script); used only by a
+    manually numbered type, checked against its series under the lock."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value: Any) -> str | None:
+        try:
+            return number_typed_clean(None if value == "" else value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
 
 PAGE_ROW = re.compile(r"^entries-([0-9]+)-(\w+)$")
 
@@ -228,6 +244,7 @@ class VoucherForm(forms.Form):
     date = TallyDateField()
     narration = TextField(max_length=MAX_NARRATION, multiline=True)
     reference = TextField(max_length=MAX_REFERENCE)
+    number = VoucherNoField()
     # Altering the amount of a line the bank has cleared: the user said yes when asked.
     confirm_reconciled = forms.BooleanField(required=False)
 
@@ -288,9 +305,71 @@ class VoucherForm(forms.Form):
             reference=data.get("reference"),
             lines=[f.line() for f in self.line_forms if f] if self.lines_sent else None,
             unreconcile=bool(data.get("confirm_reconciled")),
+            number=data.get("number"),
         )
 
 
 def voucher_draft(*, company: Company, data: Any, partial: bool = False) -> VoucherDraft:
     """The draft of a voucher from API or form input, with messages per field (Invalid)."""
     return VoucherForm(data, company=company, partial=partial).draft()
+
+
+# What a prefix or suffix may hold once its {fy} is the year: a GST invoice number's characters.
+_AFFIX = re.compile(r"^[A-Za-z0-9/-]*$")
+MAX_WIDTH = 9
+
+
+class AffixField(TextField):
+    """A Voucher No.'s prefix or suffix: letters, digits, / and -, and {fy} for the year."""
+
+    def __init__(self) -> None:
+        super().__init__(max_length=MAX_AFFIX)
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        if not _AFFIX.match(text.replace(FY_TOKEN, "26-27")):
+            raise forms.ValidationError(
+                "Use letters, digits, / and - (and {fy} for the year, 26-27): "
+                "an invoice number holds no other characters."
+            )
+        return text
+
+
+class NumberingForm(forms.Form):
+    """A voucher type's numbering: method (automatic or manual), prefix, suffix and width of
+    the number (0: as it is; 4: 0001). What is not sent stays as it is."""
+
+    method = LabelField(
+        choices=VoucherNumbering.Method, message="Numbering is automatic or manual."
+    )
+    prefix = AffixField()
+    suffix = AffixField()
+    width = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_WIDTH,
+        error_messages={
+            "invalid": "Enter the width as a whole number (4 gives 0001).",
+            "min_value": "The width is 0 or more.",
+            "max_value": f"The width is at most {MAX_WIDTH}.",
+        },
+    )
+
+    def __init__(self, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise Invalid.field("__all__", "Send the numbering as an object with its method.")
+        super().__init__(data)
+        for name in ("method", "prefix", "suffix", "width"):
+            if name not in data:
+                del self.fields[name]
+
+    def draft(self) -> dict[str, Any]:
+        """The fields sent, checked; Invalid with messages per field."""
+        if not self.is_valid():
+            raise Invalid(form_errors(self))
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+def numbering_draft(*, data: Any) -> dict[str, Any]:
+    """A voucher type's numbering as sent (method, prefix, suffix, width), checked."""
+    return NumberingForm(data).draft()

@@ -96,6 +96,7 @@ def voucher_recorded(change: Change) -> Voucher:
         company_id=change.company_id,
         voucher_type=VoucherType(name=after["type"]),
         number=after["number"],
+        number_text=after.get("voucher_no", ""),
         date=dt.date.fromisoformat(str(after["date"])),
         narration=after["narration"],
         is_cancelled=after["cancelled"],

@@ -6,12 +6,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import JSONField, Value
+from django.db.models.functions import Lower, Upper
 
 from core.money import ZERO, MoneyField, split_signed
 from ledgers.models import Ledger
 
 MAX_REFERENCE = 50
+MAX_NUMBER_TEXT = 40
+MAX_AFFIX = 15
 
 
 class VoucherType(models.Model):
@@ -47,6 +50,15 @@ class Voucher(models.Model):
     financial_year = models.PositiveSmallIntegerField(help_text="2026 = FY 2026-27")
     # Allocated by the server per type and financial year; the number a form showed is a hint.
     number = models.PositiveIntegerField()
+    # The Voucher No. as issued when it is more than the plain number: with its type's prefix
+    # and suffix (INV/26-27/0001), or as typed on a manually numbered type; kept as issued, so a
+    # later change of prefix does not alter an invoice already given out. '' = `number`.
+    number_text = models.CharField(
+        max_length=MAX_NUMBER_TEXT, blank=True, default="", db_default=""
+    )
+    # The numbers this voucher held in other series ("<type id>/<year>": [number, text]), so a
+    # voucher whose date goes into another year and back gets its own number back.
+    numbers_held = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
     date = models.DateField()
     narration = models.TextField(blank=True)
     # Tally's "Ref." / supplier's bill number: the other side's number for this voucher.
@@ -68,11 +80,24 @@ class Voucher(models.Model):
             models.UniqueConstraint(
                 fields=["voucher_type", "financial_year", "number"], name="voucher_number_unique"
             ),
+            # A Voucher No. is used once in its type's year, whoever typed it (manual numbering).
+            models.UniqueConstraint(
+                "voucher_type",
+                "financial_year",
+                Upper("number_text"),
+                condition=~models.Q(number_text=""),
+                name="voucher_number_text_unique",
+            ),
         ]
         indexes = [models.Index(fields=["company", "date", "id"])]
 
     def __str__(self) -> str:
-        return f"{self.voucher_type} No. {self.number}"
+        return f"{self.voucher_type} No. {self.voucher_no}"
+
+    @property
+    def voucher_no(self) -> str:
+        """The Voucher No. as shown and printed."""
+        return self.number_text or str(self.number)
 
     @property
     def total(self) -> Decimal:
@@ -136,6 +161,36 @@ class VoucherCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher_type} {self.financial_year}: {self.last_number}"
+
+
+class VoucherNumbering(models.Model):
+    """How a voucher type numbers its vouchers (Tally's "Method of voucher numbering"). A type
+    without a row is numbered automatically with plain numbers. Automatic: the server hands out
+    numbers from the type's counter in entry order, restarting each financial year, never
+    giving one twice; `prefix` and `suffix` may carry the year (`{fy}` → 26-27) and `width`
+    pads the number with zeros (INV/{fy}/ with width 4: INV/26-27/0001). Manual: the user types
+    each Voucher No., and a number already used in the type's year is refused."""
+
+    class Method(models.TextChoices):
+        AUTOMATIC = "automatic", "Automatic"
+        MANUAL = "manual", "Manual"
+
+    voucher_type = models.OneToOneField(
+        VoucherType, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.AUTOMATIC)
+    prefix = models.CharField(max_length=MAX_AFFIX, blank=True, default="")
+    suffix = models.CharField(max_length=MAX_AFFIX, blank=True, default="")
+    width = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    altered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    altered_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Numbering of {self.voucher_type}"
 
 
 class BillAllocation(models.Model):

@@ -13,6 +13,7 @@ from core.errors import found
 from core.validation import parse_id
 from vouchers.bills import entries_prefetch
 from vouchers.models import Entry, Voucher, VoucherCounter, VoucherType
+from vouchers.numbering import Series
 from vouchers.snapshots import voucher_snapshot
 
 
@@ -117,3 +118,12 @@ def voucher_number_next(*, voucher_type: VoucherType, financial_year: int) -> in
         .first()
     )
     return (last or 0) + 1
+
+
+def voucher_no_next(*, voucher_type: VoucherType, financial_year: int, series: Series) -> str:
+    """The Voucher No. the entry screen shows for a new voucher of a type numbered by `series`
+    ('' on a manually numbered type, where the user types it): a hint, the save decides."""
+    if series.manual:
+        return ""
+    number = voucher_number_next(voucher_type=voucher_type, financial_year=financial_year)
+    return series.text(number, financial_year) or str(number)

@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.utils import timezone
 
+from companies.access import OWNERS
 from companies.models import Company
-from core.bulk import batch_cache, db_date, db_datetime, rows_insert
+from core.bulk import batch_cache, db_date, db_datetime, db_json_encoded, rows_insert
 from core.dates import outside_year
 from core.errors import Invalid, Parsed, found
 from core.money import ZERO, MoneyField
@@ -46,9 +46,18 @@ from vouchers.bills import (
     parts_write,
 )
 from vouchers.drafts import Line, VoucherDraft, cash_warnings, voucher_check
-from vouchers.forms import voucher_draft
-from vouchers.models import Entry, Voucher, VoucherType
-from vouchers.snapshots import voucher_snapshot
+from vouchers.forms import numbering_draft, voucher_draft
+from vouchers.models import Entry, Voucher, VoucherNumbering, VoucherType
+from vouchers.numbering import (
+    Series,
+    held_key,
+    number_typed_check,
+    series_check,
+    series_get,
+    voucher_number_issue,
+    voucher_numbers_take,
+)
+from vouchers.snapshots import numbering_snapshot, voucher_snapshot
 
 Base = VoucherType.Base
 # Tally's predefined accounting voucher types: (name, base, abbreviation, key).
@@ -70,27 +79,6 @@ def voucher_types_seed(*, company: Company) -> None:
         VoucherType(company=company, name=name, base=base, abbreviation=abbr, shortcut=key)
         for name, base, abbr, key in VOUCHER_TYPES
     )
-
-
-_NUMBERS_TAKE = """
-INSERT INTO vouchers_vouchercounter (company_id, voucher_type_id, financial_year, last_number)
-VALUES (%s, %s, %s, %s)
-ON CONFLICT (voucher_type_id, financial_year) DO UPDATE SET
-    last_number = vouchers_vouchercounter.last_number + excluded.last_number
-RETURNING last_number
-"""
-
-
-def voucher_numbers_take(
-    work: UnitOfWork, *, voucher_type: VoucherType, financial_year: int, count: int = 1
-) -> int:
-    """The first of `count` numbers of a voucher type in a financial year, taken from its
-    counter in one statement (under the company lock): never given again, even when the
-    voucher that had one is deleted."""
-    with connection.cursor() as cursor:
-        cursor.execute(_NUMBERS_TAKE, [work.company.pk, voucher_type.pk, financial_year, count])
-        (last,) = cursor.fetchone()
-    return int(last) - count + 1
 
 
 def _entries_write(
@@ -220,13 +208,15 @@ def voucher_post(
     draft = _checked(work, draft, drafted_at_seq=drafted_at_seq, book=book)
     assert draft.voucher_type and draft.date and draft.lines is not None  # _checked: whole
     financial_year = work.company.financial_year_of(draft.date)
+    number, number_text = voucher_number_issue(
+        work, voucher_type=draft.voucher_type, financial_year=financial_year, typed=draft.number
+    )
     voucher = Voucher.objects.create(
         company=work.company,
         voucher_type=draft.voucher_type,
         financial_year=financial_year,
-        number=voucher_numbers_take(
-            work, voucher_type=draft.voucher_type, financial_year=financial_year
-        ),
+        number=number,
+        number_text=number_text,
         date=draft.date,
         narration=draft.narration or "",
         reference=draft.reference or "",
@@ -252,7 +242,7 @@ def _bills_whole(voucher: Voucher, lines: list[Line], book: BillBook) -> list[Li
 def _default_name(voucher: Voucher) -> str:
     """The name of the New Ref Tally makes of an invoice's bill-wise line: its Ref., else its
     number."""
-    return voucher.reference or str(voucher.number)
+    return voucher.reference or voucher.voucher_no
 
 
 def voucher_create(
@@ -317,10 +307,7 @@ def voucher_repost(
     replacing = (voucher.date, before_lines)
     entries_delete(voucher.pk, before_lines)  # off the totals as the new ones go on
     financial_year = work.company.financial_year_of(whole.date)
-    if (whole.voucher_type.pk, financial_year) != (voucher.voucher_type_id, voucher.financial_year):
-        voucher.number = voucher_numbers_take(
-            work, voucher_type=whole.voucher_type, financial_year=financial_year
-        )
+    _renumbered(work, voucher, whole, financial_year)
     voucher.voucher_type = whole.voucher_type
     voucher.financial_year = financial_year
     voucher.date = whole.date
@@ -336,6 +323,50 @@ def voucher_repost(
         request_key=request_key,
         replacing=replacing,
     )
+
+
+def _renumbered(
+    work: UnitOfWork, voucher: Voucher, whole: VoucherDraft, financial_year: int
+) -> None:
+    """The voucher's number after an alteration: kept while its type and financial year stay
+    (a date moved within the year keeps it); in another type or year, the number it held there
+    before if it had one (moved into another year and back, it is itself again), else that
+    series' next; on a manual type, a Voucher No. typed anew (used once a year). A number typed
+    for an automatic type is a hint and changes nothing."""
+    voucher_type = whole.voucher_type
+    assert voucher_type is not None
+    typed = whole.number if whole.number not in (None, voucher.number_text) else None
+    same = (voucher_type.pk, financial_year) == (voucher.voucher_type_id, voucher.financial_year)
+    held = dict(voucher.numbers_held)
+    back = None if same else held.pop(held_key(voucher_type.pk, financial_year), None)
+    series = series_get(voucher_type=voucher_type) if (same and typed) or back else None
+    manual = series is not None and series.manual
+    if manual:
+        assert series is not None
+        text = typed or back[1]  # type: ignore[index]
+        number_typed_check(
+            series, [text], voucher_type=voucher_type, financial_year=financial_year,
+            without=voucher.pk,
+        )  # fmt: skip
+    if same:
+        if manual:
+            voucher.number_text = text
+        return
+    held[held_key(voucher.voucher_type_id, voucher.financial_year)] = [
+        voucher.number,
+        voucher.number_text,
+    ]
+    if back is not None:
+        voucher.number, voucher.number_text = back[0], text if manual else back[1]
+    else:
+        voucher.number, voucher.number_text = voucher_number_issue(
+            work,
+            voucher_type=voucher_type,
+            financial_year=financial_year,
+            typed=typed,
+            without=voucher.pk,
+        )
+    voucher.numbers_held = held
 
 
 def voucher_alter(
@@ -440,9 +471,12 @@ def _checked_many(
     return checked
 
 
-def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Voucher]:
+def _vouchers_numbered(
+    work: UnitOfWork, drafts: list[VoucherDraft], *, index_from: int = 0
+) -> list[Voucher]:
     """The drafts' vouchers, unsaved, numbered in draft order: each type and year takes its
-    run of numbers from its counter in one statement."""
+    run of numbers from its counter in one statement; a manual type's drafts carry their typed
+    Voucher No.s, checked once for the run (Invalid names the first draft of the run)."""
     company, actor = work.company, work.actor
     vouchers = [
         Voucher(
@@ -452,29 +486,40 @@ def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Vou
             date=draft.date,
             narration=draft.narration or "",
             reference=draft.reference or "",
+            number_text=draft.number or "",
             created_by=actor,
             altered_by=actor,
         )
         for draft in drafts
     ]
-    runs: dict[tuple[int, int], list[Voucher]] = defaultdict(list)
-    for voucher in vouchers:
-        runs[(voucher.voucher_type_id, voucher.financial_year)].append(voucher)
+    runs: dict[tuple[int, int], list[tuple[int, Voucher]]] = defaultdict(list)
+    for index, voucher in enumerate(vouchers, start=index_from):
+        runs[(voucher.voucher_type_id, voucher.financial_year)].append((index, voucher))
     for run in runs.values():
-        first = voucher_numbers_take(
-            work,
-            voucher_type=run[0].voucher_type,
-            financial_year=run[0].financial_year,
-            count=len(run),
+        index, head = run[0]
+        first, series = voucher_numbers_take(
+            work, voucher_type=head.voucher_type, financial_year=head.financial_year, count=len(run)
         )
-        for number, voucher in enumerate(run, start=first):
+        try:
+            number_typed_check(
+                series,
+                [voucher.number_text for _, voucher in run],
+                voucher_type=head.voucher_type,
+                financial_year=head.financial_year,
+            )
+        except Invalid as refusal:
+            raise _refused_as(index, refusal) from None
+        for number, (_, voucher) in enumerate(run, start=first):
             voucher.number = number
+            if not series.manual:
+                voucher.number_text = series.text(number, voucher.financial_year)
     return vouchers
 
 
 VOUCHER_FIELDS = (
     *("company", "voucher_type", "financial_year", "number", "date", "narration", "reference"),
     *("is_cancelled", "version", "created_by", "created_at", "altered_by", "altered_at"),
+    *("number_text", "numbers_held"),
 )
 ENTRY_FIELDS = ("voucher", "ledger", "amount", "position", "date")
 _paise = MoneyField().get_prep_value
@@ -485,9 +530,11 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
     (core.bulk: the ORM's bulk_create spends most of a batch compiling values)."""
     stamp = timezone.now()
     now = db_datetime(stamp)
+    held = db_json_encoded("{}")
     rows = [
         (v.company_id, v.voucher_type_id, v.financial_year, v.number, db_date(v.date),
-         v.narration, v.reference, False, 1, v.created_by_id, now, v.altered_by_id, now)
+         v.narration, v.reference, False, 1, v.created_by_id, now, v.altered_by_id, now,
+         v.number_text, held)
         for v in vouchers
     ]  # fmt: skip
     for voucher, pk in zip(
@@ -521,7 +568,7 @@ def vouchers_post_many(
     (an import, a restore) reports on the books it leaves, not per voucher."""
     book = BillBook(company_id=work.company.pk)
     checked = _checked_many(work, drafts, index_from=index_from, book=book)
-    vouchers = _vouchers_numbered(work, checked)
+    vouchers = _vouchers_numbered(work, checked, index_from=index_from)
     book.load(_default_name(voucher) for voucher in vouchers)  # one read for the batch's defaults
     checked = [
         replace(draft, lines=_bills_whole(voucher, draft.lines or [], book))
@@ -558,3 +605,42 @@ def vouchers_post_batches(
             with company_write(company=company, actor=actor) as work:
                 vouchers_post_many(work, drafts[start : start + size], index_from=start)
     return len(drafts)
+
+
+def voucher_numbering_alter(
+    *,
+    company: Company,
+    actor: AbstractBaseUser,
+    voucher_type: VoucherType,
+    data: Any,
+    version: Any = None,
+    request_key: RequestKey | None = None,
+) -> VoucherNumbering:
+    """Owners set how a voucher type numbers its vouchers (method, prefix, suffix, width; what
+    is not sent stays), read at `version` once it has been set. Numbers already given keep
+    their text; the counter goes on (a number is never given twice, whatever the method).
+    Raises Invalid, NotAllowed or StaleVersion; records a Change."""
+    draft = Parsed(numbering_draft, data=data)
+    with company_write(company=company, actor=actor, roles=OWNERS) as work:
+        numbering = (
+            VoucherNumbering.objects.select_related("voucher_type")
+            .filter(voucher_type=voucher_type, company=work.company)
+            .first()
+        )
+        before = None if numbering is None else numbering_snapshot(numbering)
+        if numbering is None:
+            numbering = VoucherNumbering(voucher_type=voucher_type, company=work.company)
+        else:
+            work.bump(numbering, version)
+        for name, value in draft.get().items():
+            setattr(numbering, name, value)
+        series_check(Series(numbering.method, numbering.prefix, numbering.suffix, numbering.width))
+        numbering.altered_by = actor
+        numbering.save()
+        numbering.change = work.record(  # type: ignore[attr-defined]
+            "create" if before is None else "alter",
+            numbering,
+            before=before,
+            request_key=request_key,
+        )
+    return numbering

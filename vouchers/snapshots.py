@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from ledgers.models import Ledger
 from vouchers.bills import bank_snapshot, bill_snapshot, entries_prefetch, entry_parts
 from vouchers.drafts import Line
-from vouchers.models import Entry, Voucher
+from vouchers.models import Entry, Voucher, VoucherNumbering
 
 
 class Posting(Protocol):
@@ -30,7 +30,7 @@ def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -
             .prefetch_related(entries_prefetch())
             .order_by("position")
         )
-    return {
+    shown: dict[str, Any] = {
         "id": voucher.pk,
         "type": voucher.voucher_type.name,
         "number": voucher.number,
@@ -41,6 +41,9 @@ def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -
         "version": voucher.version,
         "entries": [_line_snapshot(line) for line in lines],
     }
+    if voucher.number_text:  # a prefixed or typed Voucher No.; a plain number has none
+        shown["voucher_no"] = voucher.number_text
+    return shown
 
 
 def _line_snapshot(line: Posting) -> dict[str, Any]:
@@ -73,3 +76,16 @@ def vouchers_snapshots(
     )
     for voucher in fetched.iterator(chunk_size=chunk):
         yield voucher, voucher_snapshot(voucher, voucher.lines_fetched)  # type: ignore[attr-defined]
+
+
+def numbering_snapshot(numbering: VoucherNumbering) -> dict[str, Any]:
+    """A voucher type's numbering (Voucher Type Alteration's "Method of voucher numbering")."""
+    return {
+        "id": numbering.pk,
+        "type": numbering.voucher_type.name,
+        "method": numbering.method,
+        "prefix": numbering.prefix,
+        "suffix": numbering.suffix,
+        "width": numbering.width,
+        "version": numbering.version,
+    }

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from companies.access import writer_require
+from companies.access import membership_require, writer_require
 from companies.decorators import member_view
 from companies.models import Company
 from core.dates import outside_year, period_step, year_end
-from core.errors import Invalid, NotFound, StaleVersion
+from core.errors import Invalid, NotFound, StaleVersion, found
 from core.export import export_format, export_response
 from core.forms import Errors
 from core.http import (
@@ -45,17 +45,24 @@ from vouchers.bills import BillRef, Instrument, Kind, bills_pending, entry_parts
 from vouchers.drafts import ledger_wants_cash_bank
 from vouchers.export import day_book_table
 from vouchers.forms import Ledgers, page_rows
-from vouchers.models import Entry, Voucher, VoucherType
+from vouchers.models import Entry, Voucher, VoucherNumbering, VoucherType
+from vouchers.numbering import Series, series_get
 from vouchers.selectors import (
     day_book,
     day_book_days,
     voucher_get,
     voucher_json,
-    voucher_number_next,
+    voucher_no_next,
     voucher_type_for_key,
     voucher_types,
 )
-from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
+from vouchers.services import (
+    voucher_alter,
+    voucher_cancel,
+    voucher_create,
+    voucher_delete,
+    voucher_numbering_alter,
+)
 
 MAX_DAY_BOOK_DAYS = 366
 LEDGER_CHOICES = 30  # names in the entry screen's list as the user types (Tally's list scrolls)
@@ -247,13 +254,18 @@ def _voucher_form(
     else:
         day = parsed.strftime("%d-%b-%Y")  # as Tally writes dates
     financial_year = company.financial_year_of(parsed or today)
+    series = series_get(voucher_type=voucher_type)
     context = {
         "voucher_type": voucher_type,
         "types": voucher_types(company=company),
         "voucher": voucher,
-        "number": voucher.number
+        "number": voucher.voucher_no
         if voucher
-        else voucher_number_next(voucher_type=voucher_type, financial_year=financial_year),
+        else voucher_no_next(
+            voucher_type=voucher_type, financial_year=financial_year, series=series
+        ),
+        "manual": series.manual,
+        "typed_number": data.get("number", voucher.number_text if voucher else ""),
         "date": day,
         "narration": data.get("narration", voucher.narration if voucher else ""),
         "reference": data.get("reference", voucher.reference if voucher else ""),
@@ -533,3 +545,116 @@ def bills(request: HttpRequest, company: Company) -> HttpResponse:
     return json_response(
         {"bills": shown, "bill_wise": ledger.bill_wise, "credit_days": ledger.credit_days}
     )
+
+
+# -- Voucher numbering (Voucher Type Alteration's numbering part) -----------------------------
+
+
+def _numbering_json(
+    voucher_type: VoucherType, numbering: VoucherNumbering | None
+) -> dict[str, Any]:
+    """A type's numbering as the API shows it (a type never set: automatic, plain numbers,
+    version None)."""
+    shown = numbering or VoucherNumbering(voucher_type=voucher_type, version=None)
+    return {
+        "id": voucher_type.pk,
+        "type": voucher_type.name,
+        "method": shown.method,
+        "prefix": shown.prefix,
+        "suffix": shown.suffix,
+        "width": shown.width,
+        "version": shown.version,
+    }
+
+
+def _example(data: dict[str, Any], financial_year: int) -> str:
+    """The first Voucher No. of the year as the form's numbering would give it ('' when
+    manual or not yet a numbering)."""
+    try:
+        width = int(data.get("width") or 0)
+    except (TypeError, ValueError):
+        return ""
+    series = Series(
+        str(data.get("method") or "automatic"),
+        str(data.get("prefix") or ""),
+        str(data.get("suffix") or ""),
+        min(max(width, 0), 9),
+    )
+    return "" if series.manual else series.text(1, financial_year) or "1"
+
+
+def _numbering_page(
+    request: HttpRequest,
+    company: Company,
+    voucher_type: VoucherType,
+    *,
+    data: dict[str, Any],
+    errors: Errors | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    year = company.financial_year_of(timezone.localdate())
+    context = {
+        "voucher_type": voucher_type,
+        "form": data,
+        "errors": errors or {},
+        "general_errors": [*(errors or {}).get("__all__", []), *(errors or {}).get("version", [])],
+        "methods": VoucherNumbering.Method.choices,
+        "example": _example(data, year),
+    }
+    return render(request, "vouchers/numbering.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def numbering(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
+    """A voucher type's numbering: GET (JSON, or the owners' form), POST the method, prefix,
+    suffix and width (owners; JSON or the form)."""
+    voucher_type = found(VoucherType.objects.filter(company=company), pk=pk)
+    current = VoucherNumbering.objects.filter(voucher_type=voucher_type).first()
+    if request.method == "GET":
+        if wants_json(request):
+            return json_response(_numbering_json(voucher_type, current))
+        membership_require(company=company, actor=request.user)
+        return _numbering_page(
+            request, company, voucher_type, data=_numbering_json(voucher_type, current)
+        )
+    data = body_data(request)
+
+    def answer(change: Change) -> HttpResponse:
+        return json_response(snapshot_fields(change.after or {}))
+
+    def refused_page(errors: Errors, status: int, _: Exception) -> HttpResponse:
+        return _numbering_page(request, company, voucher_type, data=data, errors=errors,
+                               status=status)  # fmt: skip
+
+    def saved_page(saved: VoucherNumbering) -> HttpResponse:
+        messages.success(request, f"Numbering of {voucher_type.name} altered.")
+        return redirect("voucher-types", company.pk)
+
+    save = partial(
+        voucher_numbering_alter,
+        company=company,
+        actor=request.user,
+        voucher_type=voucher_type,
+        data={k: v for k, v in data.items() if k not in ("version", "csrfmiddlewaretoken")},
+        version=version_of(request, data),
+    )
+    return save_answered(
+        request,
+        company=company,
+        save=save,
+        answer=answer,
+        saved_page=saved_page,
+        refused_page=refused_page,
+    )
+
+
+@require_http_methods(["GET"])
+@member_view
+def types(request: HttpRequest, company: Company) -> HttpResponse:
+    """The voucher types with their numbering (JSON: a list of them)."""
+    numberings = {n.voucher_type_id: n for n in VoucherNumbering.objects.filter(company=company)}
+    rows = [_numbering_json(t, numberings.get(t.pk)) for t in voucher_types(company=company)]
+    if wants_json(request):
+        return json_response({"types": rows})
+    return render(request, "vouchers/types.html", {"rows": rows})

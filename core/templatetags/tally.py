@@ -5,6 +5,7 @@ has for the page and for live updates alike."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.safestring import SafeString
 from core.dates import year_start_of
 from core.errors import Locked
 from core.formatting import bidi_isolated
+from core.gst import STATES, RegistrationType
 from core.money import format_amount, format_balance, format_signed
 from core.validation import APRIL_FIRST
 
@@ -86,3 +88,20 @@ def dom_id(obj: Model | str, *suffix: Any) -> str:
     """A page region's stable id: "voucher-17", "ledger-4-balance", "day-book-2026-11-26"."""
     base = obj if isinstance(obj, str) else f"{obj._meta.model_name}-{obj.pk}"
     return "-".join([base, *(str(s) for s in suffix)])
+
+
+@register.simple_tag
+def gst_states() -> str:
+    """GSTN's state codes and names as JSON, for a GSTIN field that fills its state
+    (static/gst.js); autoescaped in the attribute it goes in."""
+    return json.dumps(STATES)
+
+
+@register.simple_tag
+def gst_state_names() -> list[str]:
+    return list(STATES.values())
+
+
+@register.simple_tag
+def gst_registration_types() -> list[tuple[str, str]]:
+    return list(RegistrationType.choices)

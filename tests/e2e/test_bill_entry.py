@@ -165,7 +165,7 @@ def test_ledger_creation_takes_bill_by_bill_and_opening_bills(ravi, company_url)
     page.keyboard.type("Sundry Debtors")
     page.keyboard.press("Enter")
     page.keyboard.type("10000")
-    for _ in range(4):  # Dr/Cr, GSTIN, State
+    for _ in range(5):  # Dr/Cr, GST registration type, GSTIN, State
         page.keyboard.press("Enter")
     expect(page.locator("#id_bill_wise")).to_be_focused()
     expect(page.locator("#id_bill_wise")).to_have_value("true")  # as Tally: a debtor keeps bills

@@ -255,7 +255,7 @@ def test_enter_in_ledger_creation_moves_on_and_only_ctrl_a_saves(ravi, company_u
     page.keyboard.press("Enter")  # the review's D4: this saved the ledger
     expect(page.locator("#id_opening_amount")).to_be_focused()
     page.keyboard.type("50000")
-    for _ in range(3):  # Dr/Cr, GSTIN, State
+    for _ in range(4):  # Dr/Cr, GST registration type, GSTIN, State
         page.keyboard.press("Enter")
     expect(page.locator("#id_state")).to_be_focused()
     page.keyboard.press("Enter")  # a creditor keeps bills by default

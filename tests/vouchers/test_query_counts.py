@@ -17,7 +17,13 @@ from books.services import company_create
 from tests.conftest import FY_START, sale
 from vouchers.models import Voucher, VoucherType
 from vouchers.selectors import voucher_type_for_key
-from vouchers.services import voucher_alter, voucher_cancel, voucher_create, voucher_delete
+from vouchers.services import (
+    voucher_alter,
+    voucher_cancel,
+    voucher_create,
+    voucher_delete,
+    voucher_numbering_alter,
+)
 
 # The service call. create: the ledgers (the draft, before the lock; its voucher type is kept per
 # process once read, vouchers.selectors._types_of: types never change after the company's
@@ -144,3 +150,25 @@ def test_each_company_has_its_own_voucher_types_kept(
         assert voucher_type_for_key(company=other, key=theirs.pk) == theirs
         assert voucher_type_for_key(company=company, key=theirs.pk) is None
         assert voucher_type_for_key(company=company, key="credit_note").name == "Credit Note"
+
+
+def test_a_prefixed_or_manual_series_costs_what_a_plain_one_does(
+    warm, company, alice, django_assert_num_queries
+):
+    """The type's numbering is read by the statement that takes the number (vouchers.numbering:
+    subqueries in its RETURNING), so a prefix costs no query; a manual type adds one, the
+    look for the typed Voucher No. in the year."""
+    sales = VoucherType.objects.get(company=company, name="Sales")
+    voucher_numbering_alter(
+        company=company, actor=alice, voucher_type=sales, data={"prefix": "INV/{fy}/", "width": 4}
+    )
+    company.refresh_from_db()
+    with django_assert_num_queries(SERVICE["create"]):
+        made = voucher_create(company=company, actor=alice, data=sale())
+    assert made.voucher_no == "INV/26-27/0002"
+    voucher_numbering_alter(
+        company=company, actor=alice, voucher_type=sales, data={"method": "manual"}, version=1
+    )
+    company.refresh_from_db()
+    with django_assert_num_queries(SERVICE["create"] + 1):
+        voucher_create(company=company, actor=alice, data=sale(number="M-1"))
