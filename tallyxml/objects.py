@@ -9,7 +9,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from core.money import ZERO
-from tallyxml.reading import amount, date, flag, value
+from tallyxml.reading import amount, date, flag, listed, value
 
 
 class Unreadable(ValueError):
@@ -100,7 +100,7 @@ class TallyLedger:
 
 def _latest(element: Element, tag: str) -> Element | None:
     """Of a dated list (`LEDGSTREGDETAILS.LIST`), the entry with the latest APPLICABLEFROM."""
-    entries = [e for e in element.findall(tag) if len(e)]
+    entries = [e for e in listed(element, tag) if len(e)]
     return max(entries, key=lambda e: value(e, "APPLICABLEFROM"), default=None)
 
 
@@ -124,7 +124,7 @@ def ledger_read(element: Element) -> TallyLedger:
             date=_day(value(b, "BILLDATE"), f"{name}'s bill date"),
             amount=_ours(value(b, "OPENINGBALANCE"), f"{name}'s bill"),
         )
-        for b in element.findall("BILLALLOCATIONS.LIST")
+        for b in listed(element, "BILLALLOCATIONS.LIST")
         if value(b, "NAME")
     )
     return TallyLedger(
@@ -222,12 +222,12 @@ def _line_read(element: Element, where: str) -> TallyLine | None:
             amount=_ours(value(b, "AMOUNT"), f"{where}: a bill's amount"),
             credit_days=_days(value(b, "BILLCREDITPERIOD")),
         )
-        for b in element.findall("BILLALLOCATIONS.LIST")
+        for b in listed(element, "BILLALLOCATIONS.LIST")
         if value(b, "BILLTYPE") or value(b, "NAME")
     )
     banks = [
         b
-        for b in element.findall("BANKALLOCATIONS.LIST")
+        for b in listed(element, "BANKALLOCATIONS.LIST")
         if value(b, "TRANSACTIONTYPE") or value(b, "INSTRUMENTNUMBER")
     ]
     bank = None
@@ -261,13 +261,13 @@ def lines_chosen(element: Element, where: str) -> list[TallyLine]:
     """The one set of lines a voucher posts (FORMAT.md §3, the double-count trap): a non-empty
     ALLLEDGERENTRIES alone; else LEDGERENTRIES plus the items' ACCOUNTINGALLOCATIONS; when the
     chosen set does not balance and the other does, the other."""
-    every = _lines(element.findall("ALLLEDGERENTRIES.LIST"), where)
+    every = _lines(listed(element, "ALLLEDGERENTRIES.LIST"), where)
     items = [
-        *element.findall("ALLINVENTORYENTRIES.LIST"),
-        *element.findall("INVENTORYENTRIES.LIST"),
+        *listed(element, "ALLINVENTORYENTRIES.LIST"),
+        *listed(element, "INVENTORYENTRIES.LIST"),
     ]
-    invoice = _lines(element.findall("LEDGERENTRIES.LIST"), where) + _lines(
-        [a for item in items for a in item.findall("ACCOUNTINGALLOCATIONS.LIST")], where
+    invoice = _lines(listed(element, "LEDGERENTRIES.LIST"), where) + _lines(
+        [a for item in items for a in listed(item, "ACCOUNTINGALLOCATIONS.LIST")], where
     )
     chosen, other = (every, invoice) if every else (invoice, every)
     if not _balances(chosen) and _balances(other):
