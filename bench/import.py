@@ -6,7 +6,11 @@ Reports vouchers/s for the import and, as its floor, for parsing alone (the stre
 the typed objects, nothing written); the process's peak memory after parsing a tenth of the file
 and the whole of it (flat in the file's size); then checks the Trial Balance, ledger by ledger,
 against the generator's own sums and the Edit Log with `verify_editlog --reconcile`.
-JSON on stdout, progress on stderr. Not yet here (issue 21): the plain-`executemany` floor.
+The second floor, in the same run: the rows the import wrote for the vouchers (vouchers,
+entries, their Changes) read back and written again with a plain `executemany`, 500 vouchers to
+a transaction, into a copy of the imported database with those rows taken out (post_many.py's
+`floor`). The ratios say how far the import is from each floor.
+JSON on stdout, progress on stderr.
 
     flock /tmp/bench.lock .venv/bin/python bench/import.py --vouchers 100000
 """
@@ -20,6 +24,7 @@ import json
 import os
 import random
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -169,6 +174,22 @@ def _closings(env: dict[str, str]) -> dict[str, int]:
     return json.loads(done.stdout)
 
 
+def _floor(work: Path) -> float:
+    """Seconds to write the import's voucher rows again with plain executemany (post_many.py's
+    floor) into a copy of the imported books without them."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from post_many import floor
+
+    db, copy = work / "tallysync.sqlite3", work / "floor.sqlite3"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("DELETE FROM tallyxml_tallykey WHERE kind = 'voucher'")
+        target.execute("DELETE FROM editlog_change WHERE object_type = 'voucher'")
+        target.execute("DELETE FROM vouchers_entry")
+        target.execute("DELETE FROM vouchers_voucher")
+    return floor(db, copy, company_id=0, batch=500)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vouchers", type=int, default=100_000)
@@ -193,12 +214,16 @@ def main() -> None:
     closings = _closings(env)
     wrong = {n: (closings.get(n, 0), p) for n, p in sums.items() if closings.get(n, 0) != p}
     verified = _manage(env, "verify_editlog", "--reconcile").strip()
+    floor_seconds = _floor(work)
     print(json.dumps({
         "vouchers": count,
         "file_mb": round(big.stat().st_size / 1e6, 1),
         "parse_vouchers_per_s": round(count / parse_seconds),
         "import_vouchers_per_s": round(count / import_seconds),
         "import_seconds": round(import_seconds, 1),
+        "floor_executemany_vouchers_per_s": round(count / floor_seconds),
+        "import_over_parse": round(import_seconds / parse_seconds, 2),
+        "import_over_executemany": round(import_seconds / floor_seconds, 2),
         "parse_peak_rss_kib": {"tenth": peak_small, "whole": peak_big},
         "counters": report.strip().splitlines()[-1],
         "trial_balance_equal": not wrong,

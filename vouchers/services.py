@@ -407,15 +407,25 @@ def _refused_as(index: int, refusal: Invalid) -> Invalid:
 
 
 def _checked_many(
-    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int, book: BillBook
-) -> list[VoucherDraft]:
-    """Whole drafts with their ledgers as they are under the lock (one read for the batch),
-    each checked against the books' rules and, one after another, the totals' room: as if
-    posted one by one, before anything is written."""
+    work: UnitOfWork,
+    drafts: Sequence[VoucherDraft],
+    *,
+    index_from: int,
+    book: BillBook,
+    drafted_at_seq: int | None,
+) -> tuple[list[VoucherDraft], dict[int, Ledger]]:
+    """Whole drafts with their ledgers as they are under the lock (one read for the batch, none
+    when the Edit Log still ends where it did when the drafts were made: `_ledgers_now`), each
+    checked against the books' rules and, one after another, the totals' room: as if posted
+    one by one, before anything is written. Also the ledgers, by id."""
     if not all(draft.whole for draft in drafts):
         raise ValueError("Post whole drafts: each with its type, date and lines.")
-    wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
-    ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
+    current = drafted_at_seq is not None and drafted_at_seq == work.company.last_seq
+    if current:
+        ledgers = {line.ledger.pk: line.ledger for draft in drafts for line in draft.lines or ()}
+    else:
+        wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
+        ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
     added: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     book.load(bill_names(line for draft in drafts for line in draft.lines or ()))
     checked = []
@@ -424,11 +434,14 @@ def _checked_many(
         try:
             if any(line.ledger.pk not in ledgers for line in draft.lines):
                 raise Invalid.field("entries", LEDGER_GONE)
-            lines = [
-                Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount, bills=ln.bills, bank=ln.bank)
-                for ln in draft.lines
-            ]
-            draft = replace(draft, lines=lines)
+            lines = draft.lines
+            if not current:
+                lines = [
+                    Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount, bills=ln.bills,
+                         bank=ln.bank)
+                    for ln in draft.lines
+                ]  # fmt: skip
+                draft = replace(draft, lines=lines)
             voucher_check(draft, company=work.company)
             lines_bills_check(book, lines)
             totals_room_check(
@@ -437,7 +450,7 @@ def _checked_many(
         except Invalid as refusal:
             raise _refused_as(index, refusal) from None
         checked.append(draft)
-    return checked
+    return checked, ledgers
 
 
 def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Voucher]:
@@ -511,30 +524,47 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
 
 
 def vouchers_post_many(
-    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int = 0
+    work: UnitOfWork,
+    drafts: Sequence[VoucherDraft],
+    *,
+    index_from: int = 0,
+    drafted_at_seq: int | None = None,
 ) -> list[Voucher]:
     """Post whole drafts as new vouchers, equal to posting them one by one with `voucher_post`
     (numbers, totals, Changes), in bulk: all are checked before the first write (Invalid names
     the draft, `drafts.3.entries`, counted from `index_from`); vouchers, entries and Changes go
     in bulk inserts, the totals in one pass, and the screens get one nudge for the batch.
+    `drafted_at_seq`: as for `voucher_post`; the drafts' ledgers then learn the totals this
+    adds, so that a caller keeping them for its next batch has them as they are.
     Unlike `voucher_post` it gives no negative-cash warnings (`change.warnings`): a bulk load
     (an import, a restore) reports on the books it leaves, not per voucher."""
     book = BillBook(company_id=work.company.pk)
-    checked = _checked_many(work, drafts, index_from=index_from, book=book)
+    checked, ledgers = _checked_many(
+        work, drafts, index_from=index_from, book=book, drafted_at_seq=drafted_at_seq
+    )
     vouchers = _vouchers_numbered(work, checked)
-    book.load(_default_name(voucher) for voucher in vouchers)  # one read for the batch's defaults
+    # One read for the batch's default bills: of the vouchers with a bill-wise line sent
+    # without bills (`bills_defaulted`).
+    book.load(
+        _default_name(voucher)
+        for voucher, draft in zip(vouchers, checked, strict=True)
+        if any(line.ledger.bill_wise and not line.bills for line in draft.lines or ())
+    )
     checked = [
         replace(draft, lines=_bills_whole(voucher, draft.lines or [], book))
         for voucher, draft in zip(vouchers, checked, strict=True)
     ]
     _vouchers_insert(vouchers, checked)
-    ledger_totals_post(
+    moved = ledger_totals_post(
         lines=[
             (line.ledger.pk, voucher.date, line.amount)
             for voucher, draft in zip(vouchers, checked, strict=True)
             for line in draft.lines or ()
         ]
     )
+    for ledger_id, (debit, credit) in moved.items():
+        ledgers[ledger_id].total_debit += debit
+        ledgers[ledger_id].total_credit += credit
     changes = work.record_many(
         "create",
         [
