@@ -370,11 +370,12 @@ def ledger_totals_post(
         return per_ledger
     with connection.cursor() as cursor:
         cursor.execute(*_totals_update(per_ledger))
+        # In index order: a batch's thousands of (ledger, day) rows then walk the index once.
         cursor.executemany(
             _DAY_UPSERT,
             [
                 (ledger_id, day, _paise(debit), _paise(credit))
-                for (ledger_id, day), (debit, credit) in per_day.items()
+                for (ledger_id, day), (debit, credit) in sorted(per_day.items())
             ],
         )
     if taking_back:

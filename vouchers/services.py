@@ -19,10 +19,10 @@ from django.db import connection
 from django.utils import timezone
 
 from companies.models import Company
-from core.bulk import batch_cache, db_date, db_datetime, rows_insert
+from core.bulk import batch_cache, db_date, db_datetime, instance_new, rows_insert
 from core.dates import outside_year
 from core.errors import Invalid, Parsed, found
-from core.money import ZERO, MoneyField
+from core.money import ZERO, paise_of
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.models import Ledger
@@ -458,16 +458,25 @@ def _vouchers_numbered(work: UnitOfWork, drafts: list[VoucherDraft]) -> list[Vou
     run of numbers from its counter in one statement."""
     company, actor = work.company, work.actor
     vouchers = [
-        Voucher(
-            company=company,
-            voucher_type=draft.voucher_type,
-            financial_year=company.financial_year_of(draft.date),  # type: ignore[arg-type]
-            date=draft.date,
-            narration=draft.narration or "",
-            reference=draft.reference or "",
-            created_by=actor,
-            altered_by=actor,
-        )
+        instance_new(
+            Voucher,
+            {
+                "company_id": company.pk,
+                "voucher_type_id": draft.voucher_type.pk,  # type: ignore[union-attr]
+                "financial_year": company.financial_year_of(draft.date),  # type: ignore[arg-type]
+                "date": draft.date,
+                "narration": draft.narration or "",
+                "reference": draft.reference or "",
+                "created_by_id": actor.pk,
+                "altered_by_id": actor.pk,
+            },
+            {
+                "company": company,
+                "voucher_type": draft.voucher_type,  # type: ignore[dict-item]
+                "created_by": actor,
+                "altered_by": actor,
+            },
+        )  # fmt: skip
         for draft in drafts
     ]
     runs: dict[tuple[int, int], list[Voucher]] = defaultdict(list)
@@ -490,7 +499,7 @@ VOUCHER_FIELDS = (
     *("is_cancelled", "version", "created_by", "created_at", "altered_by", "altered_at"),
 )
 ENTRY_FIELDS = ("voucher", "ledger", "amount", "position", "date")
-_paise = MoneyField().get_prep_value
+_paise = paise_of
 
 
 def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> None:
@@ -498,10 +507,11 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
     (core.bulk: the ORM's bulk_create spends most of a batch compiling values)."""
     stamp = timezone.now()
     now = db_datetime(stamp)
+    days = [db_date(v.date) for v in vouchers]
     rows = [
-        (v.company_id, v.voucher_type_id, v.financial_year, v.number, db_date(v.date),
+        (v.company_id, v.voucher_type_id, v.financial_year, v.number, day,
          v.narration, v.reference, False, 1, v.created_by_id, now, v.altered_by_id, now)
-        for v in vouchers
+        for v, day in zip(vouchers, days, strict=True)
     ]  # fmt: skip
     for voucher, pk in zip(
         vouchers, rows_insert(Voucher, VOUCHER_FIELDS, rows, returning_pk=True), strict=True
@@ -509,8 +519,8 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
         voucher.pk, voucher.created_at, voucher.altered_at = pk, stamp, stamp
         voucher._state.adding = False
     entries = [
-        (voucher.pk, line.ledger.pk, _paise(line.amount), position, db_date(voucher.date))
-        for voucher, draft in zip(vouchers, drafts, strict=True)
+        (voucher.pk, line.ledger.pk, _paise(line.amount), position, day)
+        for voucher, draft, day in zip(vouchers, drafts, days, strict=True)
         for position, line in enumerate(draft.lines or ())
     ]
     with_parts = any(has_parts(draft.lines or ()) for draft in drafts)
