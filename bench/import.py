@@ -6,7 +6,12 @@ Reports vouchers/s for the import and, as its floor, for parsing alone (the stre
 the typed objects, nothing written); the process's peak memory after parsing a tenth of the file
 and the whole of it (flat in the file's size); then checks the Trial Balance, ledger by ledger,
 against the generator's own sums and the Edit Log with `verify_editlog --reconcile`.
-JSON on stdout, progress on stderr. Not yet here (issue 21): the plain-`executemany` floor.
+The second floor, in the same run: the rows the import wrote for the vouchers (vouchers,
+entries, their Changes) read back and written again with a plain `executemany`, 500 vouchers to
+a transaction, into a copy of the imported database with those rows taken out (post_many.py's
+`floor`). The ratios say how far the import is from each floor. CPU figures beside the wall
+clock's, for a machine other work shares.
+JSON on stdout, progress on stderr.
 
     flock /tmp/bench.lock .venv/bin/python bench/import.py --vouchers 100000
 """
@@ -20,6 +25,7 @@ import json
 import os
 import random
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -129,12 +135,13 @@ import resource, sys, time
 from tallyxml.importing import Importer
 from tallyxml.objects import ledger_read, voucher_read
 from tallyxml.reading import objects
-start, count = time.perf_counter(), 0
+start, cpu, count = time.perf_counter(), time.process_time(), 0
 with open(sys.argv[1], "rb") as stream:
     for element in objects(stream):
         (voucher_read if element.tag == "VOUCHER" else ledger_read)(element)
         count += element.tag == "VOUCHER"
-print(count, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(count, time.perf_counter() - start, time.process_time() - cpu,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -146,13 +153,20 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _parse(env: dict[str, str], path: Path) -> tuple[int, float, int]:
+def _parse(env: dict[str, str], path: Path) -> tuple[int, float, float, int]:
+    """Vouchers, seconds, CPU seconds and peak RSS (KiB) of parsing alone."""
     done = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup()\n{PARSE}", str(path)],
         env=env, cwd=ROOT, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    count, seconds, peak = done.stdout.split()
-    return int(count), float(seconds), int(peak)
+    count, seconds, cpu, peak = done.stdout.split()
+    return int(count), float(seconds), float(cpu), int(peak)
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _closings(env: dict[str, str]) -> dict[str, int]:
@@ -169,6 +183,22 @@ def _closings(env: dict[str, str]) -> dict[str, int]:
     return json.loads(done.stdout)
 
 
+def _floor(work: Path) -> float:
+    """Seconds to write the import's voucher rows again with plain executemany (post_many.py's
+    floor) into a copy of the imported books without them."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from post_many import floor
+
+    db, copy = work / "tallysync.sqlite3", work / "floor.sqlite3"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        target.execute("DELETE FROM tallyxml_tallykey WHERE kind = 'voucher'")
+        target.execute("DELETE FROM editlog_change WHERE object_type = 'voucher'")
+        target.execute("DELETE FROM vouchers_entry")
+        target.execute("DELETE FROM vouchers_voucher")
+    return floor(db, copy, company_id=0, batch=500)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vouchers", type=int, default=100_000)
@@ -182,23 +212,32 @@ def main() -> None:
     sums = generate(big, args.vouchers, args.seed)
     generate(small, max(1, args.vouchers // 10), args.seed)
     print(f"generated {big.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
-    _, _, peak_small = _parse(env, small)
-    count, parse_seconds, peak_big = _parse(env, big)
+    _, _, _, peak_small = _parse(env, small)
+    count, parse_seconds, parse_cpu, peak_big = _parse(env, big)
     _manage(env, "migrate", "-v0")
     _manage(env, "shell", "-c", "from django.contrib.auth.models import User; "
             "User.objects.create_superuser('bench', 'b@x.in', 'x')")  # fmt: skip
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     report = _manage(env, "import_tally", str(big), "--company", "Bench", "--user", "bench")
-    import_seconds = time.perf_counter() - start
+    import_seconds, import_cpu = time.perf_counter() - start, _children_cpu() - cpu
     closings = _closings(env)
     wrong = {n: (closings.get(n, 0), p) for n, p in sums.items() if closings.get(n, 0) != p}
     verified = _manage(env, "verify_editlog", "--reconcile").strip()
+    floor_seconds = _floor(work)
     print(json.dumps({
         "vouchers": count,
         "file_mb": round(big.stat().st_size / 1e6, 1),
         "parse_vouchers_per_s": round(count / parse_seconds),
         "import_vouchers_per_s": round(count / import_seconds),
         "import_seconds": round(import_seconds, 1),
+        # CPU (the process's start, the date pass, parsing and posting): what a busy machine
+        # does not blur as it does the wall clock's figures
+        "parse_cpu_vouchers_per_s": round(count / parse_cpu),
+        "import_cpu_vouchers_per_s": round(count / import_cpu),
+        "import_cpu_seconds": round(import_cpu, 1),
+        "floor_executemany_vouchers_per_s": round(count / floor_seconds),
+        "import_over_parse": round(import_seconds / parse_seconds, 2),
+        "import_over_executemany": round(import_seconds / floor_seconds, 2),
         "parse_peak_rss_kib": {"tenth": peak_small, "whole": peak_big},
         "counters": report.strip().splitlines()[-1],
         "trial_balance_equal": not wrong,

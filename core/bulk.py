@@ -9,10 +9,12 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 # SQLite's page cache while batches post, in KiB (its default is 2,000): each batch inserts
 # into the entries' and Changes' indexes all over a file that soon outgrows 2 MB, and every
@@ -37,6 +39,23 @@ def db_json_encoded(text: str) -> Any:
     if connection.vendor == "sqlite":
         return text
     return connection.ops.adapt_json_value(json.loads(text), None)
+
+
+def instance_new(model: type[M], values: dict[str, Any], related: dict[str, Model]) -> M:
+    """An unsaved `model` from `values` by attname (`company_id`, not `company`; the fields
+    not named take their defaults) and its `related` objects by field name, cached as if
+    fetched. Built as the ORM builds a row it reads, positionally in field order: keyword
+    arguments go through each foreign key's descriptor, three times the cost, which a batch
+    of thousands of vouchers and Changes pays per row."""
+    instance = model(
+        *[
+            values[field.attname] if field.attname in values else field.get_default()
+            for field in model._meta.concrete_fields
+        ]
+    )
+    for name, value in related.items():
+        model._meta.get_field(name).set_cached_value(instance, value)  # type: ignore[union-attr]
+    return instance
 
 
 def rows_insert(

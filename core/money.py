@@ -28,6 +28,15 @@ _DIGITS = re.compile(rf"^{_WHOLE}(?:\.[0-9]+)?$")
 _COMMAS = re.compile(r"^[0-9][0-9,]*(?:\.[0-9]+)?$")
 
 
+def paise_of(amount: Decimal) -> int:
+    """An amount of rupees in whole paise; ValueError past two decimals. What MoneyField
+    stores, for the batch path's plain inserts (a line's worth of calls fewer per entry)."""
+    paise = amount * 100
+    if paise != paise.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimals")
+    return int(paise)
+
+
 class MoneyField(models.BigIntegerField):
     """A signed amount of rupees with two decimals, stored as paise."""
 
@@ -44,11 +53,7 @@ class MoneyField(models.BigIntegerField):
     def get_prep_value(self, value: Any) -> int | None:
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
-        paise = amount * 100
-        if paise != paise.to_integral_value():
-            raise ValueError(f"{amount} has more than two decimals")
-        return int(paise)
+        return paise_of(Decimal(str(value)) if not isinstance(value, Decimal) else value)
 
     def formfield(self, **kwargs: Any) -> forms.Field:
         return forms.DecimalField(max_digits=18, decimal_places=2, **kwargs)

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from companies.access import WRITERS, role_refusal
 from companies.models import Company, Membership
-from core.bulk import db_datetime, db_json_encoded, rows_insert
+from core.bulk import db_datetime, db_json_encoded, instance_new, rows_insert
 from core.errors import Invalid, StaleVersion, found
 from core.records import VERSION_KEY, kind_of, resource_of
 from core.validation import parse_int
@@ -125,8 +125,8 @@ class UnitOfWork:
             change = self._change_new(verb, obj, before=before, after=after)
             # Each side encoded once: that text is what the database stores, and decoded it is
             # the stored form the hash covers (chain.stored_form would encode it again).
-            texts = tuple(json.dumps(side, cls=_JSON_ENCODER) for side in _sides(change))
-            stored = (json.loads(texts[0]), json.loads(texts[1]))
+            texts = tuple(_encoded(side) for side in _sides(change))
+            stored = (_decoded(texts[0]), _decoded(texts[1]))
             change.hash = change_hash(change, prev_hash=change.prev_hash, key=key, stored=stored)
             self._advance(change)
             changes.append(change)
@@ -179,21 +179,22 @@ class UnitOfWork:
                 None if side is None else {**side, VERSION_KEY: kind.snapshot_version}
                 for side in (before, after)
             )
-        company = self.company
-        return Change(
-            company=company,
-            seq=company.last_seq + 1,
-            at=timezone.now(),
-            actor=self.actor,
-            actor_name=self.actor.get_username() if self.actor else "",
-            verb=verb,
-            object_type=kind.name,
-            object_id=obj.pk,
-            object_repr=str(obj)[:250],
-            before=before,
-            after=after,
-            prev_hash=company.last_hash,
-        )
+        company, actor = self.company, self.actor
+        values = {
+            "company_id": company.pk,
+            "seq": company.last_seq + 1,
+            "at": timezone.now(),
+            "actor_id": actor.pk if actor else None,
+            "actor_name": actor.get_username() if actor else "",
+            "verb": verb,
+            "object_type": kind.name,
+            "object_id": obj.pk,
+            "object_repr": str(obj)[:250],
+            "before": before,
+            "after": after,
+            "prev_hash": company.last_hash,
+        }
+        return instance_new(Change, values, {"company": company, "actor": actor} if actor else {})
 
     def close(self) -> None:
         """The company row learns where its Edit Log now ends (one UPDATE for the whole work),
@@ -224,6 +225,15 @@ _JSON_ENCODER = Change._meta.get_field("after").encoder  # type: ignore[attr-def
 
 def _sides(change: Change) -> tuple[Any, Any]:
     return change.before, change.after
+
+
+def _encoded(side: Any) -> str:
+    """A side as the Change field's encoder writes it (a creation's missing before: null)."""
+    return "null" if side is None else json.dumps(side, cls=_JSON_ENCODER)
+
+
+def _decoded(text: str) -> Any:
+    return None if text == "null" else json.loads(text)
 
 
 def _changes_insert(changes: list[Change], encoded: list[tuple[str, str]]) -> None:

@@ -348,10 +348,10 @@ def ledger_totals_post(
     *,
     lines: Iterable[tuple[int, dt.date, Decimal]] = (),
     taken_back: Iterable[tuple[int, dt.date, Decimal]] = (),
-) -> None:
+) -> dict[int, list[Decimal]]:
     """Add entry amounts (`lines`: ledger id, day, Dr-positive amount) to the ledger and per-day
     totals, and take back those of the entries they replace (`taken_back`): an alteration nets
-    both in one pass.
+    both in one pass. Returns how much each ledger's totals moved: [debit, credit].
 
     Runs inside the saving transaction, after `totals_room_check`: one UPDATE for every ledger
     touched, one upsert per (ledger, day), and, when something was taken back, one DELETE of
@@ -367,20 +367,22 @@ def ledger_totals_post(
             per_ledger[ledger_id][column] += sign * abs(amount)
             per_day[(ledger_id, day)][column] += sign * abs(amount)
     if not per_ledger:
-        return
+        return per_ledger
     with connection.cursor() as cursor:
         cursor.execute(*_totals_update(per_ledger))
+        # In index order: a batch's thousands of (ledger, day) rows then walk the index once.
         cursor.executemany(
             _DAY_UPSERT,
             [
                 (ledger_id, day, _paise(debit), _paise(credit))
-                for (ledger_id, day), (debit, credit) in per_day.items()
+                for (ledger_id, day), (debit, credit) in sorted(per_day.items())
             ],
         )
     if taking_back:
         LedgerDay.objects.filter(
             ledger_id__in=per_ledger, date__in={day for _, day in per_day}, debit=0, credit=0
         ).delete()
+    return per_ledger
 
 
 def _totals_update(per_ledger: dict[int, list[Decimal]]) -> tuple[str, list[int]]:

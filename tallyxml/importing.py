@@ -26,6 +26,7 @@ from django.db.models import Sum
 from django.db.models.functions import Lower
 
 from companies.models import Company
+from core.bulk import batch_cache, rows_insert
 from core.errors import Invalid
 from core.money import ZERO, format_amount, format_balance
 from core.validation import clean_gstin
@@ -139,6 +140,11 @@ class Importer:
         self.masters: list[TallyGroup | TallyLedger] = []
         self.vouchers: list[TallyVoucher] = []
         self.guids: set[str] = set()  # of the vouchers waiting, to post one GUID once a batch
+        # The ledgers the vouchers named, by name (lower case), as they stood when the Edit Log
+        # ended at `ledgers_seq`: still so while it ends there (every write to a ledger, its
+        # totals included, records a Change), so one batch's ledgers serve the next.
+        self.ledgers: dict[str, Ledger] = {}
+        self.ledgers_seq: int | None = None
 
     # -- dispatch ------------------------------------------------------------------------
 
@@ -385,6 +391,7 @@ class Importer:
         self, work: UnitOfWork, posting: list[tuple[TallyVoucher, str, TallyKey | None]]
     ) -> None:
         ledgers = self._ledgers_for(work, posting)
+        drafted_at = work.company.last_seq  # the drafts' ledgers are as they are now
         types = {vt.base: vt for vt in VoucherType.objects.filter(company=work.company)
                  .order_by("id")[::-1]}  # fmt: skip
         new: list[tuple[TallyVoucher, VoucherDraft]] = []
@@ -396,14 +403,17 @@ class Importer:
                 self._voucher_repost(work, read, draft, key)
             else:
                 new.append((read, draft))
-        posted = self._post_many(work, new)
+        posted = self._post_many(work, new, drafted_at=drafted_at)
         # New keys in one insert: a bulk load's vouchers are nearly all new.
-        TallyKey.objects.bulk_create(
-            TallyKey(company=work.company, kind=Kind.VOUCHER, guid=read.guid[:200],
-                     alter_id=read.alter_id, voucher=voucher)
-            for read, voucher in posted
-            if read.guid
-        )  # fmt: skip
+        rows_insert(
+            TallyKey,
+            ("company", "kind", "guid", "alter_id", "voucher"),
+            [
+                (work.company.pk, Kind.VOUCHER.value, read.guid[:200], read.alter_id, voucher.pk)
+                for read, voucher in posted
+                if read.guid
+            ],
+        )
         self.result.created += len(posted)
 
     def _draft(
@@ -456,19 +466,27 @@ class Importer:
         self.result.altered += 1
 
     def _post_many(
-        self, work: UnitOfWork, pending: list[tuple[TallyVoucher, VoucherDraft]]
+        self, work: UnitOfWork, pending: list[tuple[TallyVoucher, VoucherDraft]], drafted_at: int
     ) -> list[tuple[TallyVoucher, Voucher]]:
         """Post the drafts in one go; a draft the batch path refuses is taken out (or, when
         only its bills or instrument are refused, posted without them, said in a line) and
-        the rest tried again: one voucher never takes its batch down."""
+        the rest tried again: one voucher never takes its batch down. The batch path moves
+        the kept ledgers' totals only when nothing was written since they were read
+        (`drafted_at`): only then do they serve the next batch."""
         pending = list(pending)
+        kept = drafted_at == work.company.last_seq
+        self.ledgers_seq = None
         while pending:
             try:
                 with transaction.atomic():
-                    vouchers = vouchers_post_many(work, [draft for _, draft in pending])
+                    vouchers = vouchers_post_many(
+                        work, [draft for _, draft in pending], drafted_at_seq=drafted_at
+                    )
             except Invalid as refusal:
                 self._one_out(pending, refusal)
                 continue
+            if kept:
+                self.ledgers_seq = work.company.last_seq
             return [(read, voucher) for (read, _), voucher in zip(pending, vouchers, strict=True)]
         return []
 
@@ -497,14 +515,20 @@ class Importer:
     ) -> dict[str, Ledger]:
         """The batch's ledgers by name (lower case), in one read; a ledger the file uses but
         never defined is created under the group its use points to, and said in a line."""
+        if self.ledgers_seq != work.company.last_seq:
+            self.ledgers = {}  # someone else wrote since: read them again
+        ledgers = self.ledgers
         wanted: dict[str, tuple[TallyLine, str]] = {}
         for read, base, _ in posting:
             for line in read.lines:
-                wanted.setdefault(line.ledger.lower(), (line, base))
+                if line.ledger.lower() not in ledgers:
+                    wanted.setdefault(line.ledger.lower(), (line, base))
+        if not wanted:
+            return ledgers
         found = Ledger.objects.annotate(lname=Lower("name")).filter(
             company=work.company, lname__in=list(wanted)
         )
-        ledgers = {ledger.name.lower(): ledger for ledger in found.select_related("group")}
+        ledgers.update((ledger.name.lower(), ledger) for ledger in found.select_related("group"))
         groups = _by_name(Group.objects.filter(company=work.company))
         for name, (line, base) in wanted.items():
             if name in ledgers:
@@ -713,10 +737,11 @@ def import_streams(
     the counters and lines of the whole run; `progress` hears the vouchers done batch by
     batch."""
     importer = Importer(company=company, actor=actor, batch=batch, progress=progress)
-    for stream in streams:
-        for element in objects(stream):
-            importer.feed(element)
-    return importer.finish()
+    with batch_cache():
+        for stream in streams:
+            for element in objects(stream):
+                importer.feed(element)
+        return importer.finish()
 
 
 @contextmanager

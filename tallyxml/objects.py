@@ -9,7 +9,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from core.money import ZERO
-from tallyxml.reading import amount, date, flag, value
+from tallyxml.reading import amount, children, date, flag, listed, value
 
 
 class Unreadable(ValueError):
@@ -32,11 +32,13 @@ def _day(text: str, what: str) -> dt.date | None:
         raise Unreadable(f"bad date: {what} {text!r}") from None
 
 
-def identity(element: Element) -> tuple[str, int | None]:
+def identity(element: Element, texts: dict[str, str] | None = None) -> tuple[str, int | None]:
     """The object's Tally identity (GUID, else REMOTEID, else VCHKEY; "" when none) and its
-    ALTERID (None when absent)."""
-    guid = value(element, "GUID") or element.get("REMOTEID", "") or element.get("VCHKEY", "")
-    alter = value(element, "ALTERID")
+    ALTERID (None when absent); `texts`: its children's, when read already (`children`)."""
+    if texts is None:
+        texts = {tag: value(element, tag) for tag in ("GUID", "ALTERID")}
+    guid = texts.get("GUID") or element.get("REMOTEID", "") or element.get("VCHKEY", "")
+    alter = texts.get("ALTERID", "")
     return guid.strip(), int(alter) if alter.lstrip("-").isdigit() else None
 
 
@@ -100,7 +102,7 @@ class TallyLedger:
 
 def _latest(element: Element, tag: str) -> Element | None:
     """Of a dated list (`LEDGSTREGDETAILS.LIST`), the entry with the latest APPLICABLEFROM."""
-    entries = [e for e in element.findall(tag) if len(e)]
+    entries = [e for e in listed(element, tag) if len(e)]
     return max(entries, key=lambda e: value(e, "APPLICABLEFROM"), default=None)
 
 
@@ -124,7 +126,7 @@ def ledger_read(element: Element) -> TallyLedger:
             date=_day(value(b, "BILLDATE"), f"{name}'s bill date"),
             amount=_ours(value(b, "OPENINGBALANCE"), f"{name}'s bill"),
         )
-        for b in element.findall("BILLALLOCATIONS.LIST")
+        for b in listed(element, "BILLALLOCATIONS.LIST")
         if value(b, "NAME")
     )
     return TallyLedger(
@@ -212,7 +214,8 @@ def _days(text: str) -> int | None:
 
 def _line_read(element: Element, where: str) -> TallyLine | None:
     """A ledger line; None for an empty placeholder (no LEDGERNAME)."""
-    ledger = value(element, "LEDGERNAME")
+    texts, lists = children(element)
+    ledger = texts.get("LEDGERNAME", "")
     if not ledger:
         return None
     bills = tuple(
@@ -222,12 +225,12 @@ def _line_read(element: Element, where: str) -> TallyLine | None:
             amount=_ours(value(b, "AMOUNT"), f"{where}: a bill's amount"),
             credit_days=_days(value(b, "BILLCREDITPERIOD")),
         )
-        for b in element.findall("BILLALLOCATIONS.LIST")
+        for b in lists.get("BILLALLOCATIONS.LIST", ())
         if value(b, "BILLTYPE") or value(b, "NAME")
     )
     banks = [
         b
-        for b in element.findall("BANKALLOCATIONS.LIST")
+        for b in lists.get("BANKALLOCATIONS.LIST", ())
         if value(b, "TRANSACTIONTYPE") or value(b, "INSTRUMENTNUMBER")
     ]
     bank = None
@@ -242,8 +245,8 @@ def _line_read(element: Element, where: str) -> TallyLine | None:
         )
     return TallyLine(
         ledger=ledger,
-        amount=_ours(value(element, "AMOUNT"), f"{where}: {ledger}'s amount"),
-        party=flag(element, "ISPARTYLEDGER"),
+        amount=_ours(texts.get("AMOUNT", ""), f"{where}: {ledger}'s amount"),
+        party=texts.get("ISPARTYLEDGER", "").lower() == "yes",
         bills=bills,
         bank=bank,
     )
@@ -257,17 +260,18 @@ def _balances(lines: list[TallyLine]) -> bool:
     return bool(lines) and sum((line.amount for line in lines), ZERO) == 0
 
 
-def lines_chosen(element: Element, where: str) -> list[TallyLine]:
-    """The one set of lines a voucher posts (FORMAT.md §3, the double-count trap): a non-empty
-    ALLLEDGERENTRIES alone; else LEDGERENTRIES plus the items' ACCOUNTINGALLOCATIONS; when the
-    chosen set does not balance and the other does, the other."""
-    every = _lines(element.findall("ALLLEDGERENTRIES.LIST"), where)
+def lines_chosen(lists: dict[str, list[Element]], where: str) -> list[TallyLine]:
+    """The one set of lines a voucher posts (FORMAT.md §3, the double-count trap), from its
+    list children by tag (`children`): a non-empty ALLLEDGERENTRIES alone; else
+    LEDGERENTRIES plus the items' ACCOUNTINGALLOCATIONS; when the chosen set does not balance
+    and the other does, the other."""
+    every = _lines(lists.get("ALLLEDGERENTRIES.LIST", []), where)
     items = [
-        *element.findall("ALLINVENTORYENTRIES.LIST"),
-        *element.findall("INVENTORYENTRIES.LIST"),
+        *lists.get("ALLINVENTORYENTRIES.LIST", ()),
+        *lists.get("INVENTORYENTRIES.LIST", ()),
     ]
-    invoice = _lines(element.findall("LEDGERENTRIES.LIST"), where) + _lines(
-        [a for item in items for a in item.findall("ACCOUNTINGALLOCATIONS.LIST")], where
+    invoice = _lines(lists.get("LEDGERENTRIES.LIST", []), where) + _lines(
+        [a for item in items for a in listed(item, "ACCOUNTINGALLOCATIONS.LIST")], where
     )
     chosen, other = (every, invoice) if every else (invoice, every)
     if not _balances(chosen) and _balances(other):
@@ -277,21 +281,22 @@ def lines_chosen(element: Element, where: str) -> list[TallyLine]:
 
 def voucher_read(element: Element) -> TallyVoucher:
     """A VOUCHER; Unreadable for a bad date or amount (the report names the voucher)."""
-    guid, alter_id = identity(element)
-    type_name = value(element, "VOUCHERTYPENAME") or element.get("VCHTYPE", "")
-    number = value(element, "VOUCHERNUMBER")
+    texts, lists = children(element)
+    guid, alter_id = identity(element, texts)
+    type_name = texts.get("VOUCHERTYPENAME") or element.get("VCHTYPE", "")
+    number = texts.get("VOUCHERNUMBER", "")
     where = f"{type_name} No. {number}" if number else type_name
     return TallyVoucher(
         guid=guid,
         alter_id=alter_id,
         action=element.get("ACTION", "Create"),
         type_name=type_name.strip(),
-        date=_day(value(element, "DATE"), f"{where}:"),
+        date=_day(texts.get("DATE", ""), f"{where}:"),
         number=number,
-        reference=value(element, "REFERENCE"),
-        narration="\n".join(value(element, "NARRATION").splitlines()),
-        cancelled=flag(element, "ISCANCELLED"),
-        optional=flag(element, "ISOPTIONAL"),
-        deleted=flag(element, "ISDELETED"),
-        lines=tuple(lines_chosen(element, where)),
+        reference=texts.get("REFERENCE", ""),
+        narration="\n".join(texts.get("NARRATION", "").splitlines()),
+        cancelled=texts.get("ISCANCELLED", "").lower() == "yes",
+        optional=texts.get("ISOPTIONAL", "").lower() == "yes",
+        deleted=texts.get("ISDELETED", "").lower() == "yes",
+        lines=tuple(lines_chosen(lists, where)),
     )

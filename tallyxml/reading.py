@@ -2,8 +2,11 @@
 Tally writes (`&#4; Primary`) taken out, and one TALLYMESSAGE child at a time handed over and
 then dropped, so memory stays flat however large the file (FORMAT.md §1, §4 "Parsing gotchas").
 
-defusedxml's ElementTree: the files come from other machines, so no DTD, no entity expansion,
-nothing fetched (XXE); the standard library's expat does the parsing.
+The files come from other machines, so a document type declaration is refused before the
+parser sees it (defusedxml's DTDForbidden): without a DTD there is no entity to expand and no
+external entity to fetch (XXE), and a reference to one is not well-formed. The parsing is the
+standard library's expat behind ElementTree's C parser and tree builder: defusedxml's own parser
+is the pure-Python one, whose callbacks per element cost most of a large file's reading.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, XMLPullParser
+from xml.etree.ElementTree import Element, XMLParser
 
-from defusedxml.ElementTree import DefusedXMLParser
+from defusedxml import DTDForbidden
 
 CHUNK = 64 * 1024
 
@@ -27,6 +30,10 @@ _BAD_REFERENCE = re.compile(
 )
 _BAD_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# What may come before the root element besides a DTD: blanks, comments, processing
+# instructions (a `<` inside a comment is not yet the root).
+_PROLOG = re.compile(r"(?:\s+|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)
+_DOCTYPE = re.compile(r"<!DOCTYPE\s*([^\s\[>]*)", re.IGNORECASE)
 # A reference is at most this long (`&#x0000001f;` padded): a chunk's tail that could be the
 # start of one waits for the next chunk.
 _LONGEST_REFERENCE = 16
@@ -57,7 +64,7 @@ def clean_text(text: str) -> str:
 
 def text_chunks(stream: BinaryIO, *, size: int = CHUNK) -> Iterator[str]:
     """The stream decoded and cleaned, chunk by chunk, without its XML declaration (it names
-    the file's encoding; the parser is fed the text re-encoded as UTF-8)."""
+    the file's encoding; the parser is fed the text as text)."""
     head = stream.read(4)
     encoding, skip = encoding_of(head)
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -87,49 +94,66 @@ def _safe_cut(text: str) -> int:
 def objects(stream: BinaryIO) -> Iterator[Element]:
     """Each object of a Tally XML stream (the element inside a TALLYMESSAGE: GROUP, LEDGER,
     VOUCHERTYPE, VOUCHER, ...), whole, in file order. An element is cleared once the caller
-    has taken the next one: read what you need before asking for more."""
-    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    pull = _Pull(parser)
-    open_elements: list[Element] = []  # from the root down to the one being read
-    message_depth: int | None = None
-    for chunk in text_chunks(stream):
-        for event, element in pull.feed(chunk.encode("utf-8")):
+    has taken the next one: read what you need before asking for more. DTDForbidden for a
+    document type declaration; ParseError for what is not well-formed."""
+    parser = XMLParser()
+    events: list[tuple[str, Element]] = []
+    # What XMLPullParser does, less its generator's step per event: the C parser appends
+    # (event, element) pairs to `events` as it goes.
+    parser._setevents(events, ("start", "end"))  # type: ignore[attr-defined]
+    above: list[Element] = []  # the open elements outside any TALLYMESSAGE, root first
+    depth, message_depth = 0, 0  # 0: not inside a TALLYMESSAGE
+    for chunk in _prolog_checked(text_chunks(stream)):
+        parser.feed(chunk)
+        for event, element in events:
             if event == "start":
-                open_elements.append(element)
+                depth += 1
+                if message_depth:
+                    continue
                 if element.tag == "TALLYMESSAGE":
-                    message_depth = len(open_elements)
+                    message_depth = depth
+                else:
+                    above.append(element)
                 continue
-            depth = len(open_elements)
-            open_elements.pop()
-            if message_depth is not None and depth == message_depth + 1:
+            if not message_depth:
+                above.pop()
+            elif depth == message_depth + 1:
                 yield element
                 element.clear()
             elif depth == message_depth:
-                message_depth = None
+                message_depth = 0
                 # Dropped from its parent too, or the tree keeps one husk per object.
-                if open_elements:
-                    open_elements[-1].remove(element)
-    pull.close()
+                if above:
+                    above[-1].remove(element)
+            depth -= 1
+        events.clear()
+    parser.close()
 
 
-class _Pull:
-    """ElementTree's XMLPullParser over the defused parser: start and end events, chunk by
-    chunk (`_parser` is the hook defusedxml's own iterparse uses)."""
-
-    def __init__(self, parser: DefusedXMLParser) -> None:
-        self._pull = XMLPullParser(events=("start", "end"), _parser=parser)
-
-    def feed(self, data: bytes) -> Iterator[tuple[str, Element]]:
-        self._pull.feed(data)
-        yield from self._pull.read_events()
-
-    def close(self) -> None:
-        self._pull.close()
+def _prolog_checked(chunks: Iterator[str]) -> Iterator[str]:
+    """The chunks as they come, once what stands before the root element is known to hold no
+    document type declaration (a DTD can stand nowhere else): DTDForbidden if it does."""
+    head = ""
+    for chunk in chunks:
+        head += chunk
+        prolog = _PROLOG.match(head)
+        rest = head[prolog.end() if prolog else 0 :]
+        if rest.startswith(("<!--", "<?")) or "<!DOCTYPE".startswith(rest.upper()):
+            continue  # a comment, an instruction or the prolog goes on in the next chunk
+        if doctype := _DOCTYPE.match(rest):
+            raise DTDForbidden(doctype.group(1), None, None)
+        yield head
+        yield from chunks
+        return
+    if head:
+        yield head
 
 
 # -- values ----------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"^\s*(-?[\d.,]+)\s*(\S.*)?$")
+_PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d*)?")
+CENTS = Decimal("0.01")
 
 
 def value(element: Element | None, tag: str) -> str:
@@ -143,6 +167,29 @@ def value(element: Element | None, tag: str) -> str:
     return child.text.strip()
 
 
+def children(element: Element) -> tuple[dict[str, str], dict[str, list[Element]]]:
+    """One pass over `element`'s children: the stripped text of each tag's first (what
+    `value` reads), and the children of each list tag (`*.LIST`, what `listed` reads). A real
+    voucher has a hundred children and its lines thirty: ten `find`s would walk them ten
+    times."""
+    texts: dict[str, str] = {}
+    lists: dict[str, list[Element]] = {}
+    for child in element:
+        tag = child.tag
+        if tag.endswith(".LIST"):
+            lists.setdefault(tag, []).append(child)
+        elif tag not in texts:
+            texts[tag] = (child.text or "").strip()
+    return texts, lists
+
+
+def listed(element: Element, tag: str) -> list[Element]:
+    """The children of `element` named `tag`, in order: `findall` without its path language,
+    which a dot in Tally's list tags (`ALLLEDGERENTRIES.LIST`) would otherwise send through
+    ElementPath, a generator in Python, for every line of every voucher."""
+    return [child for child in element if child.tag == tag]
+
+
 def flag(element: Element | None, tag: str) -> bool:
     return value(element, tag).lower() == "yes"
 
@@ -154,6 +201,8 @@ def amount(text: str) -> Decimal | None:
     text = text.strip()
     if not text:
         return None
+    if _PLAIN_AMOUNT.fullmatch(text):  # nearly all of them: no currency, forex or grouping
+        return Decimal(text).quantize(CENTS)
     if "=" in text:
         text = text.rsplit("=", 1)[1]
     negative = "-" in text.split(next((c for c in text if c.isdigit()), "0"), 1)[0]
@@ -161,7 +210,7 @@ def amount(text: str) -> Decimal | None:
     if not digits:
         raise ValueError(f"not an amount: {text!r}")
     try:
-        number = Decimal(digits).quantize(Decimal("0.01"))
+        number = Decimal(digits).quantize(CENTS)
     except InvalidOperation:
         raise ValueError(f"not an amount: {text!r}") from None
     return -number if negative else number

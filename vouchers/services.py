@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from companies.access import OWNERS
 from companies.models import Company
-from core.bulk import batch_cache, db_date, db_datetime, db_json_encoded, rows_insert
+from core.bulk import batch_cache, db_date, db_datetime, db_json_encoded, instance_new, rows_insert
 from core.dates import outside_year
 from core.errors import Invalid, Parsed, found
-from core.money import ZERO, MoneyField
+from core.money import ZERO, paise_of
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_write
 from ledgers.models import Ledger
@@ -438,15 +438,25 @@ def _refused_as(index: int, refusal: Invalid) -> Invalid:
 
 
 def _checked_many(
-    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int, book: BillBook
-) -> list[VoucherDraft]:
-    """Whole drafts with their ledgers as they are under the lock (one read for the batch),
-    each checked against the books' rules and, one after another, the totals' room: as if
-    posted one by one, before anything is written."""
+    work: UnitOfWork,
+    drafts: Sequence[VoucherDraft],
+    *,
+    index_from: int,
+    book: BillBook,
+    drafted_at_seq: int | None,
+) -> tuple[list[VoucherDraft], dict[int, Ledger]]:
+    """Whole drafts with their ledgers as they are under the lock (one read for the batch, none
+    when the Edit Log still ends where it did when the drafts were made: `_ledgers_now`), each
+    checked against the books' rules and, one after another, the totals' room: as if posted
+    one by one, before anything is written. Also the ledgers, by id."""
     if not all(draft.whole for draft in drafts):
         raise ValueError("Post whole drafts: each with its type, date and lines.")
-    wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
-    ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
+    current = drafted_at_seq is not None and drafted_at_seq == work.company.last_seq
+    if current:
+        ledgers = {line.ledger.pk: line.ledger for draft in drafts for line in draft.lines or ()}
+    else:
+        wanted = {line.ledger.pk for draft in drafts for line in draft.lines or ()}
+        ledgers = ledgers_now(company=work.company, ledger_ids=wanted)
     added: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     book.load(bill_names(line for draft in drafts for line in draft.lines or ()))
     checked = []
@@ -455,11 +465,14 @@ def _checked_many(
         try:
             if any(line.ledger.pk not in ledgers for line in draft.lines):
                 raise Invalid.field("entries", LEDGER_GONE)
-            lines = [
-                Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount, bills=ln.bills, bank=ln.bank)
-                for ln in draft.lines
-            ]
-            draft = replace(draft, lines=lines)
+            lines = draft.lines
+            if not current:
+                lines = [
+                    Line(ledger=ledgers[ln.ledger.pk], amount=ln.amount, bills=ln.bills,
+                         bank=ln.bank)
+                    for ln in draft.lines
+                ]  # fmt: skip
+                draft = replace(draft, lines=lines)
             voucher_check(draft, company=work.company)
             lines_bills_check(book, lines)
             totals_room_check(
@@ -468,7 +481,7 @@ def _checked_many(
         except Invalid as refusal:
             raise _refused_as(index, refusal) from None
         checked.append(draft)
-    return checked
+    return checked, ledgers
 
 
 def _vouchers_numbered(
@@ -479,17 +492,26 @@ def _vouchers_numbered(
     Voucher No.s, checked once for the run (Invalid names the first draft of the run)."""
     company, actor = work.company, work.actor
     vouchers = [
-        Voucher(
-            company=company,
-            voucher_type=draft.voucher_type,
-            financial_year=company.financial_year_of(draft.date),  # type: ignore[arg-type]
-            date=draft.date,
-            narration=draft.narration or "",
-            reference=draft.reference or "",
-            number_text=draft.number or "",
-            created_by=actor,
-            altered_by=actor,
-        )
+        instance_new(
+            Voucher,
+            {
+                "company_id": company.pk,
+                "voucher_type_id": draft.voucher_type.pk,  # type: ignore[union-attr]
+                "financial_year": company.financial_year_of(draft.date),  # type: ignore[arg-type]
+                "date": draft.date,
+                "narration": draft.narration or "",
+                "reference": draft.reference or "",
+                "number_text": draft.number or "",
+                "created_by_id": actor.pk,
+                "altered_by_id": actor.pk,
+            },
+            {
+                "company": company,
+                "voucher_type": draft.voucher_type,  # type: ignore[dict-item]
+                "created_by": actor,
+                "altered_by": actor,
+            },
+        )  # fmt: skip
         for draft in drafts
     ]
     runs: dict[tuple[int, int], list[tuple[int, Voucher]]] = defaultdict(list)
@@ -522,7 +544,7 @@ VOUCHER_FIELDS = (
     *("number_text", "numbers_held"),
 )
 ENTRY_FIELDS = ("voucher", "ledger", "amount", "position", "date")
-_paise = MoneyField().get_prep_value
+_paise = paise_of
 
 
 def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> None:
@@ -531,11 +553,12 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
     stamp = timezone.now()
     now = db_datetime(stamp)
     held = db_json_encoded("{}")
+    days = [db_date(v.date) for v in vouchers]
     rows = [
-        (v.company_id, v.voucher_type_id, v.financial_year, v.number, db_date(v.date),
+        (v.company_id, v.voucher_type_id, v.financial_year, v.number, day,
          v.narration, v.reference, False, 1, v.created_by_id, now, v.altered_by_id, now,
          v.number_text, held)
-        for v in vouchers
+        for v, day in zip(vouchers, days, strict=True)
     ]  # fmt: skip
     for voucher, pk in zip(
         vouchers, rows_insert(Voucher, VOUCHER_FIELDS, rows, returning_pk=True), strict=True
@@ -543,8 +566,8 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
         voucher.pk, voucher.created_at, voucher.altered_at = pk, stamp, stamp
         voucher._state.adding = False
     entries = [
-        (voucher.pk, line.ledger.pk, _paise(line.amount), position, db_date(voucher.date))
-        for voucher, draft in zip(vouchers, drafts, strict=True)
+        (voucher.pk, line.ledger.pk, _paise(line.amount), position, day)
+        for voucher, draft, day in zip(vouchers, drafts, days, strict=True)
         for position, line in enumerate(draft.lines or ())
     ]
     with_parts = any(has_parts(draft.lines or ()) for draft in drafts)
@@ -558,30 +581,47 @@ def _vouchers_insert(vouchers: list[Voucher], drafts: list[VoucherDraft]) -> Non
 
 
 def vouchers_post_many(
-    work: UnitOfWork, drafts: Sequence[VoucherDraft], *, index_from: int = 0
+    work: UnitOfWork,
+    drafts: Sequence[VoucherDraft],
+    *,
+    index_from: int = 0,
+    drafted_at_seq: int | None = None,
 ) -> list[Voucher]:
     """Post whole drafts as new vouchers, equal to posting them one by one with `voucher_post`
     (numbers, totals, Changes), in bulk: all are checked before the first write (Invalid names
     the draft, `drafts.3.entries`, counted from `index_from`); vouchers, entries and Changes go
     in bulk inserts, the totals in one pass, and the screens get one nudge for the batch.
+    `drafted_at_seq`: as for `voucher_post`; the drafts' ledgers then learn the totals this
+    adds, so that a caller keeping them for its next batch has them as they are.
     Unlike `voucher_post` it gives no negative-cash warnings (`change.warnings`): a bulk load
     (an import, a restore) reports on the books it leaves, not per voucher."""
     book = BillBook(company_id=work.company.pk)
-    checked = _checked_many(work, drafts, index_from=index_from, book=book)
+    checked, ledgers = _checked_many(
+        work, drafts, index_from=index_from, book=book, drafted_at_seq=drafted_at_seq
+    )
     vouchers = _vouchers_numbered(work, checked, index_from=index_from)
-    book.load(_default_name(voucher) for voucher in vouchers)  # one read for the batch's defaults
+    # One read for the batch's default bills: of the vouchers with a bill-wise line sent
+    # without bills (`bills_defaulted`).
+    book.load(
+        _default_name(voucher)
+        for voucher, draft in zip(vouchers, checked, strict=True)
+        if any(line.ledger.bill_wise and not line.bills for line in draft.lines or ())
+    )
     checked = [
         replace(draft, lines=_bills_whole(voucher, draft.lines or [], book))
         for voucher, draft in zip(vouchers, checked, strict=True)
     ]
     _vouchers_insert(vouchers, checked)
-    ledger_totals_post(
+    moved = ledger_totals_post(
         lines=[
             (line.ledger.pk, voucher.date, line.amount)
             for voucher, draft in zip(vouchers, checked, strict=True)
             for line in draft.lines or ()
         ]
     )
+    for ledger_id, (debit, credit) in moved.items():
+        ledgers[ledger_id].total_debit += debit
+        ledgers[ledger_id].total_credit += credit
     changes = work.record_many(
         "create",
         [

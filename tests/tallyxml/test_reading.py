@@ -75,6 +75,27 @@ def test_entities_are_not_expanded() -> None:
         list(objects(io.BytesIO(evil)))
 
 
+@pytest.mark.parametrize("size", [1, 5, 64])
+def test_a_dtd_is_refused_wherever_the_chunks_cut_the_prolog(size: int) -> None:
+    """A DOCTYPE behind a comment holding a `<`, cut anywhere by the reader's chunks, is still
+    refused before the parser sees it (the parser itself is not the defused one)."""
+    from defusedxml import DTDForbidden
+
+    from tallyxml import reading
+
+    evil = '<?xml version="1.0"?>\n<!-- <a> --><?pi x?>\n<!DOCTYPE x SYSTEM "http://x/y"><E/>'
+    chunks = reading.text_chunks(io.BytesIO(evil.encode()), size=size)
+    with pytest.raises(DTDForbidden):
+        list(reading._prolog_checked(chunks))
+
+
+def test_an_undeclared_entity_is_not_well_formed() -> None:
+    from xml.etree.ElementTree import ParseError
+
+    with pytest.raises(ParseError, match="undefined entity"):
+        list(objects(io.BytesIO(b"<ENVELOPE><TALLYMESSAGE><A>&a;</A></TALLYMESSAGE></ENVELOPE>")))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -145,3 +145,11 @@ def test_a_broken_file_is_named_not_a_traceback(importer: User, tmp_path: Path) 
     broken.write_bytes(b"<ENVELOPE><BODY><TALLYMESSAGE><VOUCHER></TALLYMESSAGE>")
     with pytest.raises(CommandError, match="Not well-formed XML: mismatched tag: line 1"):
         call_command("import_tally", str(broken), company="X", user="alice", stdout=StringIO())
+
+
+def test_a_file_with_a_dtd_is_refused_by_name(importer: User, tmp_path: Path) -> None:
+    """A DTD (entity expansion, external references) is refused before anything is parsed."""
+    evil = tmp_path / "evil.xml"
+    evil.write_bytes(b'<!DOCTYPE x [<!ENTITY a "aaaa">]><ENVELOPE>&a;</ENVELOPE>')
+    with pytest.raises(CommandError, match="declares a document type"):
+        call_command("import_tally", str(evil), company="X", user="alice", stdout=StringIO())

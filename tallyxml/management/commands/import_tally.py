@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+from defusedxml import DTDForbidden
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -65,6 +66,11 @@ class Command(BaseCommand):
             # The batches before the fault stay posted (unless a dry run): run it again once
             # the file is mended and it continues.
             raise CommandError(f"Not well-formed XML: {exc}") from exc
+        except DTDForbidden as exc:
+            raise CommandError(
+                "Refused: the file declares a document type (DTD), which Tally never writes "
+                "and which could expand entities or fetch other files."
+            ) from exc
         self._report(result, dry_run=options["dry_run"])
 
     def _import(self, paths: list[Path], name: str, user: Any, batch: int) -> Result:
