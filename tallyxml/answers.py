@@ -399,7 +399,7 @@ GROUP_FIELDS: dict[str, Field] = {
 VOUCHER_FIELDS: dict[str, Field] = {
     "date": ("DATE", "Date", lambda v, c: tally_date(v.date)),
     "vouchertypename": ("VOUCHERTYPENAME", "String", lambda v, c: v.voucher_type.name),
-    "vouchernumber": ("VOUCHERNUMBER", "String", lambda v, c: str(v.number)),
+    "vouchernumber": ("VOUCHERNUMBER", "String", lambda v, c: v.voucher_no),
     "reference": ("REFERENCE", "String", lambda v, c: v.reference),
     "narration": ("NARRATION", "String", lambda v, c: v.narration),
     "iscancelled": ("ISCANCELLED", "Logical", lambda v, c: _yes(v.is_cancelled)),

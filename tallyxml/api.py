@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, SubElement, XMLPullParser, tostring
 
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -53,6 +54,11 @@ class Encoding:
     bom: bytes = b""
 
 
+TEXT_CHARSETS = frozenset(
+    ("utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252")
+)
+
+
 def encoding_detect(body: bytes, content_type: str) -> Encoding:
     """A byte-order mark first, then the charset in the Content-Type (a UTF-16 one without a
     mark in the byte order its zero bytes show: Tally's clients send UTF-16LE), else UTF-8."""
@@ -65,9 +71,9 @@ def encoding_detect(body: bytes, content_type: str) -> Encoding:
     if charset.replace("-", "").startswith("utf16") or codec.startswith("utf-16"):
         codec = codec if codec.startswith("utf-16") else "utf-16-le"
         return Encoding(codec, "utf-16")
-    try:
-        codecs.lookup(charset)
-    except LookupError:
+    # Text encodings only: Python's codecs also hold bytes-to-bytes ones (hex, base64, zlib) and
+    # UTF-7, which no Tally client sends and an answer must never be written in.
+    if charset not in TEXT_CHARSETS:
         charset = "utf-8"
     return Encoding(charset, charset)
 
@@ -153,6 +159,8 @@ def request_read(body: bytes, encoding: Encoding) -> TallyRequest:
         root = _skeleton(data)
     except ParseError as exc:
         raise Refused(f"The request is not well-formed XML ({exc})") from None
+    except DefusedXmlException:
+        raise Refused("The request declares a DTD or an entity; Tally XML has neither") from None
     header = root.find("HEADER")
     said = _text(header, "TALLYREQUEST").lower()
     new_style = _text(header, "VERSION") == "1" or said in ("export", "import")

@@ -439,6 +439,8 @@ class Importer:
             narration=read.narration[:2000],
             lines=lines,
             reference=(read.reference or read.number)[:50],
+            # Tally's Voucher No.: kept on a manually numbered type, ignored by an automatic one.
+            number=read.number or None,
         )
         try:
             voucher_check(draft, company=self.company)

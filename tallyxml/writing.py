@@ -366,7 +366,7 @@ class VoucherRow:
 
     type_name: str
     date: dt.date
-    number: int
+    number: str  # the Voucher No. as issued (INV/26-27/0001), or the plain counter's
     narration: str
     reference: str
     cancelled: bool
@@ -384,7 +384,8 @@ def voucher_elements(
         vouchers = vouchers.filter(date__gte=date_from)
     if date_to is not None:
         vouchers = vouchers.filter(date__lte=date_to)
-    fields = ("id", "date", "number", "narration", "reference", "is_cancelled", "version")
+    fields = ("id", "date", "number", "number_text", "narration", "reference")
+    fields += ("is_cancelled", "version")
     vouchers = vouchers.values_list(*fields, "voucher_type_id")
     ledgers = {
         pk: (name, bill_wise)
@@ -404,9 +405,10 @@ def voucher_elements(
             pk: (guid, alter)
             for pk, guid, alter in tally.values_list("voucher_id", "guid", "alter_id")
         }
-        for pk, day, number, narration, reference, cancelled, version, type_id in chunk:
+        for pk, day, number, text, narration, reference, cancelled, version, type_id in chunk:
             row = VoucherRow(
-                type_name=types[type_id], date=day, number=number, narration=narration,
+                type_name=types[type_id], date=day, number=text or str(number),
+                narration=narration,
                 reference=reference, cancelled=cancelled, lines=tuple(lines.get(pk, ())),
             )  # fmt: skip
             guid, alter_id = keys.get(pk, (voucher_guid(company, pk), None))
@@ -453,7 +455,7 @@ def voucher_element(voucher: Voucher, *, guid: str, alter_id: int) -> Element:
         for entry in sorted(voucher.entries.all(), key=lambda e: e.position)
     )
     row = VoucherRow(
-        type_name=voucher.voucher_type.name, date=voucher.date, number=voucher.number,
+        type_name=voucher.voucher_type.name, date=voucher.date, number=voucher.voucher_no,
         narration=voucher.narration, reference=voucher.reference,
         cancelled=voucher.is_cancelled, lines=lines,
     )  # fmt: skip
@@ -472,7 +474,7 @@ def voucher_row_element(voucher: VoucherRow, *, guid: str, alter_id: int) -> Ele
     _put(element, "NARRATION", voucher.narration)
     _put(element, "VOUCHERTYPENAME", type_name)
     _put(element, "REFERENCE", voucher.reference)
-    _put(element, "VOUCHERNUMBER", str(voucher.number))
+    _put(element, "VOUCHERNUMBER", voucher.number)
     lines = voucher.lines
     party = next((line for line in lines if line.bill_wise), lines[0] if lines else None)
     if party is not None:

@@ -335,10 +335,15 @@ def _renumbered(
     for an automatic type is a hint and changes nothing."""
     voucher_type = whole.voucher_type
     assert voucher_type is not None
-    typed = whole.number if whole.number not in (None, voucher.number_text) else None
     same = (voucher_type.pk, financial_year) == (voucher.voucher_type_id, voucher.financial_year)
     held = dict(voucher.numbers_held)
     back = None if same else held.pop(held_key(voucher_type.pk, financial_year), None)
+    # The number the screen showed is sent back with every alteration: it is typed anew only
+    # when it differs, or when the voucher goes to a series where it held no number (a manual
+    # one keeps its Voucher No. there if no other voucher has it).
+    typed = whole.number or None
+    if typed == voucher.number_text and (same or back is not None):
+        typed = None
     series = series_get(voucher_type=voucher_type) if (same and typed) or back else None
     manual = series is not None and series.manual
     if manual:

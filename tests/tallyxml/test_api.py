@@ -445,6 +445,44 @@ def test_a_body_over_the_limit_is_413_before_it_is_parsed(
     assert "import_tally" in parsed(response).findtext("LINEERROR")
 
 
+def test_a_caller_without_a_token_is_refused_before_its_body_is_read(
+    company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 401 costs the server the body's first four bytes, however large the body says it
+    is; an over-long Content-Length is 413 before any more is read."""
+    from django.core.handlers.wsgi import LimitedStream
+
+    taken: list[int] = []
+    read = LimitedStream.read
+
+    def counted(self: Any, size: int = -1) -> bytes:
+        data = read(self, size)
+        taken.append(len(data))
+        return data
+
+    monkeypatch.setattr(LimitedStream, "read", counted)
+    response = post(Client(), legacy("Trial Balance") + " " * 50_000)
+    assert response.status_code == 401
+    assert sum(taken) == 4
+
+
+def test_a_charset_that_is_not_a_text_encoding_is_read_as_utf8(tally: Client, books: Company):
+    """Python's codecs include hex, base64 and zlib: a request naming one is read, and
+    answered, in UTF-8 rather than failing."""
+    response = tally.post(
+        "/", legacy("Trial Balance").encode(), content_type="text/xml;charset=hex"
+    )
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert "Current Assets" in pairs(parsed(response))
+
+
+def test_a_request_declaring_a_dtd_is_tallys_line_error(tally: Client, books: Company):
+    xml = '<!DOCTYPE x [<!ENTITY a "aaaa">]>' + legacy("Trial Balance")
+    response = post(tally, xml)
+    assert response.status_code == 200
+    assert "DTD" in parsed(response).findtext("LINEERROR")
+
+
 def test_an_import_larger_than_djangos_upload_limit(
     tally: Client, company: Company, ledgers: dict[str, Ledger], settings: Any
 ) -> None:

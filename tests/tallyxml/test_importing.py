@@ -300,3 +300,19 @@ def test_progress_hears_the_vouchers_done_batch_by_batch(
     stream = io.BytesIO(envelope(*sales, unreadable))
     import_streams(company=company, actor=alice, streams=[stream], batch=2, progress=heard.append)
     assert heard == [2, 4, 6]
+
+
+def test_a_manually_numbered_type_takes_tallys_voucher_number(
+    company: Company, alice: User, ledgers: dict[str, Ledger]
+) -> None:
+    """Sales numbered by hand here: the imported invoice keeps its Tally Voucher No."""
+    from vouchers.models import VoucherType
+    from vouchers.services import voucher_numbering_alter
+
+    sales = VoucherType.objects.get(company=company, name="Sales")
+    voucher_numbering_alter(
+        company=company, actor=alice, voucher_type=sales, data={"method": "manual"}, version=None
+    )
+    result = load(company, alice, voucher(*SALE, number="A-17"))
+    assert (result.created, result.errors) == (1, 0), result.lines
+    assert Voucher.objects.get(company=company).voucher_no == "A-17"

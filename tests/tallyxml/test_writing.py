@@ -101,6 +101,23 @@ def test_debits_are_deemed_positive_with_a_negative_amount(company: Company, vou
     assert element.findtext("ISCANCELLED") == "No"
 
 
+def test_the_voucher_number_is_the_one_issued(company: Company, alice: User, ledgers) -> None:
+    """A series with a prefix: VOUCHERNUMBER is INV/26-27/0001, the invoice's number, not the
+    counter behind it."""
+    from vouchers.services import voucher_numbering_alter
+
+    sales = VoucherType.objects.get(company=company, name="Sales")
+    voucher_numbering_alter(
+        company=company,
+        actor=alice,
+        voucher_type=sales,
+        data={"prefix": "INV/{fy}/", "width": 4},
+        version=None,
+    )
+    voucher_create(company=company, actor=alice, data=sale())
+    assert objects(parsed(company), "VOUCHER")[0].findtext("VOUCHERNUMBER") == "INV/26-27/0001"
+
+
 def test_a_voucher_keeps_one_guid(company: Company, voucher) -> None:
     """A voucher made here has Tally's shape of GUID from the company's chain id and its id,
     the same in every export; REMOTEID is the GUID."""

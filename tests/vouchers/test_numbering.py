@@ -164,6 +164,19 @@ def test_manual_numbering_an_alteration_may_retype_but_not_to_a_number_in_use(
     assert alter(company, alice, first, narration="kept").voucher_no == "A-3"
 
 
+def test_a_manual_voucher_moved_to_another_year_keeps_its_number_sent_back(
+    company, alice, ledgers, sales
+):
+    """The entry screen sends the Voucher No. it shows with every alteration: moved into a year
+    where it held no number, a manual voucher keeps it there (if free), and comes back to it."""
+    numbering(company, alice, sales, method="manual")
+    moved = create(company, alice, number="S-1")
+    moved = alter(company, alice, moved, date="2027-05-01", number="S-1")
+    assert (moved.financial_year, moved.voucher_no) == (2027, "S-1")
+    back = alter(company, alice, moved, date="2026-11-26", number="S-1")
+    assert (back.financial_year, back.voucher_no) == (2026, "S-1")
+
+
 def test_a_number_typed_for_an_automatic_type_is_only_a_hint(company, alice, ledgers):
     assert create(company, alice, number="99").voucher_no == "1"
 
