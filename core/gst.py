@@ -93,3 +93,39 @@ NEEDS_GSTIN = frozenset(
 NO_GSTIN = frozenset(
     {RegistrationType.CONSUMER, RegistrationType.UNREGISTERED, RegistrationType.OVERSEAS}
 )
+
+
+# Tally's GSTREGISTRATIONTYPE words for each (what its exports write and its imports read).
+TALLY_REGISTRATION = {
+    RegistrationType.REGULAR: "Regular",
+    RegistrationType.COMPOSITION: "Composition",
+    RegistrationType.CONSUMER: "Consumer",
+    RegistrationType.UNREGISTERED: "Unregistered/Consumer",
+    RegistrationType.OVERSEAS: "Overseas",
+    RegistrationType.SEZ: "SEZ",
+    RegistrationType.DEEMED_EXPORT: "Deemed Export",
+    RegistrationType.UIN_HOLDER: "UIN Holders",
+}
+
+
+def registration_of_tally(text: str, *, gstin: str) -> str:
+    """The RegistrationType a Tally GSTREGISTRATIONTYPE names ("Regular", "Unregistered/
+    Consumer", "Regular - SEZ", …); without one, Regular for a party with a GSTIN (a UIN
+    holder's has digits where a PAN has letters), else '' (not said)."""
+    words = text.strip().lower()
+    for needle, kind in (
+        ("sez", RegistrationType.SEZ),
+        ("deemed", RegistrationType.DEEMED_EXPORT),
+        ("uin", RegistrationType.UIN_HOLDER),
+        ("composition", RegistrationType.COMPOSITION),
+        ("overseas", RegistrationType.OVERSEAS),
+        ("unregistered", RegistrationType.UNREGISTERED),
+        ("consumer", RegistrationType.CONSUMER),
+        ("regular", RegistrationType.REGULAR),
+    ):
+        if needle in words:
+            return kind.value
+    if gstin:
+        uin = gstin[2:4].isdigit()
+        return (RegistrationType.UIN_HOLDER if uin else RegistrationType.REGULAR).value
+    return ""

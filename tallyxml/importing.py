@@ -28,6 +28,7 @@ from django.db.models.functions import Lower
 from companies.models import Company
 from core.bulk import batch_cache, rows_insert
 from core.errors import Invalid
+from core.gst import registration_of_tally, state_code_of, state_name
 from core.money import ZERO, format_amount, format_balance
 from core.validation import clean_gstin
 from editlog.write import UnitOfWork, company_write
@@ -270,12 +271,22 @@ class Importer:
                     f"Ledger {read.name}: its opening bills ({format_amount(abs(total))}) are "
                     f"not its opening balance ({format_amount(abs(read.opening))}); not brought in"
                 )
+        # The party's GST details as the ledger form keeps them: the state is the GSTIN's
+        # (Tally's own state beside a GSTIN of another is noted and left), with its code.
+        code = gstin[:2] if gstin else state_code_of(read.state)
+        state = state_name(code) if code else read.state[:100]
+        if gstin and read.state and state_code_of(read.state) not in ("", code):
+            self.result.note(
+                f"Ledger {read.name}: state {read.state} is not its GSTIN's ({state}); {state} kept"
+            )
         return LedgerDraft(
             name=read.name,
             group=group,
             opening_balance=read.opening,
             gstin=gstin,
-            state=read.state[:100],
+            state=state,
+            state_code=code,
+            gst_registration_type=registration_of_tally(read.registration, gstin=gstin),
             bill_wise=read.bill_wise,
             opening_bills=bills,
         )

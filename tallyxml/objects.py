@@ -94,6 +94,7 @@ class TallyLedger:
     bill_wise: bool
     gstin: str
     state: str
+    registration: str  # Tally's GSTREGISTRATIONTYPE, as written
     bills: tuple[TallyBill, ...]
     guid: str
     alter_id: int | None
@@ -136,6 +137,8 @@ def ledger_read(element: Element) -> TallyLedger:
         bill_wise=flag(element, "ISBILLWISEON"),
         gstin="".join(gstin.split()).upper(),
         state=" ".join(state.split()),
+        registration=value(registration, "GSTREGISTRATIONTYPE")
+        or value(element, "GSTREGISTRATIONTYPE"),
         bills=bills,
         guid=guid,
         alter_id=alter_id,

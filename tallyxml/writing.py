@@ -50,6 +50,7 @@ from xml.sax.saxutils import escape
 from django.db.models import Q
 
 from companies.models import Company
+from core.gst import TALLY_REGISTRATION
 from ledgers.models import Group, Ledger
 from tallyxml.models import TallyKey
 from tallyxml.reading import clean_text
@@ -305,18 +306,19 @@ def ledger_element(
     _put(element, "ISBILLWISEON", yes_no(ledger.bill_wise))
     if ledger.credit_days is not None:
         _put(element, "BILLCREDITPERIOD", f"{ledger.credit_days} Days")
-    if ledger.gstin:
+    registration = TALLY_REGISTRATION.get(ledger.gst_registration_type, "")
+    if ledger.gstin or registration:
         _put(element, "PARTYGSTIN", ledger.gstin)
-        _put(element, "GSTREGISTRATIONTYPE", "Regular")
+        _put(element, "GSTREGISTRATIONTYPE", registration or "Regular")
     if ledger.state:
         _put(element, "LEDSTATENAME", ledger.state)
     _names(element, ledger.name)
-    if ledger.gstin:
-        registration = SubElement(element, "LEDGSTREGDETAILS.LIST")
-        _put(registration, "APPLICABLEFROM", tally_date(books_beginning))
-        _put(registration, "GSTREGISTRATIONTYPE", "Regular")
-        _put(registration, "PLACEOFSUPPLY", ledger.state)
-        _put(registration, "GSTIN", ledger.gstin)
+    if ledger.gstin or registration:
+        details = SubElement(element, "LEDGSTREGDETAILS.LIST")
+        _put(details, "APPLICABLEFROM", tally_date(books_beginning))
+        _put(details, "GSTREGISTRATIONTYPE", registration or "Regular")
+        _put(details, "PLACEOFSUPPLY", ledger.state)
+        _put(details, "GSTIN", ledger.gstin)
     if ledger.state:
         mailing = SubElement(element, "LEDMAILINGDETAILS.LIST")
         _put(mailing, "APPLICABLEFROM", tally_date(books_beginning))

@@ -265,6 +265,34 @@ def test_ledger_masters_in_both_gst_generations_and_their_alteration(
     assert load(company, alice, newer).counters()["ignored"] == 1
 
 
+def test_a_partys_registration_type_and_state_code_come_in_as_the_ledger_form_keeps_them(
+    company: Company, alice: User
+) -> None:
+    """Tally's GSTREGISTRATIONTYPE becomes the party's registration; the state is its GSTIN's,
+    with its code; a state that disagrees with the GSTIN is noted, the GSTIN's kept."""
+    composition = (
+        '<LEDGER NAME="Kulkarni Traders" ACTION="Create"><PARENT>Sundry Debtors</PARENT>'
+        "<LEDGSTREGDETAILS.LIST><APPLICABLEFROM>20240401</APPLICABLEFROM>"
+        "<GSTREGISTRATIONTYPE>Composition</GSTREGISTRATIONTYPE><GSTIN>27AAPFU0939F1ZV</GSTIN>"
+        "</LEDGSTREGDETAILS.LIST><LEDSTATENAME>Goa</LEDSTATENAME></LEDGER>"
+    )
+    walk_in = (
+        '<LEDGER NAME="Walk-in" ACTION="Create"><PARENT>Sundry Debtors</PARENT>'
+        "<GSTREGISTRATIONTYPE>Unregistered/Consumer</GSTREGISTRATIONTYPE>"
+        "<LEDSTATENAME>Karnataka</LEDSTATENAME></LEDGER>"
+    )
+    result = load(company, alice, composition, walk_in)
+    kulkarni = Ledger.objects.get(company=company, name="Kulkarni Traders")
+    assert (kulkarni.gst_registration_type, kulkarni.state, kulkarni.state_code) == (
+        "composition", "Maharashtra", "27",
+    )  # fmt: skip
+    walk = Ledger.objects.get(company=company, name="Walk-in")
+    assert (walk.gst_registration_type, walk.state, walk.state_code) == (
+        "unregistered", "Karnataka", "29",
+    )  # fmt: skip
+    assert any("state Goa is not its GSTIN's (Maharashtra)" in line for line in result.lines)
+
+
 def test_a_voucher_created_then_altered_in_one_file_posts_once_as_altered(
     company: Company, alice: User, ledgers: dict[str, Ledger]
 ) -> None:

@@ -118,6 +118,20 @@ def test_the_voucher_number_is_the_one_issued(company: Company, alice: User, led
     assert objects(parsed(company), "VOUCHER")[0].findtext("VOUCHERNUMBER") == "INV/26-27/0001"
 
 
+def test_a_partys_registration_type_is_written_in_tallys_words(
+    company: Company, alice: User
+) -> None:
+    make_ledger(
+        company, alice, "Kulkarni Traders", "Sundry Debtors",
+        gstin="27AAPFU0939F1ZV", gst_registration_type="composition",
+    )  # fmt: skip
+    ledger = next(
+        e for e in objects(parsed(company), "LEDGER") if e.get("NAME") == "Kulkarni Traders"
+    )
+    assert ledger.findtext("GSTREGISTRATIONTYPE") == "Composition"
+    assert ledger.findtext("LEDGSTREGDETAILS.LIST/GSTREGISTRATIONTYPE") == "Composition"
+
+
 def test_a_voucher_keeps_one_guid(company: Company, voucher) -> None:
     """A voucher made here has Tally's shape of GUID from the company's chain id and its id,
     the same in every export; REMOTEID is the GUID."""
