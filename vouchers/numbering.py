@@ -7,11 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Q
 from django.db.models.functions import Upper
 
 from core.errors import Invalid
 from editlog.write import UnitOfWork
-from vouchers.models import MAX_NUMBER_TEXT, Voucher, VoucherNumbering, VoucherType
+from vouchers.models import (
+    MAX_NUMBER_TEXT,
+    Voucher,
+    VoucherCounter,
+    VoucherNumbering,
+    VoucherType,
+)
 
 Method = VoucherNumbering.Method
 FY_TOKEN = "{fy}"
@@ -96,6 +103,28 @@ def voucher_numbers_take(
     return int(last) - count + 1, series
 
 
+def counters_past_taken(voucher_type: VoucherType, series: Series) -> None:
+    """Each year's counter of an automatic type moved past the Voucher No.s its vouchers hold
+    already, so the series never hands out one of them: a number typed while the type was
+    manual ("2") or a text an earlier series made. Run when the numbering is set (an owner's
+    rare act), never on a save."""
+    if series.manual:
+        return
+    counters = VoucherCounter.objects.filter(voucher_type=voucher_type).order_by("pk")
+    for counter in counters.select_for_update():
+        held = {
+            (text or str(number)).upper()
+            for number, text in Voucher.objects.filter(
+                voucher_type=voucher_type, financial_year=counter.financial_year
+            ).values_list("number", "number_text")
+        }
+        last = counter.last_number
+        while (series.text(last + 1, counter.financial_year) or str(last + 1)).upper() in held:
+            last += 1
+        if last != counter.last_number:
+            VoucherCounter.objects.filter(pk=counter.pk).update(last_number=last)
+
+
 def number_typed_check(
     series: Series,
     typed: Sequence[str | None],
@@ -117,18 +146,25 @@ def number_typed_check(
         if text in seen:
             raise Invalid.field("number", f"Voucher No. {text} is given twice.")
         seen.add(text)
+    # A plain automatic number (its text empty) given before the type was made manual is a
+    # Voucher No. too: "1" typed now would be a second Sales No. 1.
+    plain = [int(text) for text in wanted if text.isdigit() and len(text) < 10]
     taken = (
         Voucher.objects.annotate(upper=Upper("number_text"))
-        .filter(voucher_type=voucher_type, financial_year=financial_year, upper__in=wanted)
+        .filter(
+            Q(upper__in=wanted) | Q(number_text="", number__in=plain),
+            voucher_type=voucher_type,
+            financial_year=financial_year,
+        )
         .exclude(pk=without)
-        .values_list("number_text", flat=True)
+        .values_list("number_text", "number")
         .first()
     )
     if taken is not None:
         raise Invalid.field(
             "number",
-            f"{voucher_type} No. {taken} already exists in {year_label(financial_year)}: "
-            "a Voucher No. is used once a year.",
+            f"{voucher_type} No. {taken[0] or taken[1]} already exists in "
+            f"{year_label(financial_year)}: a Voucher No. is used once a year.",
         )
 
 

@@ -50,6 +50,7 @@ from vouchers.forms import numbering_draft, voucher_draft
 from vouchers.models import Entry, Voucher, VoucherNumbering, VoucherType
 from vouchers.numbering import (
     Series,
+    counters_past_taken,
     held_key,
     number_typed_check,
     series_check,
@@ -679,7 +680,9 @@ def voucher_numbering_alter(
             work.bump(numbering, version)
         for name, value in draft.get().items():
             setattr(numbering, name, value)
-        series_check(Series(numbering.method, numbering.prefix, numbering.suffix, numbering.width))
+        series = Series(numbering.method, numbering.prefix, numbering.suffix, numbering.width)
+        series_check(series)
+        counters_past_taken(voucher_type, series)
         numbering.altered_by = actor
         numbering.save()
         numbering.change = work.record(  # type: ignore[attr-defined]

@@ -177,6 +177,27 @@ def test_a_manual_voucher_moved_to_another_year_keeps_its_number_sent_back(
     assert (back.financial_year, back.voucher_no) == (2026, "S-1")
 
 
+def test_switching_between_automatic_and_manual_never_gives_a_voucher_no_twice(
+    company, alice, ledgers, sales
+):
+    """Sales No. 1 given automatically cannot be typed again once the type is manual; manual
+    "3" and "4", typed while the counter stood at 2 and 3, are passed over when the type is
+    automatic again: the counter moves past every Voucher No. the year holds."""
+    first = create(company, alice)
+    assert first.voucher_no == "1"
+    numbering(company, alice, sales, method="manual")
+    with pytest.raises(Invalid) as caught:
+        create(company, alice, number="1")
+    assert "Sales No. 1 already exists in 26-27" in caught.value.errors["number"][0]
+    create(company, alice, number="3")  # the counter stands at 2
+    create(company, alice, number="4")  # and at 3
+    numbering(company, alice, sales, method="automatic")
+    assert create(company, alice).voucher_no == "5"
+    numbers = Voucher.objects.filter(company=company).values_list("number", "number_text")
+    shown = [text or str(number) for number, text in numbers]
+    assert sorted(shown) == ["1", "3", "4", "5"]
+
+
 def test_a_number_typed_for_an_automatic_type_is_only_a_hint(company, alice, ledgers):
     assert create(company, alice, number="99").voucher_no == "1"
 
