@@ -60,6 +60,13 @@ class TallyFilesField(forms.FileField):
                     f"{upload.name} is {filesizeformat(upload.size)}; a file may be at most "
                     f"{filesizeformat(limit)} (TALLYSYNC_TALLY_IMPORT_MAX_MB)."
                 )
+        total = sum(upload.size or 0 for upload in uploads)
+        if total > limit:
+            raise ValidationError(
+                f"The files come to {filesizeformat(total)}; one import may be at most "
+                f"{filesizeformat(limit)} (TALLYSYNC_TALLY_IMPORT_MAX_MB): import them in turn."
+            )
+        for upload in uploads:
             if not _looks_like_xml(upload):
                 raise ValidationError(
                     f"{upload.name} is not a Tally XML file: it does not begin with a tag."

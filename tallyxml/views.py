@@ -18,6 +18,7 @@ from xml.etree.ElementTree import ParseError
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,12 +28,13 @@ from companies.decorators import member_view
 from companies.models import Company
 from core.errors import DomainError, Invalid, NotFound
 from core.http import body_data, json_response, wants_json
-from core.jobs import KEPT, Progress, job_get, job_start, jobs_of
+from core.jobs import KEPT, Progress, job_get, job_running, job_start, jobs_of
 from tallyxml.forms import Encoding, ExportDraft, ImportDraft, export_draft, import_draft
 from tallyxml.importing import files_survey, import_streams, rolled_back
 from tallyxml.writing import export_write
 
 IMPORT = "tally-import"  # the jobs' `what`
+FORM_SLACK = 64 * 1024  # a multipart body's boundaries and fields beside its files
 UPLOADS = "uploads"
 
 
@@ -81,18 +83,15 @@ def tally_import(request: HttpRequest, company: Company) -> HttpResponse:
 
 def _import_post(request: HttpRequest, company: Company, folder: Path) -> HttpResponse:
     try:
+        _import_may_start(request, company, folder)  # before the body is read
+    except Invalid as exc:
+        return _import_refused(request, exc, dry_run=False)
+    try:
         draft = import_draft(
             company=company, actor=request.user, data=body_data(request), files=request.FILES
         )
     except Invalid as exc:
-        if wants_json(request):
-            raise
-        refused = {
-            "errors": exc.errors,
-            "general": exc.errors.get("__all__", []),
-            "dry_run": request.POST.get("dry_run") == "on",
-        }
-        return render(request, "tallyxml/import.html", {"refused": refused}, status=422)
+        return _import_refused(request, exc, dry_run=request.POST.get("dry_run") == "on")
     paths = _uploads_keep(draft, folder)
     kept = replace(draft, files=())  # the job reads the copies; the uploads go with the request
     job = job_start(
@@ -105,6 +104,42 @@ def _import_post(request: HttpRequest, company: Company, folder: Path) -> HttpRe
     if wants_json(request):
         return json_response({"job": job, "url": page}, status=202)
     return redirect(page)
+
+
+def _import_refused(request: HttpRequest, refusal: Invalid, *, dry_run: bool) -> HttpResponse:
+    if wants_json(request):
+        raise refusal
+    refused = {
+        "errors": refusal.errors,
+        "general": refusal.errors.get("__all__", []),
+        "dry_run": dry_run,
+    }
+    return render(request, "tallyxml/import.html", {"refused": refused}, status=422)
+
+
+def _import_may_start(request: HttpRequest, company: Company, folder: Path) -> None:
+    """Invalid before the uploads are read: a body larger than an import may be (its
+    Content-Length; the form checks the files themselves), or an import of the company still
+    running — one at a time, since on SQLite an import (a dry run above all, one transaction
+    rolled back at its end) holds the database's write lock while it runs."""
+    limit = settings.TALLY_IMPORT_MAX_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit + FORM_SLACK:
+        raise Invalid.field(
+            "files",
+            f"The files come to {filesizeformat(length)}; one import may be at most "
+            f"{filesizeformat(limit)} (TALLYSYNC_TALLY_IMPORT_MAX_MB): import them in turn.",
+        )
+    running = job_running(folder, company_id=company.pk, what=IMPORT)
+    if running is not None:
+        raise Invalid.field(
+            "files",
+            "An import into this company is running: wait for it to finish "
+            "(its progress is on this page), then import these files.",
+        )
 
 
 def _uploads_keep(draft: ImportDraft, folder: Path) -> list[tuple[str, Path]]:

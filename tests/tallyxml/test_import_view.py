@@ -147,6 +147,50 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_and_the_setting(
     assert "TALLYSYNC_TALLY_IMPORT_MAX_MB" in message
 
 
+def test_files_over_the_limit_together_are_refused_though_each_is_under(
+    company: Company, alice: User, settings: Any
+) -> None:
+    one, two = xml("april.xml", voucher(*SALE)), xml("may.xml", voucher(*SALE, guid="g-2"))
+    settings.TALLY_IMPORT_MAX_BYTES = one.size + 10
+    response = client_for(alice).post(
+        url(company), {"files": [one, two]}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "one import may be at most" in response.json()["errors"]["files"][0]
+
+
+def test_a_body_over_the_limit_is_refused_before_its_files_are_read(
+    company: Company, alice: User, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its Content-Length says so: Django never spools the uploads to disk."""
+    from django.http import HttpRequest
+
+    settings.TALLY_IMPORT_MAX_BYTES = 100
+    read: list[bool] = []
+    monkeypatch.setattr(HttpRequest, "_load_post_and_files", lambda self: read.append(True))
+    body = xml("big.xml", *[voucher(*SALE, guid=f"g-{i}") for i in range(200)])
+    response = client_for(alice).post(
+        url(company), {"files": [body]}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "The files come to" in response.json()["errors"]["files"][0]
+    assert read == []
+
+
+def test_a_second_import_waits_for_the_first(
+    company: Company, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tallyxml.views.job_running", lambda folder, **kw: {"id": "abc"})
+    response = client_for(alice).post(
+        url(company),
+        {"files": [xml("a.xml", voucher(*SALE))]},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "An import into this company is running" in response.json()["errors"]["files"][0]
+    assert not Voucher.objects.filter(company=company).exists()
+
+
 def test_the_page_shows_a_refused_file_beside_its_field(company: Company, alice: User) -> None:
     response = browser(alice).post(
         url(company), {"files": [SimpleUploadedFile("a.txt", b"hello")], "dry_run": "on"}
