@@ -292,6 +292,8 @@ class ServerConfig(models.Model):
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # a dual-stack server's ::ffff:192.168.1.20
         networks = (
             ipaddress.ip_network(n, strict=False) for n in networks_split(self.xml_api_networks)
         )

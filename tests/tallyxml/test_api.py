@@ -527,6 +527,9 @@ def test_the_allow_list_names_what_is_not_an_address(alice: User) -> None:
     ]
     listed = ServerConfig(xml_api_networks="192.168.1.0/24", xml_api_user=alice)
     assert listed.xml_api_allows("192.168.1.77") and not listed.xml_api_allows("192.168.2.1")
+    # A dual-stack server sees an IPv4 client as ::ffff:a.b.c.d: the same computer.
+    assert listed.xml_api_allows("::ffff:192.168.1.77")
+    assert not listed.xml_api_allows("::ffff:192.168.2.1")
     assert not ServerConfig(xml_api_networks="192.168.1.0/24").xml_api_allows("192.168.1.77")
 
 
