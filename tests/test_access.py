@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from books.services import company_create
 from companies.auth import token_issue
 from companies.models import ApiToken, Company, Membership
+from inventory.models import StockItem
+from inventory.services import godown_create, stock_group_create, stock_item_create, unit_create
 from ledgers.models import ClosingStock, Group, Ledger
 from ledgers.services import closing_stock_set
 from locking.models import EditLock
@@ -55,6 +57,8 @@ class Books:
     their_group: Group
     their_type: VoucherType
     closing_stock: ClosingStock
+    masters: dict[str, int]  # Sharma Traders' inventory masters' ids, by URL segment
+    their_item: StockItem
 
 
 @pytest.fixture
@@ -78,6 +82,8 @@ def books(
     value = {"date": "2026-11-30", "amount": "5000"}
     closing_stock = closing_stock_set(company=company, actor=bob, ledger=stock, data=value)
     return Books(
+        masters=_masters(company, bob),
+        their_item=_masters(theirs, dave)["items"],
         mine=company,
         ledger=ledgers["party"],
         voucher=voucher,
@@ -88,6 +94,18 @@ def books(
         their_type=VoucherType.objects.get(company=theirs, name="Sales"),
         closing_stock=closing_stock,
     )
+
+
+def _masters(company: Company, actor: User) -> dict[str, Any]:
+    """A unit, stock group, godown and stock item (the item itself under "items")."""
+    unit = unit_create(company=company, actor=actor, data={"symbol": "Nos"})
+    group = stock_group_create(company=company, actor=actor, data={"name": "Utensils"})
+    godown = godown_create(company=company, actor=actor, data={"name": "Pune"})
+    name = "Dave Secret Bowl" if company.name.startswith("Dave") else "Steel Bowl"
+    item = stock_item_create(company=company, actor=actor, data={"name": name, "unit": "Nos"})
+    if company.name.startswith("Dave"):
+        return {"items": item}
+    return {"units": unit.pk, "stock-groups": group.pk, "godowns": godown.pk, "items": item.pk}
 
 
 def everything() -> dict[str, Any]:
@@ -174,6 +192,18 @@ PATH_CASES = [
     PathCase("voucher-lock", "post", lambda b: f"vouchers/{b.their_voucher.pk}/lock/"),
     PathCase("voucher-unlock", "delete", lambda b: f"vouchers/{b.their_voucher.pk}/lock/"),
     PathCase("voucher-lock-break", "post", lambda b: f"vouchers/{b.their_voucher.pk}/lock/break/"),
+    PathCase("stock-item-json", "get", lambda b: f"inventory/items/{b.their_item.pk}/"),
+    PathCase(
+        "stock-item-patch",
+        "patch",
+        lambda b: f"inventory/items/{b.their_item.pk}/",
+        {"name": "Mine now", "version": 1},
+    ),
+    PathCase(
+        "stock-item-delete", "delete", lambda b: f"inventory/items/{b.their_item.pk}/?version=1"
+    ),
+    PathCase("stock-item-edit-screen", "get", lambda b: f"inventory/items/{b.their_item.pk}/edit/"),
+    PathCase("stock-item-lock", "post", lambda b: f"inventory/items/{b.their_item.pk}/lock/"),
 ]
 
 
@@ -438,6 +468,8 @@ class Route:
             if "/company/<id:pk>" in self.route
             else books.closing_stock.pk
             if "/closing-stock/<id:pk>" in self.route
+            else books.masters[self.route.split("/")[3]]
+            if "/inventory/" in self.route
             else books.ledger.pk,
         }
         url = "/" + self.route
@@ -532,6 +564,11 @@ NOT_BOOKS = {
     "api-token-revoke": "one's own tokens, signed in with the password (a token gets 403)",
 }
 WRITE_PAGES = ["ledger-new", "voucher-new", "ledger-edit", "voucher-edit"]
+WRITE_PAGES += [
+    f"{m}-{page}"
+    for m in ("unit", "stock-group", "godown", "stock-item")
+    for page in ("new", "edit")
+]
 
 
 def viewer_body(route: Route) -> dict[str, Any]:
@@ -544,6 +581,14 @@ def viewer_body(route: Route) -> dict[str, Any]:
         "ledger": {"state": "Goa", "version": 1},
         "groups": {"name": "Branch Debtors", "parent": "Sundry Debtors"},
         "members": {"username": "charlie", "role": "owner"},
+        "units": {"symbol": "Box"},
+        "unit": {"formal_name": "Numbers", "version": 1},
+        "stock-groups": {"name": "Metals"},
+        "stock-group": {"name": "Steel", "version": 1},
+        "godowns": {"name": "Nashik"},
+        "godown": {"name": "Shop", "version": 1},
+        "stock-items": {"name": "Tumbler", "unit": "Nos"},
+        "stock-item": {"hsn_sac": "7323", "version": 1},
     }.get(route.name, {})
 
 
