@@ -26,6 +26,21 @@ from inventory.drafts import (
 from inventory.forms import godown_draft, stock_group_draft, stock_item_draft, unit_draft
 from inventory.models import MAIN_LOCATION, Godown, ItemOpening, StockGroup, StockItem, Unit
 
+# What each kind's snapshot names: read with the record under the lock, not one by one.
+_RELATED: dict[type[Model], tuple[str, ...]] = {
+    Unit: ("first_unit", "second_unit"),
+    StockGroup: ("parent",),
+    Godown: ("parent",),
+    StockItem: ("group", "unit"),
+}
+
+
+def _reread(work: UnitOfWork, record: Any) -> Any:
+    """The record read again under the company lock (with what its snapshot names)."""
+    rows = type(record).objects.select_related(*_RELATED[type(record)])
+    return found(rows, pk=record.pk, company=work.company)
+
+
 # What a post function does with a checked draft inside the unit of work: set the fields on
 # the record (new or re-read under the lock) and save it.
 Write = Callable[[UnitOfWork, Any, Draft], None]
@@ -43,10 +58,14 @@ def _fields_set(work: UnitOfWork, record: Any, draft: Draft) -> None:
     name = getattr(draft, field)
     if name and name_taken(type(record), company=work.company, name=name, current=record):
         raise Invalid.field(field, name_taken_message(type(record), name))
-    for key, value in draft.given().items():
+    given = draft.given()
+    for key, value in given.items():
         setattr(record, key, value)
-    record.altered_by = work.actor
-    record.save()
+    if record.pk is None:
+        record.altered_by = work.actor
+        record.save()
+    elif given:  # the version and who altered it are set by `bump` already
+        record.save(update_fields=[*given, "altered_at"])
 
 
 def _tree_set(work: UnitOfWork, record: Any, draft: Draft) -> None:
@@ -67,13 +86,15 @@ def _tree_set(work: UnitOfWork, record: Any, draft: Draft) -> None:
 
 def _item_set(work: UnitOfWork, item: StockItem, draft: StockItemDraft) -> None:
     """A stock item and, when the draft gives them, its opening rows (replaced)."""
+    new = item.pk is None
     _fields_set(work, item, draft)
     if draft.opening is None:
         return
     for i, row in enumerate(draft.opening):
         if why := quantity_check(item.unit, row.quantity):
             raise Invalid.field(f"opening.{i}.quantity", why)
-    ItemOpening.objects.filter(item=item).delete()
+    if not new:
+        ItemOpening.objects.filter(item=item).delete()
     ItemOpening.objects.bulk_create(
         ItemOpening(item=item, godown=r.godown, quantity=r.quantity, rate=r.rate, value=r.value)
         for r in draft.opening
@@ -112,7 +133,7 @@ def _alter(
     draft = Parsed(parse, company=company, data=data, current=record)
     with company_write(company=company, actor=actor) as work:
         work.guard(record)
-        record = found(type(record).objects.all(), pk=record.pk, company=work.company)
+        record = _reread(work, record)
         before = kind_of(record).snapshot(record)
         work.bump(record, version)
         write(work, record, draft.get())
@@ -131,7 +152,7 @@ def _delete(
     """Delete a record read at `version` unless `refusal` says why it stays (under the lock)."""
     with company_write(company=company, actor=actor) as work:
         work.guard(record)
-        record = found(type(record).objects.all(), pk=record.pk, company=work.company)
+        record = _reread(work, record)
         if why := refusal(record):
             raise Invalid.field("__all__", why)
         before = kind_of(record).snapshot(record)
