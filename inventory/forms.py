@@ -135,10 +135,11 @@ class UnitForm(MasterForm):
 
     def __init__(self, data: Any, *, company: Company, current: Any = None) -> None:
         super().__init__(data, company=company, current=current)
+        # A simple unit (the page sends its compound fields empty) stays simple.
         compound = any(data.get(name) not in (None, "") for name in ("first_unit", "second_unit"))
-        if not compound and current is None:
+        if not compound:
             for name in ("first_unit", "conversion", "second_unit"):
-                self.fields.pop(name)
+                self.fields.pop(name, None)
         for name in ("first_unit", "second_unit"):
             if name in self.fields:
                 self.fields[name].find = lambda ref: unit_find(company=company, ref=ref)

@@ -260,3 +260,79 @@ def test_the_edit_log_shows_a_stock_item_with_tallys_labels(company, alice, api)
 def test_the_menu_links_the_stock_items(company, alice):
     page = browser(alice).get(f"/c/{company.pk}/").content.decode()
     assert f'href="/c/{company.pk}/inventory/items/"' in page
+
+
+def test_unit_alteration_page_keeps_a_simple_unit_simple(company, alice):
+    unit = unit_create(company=company, actor=alice, data={"symbol": "Nos"})
+    page = browser(alice)
+    form = page.get(f"/c/{company.pk}/inventory/units/{unit.pk}/edit/").content.decode()
+    assert "Unit Alteration" in form
+    saved = page.post(
+        f"/c/{company.pk}/inventory/units/{unit.pk}/",
+        {
+            "version": "1",
+            "symbol": "Nos",
+            "formal_name": "Numbers",
+            "uqc": "nos",
+            "decimal_places": "0",
+            "first_unit": "",
+            "conversion": "",
+            "second_unit": "",
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    unit.refresh_from_db()
+    assert (unit.formal_name, unit.uqc, unit.version, unit.is_compound) == (
+        "Numbers",
+        "NOS",
+        2,
+        False,
+    )
+
+
+def test_godown_and_group_pages_save_under_primary(company, alice):
+    page = browser(alice)
+    saved = page.post(f"/c/{company.pk}/inventory/godowns/", {"name": "Pune", "parent": "Primary"})
+    assert saved.status_code == 302
+    saved = page.post(
+        f"/c/{company.pk}/inventory/stock-groups/",
+        {"name": "Utensils", "parent": "Primary", "quantities_addable": "false"},
+    )
+    assert saved.status_code == 302
+    listed = page.get(f"/c/{company.pk}/inventory/stock-groups/").content.decode()
+    assert "Utensils" in listed and "<td>No</td>" in listed
+
+
+def test_stock_item_alteration_page_shows_and_keeps_its_opening(company, alice):
+    unit_create(company=company, actor=alice, data={"symbol": "Nos"})
+    opening = [{"godown": "Main Location", "quantity": "200", "rate": "56"}]
+    item = stock_item_create(
+        company=company, actor=alice, data={"name": "Steel Bowl", "unit": "Nos", "opening": opening}
+    )
+    page = browser(alice)
+    html = page.get(f"/c/{company.pk}/inventory/items/{item.pk}/edit/").content.decode()
+    assert "Stock Item Alteration" in html
+    assert 'name="opening-0-value" value="11,200.00"' in html
+    saved = page.post(
+        f"/c/{company.pk}/inventory/items/{item.pk}/",
+        {
+            "version": "1",
+            "name": "Steel Bowl",
+            "group": "Primary",
+            "unit": "Nos",
+            "costing_method": "fifo",
+            "hsn_sac": "",
+            "opening-0-godown": "Main Location",
+            "opening-0-quantity": "200",
+            "opening-0-rate": "56.00",
+            "opening-0-value": "11,200.00",
+            "opening-1-godown": "",
+            "opening-1-quantity": "",
+            "opening-1-rate": "",
+            "opening-1-value": "",
+        },
+    )
+    assert saved.status_code == 302
+    item.refresh_from_db()
+    assert (item.costing_method, item.version) == ("fifo", 2)
+    assert [(o.quantity, o.value) for o in item.openings.all()] == [(200, 11200)]
