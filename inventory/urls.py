@@ -9,7 +9,7 @@ def _routes(segment: str, master: views.Master) -> list:
     pages = [
         path("", views.master_list, given, name=f"{master.url}s"),
         path("new/", views.master_new, given, name=f"{master.url}-new"),
-        path("<id:pk>/", views.master, given, name=master.url),
+        path("<id:pk>/", views.master_detail, given, name=master.url),
         path("<id:pk>/edit/", views.master_edit, given, name=f"{master.url}-edit"),
         *lock_urls(master.kind),
     ]

@@ -229,7 +229,7 @@ def master_edit(request: HttpRequest, company: Company, pk: int, master: Master)
 
 @require_http_methods(["GET", "POST", "PATCH", "DELETE"])
 @member_view
-def master(request: HttpRequest, company: Company, pk: int, master: Master) -> HttpResponse:
+def master_detail(request: HttpRequest, company: Company, pk: int, master: Master) -> HttpResponse:
     """One master: JSON (a browser goes to its Alteration screen), altered, or deleted."""
     current = selectors.master_get(master.rows(company=company), pk)
     if request.method == "GET":
