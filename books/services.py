@@ -31,6 +31,7 @@ from core.errors import Invalid, NotAllowed, Parsed, found
 from core.validation import clean_gstin, clean_text, parse_flag
 from editlog.idempotency import RequestKey
 from editlog.write import UnitOfWork, company_founding, company_write
+from inventory.services import godowns_seed
 from ledgers.models import ClosingStock
 from ledgers.services import ledgers_seed
 from vouchers.models import Voucher
@@ -62,7 +63,8 @@ def company_create(
     pin: str = "",
     pan: str = "",
 ) -> Company:
-    """Create a company owned by `actor`, seeded with Tally's groups, ledgers and voucher types.
+    """Create a company owned by `actor`, seeded with Tally's groups, ledgers, voucher types
+    and its Main Location godown.
     NotAllowed unless the actor may create companies (ServerConfig.company_creation)."""
     company_creation_require(actor=actor)
     errors: dict[str, list[str]] = {}
@@ -98,6 +100,7 @@ def company_create(
         with company_founding(company=company, actor=actor) as work:
             ledgers_seed(company=company)
             voucher_types_seed(company=company)
+            godowns_seed(company=company)
             work.record("create", company, before=None)
     return company
 

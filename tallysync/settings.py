@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "editlog",
     "reports",
     "banking",
+    "inventory",
     "books",
     "backups",
     "tallyxml",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("c/<id:cid>/vouchers/", include("vouchers.urls")),
     path("c/<id:cid>/reports/", include("reports.urls")),
     path("c/<id:cid>/banking/", include("banking.urls")),
+    path("c/<id:cid>/inventory/", include("inventory.urls")),
     path("c/<id:cid>/editlog/", include("editlog.urls")),
     path("c/<id:cid>/backups/", include("backups.urls")),
     path("c/<id:cid>/tally/", include("tallyxml.urls")),

@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from books.services import company_create, gst_registration_create
 from companies.auth import token_issue
 from companies.models import ApiToken, Company, GstRegistration, Membership
+from inventory.models import StockItem
+from inventory.services import godown_create, stock_group_create, stock_item_create, unit_create
 from ledgers.models import ClosingStock, Group, Ledger
 from ledgers.services import closing_stock_set
 from locking.models import EditLock
@@ -58,6 +60,8 @@ class Books:
     closing_stock: ClosingStock
     registration: GstRegistration
     their_registration: GstRegistration
+    masters: dict[str, int]  # Sharma Traders' inventory masters' ids, by URL segment
+    their_item: StockItem
 
 
 @pytest.fixture
@@ -88,6 +92,8 @@ def books(
         company=theirs, actor=dave, data={"gstin": "29AAPFU0939F1ZR", "valid_from": "2017-07-01"}
     )
     return Books(
+        masters=_masters(company, bob),
+        their_item=_masters(theirs, dave)["items"],
         mine=company,
         ledger=ledgers["party"],
         voucher=voucher,
@@ -100,6 +106,18 @@ def books(
         registration=registration,
         their_registration=their_registration,
     )
+
+
+def _masters(company: Company, actor: User) -> dict[str, Any]:
+    """A unit, stock group, godown and stock item (the item itself under "items")."""
+    unit = unit_create(company=company, actor=actor, data={"symbol": "Nos"})
+    group = stock_group_create(company=company, actor=actor, data={"name": "Utensils"})
+    godown = godown_create(company=company, actor=actor, data={"name": "Pune"})
+    name = "Dave Secret Bowl" if company.name.startswith("Dave") else "Steel Bowl"
+    item = stock_item_create(company=company, actor=actor, data={"name": name, "unit": "Nos"})
+    if company.name.startswith("Dave"):
+        return {"items": item}
+    return {"units": unit.pk, "stock-groups": group.pk, "godowns": godown.pk, "items": item.pk}
 
 
 def everything() -> dict[str, Any]:
@@ -200,6 +218,18 @@ PATH_CASES = [
     PathCase("voucher-lock", "post", lambda b: f"vouchers/{b.their_voucher.pk}/lock/"),
     PathCase("voucher-unlock", "delete", lambda b: f"vouchers/{b.their_voucher.pk}/lock/"),
     PathCase("voucher-lock-break", "post", lambda b: f"vouchers/{b.their_voucher.pk}/lock/break/"),
+    PathCase("stock-item-json", "get", lambda b: f"inventory/items/{b.their_item.pk}/"),
+    PathCase(
+        "stock-item-patch",
+        "patch",
+        lambda b: f"inventory/items/{b.their_item.pk}/",
+        {"name": "Mine now", "version": 1},
+    ),
+    PathCase(
+        "stock-item-delete", "delete", lambda b: f"inventory/items/{b.their_item.pk}/?version=1"
+    ),
+    PathCase("stock-item-edit-screen", "get", lambda b: f"inventory/items/{b.their_item.pk}/edit/"),
+    PathCase("stock-item-lock", "post", lambda b: f"inventory/items/{b.their_item.pk}/lock/"),
 ]
 
 
@@ -468,6 +498,8 @@ class Route:
             if "/company/<id:pk>" in self.route
             else books.closing_stock.pk
             if "/closing-stock/<id:pk>" in self.route
+            else books.masters[self.route.split("/")[3]]
+            if "/inventory/" in self.route
             else books.ledger.pk,
         }
         url = "/" + self.route
@@ -562,6 +594,11 @@ NOT_BOOKS = {
     "api-token-revoke": "one's own tokens, signed in with the password (a token gets 403)",
 }
 WRITE_PAGES = ["ledger-new", "voucher-new", "ledger-edit", "voucher-edit"]
+WRITE_PAGES += [
+    f"{m}-{page}"
+    for m in ("unit", "stock-group", "godown", "stock-item")
+    for page in ("new", "edit")
+]
 
 
 def viewer_body(route: Route) -> dict[str, Any]:
@@ -577,6 +614,14 @@ def viewer_body(route: Route) -> dict[str, Any]:
         "voucher-numbering": {"prefix": "INV/{fy}/", "width": 4},
         "gst-registrations": {"gstin": "29AAPFU0939F1ZR", "valid_from": "2017-07-01"},
         "gst-registration": {"valid_from": "2018-04-01", "version": 1},
+        "units": {"symbol": "Box"},
+        "unit": {"formal_name": "Numbers", "version": 1},
+        "stock-groups": {"name": "Metals"},
+        "stock-group": {"name": "Steel", "version": 1},
+        "godowns": {"name": "Nashik"},
+        "godown": {"name": "Shop", "version": 1},
+        "stock-items": {"name": "Tumbler", "unit": "Nos"},
+        "stock-item": {"hsn_sac": "7323", "version": 1},
     }.get(route.name, {})
 
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from inventory.services import stock_group_create, stock_item_create, unit_create
 from ledgers.services import closing_stock_set
 from tests.conftest import make_ledger, sale
 from tests.sync.html import by_id, elements, squash
@@ -80,12 +81,17 @@ PAGES = {
     "ageing": ("reports/ageing/", "reports/ageing.html", False),
     "bank reconciliation": ("banking/{bank}/", "banking/reconciliation.html", False),
     "bank statement": ("banking/{bank}/statement/", "banking/statement.html", False),
+    "stock items": ("inventory/items/", "inventory/list.html", True),
+    "stock groups": ("inventory/stock-groups/", "inventory/list.html", True),
+    "godowns": ("inventory/godowns/", "inventory/list.html", True),
+    "units": ("inventory/units/", "inventory/list.html", True),
 }
 
 
 @pytest.fixture
 def books(company, alice, ledgers):
-    """A company with something in every region: a voucher today, a closing stock value."""
+    """A company with something in every region: a voucher today, a closing stock value, a
+    stock item."""
     stock = make_ledger(company, alice, "Godown Stock", "Stock-in-Hand", opening_debit="5,000")
     closing_stock_set(
         company=company, actor=alice, ledger=stock, data={"date": "2026-04-30", "amount": "7,500"}
@@ -93,6 +99,11 @@ def books(company, alice, ledgers):
     voucher = voucher_create(
         company=company, actor=alice, data=sale("1,25,000", date=timezone.localdate().isoformat())
     )
+    unit_create(company=company, actor=alice, data={"symbol": "Nos"})
+    stock_group_create(company=company, actor=alice, data={"name": "Utensils"})
+    opening = [{"godown": "Main Location", "quantity": "200", "rate": "56"}]
+    bowl = {"name": "Steel Bowl", "unit": "Nos", "group": "Utensils", "opening": opening}
+    stock_item_create(company=company, actor=alice, data=bowl)
     ids = {
         "voucher": voucher.pk,
         "stock": stock.pk,

@@ -1,0 +1,92 @@
+from django.apps import AppConfig
+
+
+class InventoryConfig(AppConfig):
+    """Inventory masters: units, stock groups, godowns and stock items (issue 20)."""
+
+    name = "inventory"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core.records import ArchivedTable, RecordKind, archive_register, register
+        from inventory.live import master_live
+        from inventory.models import Godown, ItemOpening, StockGroup, StockItem, Unit
+        from inventory.snapshots import (
+            godown_snapshot,
+            stock_group_snapshot,
+            stock_item_snapshot,
+            unit_snapshot,
+        )
+
+        register(
+            RecordKind(
+                "unit",
+                Unit,
+                "Unit",
+                snapshot=unit_snapshot,
+                lockable=True,
+                labels={
+                    "formal_name": "Formal name",
+                    "decimal_places": "Number of decimal places",
+                    "uqc": "Unit Quantity Code (UQC)",
+                    "first_unit": "First unit",
+                    "second_unit": "Second unit",
+                },
+                order=("symbol", "formal_name", "decimal_places", "uqc", "first_unit"),
+                url_name="unit",
+                live=master_live,
+                position=40,
+            )
+        )
+        register(
+            RecordKind(
+                "stock_group",
+                StockGroup,
+                "Stock Group",
+                snapshot=stock_group_snapshot,
+                lockable=True,
+                labels={"parent": "Under", "quantities_addable": "Quantities can be added"},
+                order=("name", "parent", "quantities_addable"),
+                url_name="stock-group",
+                live=master_live,
+                position=41,
+            )
+        )
+        register(
+            RecordKind(
+                "godown",
+                Godown,
+                "Godown",
+                snapshot=godown_snapshot,
+                seeded=lambda godown: godown.is_main_location,
+                lockable=True,
+                labels={"parent": "Under"},
+                order=("name", "parent"),
+                url_name="godown",
+                live=master_live,
+                position=42,
+            )
+        )
+        register(
+            RecordKind(
+                "stock_item",
+                StockItem,
+                "Stock Item",
+                snapshot=stock_item_snapshot,
+                lockable=True,
+                labels={
+                    "group": "Under",
+                    "unit": "Units",
+                    "costing_method": "Costing method",
+                    "hsn_sac": "HSN/SAC",
+                    "opening": "Opening balance",
+                },
+                order=("name", "group", "unit", "costing_method", "hsn_sac", "opening"),
+                url_name="stock-item",
+                live=master_live,
+                position=43,
+            )
+        )
+        for model in (Unit, StockGroup, Godown, StockItem):
+            archive_register(ArchivedTable(model))
+        archive_register(ArchivedTable(ItemOpening, "item__company"))

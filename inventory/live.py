@@ -1,0 +1,25 @@
+"""What a saved inventory master alters on open screens: its list is fetched again (a list
+region answers its own partial), and a deleted row goes at once."""
+
+from __future__ import annotations
+
+from core.records import LiveState, Patch
+from core.templatetags.tally import dom_id
+from editlog.models import Change
+
+# The list regions each kind's Change makes stale: a unit's or a group's new name shows in the
+# stock items' list too.
+REGIONS = {
+    "unit": ["unit-list", "stock-item-list"],
+    "stock_group": ["stock-group-list", "stock-item-list"],
+    "godown": ["godown-list", "stock-item-list"],
+    "stock_item": ["stock-item-list"],
+}
+
+
+def master_live(patch: Patch, change: Change, state: LiveState) -> None:
+    """The lists the master shows in re-fetched; a deleted master's row removed."""
+    patch.refresh += REGIONS[change.object_type]
+    if change.verb == Change.Verb.DELETE:
+        row = dom_id(change.object_type.replace("_", ""), change.object_id)
+        patch.oob(f'<tr id="{row}" hx-swap-oob="delete"></tr>')
