@@ -31,13 +31,14 @@ from books.users import (
 )
 from companies.access import membership_require
 from companies.decorators import member_view, session_view
+from companies.live import GST_REGISTRATIONS
 from companies.models import Company, GstRegistration, Membership
 from companies.selectors import memberships_of_company
 from companies.serializers import company_json
 from core.errors import Invalid, found
 from core.forms import Errors
 from core.gst import state_name
-from core.http import body_data, json_response, version_of, wants_json
+from core.http import body_data, json_response, region_asked, version_of, wants_json
 from editlog.idempotency import save_answered
 from editlog.models import Change
 from locking.pages import lock_for_page
@@ -311,7 +312,9 @@ def _registrations_page(
         "errors": errors,
         "general_errors": _all_errors(errors),
     }
-    return render(request, "companies/gst_registrations.html", context, status=status)
+    page = "companies/gst_registrations.html"
+    region = region_asked(request, {GST_REGISTRATIONS: f"{page}#list"})
+    return render(request, region or page, context, status=status)
 
 
 def _registration_saved(request: HttpRequest, company: Company) -> Any:

@@ -5,7 +5,7 @@ class CompaniesConfig(AppConfig):
     name = "companies"
 
     def ready(self) -> None:
-        from companies.live import company_live, company_note
+        from companies.live import company_live, company_note, gst_registration_live
         from companies.models import Company, GstRegistration, Membership
         from companies.snapshots import (
             company_snapshot,
@@ -65,6 +65,7 @@ class CompaniesConfig(AppConfig):
                 },
                 order=("gstin", "state", "registration_type", "valid_from"),
                 url_name="gst-registration",
+                live=gst_registration_live,
                 position=45,
             )
         )

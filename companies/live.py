@@ -25,3 +25,12 @@ def company_note(change: Any, state: LiveState) -> None:
 def company_live(patch: Patch, change: Any, state: LiveState) -> None:
     if restored(change):
         patch.resync = True
+
+
+# The list of the company's GST registrations (templates/companies/gst_registrations.html).
+GST_REGISTRATIONS = "gst-registrations-list"
+
+
+def gst_registration_live(patch: Patch, change: Any, state: LiveState) -> None:
+    """A registration added or altered: the open GST Registrations pages fetch their list."""
+    patch.refresh.append(GST_REGISTRATIONS)

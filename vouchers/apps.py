@@ -6,7 +6,7 @@ class VouchersConfig(AppConfig):
 
     def ready(self) -> None:
         from core.records import RecordKind, register
-        from vouchers.live import voucher_live, voucher_note
+        from vouchers.live import numbering_live, voucher_live, voucher_note
         from vouchers.models import Voucher, VoucherNumbering
         from vouchers.snapshots import numbering_snapshot, voucher_snapshot, vouchers_snapshots
 
@@ -43,6 +43,7 @@ class VouchersConfig(AppConfig):
                 },
                 order=("type", "method", "prefix", "suffix", "width"),
                 url_name="voucher-numbering",
+                live=numbering_live,
                 position=15,
             )
         )

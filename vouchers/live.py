@@ -133,3 +133,12 @@ def _day_book_patch(patch: Patch, change: Change) -> None:
         patch.oob(f'<tbody hx-swap-oob="beforeend:#{rows}">{row}</tbody>')
     else:
         patch.oob(row.replace(f'id="{row_id}"', f'id="{row_id}" hx-swap-oob="outerHTML"', 1))
+
+
+# The Voucher Types list with each type's numbering (templates/vouchers/types.html).
+VOUCHER_TYPES = "voucher-types-list"
+
+
+def numbering_live(patch: Patch, change: Change, state: LiveState) -> None:
+    """A type's numbering set: the open Voucher Types pages fetch their list."""
+    patch.refresh.append(VOUCHER_TYPES)

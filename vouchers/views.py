@@ -45,6 +45,7 @@ from vouchers.bills import BillRef, Instrument, Kind, bills_pending, entry_parts
 from vouchers.drafts import ledger_wants_cash_bank
 from vouchers.export import day_book_table
 from vouchers.forms import Ledgers, page_rows
+from vouchers.live import VOUCHER_TYPES
 from vouchers.models import Entry, Voucher, VoucherNumbering, VoucherType
 from vouchers.numbering import Series, series_get
 from vouchers.selectors import (
@@ -657,4 +658,6 @@ def types(request: HttpRequest, company: Company) -> HttpResponse:
     rows = [_numbering_json(t, numberings.get(t.pk)) for t in voucher_types(company=company)]
     if wants_json(request):
         return json_response({"types": rows})
-    return render(request, "vouchers/types.html", {"rows": rows})
+    page = "vouchers/types.html"
+    region = region_asked(request, {VOUCHER_TYPES: f"{page}#list"})
+    return render(request, region or page, {"rows": rows})

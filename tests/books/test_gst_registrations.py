@@ -159,3 +159,12 @@ def test_the_registrations_page(company, alice, client):
     assert refused.status_code == 422
     assert "this has 14" in refused.content.decode()
     assert "gst-registrations-link" in client.get(f"/c/{company.pk}/alter/").content.decode()
+
+
+def test_a_registration_saved_refreshes_the_open_registrations_lists(company, alice):
+    from sync.fragments import change_patch
+
+    saved = gst_registration_create(
+        company=company, actor=alice, data={"gstin": "27AAPFU0939F1ZV", "valid_from": "2017-07-01"}
+    )
+    assert "gst-registrations-list" in change_patch(saved.change).refresh

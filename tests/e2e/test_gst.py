@@ -1,5 +1,6 @@
 """GST details in a real browser: a GSTIN typed on Ledger Creation fills the party's state, a
-bad one is refused with its rule; an invoice series set by the owner shows on the entry screen."""
+bad one is refused with its rule; an invoice series set by the owner shows on the entry screen
+and on another user's open Voucher Types list."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def test_a_typed_gstin_fills_the_state_and_a_bad_one_is_refused(browser, office)
 
 def test_the_owners_invoice_series_shows_on_the_entry_screen(browser, office):
     company_url = office.url + office.manage("shell", "-v0", "-c", SHOW_COMPANY).strip()
+    ravi = sign_in(browser, office, "ravi")  # has Voucher Types open while Meena sets a series
+    ravi.goto(company_url + "vouchers/types/")
+    expect(ravi.locator("#voucher-types-list")).not_to_contain_text("INV/{fy}/")
     meena = sign_in(browser, office, "meena")
     meena.goto(company_url + "vouchers/types/")
     meena.get_by_role("link", name="Sales", exact=True).click()
@@ -44,6 +48,8 @@ def test_the_owners_invoice_series_shows_on_the_entry_screen(browser, office):
     meena.fill("#id_width", "4")
     meena.locator("form.form-grid button[type=submit]").click()
     expect(meena.locator("#voucher-types")).to_contain_text("INV/{fy}/")
+    expect(ravi.locator("#voucher-types-list")).to_contain_text("INV/{fy}/")  # no reload
+    ravi.context.close()
     meena.goto(company_url + "vouchers/new/?type=sales")
     expect(meena.locator(".voucher-head h1")).to_contain_text("No. INV/")
     meena.context.close()

@@ -85,6 +85,8 @@ PAGES = {
     "stock groups": ("inventory/stock-groups/", "inventory/list.html", True),
     "godowns": ("inventory/godowns/", "inventory/list.html", True),
     "units": ("inventory/units/", "inventory/list.html", True),
+    "voucher types": ("vouchers/types/", "vouchers/types.html", False),
+    "gst registrations": ("gst/registrations/", "companies/gst_registrations.html", False),
 }
 
 

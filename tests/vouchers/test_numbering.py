@@ -372,3 +372,10 @@ def test_the_entry_screen_shows_the_next_voucher_no(company, alice, client, ledg
     numbering(company, alice, sales, method="manual")
     page = client.get(f"/c/{company.pk}/vouchers/new/?type=sales&date=2026-11-26")
     assert 'name="number"' in page.content.decode()
+
+
+def test_a_numbering_set_refreshes_the_open_voucher_types_lists(company, alice, sales):
+    from sync.fragments import change_patch
+
+    saved = numbering(company, alice, sales, prefix="INV/{fy}/")
+    assert "voucher-types-list" in change_patch(saved.change).refresh
