@@ -16,10 +16,10 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element, SubElement, XMLPullParser, tostring
+from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, ParseError
+from defusedxml.ElementTree import ParseError
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from companies.access import writer_require
 from companies.models import Company
 from companies.selectors import memberships_of_user
 from core.errors import NotAllowed
-from tallyxml.reading import CHUNK, clean_text, encoding_of
+from tallyxml.reading import CHUNK, clean_text, encoding_of, parse_events
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -153,14 +153,14 @@ def request_read(body: bytes, encoding: Encoding) -> TallyRequest:
     """The request a body makes; Refused for what is not a Tally request."""
     text = body[len(encoding.bom) :].decode(encoding.codec, errors="replace")
     text = clean_text(_DECLARATION.sub("", text, count=1))
-    data = text.encode("utf-8")
-    del text
     try:
-        root = _skeleton(data)
+        root = _skeleton(text)
     except ParseError as exc:
         raise Refused(f"The request is not well-formed XML ({exc})") from None
     except DefusedXmlException:
         raise Refused("The request declares a DTD or an entity; Tally XML has neither") from None
+    data = text.encode("utf-8")  # what an import reads again, streaming (tallyxml.importing)
+    del text
     header = root.find("HEADER")
     said = _text(header, "TALLYREQUEST").lower()
     new_style = _text(header, "VERSION") == "1" or said in ("export", "import")
@@ -180,17 +180,16 @@ def request_read(body: bytes, encoding: Encoding) -> TallyRequest:
     return TallyRequest(verb, new_style, kind, name, variables, collection, data)
 
 
-def _skeleton(data: bytes) -> Element:
+def _skeleton(text: str) -> Element:
     """The request's tree without its objects (each TALLYMESSAGE dropped as it ends): the
     header and variables of an import read in memory that does not grow with its vouchers
-    (the importer reads the objects again, streaming). ParseError for what is not XML."""
-    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    pull = XMLPullParser(events=("start", "end"), _parser=parser)
+    (the importer reads the objects again, streaming). Read by tallyxml.reading's guarded
+    parser: ParseError for what is not XML, DTDForbidden for a DTD."""
     open_elements: list[Element] = []
     root = Element("EMPTY")
-    for start in range(0, len(data), CHUNK):
-        pull.feed(data[start : start + CHUNK])
-        for event, element in pull.read_events():
+    chunks = (text[start : start + CHUNK] for start in range(0, len(text), CHUNK))
+    for events in parse_events(chunks):
+        for event, element in events:
             if event == "start":
                 root = element if not open_elements else root
                 open_elements.append(element)
@@ -198,7 +197,6 @@ def _skeleton(data: bytes) -> Element:
             open_elements.pop()
             if element.tag == "TALLYMESSAGE" and open_elements:
                 open_elements[-1].remove(element)
-    pull.close()
     return root
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, XMLParser
@@ -91,20 +91,33 @@ def _safe_cut(text: str) -> int:
     return amp if amp >= 0 and ";" not in text[amp:] else len(text)
 
 
-def objects(stream: BinaryIO) -> Iterator[Element]:
-    """Each object of a Tally XML stream (the element inside a TALLYMESSAGE: GROUP, LEDGER,
-    VOUCHERTYPE, VOUCHER, ...), whole, in file order. An element is cleared once the caller
-    has taken the next one: read what you need before asking for more. DTDForbidden for a
-    document type declaration; ParseError for what is not well-formed."""
+def parse_events(chunks: Iterable[str]) -> Iterator[list[tuple[str, Element]]]:
+    """The ("start" | "end", element) events of an XML text fed chunk by chunk, a batch per
+    chunk (one list, emptied before the next batch: read it before asking for more), once the
+    prolog is known to hold no document type declaration. Every reader of XML from another
+    machine goes through here: DTDForbidden for a DTD (so no entity to expand, nothing to fetch),
+    ParseError for what is not well-formed."""
     parser = XMLParser()
     events: list[tuple[str, Element]] = []
     # What XMLPullParser does, less its generator's step per event: the C parser appends
     # (event, element) pairs to `events` as it goes.
     parser._setevents(events, ("start", "end"))  # type: ignore[attr-defined]
+    for chunk in _prolog_checked(iter(chunks)):
+        parser.feed(chunk)
+        yield events
+        events.clear()
+    parser.close()
+    yield events
+
+
+def objects(stream: BinaryIO) -> Iterator[Element]:
+    """Each object of a Tally XML stream (the element inside a TALLYMESSAGE: GROUP, LEDGER,
+    VOUCHERTYPE, VOUCHER, ...), whole, in file order. An element is cleared once the caller
+    has taken the next one: read what you need before asking for more. DTDForbidden for a
+    document type declaration; ParseError for what is not well-formed."""
     above: list[Element] = []  # the open elements outside any TALLYMESSAGE, root first
     depth, message_depth = 0, 0  # 0: not inside a TALLYMESSAGE
-    for chunk in _prolog_checked(text_chunks(stream)):
-        parser.feed(chunk)
+    for events in parse_events(text_chunks(stream)):
         for event, element in events:
             if event == "start":
                 depth += 1
@@ -126,8 +139,6 @@ def objects(stream: BinaryIO) -> Iterator[Element]:
                 if above:
                     above[-1].remove(element)
             depth -= 1
-        events.clear()
-    parser.close()
 
 
 def _prolog_checked(chunks: Iterator[str]) -> Iterator[str]:
