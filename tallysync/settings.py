@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "reports",
     "banking",
     "inventory",
+    "gst",
     "books",
     "backups",
     "tallyxml",

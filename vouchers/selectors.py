@@ -14,13 +14,23 @@ from core.validation import parse_id
 from vouchers.bills import entries_prefetch
 from vouchers.models import Entry, Voucher, VoucherCounter, VoucherType
 from vouchers.numbering import Series
+from vouchers.parts import voucher_parts_read
 from vouchers.snapshots import voucher_snapshot
 
 
-def voucher_json(voucher: Voucher) -> dict[str, Any]:
+def voucher_json(voucher: Voucher, parts: dict[str, Any] | None = None) -> dict[str, Any]:
     """A voucher as the API shows it (entries prefetched): today the shape the Edit Log keeps,
-    which a save answers with; the API may grow without touching the hashed snapshot."""
-    return voucher_snapshot(voucher, voucher.entries.all())
+    which a save answers with; the API may grow without touching the hashed snapshot. Its
+    parts (`vouchers.parts`) as given, read when not."""
+    if parts is None:
+        parts = voucher_parts_read([voucher]).get(voucher.pk)
+    return voucher_snapshot(voucher, voucher.entries.all(), parts)
+
+
+def vouchers_json(vouchers: list[Voucher]) -> list[dict[str, Any]]:
+    """Vouchers (entries prefetched) as the API shows them, their parts read once for all."""
+    parts = voucher_parts_read(vouchers)
+    return [voucher_json(v, parts.get(v.pk, {})) for v in vouchers]
 
 
 def _with_entries(vouchers: QuerySet[Voucher]) -> QuerySet[Voucher]:

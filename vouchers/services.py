@@ -58,6 +58,7 @@ from vouchers.numbering import (
     voucher_number_issue,
     voucher_numbers_take,
 )
+from vouchers.parts import PartWrite, voucher_parts_read
 from vouchers.snapshots import numbering_snapshot, voucher_snapshot
 
 Base = VoucherType.Base
@@ -168,22 +169,24 @@ def _lines_post(
     before: dict[str, Any] | None,
     request_key: RequestKey | None,
     replacing: tuple[dt.date, list[Line]] | None = None,
+    part: PartWrite | None = None,
 ) -> Voucher:
-    """Write the voucher's lines into the books (netting the lines they replace) and record its
-    Change (`voucher.change`), with what the save warns of (`change.warnings`, not kept in the
-    Edit Log: the negative cash balance it leaves, if the company asks; a date outside the
-    current financial year)."""
+    """Write the voucher's lines into the books (netting the lines they replace), then the
+    caller's `part` (`vouchers.parts`), and record its Change (`voucher.change`), with what the
+    save warns of (`change.warnings`, not kept in the Edit Log: the negative cash balance it
+    leaves, if the company asks; a date outside the current financial year)."""
     warned = work.company.warn_negative_cash
     warnings = cash_warnings(lines, replacing=replacing[1] if replacing else None) if warned else []
     year_start = work.company.financial_year_begins(timezone.localdate())
     if outside := outside_year(voucher.date, year_start):
         warnings.append(outside)
     _entries_write(voucher, lines, replacing=replacing)
+    parts = part(voucher) if part is not None else None
     voucher.change = work.record(  # type: ignore[attr-defined]
         verb,
         voucher,
         before=before,
-        after=voucher_snapshot(voucher, lines),
+        after=voucher_snapshot(voucher, lines, parts),
         request_key=request_key,
     )
     voucher.change.warnings = warnings  # type: ignore[attr-defined]
@@ -191,8 +194,9 @@ def _lines_post(
 
 
 def _before(voucher: Voucher, lines: list[Line]) -> dict[str, Any]:
-    """The voucher as it was read, before this save bumped its version."""
-    return {**voucher_snapshot(voucher, lines), "version": voucher.version - 1}
+    """The voucher as it was read, before this save bumped its version (with its parts)."""
+    parts = voucher_parts_read([voucher]).get(voucher.pk)
+    return {**voucher_snapshot(voucher, lines, parts), "version": voucher.version - 1}
 
 
 def voucher_post(
@@ -201,10 +205,12 @@ def voucher_post(
     *,
     request_key: RequestKey | None = None,
     drafted_at_seq: int | None = None,
+    part: PartWrite | None = None,
 ) -> Voucher:
     """Post a new voucher from a whole draft; the server allocates its number. Raises Invalid
     (the books' rules); records a Change (the voucher's `change` attribute). `drafted_at_seq`:
-    the company's `last_seq` as read before the draft's reads, if the caller knows it."""
+    the company's `last_seq` as read before the draft's reads, if the caller knows it. `part`:
+    the caller's own rows on the voucher (`vouchers.parts`), written in this save."""
     book = BillBook(company_id=work.company.pk)
     draft = _checked(work, draft, drafted_at_seq=drafted_at_seq, book=book)
     assert draft.voucher_type and draft.date and draft.lines is not None  # _checked: whole
@@ -225,7 +231,9 @@ def voucher_post(
         altered_by=work.actor,
     )
     lines = _bills_whole(voucher, draft.lines, book)
-    return _lines_post(work, "create", voucher, lines, before=None, request_key=request_key)
+    return _lines_post(
+        work, "create", voucher, lines, before=None, request_key=request_key, part=part
+    )
 
 
 def _bills_whole(voucher: Voucher, lines: list[Line], book: BillBook) -> list[Line]:
@@ -286,9 +294,12 @@ def voucher_repost(
     *,
     request_key: RequestKey | None = None,
     drafted_at_seq: int | None = None,
+    part: PartWrite | None = None,
 ) -> Voucher:
     """Post `draft` over a voucher already bumped in `work` (what the draft leaves out stays; a
-    new type or financial year gets a new number). Raises Invalid; records a Change."""
+    new type or financial year gets a new number). Raises Invalid; records a Change. `part`:
+    as for `voucher_post` (it replaces the part the voucher had; the Change's `before` shows
+    the registered parts as they were)."""
     _refuse_cancelled(voucher)
     before_lines = _lines_of(voucher)
     if draft.lines is not None:
@@ -323,6 +334,7 @@ def voucher_repost(
         before=before,
         request_key=request_key,
         replacing=replacing,
+        part=part,
     )
 
 

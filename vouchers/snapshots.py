@@ -13,6 +13,7 @@ from ledgers.models import Ledger
 from vouchers.bills import bank_snapshot, bill_snapshot, entries_prefetch, entry_parts
 from vouchers.drafts import Line
 from vouchers.models import Entry, Voucher, VoucherNumbering
+from vouchers.parts import voucher_parts_read
 
 
 class Posting(Protocol):
@@ -22,9 +23,15 @@ class Posting(Protocol):
     amount: Decimal
 
 
-def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -> dict[str, Any]:
-    """The voucher with `lines` (its entries when not given)."""
+def voucher_snapshot(
+    voucher: Voucher,
+    lines: Iterable[Posting] | None = None,
+    parts: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The voucher with `lines` and the parts other apps keep on it (`vouchers.parts`): as
+    given, or read when `lines` are not (its entries and its parts as they are)."""
     if lines is None:
+        parts = voucher_parts_read([voucher]).get(voucher.pk, {})
         lines = (
             voucher.entries.select_related("ledger", "bank")
             .prefetch_related(entries_prefetch())
@@ -43,6 +50,8 @@ def voucher_snapshot(voucher: Voucher, lines: Iterable[Posting] | None = None) -
     }
     if voucher.number_text:  # a prefixed or typed Voucher No.; a plain number has none
         shown["voucher_no"] = voucher.number_text
+    if parts:
+        shown.update(parts)
     return shown
 
 
@@ -74,8 +83,20 @@ def vouchers_snapshots(
     fetched = vouchers.select_related("voucher_type").prefetch_related(
         Prefetch("entries", queryset=lines, to_attr="lines_fetched")
     )
+    chunked: list[Voucher] = []
     for voucher in fetched.iterator(chunk_size=chunk):
-        yield voucher, voucher_snapshot(voucher, voucher.lines_fetched)  # type: ignore[attr-defined]
+        chunked.append(voucher)
+        if len(chunked) == chunk:
+            yield from _with_parts(chunked)
+            chunked = []
+    yield from _with_parts(chunked)
+
+
+def _with_parts(vouchers: list[Voucher]) -> Iterator[tuple[Voucher, dict[str, Any]]]:
+    parts = voucher_parts_read(vouchers)
+    for voucher in vouchers:
+        lines = voucher.lines_fetched  # type: ignore[attr-defined]
+        yield voucher, voucher_snapshot(voucher, lines, parts.get(voucher.pk))
 
 
 def numbering_snapshot(numbering: VoucherNumbering) -> dict[str, Any]:

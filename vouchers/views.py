@@ -56,6 +56,7 @@ from vouchers.selectors import (
     voucher_no_next,
     voucher_type_for_key,
     voucher_types,
+    vouchers_json,
 )
 from vouchers.services import (
     voucher_alter,
@@ -307,7 +308,7 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
             {
                 "from": date_from,
                 "to": date_to,
-                "vouchers": [voucher_json(v) for v in rows],
+                "vouchers": vouchers_json(list(rows)),
             }
         )
     table = "vouchers/_day_book_table.html"  # the region is the whole table, days and all

@@ -1,0 +1,114 @@
+"""A voucher's parts (`vouchers.parts`): an app above vouchers writes its rows in the voucher's
+own save and registers how they are read; the Change, the API and a re-read show them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from editlog.models import Change
+from editlog.write import company_write
+from tests.conftest import sale
+from vouchers.drafts import Line, VoucherDraft
+from vouchers.models import Voucher, VoucherType
+from vouchers.parts import VoucherPart, _parts, voucher_part_register, voucher_parts_read
+from vouchers.selectors import voucher_json
+from vouchers.services import voucher_cancel, voucher_post, voucher_repost
+from vouchers.snapshots import voucher_snapshot
+
+# The part's rows: a stand-in for an app's table (voucher id → its part).
+ROWS: dict[int, Any] = {}
+
+
+@pytest.fixture
+def stamp_part():
+    """A part named "stamp" that Sales vouchers can have."""
+    ROWS.clear()
+    voucher_part_register(
+        VoucherPart(
+            name="stamp",
+            read=lambda ids: {i: ROWS[i] for i in ids if i in ROWS},
+            bases=frozenset({VoucherType.Base.SALES}),
+        )
+    )
+    yield
+    _parts.pop("stamp")
+
+
+def _stamped(text: str):
+    def write(voucher: Voucher) -> dict[str, Any]:
+        ROWS[voucher.pk] = {"text": text}
+        return {"stamp": ROWS[voucher.pk]}
+
+    return write
+
+
+def _sale_draft(company, ledgers, amount: str = "500.00") -> VoucherDraft:
+    from decimal import Decimal
+
+    return VoucherDraft(
+        voucher_type=VoucherType.objects.get(company=company, name="Sales"),
+        date=company.books_beginning,
+        narration="",
+        lines=[
+            Line(ledger=ledgers["party"], amount=Decimal(amount)),
+            Line(ledger=ledgers["sales"], amount=-Decimal(amount)),
+        ],
+    )
+
+
+def test_a_part_goes_into_the_change_the_api_and_a_reread(company, alice, ledgers, stamp_part):
+    with company_write(company=company, actor=alice) as work:
+        voucher = voucher_post(work, _sale_draft(company, ledgers), part=_stamped("first"))
+    change = Change.objects.get(seq=voucher.change.seq, company=company)
+    assert change.after["stamp"] == {"text": "first"}
+    voucher = Voucher.objects.select_related("voucher_type").get(pk=voucher.pk)
+    assert voucher_snapshot(voucher)["stamp"] == {"text": "first"}
+    assert voucher_json(voucher)["stamp"] == {"text": "first"}
+
+
+def test_an_alteration_shows_the_part_before_and_after(company, alice, ledgers, stamp_part):
+    with company_write(company=company, actor=alice) as work:
+        voucher = voucher_post(work, _sale_draft(company, ledgers), part=_stamped("first"))
+    with company_write(company=company, actor=alice) as work:
+        voucher = Voucher.objects.select_related("voucher_type").get(pk=voucher.pk)
+        work.bump(voucher, voucher.version)
+        voucher = voucher_repost(
+            work, voucher, VoucherDraft(narration="again"), part=_stamped("second")
+        )
+    change = Change.objects.get(seq=voucher.change.seq, company=company)
+    assert change.before["stamp"] == {"text": "first"}
+    assert change.after["stamp"] == {"text": "second"}
+
+
+def test_a_cancelled_voucher_shows_no_part(company, alice, ledgers, stamp_part):
+    with company_write(company=company, actor=alice) as work:
+        voucher = voucher_post(work, _sale_draft(company, ledgers), part=_stamped("first"))
+    voucher = voucher_cancel(company=company, voucher=voucher, actor=alice, version=1)
+    change = Change.objects.get(seq=voucher.change.seq, company=company)
+    assert change.before["stamp"] == {"text": "first"}
+    assert "stamp" not in change.after
+    assert voucher_parts_read([voucher]) == {}
+
+
+def test_a_part_is_read_only_for_its_bases(
+    company, alice, ledgers, stamp_part, django_assert_num_queries
+):
+    from vouchers.services import voucher_create
+
+    receipt = voucher_create(
+        company=company,
+        actor=alice,
+        data={
+            **sale(),
+            "type": "Receipt",
+            "entries": [
+                {"ledger": "Cash", "debit": "10.00"},
+                {"ledger": "Sharma Enterprises", "credit": "10.00"},
+            ],
+        },
+    )
+    ROWS[receipt.pk] = {"text": "never read"}
+    with django_assert_num_queries(0):
+        assert voucher_parts_read([receipt]) == {}

@@ -1,0 +1,63 @@
+"""A voucher's parts kept by the apps above vouchers — an invoice's GST details, its stock
+lines: each app registers how its part is read (`voucher_part_register`, in its
+AppConfig.ready), and the voucher's snapshot — the Edit Log, the API, a copy restore — shows it
+under the part's name. The app writes its part inside the voucher's own save: `voucher_post`
+and `voucher_repost` take a `PartWrite`, called once the voucher and its entries are written,
+whose answer (the part as written) goes into the voucher's Change. `vouchers` names no app
+above it: the layers stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from vouchers.models import Voucher
+
+# Writes the caller's rows for a voucher (inside the save's unit of work) and answers them as
+# the voucher's snapshot shows them: `{name: part}`, or `{}` when the voucher has none.
+PartWrite = Callable[[Voucher], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class VoucherPart:
+    """`name`: the key in the voucher's snapshot ("gst", "items"). `read`: voucher ids to the
+    part's snapshot of each voucher that has one (one query for all of them). `bases`: the
+    voucher types' bases that can have it (others are not read for it); None: every base."""
+
+    name: str
+    read: Callable[[list[int]], dict[int, Any]]
+    bases: frozenset[str] | None = None
+
+
+_parts: dict[str, VoucherPart] = {}
+
+
+def voucher_part_register(part: VoucherPart) -> VoucherPart:
+    """Add a part (registering a name again replaces it, as a test app's reload does)."""
+    _parts[part.name] = part
+    return part
+
+
+def voucher_parts_read(vouchers: Iterable[Voucher]) -> dict[int, dict[str, Any]]:
+    """The registered parts of these vouchers (their types at hand), per voucher id (a voucher
+    with none is absent): one read per registered part that their bases can have, none when
+    no app registered one. A cancelled voucher shows none: it keeps its part's rows (a
+    cancelled invoice still counts in GSTR-1's Documents Issued), which readers of stock or
+    tax leave out as they leave out its amounts."""
+    found: dict[int, dict[str, Any]] = {}
+    if not _parts:
+        return found
+    vouchers = list(vouchers)
+    for part in _parts.values():
+        ids = [
+            v.pk
+            for v in vouchers
+            if not v.is_cancelled and (part.bases is None or v.voucher_type.base in part.bases)
+        ]
+        if not ids:
+            continue
+        for voucher_id, shown in part.read(ids).items():
+            found.setdefault(voucher_id, {})[part.name] = shown
+    return found
