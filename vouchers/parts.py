@@ -61,3 +61,44 @@ def voucher_parts_read(vouchers: Iterable[Voucher]) -> dict[int, dict[str, Any]]
         for voucher_id, shown in part.read(ids).items():
             found.setdefault(voucher_id, {})[part.name] = shown
     return found
+
+
+@dataclass(frozen=True)
+class VoucherBody:
+    """A voucher body another app posts on the vouchers' own JSON and form endpoints (an item
+    invoice with "items", a tax invoice with "tax_lines"): the key that marks it, the part its
+    vouchers keep (`VoucherPart.name`), and the app's services, which take the same keyword
+    arguments as `voucher_create` (company, actor, data, request_key) and `voucher_alter`
+    (company, voucher, actor, data, version, request_key)."""
+
+    key: str
+    part: str
+    create: Callable[..., Voucher]
+    alter: Callable[..., Voucher]
+
+
+_bodies: dict[str, VoucherBody] = {}
+
+
+def voucher_body_register(body: VoucherBody) -> VoucherBody:
+    """Add a body (registering a key again replaces it)."""
+    _bodies[body.key] = body
+    return body
+
+
+def voucher_body_of(data: Any, voucher: Voucher | None = None) -> VoucherBody | None:
+    """The registered body that posts `data`: the one whose key `data` has; else, for an
+    alteration, the one whose part the voucher keeps (so that a voucher made by an app is
+    altered by that app, whatever the body sends); None: a plain voucher."""
+    if not _bodies:
+        return None
+    if isinstance(data, dict):
+        for body in _bodies.values():
+            if body.key in data:
+                return body
+    if voucher is not None:
+        kept = voucher_parts_read([voucher]).get(voucher.pk, {})
+        for body in _bodies.values():
+            if body.part in kept:
+                return body
+    return None

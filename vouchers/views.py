@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -48,6 +49,7 @@ from vouchers.forms import Ledgers, page_rows
 from vouchers.live import VOUCHER_TYPES
 from vouchers.models import Entry, Voucher, VoucherNumbering, VoucherType
 from vouchers.numbering import Series, series_get
+from vouchers.parts import voucher_body_of
 from vouchers.selectors import (
     day_book,
     day_book_days,
@@ -325,6 +327,20 @@ def vouchers(request: HttpRequest, company: Company) -> HttpResponse:
     return render(request, region or "vouchers/day_book.html", context)
 
 
+def _creator(data: Any) -> Callable[..., Voucher]:
+    """The service that posts `data`: an app's own (`vouchers.parts.VoucherBody`: an item or
+    tax invoice), else `voucher_create`."""
+    body = voucher_body_of(data)
+    return body.create if body is not None else voucher_create
+
+
+def _alterer(data: Any, voucher: Voucher) -> Callable[..., Voucher]:
+    """The service that alters `voucher` with `data`: the app's own for a voucher it made or a
+    body it posts, else `voucher_alter`."""
+    body = voucher_body_of(data, voucher)
+    return body.alter if body is not None else voucher_alter
+
+
 def _create(request: HttpRequest, company: Company) -> HttpResponse:
     data = body_data(request)
     if question := _year_question(request, company, data):
@@ -359,7 +375,7 @@ def _create(request: HttpRequest, company: Company) -> HttpResponse:
     return save_answered(
         request,
         company=company,
-        save=partial(voucher_create, company=company, actor=request.user, data=data),
+        save=partial(_creator(data), company=company, actor=request.user, data=data),
         answer=_saved,
         saved_page=saved_page,
         refused_page=refused_page,
@@ -436,7 +452,7 @@ def voucher(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
         request,
         company=company,
         save=partial(
-            voucher_alter,
+            _alterer(data, current),
             company=company,
             voucher=current,
             actor=request.user,

@@ -112,3 +112,52 @@ def test_a_part_is_read_only_for_its_bases(
     ROWS[receipt.pk] = {"text": "never read"}
     with django_assert_num_queries(0):
         assert voucher_parts_read([receipt]) == {}
+
+
+@pytest.fixture
+def stamp_body(stamp_part):
+    """A body "stamp" posted on the vouchers' own endpoint: a sale with its stamp."""
+    from vouchers.parts import VoucherBody, _bodies, voucher_body_register
+    from vouchers.services import voucher_alter
+
+    def create(*, company, actor, data, request_key=None):
+        plain = {k: v for k, v in data.items() if k != "stamp"}
+        with company_write(company=company, actor=actor) as work:
+            from vouchers.forms import voucher_draft
+
+            draft = voucher_draft(company=company, data=plain)
+            return voucher_post(work, draft, part=_stamped(data["stamp"]))
+
+    def alter(*, company, voucher, actor, data, version, request_key=None):
+        ROWS[voucher.pk] = {"text": data.get("stamp", "altered by the app")}
+        return voucher_alter(
+            company=company,
+            voucher=voucher,
+            actor=actor,
+            data={k: v for k, v in data.items() if k != "stamp"},
+            version=version,
+        )
+
+    voucher_body_register(VoucherBody(key="stamp", part="stamp", create=create, alter=alter))
+    yield
+    _bodies.pop("stamp")
+
+
+def test_a_body_is_posted_by_its_app_and_its_voucher_altered_by_it(
+    company, ledgers, api, stamp_body
+):
+    url = f"/c/{company.pk}/vouchers/"
+    made = api.post(url, {**sale(), "stamp": "by the app"}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    voucher_id = made.json()["id"]
+    assert made.json()["stamp"] == {"text": "by the app"}
+    # A plain body on a voucher the app made still goes to the app.
+    altered = api.patch(
+        f"{url}{voucher_id}/",
+        {"narration": "changed", "version": 1},
+        content_type="application/json",
+    )
+    assert altered.status_code == 200, altered.content
+    assert ROWS[voucher_id] == {"text": "altered by the app"}
+    plain = api.post(url, sale(), content_type="application/json")
+    assert "stamp" not in plain.json()
