@@ -70,6 +70,11 @@ def object_types() -> list[str]:
     return [kind.name for kind in kinds()]
 
 
+def object_type_choices() -> list[tuple[str, str]]:
+    """The same kinds as a user reads them: ("stock_item", "Stock Item")."""
+    return [(kind.name, kind.label) for kind in kinds()]
+
+
 def change_filters_parse(
     params: Mapping[str, str], *, year_start: dt.date | None = None
 ) -> ChangeFilters:

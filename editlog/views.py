@@ -16,7 +16,7 @@ from editlog.selectors import (
     change_json,
     change_list,
     change_page,
-    object_types,
+    object_type_choices,
     whole_number,
 )
 
@@ -53,7 +53,7 @@ def _log_page(request: HttpRequest, company: Company, filters: ChangeFilters) ->
     context = {
         "page": page,
         "filters": filters,
-        "object_types": object_types(),
+        "object_types": object_type_choices(),
         "usernames": [membership.user.get_username() for membership in members],
         "older_query": older.urlencode(),
         "newest_query": newest.urlencode() if before is not None else None,

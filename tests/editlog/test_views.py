@@ -295,3 +295,9 @@ def test_history_url_names_one_objects_log(company, ledgers, voucher):
         f"/c/{cid}/editlog/?object=ledger:{ledgers['party'].pk}"
     )
     assert template.render(Context({"obj": company})) == f"/c/{cid}/editlog/?object=company:{cid}"
+
+
+def test_the_type_filter_names_kinds_as_a_user_reads_them(company, alice):
+    page = browser(alice).get(url(company)).content.decode()
+    assert '<option value="stock_item">Stock Item</option>' in page
+    assert '<option value="voucher">Voucher</option>' in page
