@@ -8,9 +8,16 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core.records import ArchivedTable, RecordKind, archive_register, register
+        from core.records import (
+            ArchivedTable,
+            RecordKind,
+            archive_register,
+            rebuild_register,
+            register,
+        )
         from inventory.live import master_live
         from inventory.models import Godown, ItemOpening, StockGroup, StockItem, Unit
+        from inventory.services import main_location_ensure
         from inventory.snapshots import (
             godown_snapshot,
             stock_group_snapshot,
@@ -90,3 +97,4 @@ class InventoryConfig(AppConfig):
         for model in (Unit, StockGroup, Godown, StockItem):
             archive_register(ArchivedTable(model))
         archive_register(ArchivedTable(ItemOpening, "item__company"))
+        rebuild_register("inventory_main_location", main_location_ensure)

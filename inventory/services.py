@@ -51,6 +51,13 @@ def godowns_seed(*, company: Company) -> Godown:
     return Godown.objects.create(company=company, name=MAIN_LOCATION, is_main_location=True)
 
 
+def main_location_ensure(company: Company) -> None:
+    """After a restore: an archive made before inventory existed brings no godown, so its
+    company gets the Main Location the migration gave every company of that time."""
+    if not Godown.objects.filter(company=company, is_main_location=True).exists():
+        godowns_seed(company=company)
+
+
 def _fields_set(work: UnitOfWork, record: Any, draft: Draft) -> None:
     """The draft's fields on the record, its name checked again under the lock (another save
     may have taken it since the draft's check), and the record saved."""

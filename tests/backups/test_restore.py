@@ -487,6 +487,23 @@ def test_an_older_archive_restores_with_later_fields_at_their_defaults(
     assert copy.warn_negative_cash is True
 
 
+def test_an_archive_from_before_inventory_restores_with_a_main_location(
+    archive: Path, alice: User, tmp_path: Path
+) -> None:
+    """An archive whose company had no godown (made before inventory existed) comes back with
+    Tally's Main Location, as the migration gave every company of that time."""
+    from inventory.models import Godown
+
+    older = tmp_path / "before-inventory.tsbk"
+
+    def no_godowns(name: str, data: bytes) -> bytes:
+        return b"" if name.endswith("inventory.godown.jsonl") else data
+
+    _rewritten(archive, older, no_godowns)
+    copy = restore(archive=older, mode="copy", name="Before stock", actor=alice).company
+    assert Godown.objects.get(company=copy, is_main_location=True).name == "Main Location"
+
+
 @pytest.mark.parametrize(
     ("what", "message"),
     [
