@@ -64,6 +64,9 @@ class Voucher(models.Model):
     # Tally's "Ref." / supplier's bill number: the other side's number for this voucher.
     reference = models.CharField(max_length=MAX_REFERENCE, blank=True, default="", db_default="")
     is_cancelled = models.BooleanField(default=False)
+    # The parts other apps keep on it (`vouchers.parts`: "gst items"), so that a plain voucher
+    # is never read for them.
+    part_names = models.CharField(max_length=60, blank=True, default="", db_default="")
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -93,6 +96,11 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher_type} No. {self.voucher_no}"
+
+    @property
+    def parts_kept(self) -> list[str]:
+        """The names of the parts other apps keep on it (`vouchers.parts`)."""
+        return self.part_names.split()
 
     @property
     def voucher_no(self) -> str:

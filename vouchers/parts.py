@@ -22,13 +22,12 @@ PartWrite = Callable[[Voucher], dict[str, Any]]
 
 @dataclass(frozen=True)
 class VoucherPart:
-    """`name`: the key in the voucher's snapshot ("gst", "items"). `read`: voucher ids to the
-    part's snapshot of each voucher that has one (one query for all of them). `bases`: the
-    voucher types' bases that can have it (others are not read for it); None: every base."""
+    """`name`: the key in the voucher's snapshot ("gst", "items"; a word). `read`: voucher ids
+    to the part's snapshot of each voucher that has one (one query for all of them); only the
+    vouchers whose save wrote the part are read for it (`Voucher.part_names`)."""
 
     name: str
     read: Callable[[list[int]], dict[int, Any]]
-    bases: frozenset[str] | None = None
 
 
 _parts: dict[str, VoucherPart] = {}
@@ -41,21 +40,17 @@ def voucher_part_register(part: VoucherPart) -> VoucherPart:
 
 
 def voucher_parts_read(vouchers: Iterable[Voucher]) -> dict[int, dict[str, Any]]:
-    """The registered parts of these vouchers (their types at hand), per voucher id (a voucher
-    with none is absent): one read per registered part that their bases can have, none when
-    no app registered one. A cancelled voucher shows none: it keeps its part's rows (a
-    cancelled invoice still counts in GSTR-1's Documents Issued), which readers of stock or
-    tax leave out as they leave out its amounts."""
+    """The registered parts of these vouchers, per voucher id (a voucher with none is absent):
+    one read per part some of them keep (`Voucher.part_names`), none for plain vouchers. A
+    cancelled voucher shows none: it keeps its part's rows (a cancelled invoice still counts in
+    GSTR-1's Documents Issued), which readers of stock or tax leave out as they leave out its
+    amounts."""
     found: dict[int, dict[str, Any]] = {}
     if not _parts:
         return found
     vouchers = list(vouchers)
     for part in _parts.values():
-        ids = [
-            v.pk
-            for v in vouchers
-            if not v.is_cancelled and (part.bases is None or v.voucher_type.base in part.bases)
-        ]
+        ids = [v.pk for v in vouchers if not v.is_cancelled and part.name in v.parts_kept]
         if not ids:
             continue
         for voucher_id, shown in part.read(ids).items():

@@ -181,7 +181,7 @@ def _lines_post(
     if outside := outside_year(voucher.date, year_start):
         warnings.append(outside)
     _entries_write(voucher, lines, replacing=replacing)
-    parts = part(voucher) if part is not None else None
+    parts = _part_written(voucher, part) if part is not None else None
     voucher.change = work.record(  # type: ignore[attr-defined]
         verb,
         voucher,
@@ -191,6 +191,17 @@ def _lines_post(
     )
     voucher.change.warnings = warnings  # type: ignore[attr-defined]
     return voucher
+
+
+def _part_written(voucher: Voucher, part: PartWrite) -> dict[str, Any]:
+    """The caller's part written, and the voucher marked as keeping the parts it answered (one
+    UPDATE, only when they change: a plain voucher never pays for parts)."""
+    parts = part(voucher)
+    names = " ".join(sorted(parts))
+    if names != voucher.part_names:
+        voucher.part_names = names
+        Voucher.objects.filter(pk=voucher.pk).update(part_names=names)
+    return parts
 
 
 def _before(voucher: Voucher, lines: list[Line]) -> dict[str, Any]:
