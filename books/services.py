@@ -114,7 +114,7 @@ def _field_clean(name: str, value: Any, errors: dict[str, list[str]]) -> str:
 
 
 # Tally's company features (F11) a company may switch, as the API and the form name them.
-FEATURES = ("warn_negative_cash",)
+FEATURES = ("warn_negative_cash", "integrate_inventory", "refuse_negative_stock")
 
 
 def _features_parse(data: dict[str, Any]) -> dict[str, bool]:

@@ -28,6 +28,18 @@ class Company(models.Model):
     # Tally's "Warn on negative cash balance": a save that leaves a Cash-in-Hand ledger in
     # credit still saves, and says so.
     warn_negative_cash = models.BooleanField("Warn on negative cash balance", default=True)
+    # Tally's F11 "Integrate accounts with inventory": the closing stock of the final accounts
+    # is the stock items' value, not the values entered on Stock-in-Hand ledgers. On for a new
+    # company, as in TallyPrime; a company made before inventory existed keeps its entered
+    # values (migration 0008), so its Changes without the key read as off (`grown`).
+    integrate_inventory = models.BooleanField(
+        "Integrate accounts with inventory", default=True, db_default=True
+    )
+    # A save that takes an item's quantity below zero in a godown is warned of (Tally's way);
+    # an office may refuse it instead.
+    refuse_negative_stock = models.BooleanField(
+        "Refuse negative stock", default=False, db_default=False
+    )
     # The seq of the newest editlog.Change; bumped only while this row is locked (DESIGN §2).
     last_seq = models.BigIntegerField(default=0, editable=False)
     # The hash of that Change (editlog.chain), so the next one chains on without reading it.

@@ -20,6 +20,8 @@ def company_snapshot(company: Company) -> dict[str, Any]:
         "financial_year_start": company.financial_year_start,
         "books_beginning": company.books_beginning,
         "warn_negative_cash": company.warn_negative_cash,
+        "integrate_inventory": company.integrate_inventory,
+        "refuse_negative_stock": company.refuse_negative_stock,
     }
 
 
