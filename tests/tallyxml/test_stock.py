@@ -1,0 +1,251 @@
+"""Inventory masters as Tally writes them (FORMAT.md §2, §4) imported into alice's company:
+Tally's order, openings per godown and their signs, identities, Alter and Delete, refusals by
+name, a dry run."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+
+from companies.models import Company
+from editlog.models import Change
+from inventory.models import Godown, ItemOpening, StockGroup, StockItem, Unit
+from tallyxml.importing import Result, import_streams, rolled_back
+from tests.tallyxml.test_importing import envelope, load
+
+pytestmark = pytest.mark.django_db
+
+
+def unit(name: str, *, places: int = 0, alter: int = 1, extra: str = "") -> str:
+    return (
+        f'<UNIT NAME="{name}" RESERVEDNAME=""><NAME>{name}</NAME><GUID>u-{name}</GUID>'
+        f"<ORIGINALNAME>{name}s</ORIGINALNAME><GSTREPUOM>&#4; Not Applicable</GSTREPUOM>"
+        f"<ISSIMPLEUNIT>Yes</ISSIMPLEUNIT><ALTERID> {alter}</ALTERID>"
+        f"<DECIMALPLACES> {places}</DECIMALPLACES>{extra}</UNIT>"
+    )
+
+
+COMPOUND = (
+    '<UNIT NAME="Box of 10 Nos"><GUID>u-box10</GUID><ISSIMPLEUNIT>No</ISSIMPLEUNIT>'
+    "<BASEUNITS>Box</BASEUNITS><ADDITIONALUNITS>Nos</ADDITIONALUNITS>"
+    "<CONVERSION> 10</CONVERSION><ALTERID> 4</ALTERID></UNIT>"
+)
+
+
+def tree(tag: str, name: str, parent: str = "&#4; Primary", extra: str = "") -> str:
+    return (
+        f'<{tag} NAME="{name}" ACTION="Create"><GUID>{tag}-{name}</GUID>'
+        f"<PARENT>{parent}</PARENT><ALTERID> 1</ALTERID>{extra}</{tag}>"
+    )
+
+
+def batch(godown: str, quantity: str, value: str, name: str = "Primary Batch") -> str:
+    return (
+        f"<BATCHALLOCATIONS.LIST><GODOWNNAME>{godown}</GODOWNNAME><BATCHNAME>{name}</BATCHNAME>"
+        f"<OPENINGBALANCE>{quantity}</OPENINGBALANCE><OPENINGVALUE>{value}</OPENINGVALUE>"
+        "<OPENINGRATE>56.00/Nos</OPENINGRATE></BATCHALLOCATIONS.LIST>"
+    )
+
+
+def item(
+    name: str = "Steel Bowl",
+    *,
+    parent: str = "Steel",
+    units: str = "Nos",
+    alter: int = 1,
+    guid: str = "i-bowl",
+    action: str = "Create",
+    opening: str = "",
+    extra: str = "",
+) -> str:
+    return (
+        f'<STOCKITEM NAME="{name}" ACTION="{action}"><GUID>{guid}</GUID><PARENT>{parent}</PARENT>'
+        f"<COSTINGMETHOD>Avg. Cost</COSTINGMETHOD><BASEUNITS>{units}</BASEUNITS>"
+        f"<ALTERID> {alter}</ALTERID>{opening}{extra}</STOCKITEM>"
+    )
+
+
+# NOTES A.4's Steel Bowl: 200 Nos at 56.00 = 11,200.00, of which 7,840.00 in Main Location
+# (two batches) and 3,360.00 in Godown B.
+BOWL_OPENING = (
+    "<OPENINGBALANCE> 200 Nos</OPENINGBALANCE><OPENINGVALUE>-11200.00</OPENINGVALUE>"
+    "<OPENINGRATE>56.00/Nos</OPENINGRATE>"
+    + batch("Main Location", " 100 Nos", "-5600.00")
+    + batch("Main Location", " 40 Nos", "-2240.00", name="Lot 2")
+    + batch("Godown B", " 60 Nos", "-3360.00")
+)
+# Children before their parents, items before their units: Tally's order is made here.
+MASTERS = (
+    item(opening=BOWL_OPENING),
+    tree("STOCKGROUP", "Steel", "Kitchenware", "<ISADDABLE>No</ISADDABLE>"),
+    tree("STOCKGROUP", "Kitchenware"),
+    tree("GODOWN", "Shelf 1", "Godown B"),
+    tree("GODOWN", "Godown B"),
+    tree("GODOWN", "Main Location"),
+    COMPOUND,
+    unit("Nos"),
+    unit("Box"),
+    unit("kg", places=3),
+)
+
+
+def openings(company: Company, name: str = "Steel Bowl") -> list[tuple[str, str, str, str]]:
+    rows = ItemOpening.objects.filter(item__company=company, item__name=name)
+    return [
+        (
+            row.godown.name,
+            f"{row.quantity:f}".rstrip("0").rstrip("."),
+            f"{row.rate}",
+            f"{row.value}",
+        )
+        for row in rows.select_related("godown").order_by("godown__name")
+    ]
+
+
+def test_inventory_masters_come_in_in_tallys_order_with_a_change_each(
+    company: Company, alice: User
+) -> None:
+    last = Change.objects.filter(company=company).order_by("seq").last().seq
+    result = load(company, alice, *MASTERS)
+    assert result.counters() == {
+        "created": 9, "altered": 0, "deleted": 0, "ignored": 1, "errors": 0, "cancelled": 0,
+    }, result.lines  # fmt: skip
+    assert result.lines == []
+    box = Unit.objects.get(company=company, symbol="Box of 10 Nos")
+    assert (box.first_unit.symbol, box.conversion, box.second_unit.symbol) == (
+        "Box", Decimal("10"), "Nos",
+    )  # fmt: skip
+    kg = Unit.objects.get(company=company, symbol="kg")
+    assert (kg.decimal_places, kg.formal_name, kg.uqc) == (3, "kgs", "")
+    steel = StockGroup.objects.get(company=company, name="Steel")
+    assert (steel.parent.name, steel.quantities_addable) == ("Kitchenware", False)
+    shelf = Godown.objects.get(company=company, name="Shelf 1")
+    assert shelf.parent.name == "Godown B"
+    bowl = StockItem.objects.get(company=company, name="Steel Bowl")
+    assert (bowl.group, bowl.unit.symbol, bowl.costing_method) == (steel, "Nos", "avg_cost")
+    assert openings(company) == [
+        ("Godown B", "60", "56.00", "3360.00"),
+        ("Main Location", "140", "56.00", "7840.00"),
+    ]
+    changes = Change.objects.filter(company=company, seq__gt=last)
+    kinds = sorted(changes.values_list("object_type", flat=True))
+    assert kinds == ["godown"] * 2 + ["stock_group"] * 2 + ["stock_item"] + ["unit"] * 4
+
+
+def test_importing_the_same_masters_again_changes_nothing(company: Company, alice: User) -> None:
+    load(company, alice, *MASTERS)
+    last = Change.objects.filter(company=company).order_by("seq").last().seq
+    result = load(company, alice, *MASTERS)
+    assert result.counters()["ignored"] == 10
+    assert (result.created, result.altered, result.errors) == (0, 0, 0)
+    assert not Change.objects.filter(company=company, seq__gt=last).exists()
+
+
+def test_a_new_alterid_alters_and_a_guid_follows_a_rename(company: Company, alice: User) -> None:
+    load(company, alice, *MASTERS)
+    opening = "<OPENINGBALANCE> 10 Nos</OPENINGBALANCE><OPENINGVALUE>-500.00</OPENINGVALUE>"
+    renamed = item("Steel Bowl 500 ml", alter=2, action="Alter", opening=opening)
+    result = load(company, alice, renamed, unit("Nos", alter=2, extra="<FORMALNAME>x</FORMALNAME>"))
+    assert (result.altered, result.ignored, result.created, result.errors) == (1, 1, 0, 0)
+    bowl = StockItem.objects.get(company=company, name="Steel Bowl 500 ml")
+    assert (bowl.version, StockItem.objects.filter(company=company).count()) == (2, 1)
+    assert openings(company, bowl.name) == [("Main Location", "10", "50.00", "500.00")]
+    change = Change.objects.filter(company=company, object_type="stock_item").last()
+    assert (change.verb, change.before["name"], change.after["name"]) == (
+        "alter", "Steel Bowl", "Steel Bowl 500 ml",
+    )  # fmt: skip
+
+
+def test_action_delete_deletes_and_a_master_in_use_is_refused_by_name(
+    company: Company, alice: User
+) -> None:
+    load(company, alice, *MASTERS)
+    gone = item(action="Delete", alter=2)
+    in_use = '<UNIT NAME="Box" ACTION="Delete"><GUID>u-Box</GUID></UNIT>'
+    main = '<GODOWN NAME="Main Location" ACTION="Delete"></GODOWN>'
+    result = load(company, alice, in_use, gone, main)
+    assert (result.deleted, result.errors) == (1, 2)
+    assert not StockItem.objects.filter(company=company).exists()
+    assert result.lines == [
+        "Refused Unit Box: Box is part of the compound unit Box of 10 Nos.",
+        "Refused Godown Main Location: Main Location is Tally's Main Location: it may be "
+        "renamed, never deleted.",
+    ]
+    change = Change.objects.filter(company=company, object_type="stock_item").last()
+    assert change.verb == "delete"
+
+
+def test_refused_items_are_named_with_their_reason_and_the_rest_come_in(
+    company: Company, alice: User
+) -> None:
+    credit = "<OPENINGBALANCE> 5 Nos</OPENINGBALANCE><OPENINGVALUE>250.00</OPENINGVALUE>"
+    fraction = "<OPENINGBALANCE> 2.5 Nos</OPENINGBALANCE><OPENINGVALUE>-25.00</OPENINGVALUE>"
+    short = "<OPENINGBALANCE> -3 Nos</OPENINGBALANCE><OPENINGVALUE>150.00</OPENINGVALUE>"
+    result = load(
+        company,
+        alice,
+        unit("Nos"),
+        item("Cr Bowl", parent="&#4; Primary", guid="a", opening=credit),
+        item("Half Bowl", parent="&#4; Primary", guid="b", opening=fraction),
+        item("Short Bowl", parent="&#4; Primary", guid="c", opening=short),
+        item("Lost Bowl", parent="Nowhere", guid="d"),
+        item("Odd Bowl", parent="&#4; Primary", guid="e", units="Dozen"),
+        '<STOCKITEM NAME="Bad Bowl"><OPENINGBALANCE>lots</OPENINGBALANCE></STOCKITEM>',
+        item("Good Bowl", parent="&#4; Primary", guid="f"),
+    )
+    assert (result.created, result.errors) == (2, 6)
+    assert result.lines == [
+        "Refused Stock Item Bad Bowl: Bad Bowl: opening quantity 'lots' is not a quantity",
+        "Refused Stock Item Cr Bowl: Main Location: its opening value is 250.00 Cr; stock in "
+        "hand is Dr (Tally writes it negative).",
+        "Refused Stock Item Half Bowl: Nos takes whole numbers: 2.5 has 1.",
+        "Refused Stock Item Short Bowl: Main Location: its opening quantity is -3; opening "
+        "stock is never short.",
+        "Refused Stock Item Lost Bowl: No stock group called Nowhere.",
+        "Refused Stock Item Odd Bowl: Choose the item's unit, such as Nos.",
+    ]
+    assert list(StockItem.objects.filter(company=company).values_list("name", flat=True)) == [
+        "Good Bowl"
+    ]
+
+
+def test_a_compound_units_quantity_hsn_of_either_generation_and_costing(
+    company: Company, alice: User
+) -> None:
+    """`2 Box 5 Nos` is 2.5 boxes of 10; TallyPrime 3's HSNDETAILS win over GSTDETAILS; a
+    costing method not kept here is Avg. Cost, said in a line."""
+    opening = (
+        "<OPENINGBALANCE> 2 Box 5 Nos</OPENINGBALANCE><OPENINGVALUE>-250.00</OPENINGVALUE>"
+        "<OPENINGRATE>100.00/Box</OPENINGRATE>"
+    )
+    hsn = (
+        "<GSTDETAILS.LIST><APPLICABLEFROM>20170701</APPLICABLEFROM><HSNCODE>7323</HSNCODE>"
+        "</GSTDETAILS.LIST><HSNDETAILS.LIST><APPLICABLEFROM>20230401</APPLICABLEFROM>"
+        "<HSNCODE>73239990</HSNCODE></HSNDETAILS.LIST>"
+    )
+    boxed = item("Spoons", parent="", units="Box of 10 Nos", opening=opening, extra=hsn)
+    boxed = boxed.replace("Avg. Cost", "Std. Cost")
+    dozen = unit("Nos", places=1)
+    result = load(company, alice, unit("Box", places=1), dozen, COMPOUND, boxed)
+    assert (result.created, result.errors) == (4, 0), result.lines
+    assert result.lines == ["Stock Item Spoons: costing method Std. Cost kept as Avg. Cost"]
+    spoons = StockItem.objects.get(company=company, name="Spoons")
+    assert spoons.hsn_sac == "73239990"
+    assert openings(company, "Spoons") == [("Main Location", "2.5", "100.00", "250.00")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_writes_nothing_and_says_the_same(company: Company, alice: User) -> None:
+    last = Change.objects.filter(company=company).order_by("seq").last().seq
+    with rolled_back():
+        dry: Result = import_streams(
+            company=company, actor=alice, streams=[io.BytesIO(envelope(*MASTERS))]
+        )
+    assert (dry.created, dry.errors) == (9, 0)
+    assert not StockItem.objects.filter(company=company).exists()
+    assert not Unit.objects.filter(company=company).exists()
+    assert not Change.objects.filter(company=company, seq__gt=last).exists()
+    assert load(company, alice, *MASTERS).counters() == dry.counters()
