@@ -5,16 +5,32 @@ name, a dry run."""
 from __future__ import annotations
 
 import io
+import itertools
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from companies.models import Company
 from editlog.models import Change
 from inventory.models import Godown, ItemOpening, StockGroup, StockItem, Unit
+from inventory.services import godown_create, stock_group_create, stock_item_create, unit_create
+from inventory.snapshots import (
+    godown_snapshot,
+    stock_group_snapshot,
+    stock_item_snapshot,
+    unit_snapshot,
+)
 from tallyxml.importing import Result, import_streams, rolled_back
 from tests.tallyxml.test_importing import envelope, load
+from tests.tallyxml.test_writing import empty_company, exported, imported, objects, parsed
+
+made = itertools.count()
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +265,144 @@ def test_a_dry_run_writes_nothing_and_says_the_same(company: Company, alice: Use
     assert not Unit.objects.filter(company=company).exists()
     assert not Change.objects.filter(company=company, seq__gt=last).exists()
     assert load(company, alice, *MASTERS).counters() == dry.counters()
+
+
+# -- export, and the round trip ----------------------------------------------------------------
+
+
+def masters_of(company: Company) -> dict[str, list[dict[str, Any]]]:
+    """Every inventory master as the Edit Log keeps it, without its id and version."""
+
+    def shown(snapshot: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in snapshot.items() if k not in ("id", "version")}
+
+    return {
+        "units": sorted((shown(unit_snapshot(u)) for u in Unit.objects.filter(company=company)),
+                        key=lambda s: s["symbol"]),
+        "groups": [shown(stock_group_snapshot(g))
+                   for g in StockGroup.objects.filter(company=company).order_by("name")],
+        "godowns": [shown(godown_snapshot(g))
+                    for g in Godown.objects.filter(company=company).order_by("name")],
+        "items": [shown(stock_item_snapshot(i))
+                  for i in StockItem.objects.filter(company=company).order_by("name")],
+    }  # fmt: skip
+
+
+def test_the_export_writes_the_openings_in_tallys_signs(company: Company, alice: User) -> None:
+    load(company, alice, *MASTERS)
+    root = parsed(company)
+    assert [u.get("NAME") for u in objects(root, "UNIT")] == [
+        "Box", "kg", "Nos", "Box of 10 Nos",
+    ]  # fmt: skip
+    assert [g.get("NAME") for g in objects(root, "GODOWN")] == ["Godown B", "Shelf 1"]
+    (bowl,) = objects(root, "STOCKITEM")
+    assert (bowl.findtext("GUID"), bowl.findtext("PARENT"), bowl.findtext("BASEUNITS")) == (
+        "i-bowl", "Steel", "Nos",
+    )  # fmt: skip
+    assert (
+        bowl.findtext("OPENINGBALANCE"), bowl.findtext("OPENINGVALUE"),
+        bowl.findtext("OPENINGRATE"),
+    ) == (" 200 Nos", "-11200.00", "56.00/Nos")  # fmt: skip
+    batches = [
+        (b.findtext("GODOWNNAME"), b.findtext("OPENINGBALANCE"), b.findtext("OPENINGVALUE"))
+        for b in bowl.findall("BATCHALLOCATIONS.LIST")
+    ]
+    assert batches == [
+        ("Godown B", " 60 Nos", "-3360.00"),
+        ("Main Location", " 140 Nos", "-7840.00"),
+    ]
+
+
+def test_the_masters_round_trip_into_an_empty_company_and_back_into_their_own(
+    company: Company, alice: User
+) -> None:
+    tenths = [unit("Nos", places=1) if m == unit("Nos") else m for m in MASTERS]
+    spoons = item("Spoons", parent="", units="Box of 10 Nos", guid="i-spoons", opening=(
+        "<OPENINGBALANCE> 2 Box 5 Nos</OPENINGBALANCE><OPENINGVALUE>-250.00</OPENINGVALUE>"
+    ))  # fmt: skip
+    assert load(company, alice, *tenths, spoons).errors == 0
+    assert openings(company, "Spoons") == [("Main Location", "2.5", "100.00", "250.00")]
+    data = exported(company)
+    copy = empty_company(alice)
+    result = imported(copy, alice, data)
+    assert (result.errors, result.lines) == (0, [])
+    assert masters_of(copy) == masters_of(company)
+    seq = Company.objects.get(pk=company.pk).last_seq
+    again = imported(company, alice, data)
+    assert (again.created, again.altered, again.errors) == (0, 0, 0), again.lines
+    assert Company.objects.get(pk=company.pk).last_seq == seq
+
+
+@st.composite
+def stock_masters(draw: st.DrawFn) -> dict[str, Any]:
+    """Random units, stock groups and godowns in random trees, items in random groups with
+    openings in random godowns at random quantities (as their unit allows) and rates."""
+    units = draw(st.lists(st.tuples(st.sampled_from(["Nos", "kg", "Ltr", "Mtr"]),
+                                    st.integers(0, 3)), min_size=1, max_size=3,
+                          unique_by=lambda u: u[0]))  # fmt: skip
+    groups = draw(st.lists(st.integers(-1, 5), max_size=4))  # parent index; -1 Primary
+    godowns = draw(st.lists(st.integers(-1, 5), max_size=3))
+    items = []
+    for n in range(draw(st.integers(0, 4))):
+        symbol, places = draw(st.sampled_from(units))
+        rows = draw(st.lists(st.tuples(
+            st.integers(-1, len(godowns) - 1),
+            st.integers(1, 10**6).map(lambda q, p=places: Decimal(q) / 10**p),
+            st.integers(0, 10**7).map(lambda r: Decimal(r) / 100),
+        ), max_size=3, unique_by=lambda r: r[0]))  # fmt: skip
+        group = draw(st.integers(-1, len(groups) - 1))
+        items.append((f"Item {n}", symbol, group, draw(st.booleans()), rows))
+    return {"units": units, "groups": groups, "godowns": godowns, "items": items}
+
+
+def stock_write(company: Company, alice: User, drawn: dict[str, Any]) -> None:
+    for symbol, places in drawn["units"]:
+        unit_create(company=company, actor=alice, data={"symbol": symbol, "decimal_places": places})
+    for kind, create, called in (("groups", stock_group_create, "Group"),
+                                 ("godowns", godown_create, "Godown")):  # fmt: skip
+        for n, parent in enumerate(drawn[kind]):
+            under = f"{called} {parent}" if 0 <= parent < n else "Primary"
+            create(company=company, actor=alice, data={"name": f"{called} {n}", "parent": under})
+    for name, symbol, group, fifo, rows in drawn["items"]:
+        opening = [
+            {"godown": f"Godown {g}" if g >= 0 else "Main Location", "quantity": f"{q:f}",
+             "rate": f"{r}"}
+            for g, q, r in rows
+        ]  # fmt: skip
+        stock_item_create(company=company, actor=alice, data={
+            "name": name, "unit": symbol, "group": f"Group {group}" if group >= 0 else "Primary",
+            "costing_method": "fifo" if fifo else "avg_cost", "opening": opening,
+        })  # fmt: skip
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(drawn=stock_masters())
+def test_random_inventory_masters_round_trip(
+    alice: User, company_creation_open: None, drawn: dict[str, Any]
+) -> None:
+    """import(export(masters)) into an empty company gives the same masters, to the paisa and
+    the last decimal of a quantity; into their own company it changes nothing."""
+    company = empty_company(alice, f"Stock {next(made)}")
+    stock_write(company, alice, drawn)
+    data = exported(company)
+    copy = empty_company(alice, f"Stock Copy {next(made)}")
+    result = imported(copy, alice, data)
+    assert result.errors == 0, result.lines
+    assert masters_of(copy) == masters_of(company)
+    again = imported(company, alice, data)
+    assert (again.created, again.altered, again.errors) == (0, 0, 0), again.lines
+
+
+def test_the_command_counts_the_inventory_masters(
+    company: Company, alice: User, tmp_path: Path
+) -> None:
+    load(company, alice, *MASTERS)
+    out = io.StringIO()
+    path = tmp_path / "masters.xml"
+    call_command("export_tally", "--masters-only", company=company.name, output=str(path),
+                 stdout=out)  # fmt: skip
+    assert "4 units, 2 stock groups, 2 godowns, 1 stock items" in out.getvalue()
