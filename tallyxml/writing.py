@@ -248,7 +248,7 @@ def master_elements(company: Company) -> Iterator[Element]:
     chunks, opening bills prefetched), its inventory masters (units, simple first; stock
     groups and godowns each after its parent; stock items with their opening per godown) and
     its own voucher types, as Elements. A master imported from Tally keeps its GUID."""
-    keys = _master_keys(company)
+    keys = master_keys(company)
     for group in _groups_parents_first(company):
         yield group_element(group)
     ledgers = (
@@ -269,7 +269,7 @@ def master_elements(company: Company) -> Iterator[Element]:
             yield voucher_type_element(voucher_type)
 
 
-def _master_keys(company: Company) -> dict[str, dict[int, str]]:
+def master_keys(company: Company) -> dict[str, dict[int, str]]:
     """The Tally GUIDs of the company's masters, by kind and record id, in one query (a key
     made of a name, for an object that came without a GUID, is no GUID)."""
     keys: dict[str, dict[int, str]] = {kind: {} for kind in TallyKey.Kind.values}
@@ -379,9 +379,12 @@ def voucher_type_element(voucher_type: VoucherType) -> Element:
 # -- inventory masters -----------------------------------------------------------------------
 
 
-def stock_elements(company: Company, keys: dict[str, dict[int, str]]) -> Iterator[Element]:
+def stock_elements(
+    company: Company, keys: dict[str, dict[int, str]], *, main_location: bool = False
+) -> Iterator[Element]:
     """Units (simple ones first), stock groups and godowns (each after its parent; Main
-    Location, every company's, only when renamed) and stock items, five queries."""
+    Location, every company's, only when renamed or asked for) and stock items, five
+    queries; `keys`: `master_keys(company)`."""
     Kind = TallyKey.Kind
     units = Unit.objects.filter(company=company).select_related("first_unit", "second_unit")
     for unit in sorted(units, key=lambda u: (u.is_compound, u.symbol.lower())):
@@ -391,7 +394,7 @@ def stock_elements(company: Company, keys: dict[str, dict[int, str]]) -> Iterato
         yield stock_group_element(group, guid=keys[Kind.STOCK_GROUP].get(group.pk, ""))
     godowns = Godown.objects.filter(company=company).select_related("parent")
     for godown in _tree_ordered(list(godowns)):
-        if not (godown.is_main_location and godown.name == MAIN_LOCATION):
+        if main_location or not (godown.is_main_location and godown.name == MAIN_LOCATION):
             yield godown_element(godown, guid=keys[Kind.GODOWN].get(godown.pk, ""))
     items = (
         StockItem.objects.filter(company=company)

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from companies.auth import token_issue
 from companies.models import Company
 from editlog.models import Change
 from inventory.models import Godown, ItemOpening, StockGroup, StockItem, Unit
@@ -27,6 +29,8 @@ from inventory.snapshots import (
     unit_snapshot,
 )
 from tallyxml.importing import Result, import_streams, rolled_back
+from tests.tallyxml.test_api import collection, legacy, post
+from tests.tallyxml.test_api import parsed as api_parsed
 from tests.tallyxml.test_importing import envelope, load
 from tests.tallyxml.test_writing import empty_company, exported, imported, objects, parsed
 
@@ -406,3 +410,68 @@ def test_the_command_counts_the_inventory_masters(
     call_command("export_tally", "--masters-only", company=company.name, output=str(path),
                  stdout=out)  # fmt: skip
     assert "4 units, 2 stock groups, 2 godowns, 1 stock items" in out.getvalue()
+
+
+# -- Tally's XML API ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tally(alice: User) -> Client:
+    return Client(headers={"Authorization": f"Token {token_issue(user=alice)}"})
+
+
+def test_the_stock_collections_honour_fetch_with_typed_leaves(
+    tally: Client, company: Company, alice: User
+) -> None:
+    load(company, alice, *MASTERS)
+    fetch = "Name, Parent, BaseUnits, OpeningBalance, OpeningValue, OpeningRate, Guid"
+    root = api_parsed(post(tally, collection("StockItem", fetch)))
+    (bowl,) = root.findall("BODY/DATA/COLLECTION/STOCKITEM")
+    assert bowl.get("NAME") == "Steel Bowl"
+    assert [(leaf.tag, leaf.get("TYPE"), leaf.text or "") for leaf in bowl] == [
+        ("NAME", "String", "Steel Bowl"),
+        ("PARENT", "String", "Steel"),
+        ("BASEUNITS", "String", "Nos"),
+        ("OPENINGBALANCE", "Quantity", " 200 Nos"),
+        ("OPENINGVALUE", "Amount", "-11200.00"),
+        ("OPENINGRATE", "Rate", "56.00/Nos"),
+        ("GUID", "String", "i-bowl"),
+    ]
+    root = api_parsed(post(tally, collection("Godown", "Name, Parent")))
+    godowns = {g.get("NAME"): g.findtext("PARENT") for g in root.iter("GODOWN")}
+    assert godowns == {"Godown B": "Primary", "Main Location": "Primary", "Shelf 1": "Godown B"}
+    root = api_parsed(post(tally, collection("StockGroup", "Name, Parent, IsAddable")))
+    steel = root.find("BODY/DATA/COLLECTION/STOCKGROUP[@NAME='Steel']")
+    assert (steel.findtext("PARENT"), steel.findtext("ISADDABLE")) == ("Kitchenware", "No")
+    fetch = "Name, IsSimpleUnit, DecimalPlaces, BaseUnits, AdditionalUnits, Conversion"
+    root = api_parsed(post(tally, collection("Units", fetch)))
+    box = root.find("BODY/DATA/COLLECTION/UNIT[@NAME='Box of 10 Nos']")
+    assert [leaf.text or "" for leaf in box] == ["Box of 10 Nos", "No", "0", "Box", "Nos", "10"]
+
+
+def test_the_list_of_accounts_names_the_stock_masters_where_tally_does(
+    tally: Client, company: Company, alice: User
+) -> None:
+    load(company, alice, *MASTERS)
+    root = api_parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="Stock Items")))
+    assert [e[0].tag for e in root.iter("TALLYMESSAGE")] == ["STOCKITEM"]
+    root = api_parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="Godowns")))
+    assert {e.get("NAME") for e in root.iter("GODOWN")} == {"Godown B", "Main Location", "Shelf 1"}
+    root = api_parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="All Inventory Masters")))
+    tags = [e[0].tag for e in root.iter("TALLYMESSAGE")]
+    assert tags == ["UNIT"] * 4 + ["STOCKGROUP"] * 2 + ["GODOWN"] * 3 + ["STOCKITEM"]
+    root = api_parsed(post(tally, legacy("List of Accounts")))
+    every = {e[0].tag for e in root.iter("TALLYMESSAGE")}
+    assert {"GROUP", "LEDGER", "VOUCHERTYPE", "UNIT", "STOCKGROUP", "GODOWN", "STOCKITEM"} <= every
+    root = api_parsed(post(tally, legacy("List of Accounts", ACCOUNTTYPE="Ledgers")))
+    assert not list(root.iter("STOCKITEM"))
+
+
+def test_stock_masters_imported_through_the_api_in_utf16(
+    tally: Client, company: Company, alice: User
+) -> None:
+    body = envelope(*MASTERS).decode()
+    response = post(tally, body, "utf-16-le", bom=True)
+    answer = api_parsed(response, "utf-16-le")
+    assert (answer.findtext("CREATED"), answer.findtext("ERRORS")) == ("9", "0")
+    assert StockItem.objects.filter(company=company, name="Steel Bowl").exists()
