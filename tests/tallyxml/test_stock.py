@@ -4,6 +4,7 @@ name, a dry run."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import itertools
 from decimal import Decimal
@@ -17,6 +18,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backups.archive import backup_write
+from backups.restore import restore
 from companies.auth import token_issue
 from companies.models import Company
 from editlog.models import Change
@@ -29,6 +32,7 @@ from inventory.snapshots import (
     unit_snapshot,
 )
 from tallyxml.importing import Result, import_streams, rolled_back
+from tallyxml.models import TallyKey
 from tests.tallyxml.test_api import collection, legacy, post
 from tests.tallyxml.test_api import parsed as api_parsed
 from tests.tallyxml.test_importing import envelope, load
@@ -475,3 +479,40 @@ def test_stock_masters_imported_through_the_api_in_utf16(
     answer = api_parsed(response, "utf-16-le")
     assert (answer.findtext("CREATED"), answer.findtext("ERRORS")) == ("9", "0")
     assert StockItem.objects.filter(company=company, name="Steel Bowl").exists()
+
+
+# -- the command, the Edit Log, a restored copy -------------------------------------------------
+
+
+def test_the_command_reads_a_utf16_masters_file_and_the_edit_log_reconciles(
+    alice: User, company_creation_open: None, tmp_path: Path
+) -> None:
+    """Tally's own file export (UTF-16LE with a BOM) through `import_tally` into a company it
+    creates; the books and the Edit Log agree afterwards, the inventory masters included."""
+    path = tmp_path / "Masters.xml"
+    path.write_bytes(codecs.BOM_UTF16_LE + envelope(*MASTERS).decode().encode("utf-16-le"))
+    out = io.StringIO()
+    call_command("import_tally", str(path), company="Stock Co", user="alice", stdout=out)
+    assert "CREATED 9" in out.getvalue() and "ERRORS 0" in out.getvalue()
+    company = Company.objects.get(name="Stock Co")
+    assert openings(company)[1] == ("Main Location", "140", "56.00", "7840.00")
+    checked = io.StringIO()
+    call_command("verify_editlog", "--reconcile", stdout=checked)  # CommandError when damaged
+    assert "Edit Log and books of 1 company verified" in checked.getvalue()
+
+
+def test_a_copy_restored_from_a_backup_keeps_the_stock_masters_identities(
+    company: Company, alice: User, tmp_path: Path
+) -> None:
+    """TallyKey is archived with the company and its inventory records remapped in a copy:
+    the same file into the copy changes nothing, a rename in Tally still follows the GUID."""
+    load(company, alice, *MASTERS)
+    manifest = backup_write(company=company, path=tmp_path / "stock.tsbk")
+    restore(archive=manifest.path, mode="copy", name="Copied", actor=alice)
+    copy = Company.objects.get(name="Copied")
+    keys = TallyKey.objects.filter(company=copy, kind="stockitem")
+    assert [key.stock_item.company_id for key in keys] == [copy.pk]
+    assert load(copy, alice, *MASTERS).counters()["ignored"] == 10
+    renamed = load(copy, alice, item("Bowl", alter=2, opening=BOWL_OPENING))
+    assert (renamed.altered, renamed.created) == (1, 0)
+    assert list(StockItem.objects.filter(company=copy).values_list("name", flat=True)) == ["Bowl"]
