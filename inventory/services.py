@@ -111,7 +111,6 @@ def _item_set(work: UnitOfWork, item: StockItem, draft: StockItemDraft) -> None:
 def _create(
     model: type[Model],
     parse: Callable[..., Any],
-    write: Write,
     *,
     company: Company,
     actor: AbstractBaseUser,
@@ -120,16 +119,12 @@ def _create(
 ) -> Any:
     draft = Parsed(parse, company=company, data=data)
     with company_write(company=company, actor=actor) as work:
-        record = model(company=work.company)
-        write(work, record, draft.get())
-        record.change = work.record("create", record, before=None, request_key=request_key)
-    return record
+        return master_post(work, model, draft.get(), request_key=request_key)
 
 
 def _alter(
     record: Any,
     parse: Callable[..., Any],
-    write: Write,
     *,
     company: Company,
     actor: AbstractBaseUser,
@@ -139,33 +134,57 @@ def _alter(
 ) -> Any:
     draft = Parsed(parse, company=company, data=data, current=record)
     with company_write(company=company, actor=actor) as work:
-        work.guard(record)
-        record = _reread(work, record)
-        before = kind_of(record).snapshot(record)
-        work.bump(record, version)
-        write(work, record, draft.get())
-        record.change = work.record("alter", record, before=before, request_key=request_key)
+        return master_repost(work, record, draft.get(), version=version, request_key=request_key)
+
+
+def _delete(record: Any, *, company: Company, actor: AbstractBaseUser, version: Any) -> None:
+    with company_write(company=company, actor=actor) as work:
+        master_unpost(work, record, version=version)
+
+
+def master_post(
+    work: UnitOfWork, model: type[Model], draft: Draft, *, request_key: RequestKey | None = None
+) -> Any:
+    """A new master of `model` from a checked draft, inside `work` (an import posts many in
+    one); raises Invalid (the name taken since the draft, an opening that does not fit its
+    unit); records a Change."""
+    record = model(company=work.company)
+    _WRITES[model][0](work, record, draft)
+    record.change = work.record("create", record, before=None, request_key=request_key)
     return record
 
 
-def _delete(
+def master_repost(
+    work: UnitOfWork,
     record: Any,
-    refusal: Callable[[Any], str | None],
+    draft: Draft,
     *,
-    company: Company,
-    actor: AbstractBaseUser,
     version: Any,
-) -> None:
-    """Delete a record read at `version` unless `refusal` says why it stays (under the lock)."""
-    with company_write(company=company, actor=actor) as work:
-        work.guard(record)
-        record = _reread(work, record)
-        if why := refusal(record):
-            raise Invalid.field("__all__", why)
-        before = kind_of(record).snapshot(record)
-        work.bump(record, version)
-        work.record("delete", record, before=before)
-        record.delete()
+    request_key: RequestKey | None = None,
+) -> Any:
+    """`record`, read at `version`, altered to a checked draft inside `work`: its edit lock,
+    the record re-read under the company lock, its version, the draft's rules as the rows are
+    now. Raises Invalid, Locked or StaleVersion; records a Change."""
+    work.guard(record)
+    record = _reread(work, record)
+    before = kind_of(record).snapshot(record)
+    work.bump(record, version)
+    _WRITES[type(record)][1](work, record, draft)
+    record.change = work.record("alter", record, before=before, request_key=request_key)
+    return record
+
+
+def master_unpost(work: UnitOfWork, record: Any, *, version: Any) -> None:
+    """Delete `record`, read at `version`, inside `work`, unless its kind's rule says why it
+    stays (Invalid naming the reason, under the lock); records a Change."""
+    work.guard(record)
+    record = _reread(work, record)
+    if why := _IN_USE[type(record)](record):
+        raise Invalid.field("__all__", why)
+    before = kind_of(record).snapshot(record)
+    work.bump(record, version)
+    work.record("delete", record, before=before)
+    record.delete()
 
 
 def unit_create(
@@ -176,7 +195,6 @@ def unit_create(
     return _create(
         Unit,
         unit_draft,
-        _fields_set,
         company=company,
         actor=actor,
         data=data,
@@ -195,25 +213,25 @@ def unit_alter(
 ) -> Unit:
     """Alter a unit read at `version`; fewer decimal places than its items' opening stock
     uses are refused. Raises Invalid, NotAllowed, Locked or StaleVersion; records a Change."""
-
-    def write(work: UnitOfWork, record: Unit, draft: Draft) -> None:
-        _fields_set(work, record, draft)
-        for quantity in ItemOpening.objects.filter(item__unit=record).values_list(
-            "quantity", flat=True
-        ):
-            if why := quantity_check(record, quantity):
-                raise Invalid.field("decimal_places", f"An item's opening stock: {why}")
-
     return _alter(
         unit,
         unit_draft,
-        write,
         company=company,
         actor=actor,
         data=data,
         version=version,
         request_key=request_key,
     )
+
+
+def _unit_set(work: UnitOfWork, record: Unit, draft: Draft) -> None:
+    """An altered unit: no fewer decimal places than its items' opening stock uses."""
+    _fields_set(work, record, draft)
+    for quantity in ItemOpening.objects.filter(item__unit=record).values_list(
+        "quantity", flat=True
+    ):
+        if why := quantity_check(record, quantity):
+            raise Invalid.field("decimal_places", f"An item's opening stock: {why}")
 
 
 def _unit_in_use(unit: Unit) -> str | None:
@@ -228,7 +246,7 @@ def _unit_in_use(unit: Unit) -> str | None:
 
 def unit_delete(*, company: Company, unit: Unit, actor: AbstractBaseUser, version: Any) -> None:
     """Delete a unit no item or compound unit uses; records a Change."""
-    _delete(unit, _unit_in_use, company=company, actor=actor, version=version)
+    _delete(unit, company=company, actor=actor, version=version)
 
 
 def stock_group_create(
@@ -238,7 +256,6 @@ def stock_group_create(
     return _create(
         StockGroup,
         stock_group_draft,
-        _tree_set,
         company=company,
         actor=actor,
         data=data,
@@ -259,7 +276,6 @@ def stock_group_alter(
     return _alter(
         group,
         stock_group_draft,
-        _tree_set,
         company=company,
         actor=actor,
         data=data,
@@ -280,7 +296,7 @@ def stock_group_delete(
     *, company: Company, group: StockGroup, actor: AbstractBaseUser, version: Any
 ) -> None:
     """Delete an empty stock group; records a Change."""
-    _delete(group, _group_in_use, company=company, actor=actor, version=version)
+    _delete(group, company=company, actor=actor, version=version)
 
 
 def godown_create(
@@ -290,7 +306,6 @@ def godown_create(
     return _create(
         Godown,
         godown_draft,
-        _tree_set,
         company=company,
         actor=actor,
         data=data,
@@ -311,7 +326,6 @@ def godown_alter(
     return _alter(
         godown,
         godown_draft,
-        _tree_set,
         company=company,
         actor=actor,
         data=data,
@@ -334,7 +348,7 @@ def godown_delete(
     *, company: Company, godown: Godown, actor: AbstractBaseUser, version: Any
 ) -> None:
     """Delete an empty godown other than Main Location; records a Change."""
-    _delete(godown, _godown_in_use, company=company, actor=actor, version=version)
+    _delete(godown, company=company, actor=actor, version=version)
 
 
 def stock_item_create(
@@ -345,7 +359,6 @@ def stock_item_create(
     return _create(
         StockItem,
         stock_item_draft,
-        _item_set,
         company=company,
         actor=actor,
         data=data,
@@ -366,7 +379,6 @@ def stock_item_alter(
     return _alter(
         item,
         stock_item_draft,
-        _item_set,
         company=company,
         actor=actor,
         data=data,
@@ -379,4 +391,23 @@ def stock_item_delete(
     *, company: Company, item: StockItem, actor: AbstractBaseUser, version: Any
 ) -> None:
     """Delete a stock item with its opening stock; records a Change."""
-    _delete(item, lambda _: None, company=company, actor=actor, version=version)
+    _delete(item, company=company, actor=actor, version=version)
+
+
+def _item_in_use(item: StockItem) -> str | None:
+    return None
+
+
+# Each kind's writes (on a new record, on an altered one) and why a record of it stays.
+_WRITES: dict[type[Model], tuple[Write, Write]] = {
+    Unit: (_fields_set, _unit_set),
+    StockGroup: (_tree_set, _tree_set),
+    Godown: (_tree_set, _tree_set),
+    StockItem: (_item_set, _item_set),
+}
+_IN_USE: dict[type[Model], Callable[[Any], str | None]] = {
+    Unit: _unit_in_use,
+    StockGroup: _group_in_use,
+    Godown: _godown_in_use,
+    StockItem: _item_in_use,
+}

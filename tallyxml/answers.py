@@ -17,6 +17,7 @@ from django.db.models import Max
 
 from companies.models import Company
 from core.money import ZERO
+from inventory.models import Godown, StockGroup, StockItem, Unit, quantity_text
 from ledgers.models import Group, Ledger
 from ledgers.selectors import chart_build, group_list
 from reports.outstandings import PAYABLE, RECEIVABLE, bills_outstanding_get
@@ -40,12 +41,16 @@ from tallyxml.api import (
     import_allowed,
 )
 from tallyxml.importing import Result, import_streams
+from tallyxml.models import TallyKey
 from tallyxml.writing import (
     CHUNK,
     group_element,
     master_elements,
+    master_keys,
+    stock_elements,
     tally_amount,
     tally_date,
+    tally_quantity,
     voucher_elements,
     voucher_guid,
     voucher_type_element,
@@ -252,9 +257,20 @@ def _voucher_types(company: Company) -> list[Element]:
     return elements
 
 
+def _stock(company: Company, *tags: str) -> list[Element]:
+    """The inventory masters of these tags (UNIT, STOCKGROUP, GODOWN, STOCKITEM), Main
+    Location among the godowns, as the export writes them."""
+    elements = stock_elements(company, master_keys(company), main_location=True)
+    return [element for element in elements if element.tag in tags]
+
+
+STOCK_TAGS = ("UNIT", "STOCKGROUP", "GODOWN", "STOCKITEM")
+
+
 def list_of_accounts(request: TallyRequest, company: Company) -> Iterator[Element]:
-    """The masters ACCOUNTTYPE names (Groups, Ledgers, Voucher Types; All Masters by default,
-    as Tally's List of Accounts opens), each in its TALLYMESSAGE."""
+    """The masters ACCOUNTTYPE names (Groups, Ledgers, Voucher Types, Units, Stock Groups,
+    Godowns, Stock Items, All Accounting / Inventory Masters; All Masters by default, as
+    Tally's List of Accounts opens), each in its TALLYMESSAGE."""
     account_type = request.variable("ACCOUNTTYPE").lower() or "all masters"
 
     def ledgers() -> Iterator[Element]:
@@ -264,7 +280,14 @@ def list_of_accounts(request: TallyRequest, company: Company) -> Iterator[Elemen
         "groups": lambda: _groups(company),
         "ledgers": ledgers,
         "voucher types": lambda: _voucher_types(company),
-        "all masters": lambda: chain(_groups(company), ledgers(), _voucher_types(company)),
+        "units": lambda: _stock(company, "UNIT"),
+        "stock groups": lambda: _stock(company, "STOCKGROUP"),
+        "godowns": lambda: _stock(company, "GODOWN"),
+        "stock items": lambda: _stock(company, "STOCKITEM"),
+        "all inventory masters": lambda: _stock(company, *STOCK_TAGS),
+        "all masters": lambda: chain(
+            _groups(company), ledgers(), _stock(company, *STOCK_TAGS), _voucher_types(company)
+        ),
         "all accounting masters": lambda: chain(_groups(company), ledgers()),
     }
     if account_type not in kinds:
@@ -412,6 +435,88 @@ VOUCHER_FIELDS: dict[str, Field] = {
     "alterid": ("ALTERID", "Number", lambda v, c: str(v.version)),
 }  # fmt: skip
 LINES = ("allledgerentries", "ledgerentries")
+# The inventory masters' fields (a reader's second argument: the masters' Tally GUIDs by kind
+# and id, `writing.master_keys`). An item's opening is the whole of its godowns'; its closing
+# needs the stock valuation, not answered here yet.
+Kind = TallyKey.Kind
+
+
+def _common(kind: str) -> dict[str, Field]:
+    return {
+        "masterid": ("MASTERID", "Number", lambda r, k: str(r.pk)),
+        "alterid": ("ALTERID", "Number", lambda r, k: str(r.version)),
+        "guid": ("GUID", "String", lambda r, k: k[kind].get(r.pk, "")),
+    }
+
+
+def _first(unit: Unit) -> str:
+    return unit.first_unit.symbol if unit.first_unit_id is not None else ""
+
+
+def _second(unit: Unit) -> str:
+    return unit.second_unit.symbol if unit.second_unit_id is not None else ""
+
+
+UNIT_FIELDS: dict[str, Field] = {
+    "name": ("NAME", "String", lambda u, k: u.symbol),
+    "symbol": ("SYMBOL", "String", lambda u, k: u.symbol),
+    "formalname": ("FORMALNAME", "String", lambda u, k: u.formal_name),
+    "originalname": ("ORIGINALNAME", "String", lambda u, k: u.formal_name),
+    "issimpleunit": ("ISSIMPLEUNIT", "Logical", lambda u, k: _yes(not u.is_compound)),
+    "decimalplaces": ("DECIMALPLACES", "Number", lambda u, k: str(u.decimal_places)),
+    "gstrepuom": ("GSTREPUOM", "String", lambda u, k: u.uqc),
+    "baseunits": ("BASEUNITS", "String", lambda u, k: _first(u)),
+    "additionalunits": ("ADDITIONALUNITS", "String", lambda u, k: _second(u)),
+    "conversion": (
+        "CONVERSION", "Number",
+        lambda u, k: quantity_text(u.conversion) if u.conversion is not None else "",
+    ),
+    **_common(Kind.UNIT),
+}  # fmt: skip
+
+
+def _parent_name(record: StockGroup | Godown) -> str:
+    return record.parent.name if record.parent_id else "Primary"
+
+
+STOCK_GROUP_FIELDS: dict[str, Field] = {
+    "name": ("NAME", "String", lambda g, k: g.name),
+    "parent": ("PARENT", "String", lambda g, k: _parent_name(g)),
+    "isaddable": ("ISADDABLE", "Logical", lambda g, k: _yes(g.quantities_addable)),
+    **_common(Kind.STOCK_GROUP),
+}
+GODOWN_FIELDS: dict[str, Field] = {
+    "name": ("NAME", "String", lambda g, k: g.name),
+    "parent": ("PARENT", "String", lambda g, k: _parent_name(g)),
+    **_common(Kind.GODOWN),
+}
+
+
+def _opening(item: StockItem) -> tuple[Decimal, Decimal]:
+    rows = item.openings.all()
+    return sum((r.quantity for r in rows), Decimal(0)), sum((r.value for r in rows), ZERO)
+
+
+def _opening_rate(item: StockItem) -> str:
+    quantity, value = _opening(item)
+    per = _first(item.unit) or item.unit.symbol
+    return f"{value / quantity:.2f}/{per}" if quantity else ""
+
+
+STOCK_ITEM_FIELDS: dict[str, Field] = {
+    "name": ("NAME", "String", lambda i, k: i.name),
+    "parent": ("PARENT", "String", lambda i, k: i.group.name if i.group_id else "Primary"),
+    "baseunits": ("BASEUNITS", "String", lambda i, k: i.unit.symbol),
+    "costingmethod": ("COSTINGMETHOD", "String", lambda i, k: i.get_costing_method_display()),
+    "hsncode": ("HSNCODE", "String", lambda i, k: i.hsn_sac),
+    "openingbalance": (
+        "OPENINGBALANCE", "Quantity",
+        lambda i, k: tally_quantity(_opening(i)[0], i.unit) if _opening(i)[0] else "",
+    ),
+    "openingvalue": ("OPENINGVALUE", "Amount", lambda i, k: column_amount(_opening(i)[1])),
+    "openingrate": ("OPENINGRATE", "Rate", lambda i, k: _opening_rate(i)),
+    **_common(Kind.STOCK_ITEM),
+}  # fmt: skip
 
 
 def _fields(asked: CollectionAsked, fields: dict[str, Field]) -> list[Field]:
@@ -475,7 +580,42 @@ def _voucher_object(
     return element
 
 
+def _stock_collection(
+    model: type[Unit | StockGroup | Godown | StockItem],
+    tag: str,
+    fields: dict[str, Field],
+    related: tuple[str, ...],
+    order: str,
+) -> Callable[[CollectionAsked, TallyRequest, Company], list[Element]]:
+    def build(asked: CollectionAsked, request: TallyRequest, company: Company) -> list[Element]:
+        """The company's masters of one inventory kind with the fetched leaves (a fixed
+        number of queries: the records with what they name, an item's openings, the GUIDs)."""
+        records = model.objects.filter(company=company).select_related(*related).order_by(order)
+        if model is StockItem:
+            records = records.prefetch_related("openings")
+        keys = master_keys(company)
+        chosen = _fields(asked, fields)
+        return [_object(tag, str(record), chosen, record, keys) for record in records]
+
+    return build
+
+
+_units = _stock_collection(Unit, "UNIT", UNIT_FIELDS, ("first_unit", "second_unit"), "symbol")
+_stock_groups = _stock_collection(StockGroup, "STOCKGROUP", STOCK_GROUP_FIELDS, ("parent",), "name")
+_godowns = _stock_collection(Godown, "GODOWN", GODOWN_FIELDS, ("parent",), "name")
+_stock_items = _stock_collection(
+    StockItem, "STOCKITEM", STOCK_ITEM_FIELDS, ("group", "unit__first_unit"), "name"
+)
+
 COLLECTIONS = {
+    "unit": _units,
+    "units": _units,
+    "stockgroup": _stock_groups,
+    "stockgroups": _stock_groups,
+    "godown": _godowns,
+    "godowns": _godowns,
+    "stockitem": _stock_items,
+    "stockitems": _stock_items,
     "ledger": _ledger_collection,
     "ledgers": _ledger_collection,
     "group": _group_collection,
@@ -486,8 +626,9 @@ COLLECTIONS = {
 
 
 def collection(request: TallyRequest, company: Company) -> Answer:
-    """A new-style collection export: BODY/DATA/COLLECTION of LEDGER, GROUP or VOUCHER objects
-    with the FETCH list's leaves (TYPE="String|Amount|Logical|Date|Number")."""
+    """A new-style collection export: BODY/DATA/COLLECTION of LEDGER, GROUP, VOUCHER, UNIT,
+    STOCKGROUP, GODOWN or STOCKITEM objects with the FETCH list's leaves
+    (TYPE="String|Amount|Logical|Date|Number|Quantity|Rate")."""
     asked = request.collection
     build = COLLECTIONS.get(asked.type.strip().lower()) if asked is not None else None
     if asked is None or build is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
@@ -43,12 +43,18 @@ from tallyxml.objects import (
     TallyLine,
     TallyVoucher,
     Unreadable,
+    godown_read,
     group_read,
     ledger_read,
+    stock_group_read,
+    stock_item_read,
+    unit_read,
     voucher_read,
     voucher_type_read,
 )
 from tallyxml.reading import date, objects, value
+from tallyxml.result import Result, messages_of
+from tallyxml.stock import STOCK_MASTERS, StockMaster, stock_masters_post
 from tallyxml.writing import voucher_id_of
 from vouchers.bills import BankDetail, BillRef
 from vouchers.drafts import Line, VoucherDraft, voucher_check
@@ -79,6 +85,15 @@ NOT_POSTED = frozenset(
         "Reversing Journal",
     )
 )
+# The inventory masters' readers by tag, and how the report calls each.
+STOCK_READERS = {
+    "UNIT": unit_read,
+    "STOCKGROUP": stock_group_read,
+    "GODOWN": godown_read,
+    "STOCKITEM": stock_item_read,
+}
+STOCK_CALLED = {"UNIT": "Unit", "STOCKGROUP": "Stock Group", "GODOWN": "Godown"}
+STOCK_CALLED["STOCKITEM"] = "Stock Item"
 BILL_KINDS = {
     "new ref": BillAllocation.Kind.NEW,
     "agst ref": BillAllocation.Kind.AGAINST,
@@ -89,36 +104,6 @@ INSTRUMENTS = (
     ("cheque", "cheque"), ("neft", "neft"), ("rtgs", "rtgs"), ("imps", "imps"), ("upi", "upi"),
     ("dd", "dd"), ("demand draft", "dd"), ("transfer", "transfer"), ("e-fund", "transfer"),
 )  # fmt: skip
-
-
-@dataclass
-class Result:
-    """Tally's import counters, and a line per refused object (and per thing done that the
-    file did not ask for in so many words, such as a ledger it used but did not define)."""
-
-    created: int = 0
-    altered: int = 0
-    deleted: int = 0
-    ignored: int = 0
-    errors: int = 0
-    cancelled: int = 0
-    lines: list[str] = field(default_factory=list)
-    not_read: dict[str, int] = field(default_factory=dict)
-
-    def refuse(self, what: str, reason: str) -> None:
-        self.errors += 1
-        self.lines.append(f"Refused {what}: {reason}")
-
-    def note(self, line: str) -> None:
-        self.lines.append(line)
-
-    def counters(self) -> dict[str, int]:
-        names = ("created", "altered", "deleted", "ignored", "errors", "cancelled")
-        return {name: getattr(self, name) for name in names}
-
-
-def _messages(refusal: Invalid) -> str:
-    return " ".join(m for messages in refusal.errors.values() for m in messages)
 
 
 class Importer:
@@ -138,7 +123,7 @@ class Importer:
         self.result = Result()
         self.types: dict[str, str] = {}  # a voucher type's name (lower) -> its parent
         self.company_types: dict[str, str | None] = {}  # the company's own, as looked up
-        self.masters: list[TallyGroup | TallyLedger] = []
+        self.masters: list[TallyGroup | TallyLedger | StockMaster] = []
         self.vouchers: list[TallyVoucher] = []
         self.guids: set[str] = set()  # of the vouchers waiting, to post one GUID once a batch
         # The ledgers the vouchers named, by name (lower case), as they stood when the Edit Log
@@ -166,6 +151,9 @@ class Importer:
             elif tag in ("GROUP", "LEDGER"):
                 self._vouchers_flush()
                 self.masters.append(group_read(element) if tag == "GROUP" else ledger_read(element))
+            elif tag in STOCK_READERS:
+                self._vouchers_flush()
+                self.masters.append(STOCK_READERS[tag](element))
             elif tag == "VOUCHERTYPE":
                 read = voucher_type_read(element)
                 self.types[read.name.lower()] = read.parent
@@ -173,6 +161,8 @@ class Importer:
                 self.result.not_read[tag] = self.result.not_read.get(tag, 0) + 1
         except Unreadable as exc:
             name = element.get("NAME") or element.get("VCHTYPE") or tag.title()
+            if tag in STOCK_CALLED:
+                name = f"{STOCK_CALLED[tag]} {name}"
             number = value(element, "VOUCHERNUMBER")
             self.result.refuse(f"{name}{f' No. {number}' if number else ''}", str(exc))
 
@@ -209,6 +199,8 @@ class Importer:
             for master in masters:
                 if isinstance(master, TallyLedger):
                     self._ledger_saved(work, master, groups)
+            stock = [m for m in masters if isinstance(m, STOCK_MASTERS)]
+            stock_masters_post(work, stock, self.result)
 
     def _group(self, work: UnitOfWork, read: TallyGroup, groups: dict[str, Group]) -> bool:
         """Place one group (False: its parent is not here yet). A group of the same name is
@@ -248,7 +240,7 @@ class Importer:
             with transaction.atomic():
                 ledger = self._ledger_post(work, existing, draft)
         except Invalid as refusal:
-            self.result.refuse(what, _messages(refusal))
+            self.result.refuse(what, messages_of(refusal))
             return
         _key_keep(work.company, Kind.LEDGER, read.guid or f"name:{read.name}", read, ledger)
 
@@ -396,7 +388,7 @@ class Importer:
                 )  # fmt: skip
                 self.result.deleted += 1
         except Invalid as refusal:
-            self.result.refuse(str(voucher), _messages(refusal))
+            self.result.refuse(str(voucher), messages_of(refusal))
 
     def _vouchers_post(
         self, work: UnitOfWork, posting: list[tuple[TallyVoucher, str, TallyKey | None]]
@@ -456,7 +448,7 @@ class Importer:
         try:
             voucher_check(draft, company=self.company)
         except Invalid as refusal:
-            reason = _messages(refusal)
+            reason = messages_of(refusal)
             if "Debit" in reason and "Credit" in reason:
                 reason = f"unbalanced voucher: {reason}"
             self.result.refuse(read.label, reason)
@@ -473,7 +465,7 @@ class Importer:
                 work.bump(voucher, voucher.version)
                 voucher_repost(work, voucher, draft)
         except Invalid as refusal:
-            self.result.refuse(read.label, _messages(refusal))
+            self.result.refuse(read.label, messages_of(refusal))
             return
         _key_keep(work.company, Kind.VOUCHER, read.guid, read, voucher)
         self.result.altered += 1
@@ -518,10 +510,10 @@ class Importer:
             what = "bill allocations" if bills else "instrument details"
             bare = [replace(ln, bills=None) if bills else replace(ln, bank=None) for ln in lines]
             pending[index] = (read, replace(draft, lines=bare))
-            self.result.note(f"{read.label}: {what} left out ({_messages(refusal)})")
+            self.result.note(f"{read.label}: {what} left out ({messages_of(refusal)})")
         else:
             del pending[index]
-            self.result.refuse(read.label, _messages(refusal))
+            self.result.refuse(read.label, messages_of(refusal))
 
     def _ledgers_for(
         self, work: UnitOfWork, posting: list[tuple[TallyVoucher, str, TallyKey | None]]

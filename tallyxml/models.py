@@ -16,6 +16,10 @@ class TallyKey(models.Model):
         GROUP = "group", "Group"
         LEDGER = "ledger", "Ledger"
         VOUCHER = "voucher", "Voucher"
+        UNIT = "unit", "Unit"
+        STOCK_GROUP = "stockgroup", "Stock Group"
+        GODOWN = "godown", "Godown"
+        STOCK_ITEM = "stockitem", "Stock Item"
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -30,6 +34,18 @@ class TallyKey(models.Model):
     voucher = models.ForeignKey(
         "vouchers.Voucher", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    unit = models.ForeignKey(
+        "inventory.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stock_group = models.ForeignKey(
+        "inventory.StockGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    godown = models.ForeignKey(
+        "inventory.Godown", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stock_item = models.ForeignKey(
+        "inventory.StockItem", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -41,4 +57,16 @@ class TallyKey(models.Model):
 
     @property
     def object_id(self) -> int | None:
-        return self.group_id or self.ledger_id or self.voucher_id
+        return getattr(self, f"{RECORD_FIELDS[self.kind]}_id")
+
+
+# The field each kind's record is kept in.
+RECORD_FIELDS = {
+    TallyKey.Kind.GROUP: "group",
+    TallyKey.Kind.LEDGER: "ledger",
+    TallyKey.Kind.VOUCHER: "voucher",
+    TallyKey.Kind.UNIT: "unit",
+    TallyKey.Kind.STOCK_GROUP: "stock_group",
+    TallyKey.Kind.GODOWN: "godown",
+    TallyKey.Kind.STOCK_ITEM: "stock_item",
+}

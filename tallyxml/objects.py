@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element
 
 from core.money import ZERO
-from tallyxml.reading import amount, children, date, flag, listed, value
+from tallyxml.reading import amount, children, date, flag, listed, quantity, value
 
 
 class Unreadable(ValueError):
@@ -302,4 +302,187 @@ def voucher_read(element: Element) -> TallyVoucher:
         optional=texts.get("ISOPTIONAL", "").lower() == "yes",
         deleted=texts.get("ISDELETED", "").lower() == "yes",
         lines=tuple(lines_chosen(lists, where)),
+    )
+
+
+# -- inventory masters -----------------------------------------------------------------------
+
+NOT_APPLICABLE = "not applicable"  # `&#4; Not Applicable`, its mark taken out
+
+
+def _said(element: Element | None, tag: str) -> str:
+    """A value, "" for Tally's `&#4; Not Applicable`."""
+    text = value(element, tag)
+    return "" if text.lower() == NOT_APPLICABLE else text
+
+
+def _name(element: Element) -> str:
+    return (element.get("NAME") or value(element, "NAME")).strip()
+
+
+def _quantity(text: str, what: str) -> tuple[Decimal, str] | None:
+    """A quantity with what follows its number (`" 10 Nos"`, `"(-)2 Box 5 Nos"`)."""
+    try:
+        read = quantity(text.replace("(-)", "-"))
+    except InvalidOperation:
+        read = None
+    if read is None and text.strip():
+        raise Unreadable(f"{what} {text.strip()!r} is not a quantity")
+    return read
+
+
+def _rate(text: str, what: str) -> Decimal | None:
+    """A rate (`"5.60/nos"`): its amount, None when empty."""
+    try:
+        return amount(text.split("/", 1)[0]) if text.strip() else None
+    except ValueError:
+        raise Unreadable(f"{what} {text!r} is not a rate") from None
+
+
+@dataclass(frozen=True)
+class TallyUnit:
+    name: str  # the symbol ("Nos"; a compound one "Box of 10 Nos")
+    formal_name: str
+    decimal_places: int
+    uqc: str  # GSTREPUOM's code ("NOS" of "NOS-NUMBERS")
+    simple: bool
+    first: str  # a compound unit's BASEUNITS
+    second: str  # its ADDITIONALUNITS
+    conversion: Decimal | None
+    guid: str
+    alter_id: int | None
+    action: str
+
+
+def unit_read(element: Element) -> TallyUnit:
+    guid, alter_id = identity(element)
+    name = _name(element)
+    places = value(element, "DECIMALPLACES") or "0"
+    if not places.isdigit():
+        raise Unreadable(f"{name}'s decimal places {places!r} are not a number")
+    conversion = _quantity(value(element, "CONVERSION"), f"{name}'s conversion")
+    return TallyUnit(
+        name=name,
+        formal_name=_said(element, "ORIGINALNAME") or _said(element, "FORMALNAME"),
+        decimal_places=int(places),
+        uqc=_said(element, "GSTREPUOM").split("-", 1)[0].strip(),
+        simple=value(element, "ISSIMPLEUNIT").lower() != "no",
+        first=_said(element, "BASEUNITS"),
+        second=_said(element, "ADDITIONALUNITS"),
+        conversion=conversion[0] if conversion else None,
+        guid=guid,
+        alter_id=alter_id,
+        action=element.get("ACTION", "Create"),
+    )
+
+
+@dataclass(frozen=True)
+class TallyStockGroup:
+    name: str
+    parent: str  # "" = Primary
+    addable: bool  # "Should quantities of items be added" (ISADDABLE)
+    guid: str
+    alter_id: int | None
+    action: str
+
+
+def stock_group_read(element: Element) -> TallyStockGroup:
+    guid, alter_id = identity(element)
+    return TallyStockGroup(
+        name=_name(element),
+        parent=_parent(element),
+        addable=value(element, "ISADDABLE").lower() != "no",
+        guid=guid,
+        alter_id=alter_id,
+        action=element.get("ACTION", "Create"),
+    )
+
+
+@dataclass(frozen=True)
+class TallyGodown:
+    name: str
+    parent: str  # "" = Primary
+    guid: str
+    alter_id: int | None
+    action: str
+
+
+def godown_read(element: Element) -> TallyGodown:
+    guid, alter_id = identity(element)
+    return TallyGodown(
+        name=_name(element),
+        parent=_parent(element),
+        guid=guid,
+        alter_id=alter_id,
+        action=element.get("ACTION", "Create"),
+    )
+
+
+@dataclass(frozen=True)
+class TallyOpening:
+    """Opening stock in one godown (a BATCHALLOCATIONS.LIST row, or the item's own figures)."""
+
+    godown: str  # "" = Main Location
+    quantity: tuple[Decimal, str] | None  # the number (negative = short) and what follows it
+    rate: Decimal | None
+    value: Decimal  # our sign: positive = Dr, stock in hand
+
+
+@dataclass(frozen=True)
+class TallyStockItem:
+    name: str
+    parent: str  # the stock group; "" = Primary
+    unit: str  # BASEUNITS
+    costing: str  # COSTINGMETHOD as written
+    hsn: str
+    openings: tuple[TallyOpening, ...]
+    guid: str
+    alter_id: int | None
+    action: str
+
+
+def _opening_read(element: Element, what: str, godown: str = "") -> TallyOpening:
+    return TallyOpening(
+        godown=godown,
+        quantity=_quantity(value(element, "OPENINGBALANCE"), f"{what}: opening quantity"),
+        rate=_rate(value(element, "OPENINGRATE"), f"{what}: opening rate"),
+        value=_ours(value(element, "OPENINGVALUE"), f"{what}: opening value"),
+    )
+
+
+def _hsn(element: Element) -> str:
+    """The HSN/SAC: TallyPrime 3's dated HSNDETAILS, else the older GSTDETAILS (the latest
+    APPLICABLEFROM of either), else a direct HSNCODE."""
+    for tag in ("HSNDETAILS.LIST", "GSTDETAILS.LIST"):
+        entries = [e for e in listed(element, tag) if _said(e, "HSNCODE")]
+        if entries:
+            latest = max(entries, key=lambda e: value(e, "APPLICABLEFROM"))
+            return _said(latest, "HSNCODE")
+    return _said(element, "HSNCODE")
+
+
+def stock_item_read(element: Element) -> TallyStockItem:
+    """A STOCKITEM with its opening stock: per godown from BATCHALLOCATIONS.LIST (batches of
+    one godown are one row here), else the item's own OPENINGBALANCE in Main Location. The
+    quantity's sign as written; OPENINGVALUE negative = Dr (FORMAT.md §4)."""
+    guid, alter_id = identity(element)
+    name = _name(element)
+    rows = [
+        _opening_read(batch, f"{name} in {godown or 'Main Location'}", godown)
+        for batch in listed(element, "BATCHALLOCATIONS.LIST")
+        for godown in [_said(batch, "GODOWNNAME")]
+        if value(batch, "OPENINGBALANCE") or value(batch, "OPENINGVALUE")
+    ]
+    if not rows and (value(element, "OPENINGBALANCE") or value(element, "OPENINGVALUE")):
+        rows = [_opening_read(element, name)]
+    return TallyStockItem(
+        name=name,
+        parent=_parent(element),
+        unit=_said(element, "BASEUNITS"),
+        costing=value(element, "COSTINGMETHOD"),
+        hsn=_hsn(element),
+        openings=tuple(rows),
+        guid=guid,
+        alter_id=alter_id,
+        action=element.get("ACTION", "Create"),
     )

@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, SubElement, tostring
 from xml.sax.saxutils import escape
 
@@ -51,8 +51,9 @@ from django.db.models import Q
 
 from companies.models import Company
 from core.gst import TALLY_REGISTRATION
+from inventory.models import MAIN_LOCATION, Godown, StockGroup, StockItem, Unit, quantity_text
 from ledgers.models import Group, Ledger
-from tallyxml.models import TallyKey
+from tallyxml.models import RECORD_FIELDS, TallyKey
 from tallyxml.reading import clean_text
 from vouchers.models import BankAllocation, BillAllocation, Entry, Voucher, VoucherType
 
@@ -67,6 +68,10 @@ class ExportCount:
 
     groups: int = 0
     ledgers: int = 0
+    units: int = 0
+    stock_groups: int = 0
+    godowns: int = 0
+    stock_items: int = 0
     voucher_types: int = 0
     vouchers: int = 0
 
@@ -136,13 +141,18 @@ def export_write(
     return count
 
 
+COUNTED = {"GROUP": "groups", "LEDGER": "ledgers", "VOUCHERTYPE": "voucher_types"}
+COUNTED |= {"UNIT": "units", "STOCKGROUP": "stock_groups", "GODOWN": "godowns"}
+COUNTED["STOCKITEM"] = "stock_items"
+
+
 def masters_write(company: Company, envelope: Envelope) -> ExportCount:
-    """Groups (parents first), ledgers and voucher types into an open envelope."""
+    """Groups (parents first), ledgers, inventory masters and voucher types into an open
+    envelope."""
     count = ExportCount()
     for element in master_elements(company):
         envelope.message(element)
-        kind = {"GROUP": "groups", "LEDGER": "ledgers", "VOUCHERTYPE": "voucher_types"}
-        field = kind[element.tag]
+        field = COUNTED[element.tag]
         setattr(count, field, getattr(count, field) + 1)
     return count
 
@@ -235,12 +245,10 @@ def voucher_id_of(company: Company, guid: str) -> int | None:
 
 def master_elements(company: Company) -> Iterator[Element]:
     """The company's groups that are not Tally's 28 (each after its parent), its ledgers (in
-    chunks, opening bills prefetched) and its own voucher types, as Elements."""
-    keys = dict(
-        TallyKey.objects.filter(company=company, kind=TallyKey.Kind.LEDGER)
-        .exclude(guid__startswith="name:")
-        .values_list("ledger_id", "guid")
-    )
+    chunks, opening bills prefetched), its inventory masters (units, simple first; stock
+    groups and godowns each after its parent; stock items with their opening per godown) and
+    its own voucher types, as Elements. A master imported from Tally keeps its GUID."""
+    keys = master_keys(company)
     for group in _groups_parents_first(company):
         yield group_element(group)
     ledgers = (
@@ -249,14 +257,35 @@ def master_elements(company: Company) -> Iterator[Element]:
         .prefetch_related("opening_bills")
         .order_by("id")
     )
+    ledger_keys = keys[TallyKey.Kind.LEDGER]
     for ledger in ledgers.iterator(chunk_size=CHUNK):
         yield ledger_element(
-            ledger, books_beginning=company.books_beginning, guid=keys.get(ledger.id, "")
+            ledger, books_beginning=company.books_beginning, guid=ledger_keys.get(ledger.id, "")
         )
+    yield from stock_elements(company, keys)
     labels = dict(VoucherType.Base.choices)
     for voucher_type in VoucherType.objects.filter(company=company).order_by("id"):
         if voucher_type.name != labels[voucher_type.base]:  # Tally's own are every company's
             yield voucher_type_element(voucher_type)
+
+
+def master_keys(company: Company) -> dict[str, dict[int, str]]:
+    """The Tally GUIDs of the company's masters, by kind and record id, in one query (a key
+    made of a name, for an object that came without a GUID, is no GUID)."""
+    keys: dict[str, dict[int, str]] = {kind: {} for kind in TallyKey.Kind.values}
+    masters = [field for kind, field in RECORD_FIELDS.items() if kind != TallyKey.Kind.VOUCHER]
+    fields = [f"{field}_id" for field in masters]
+    rows = (
+        TallyKey.objects.filter(company=company)
+        .exclude(kind=TallyKey.Kind.VOUCHER)
+        .exclude(guid__startswith="name:")
+        .values_list("kind", "guid", *fields)
+    )
+    for kind, guid, *ids in rows:
+        record_id = next((pk for pk in ids if pk is not None), None)
+        if record_id is not None:
+            keys[kind][record_id] = guid
+    return keys
 
 
 def _groups_parents_first(company: Company) -> list[Group]:
@@ -344,6 +373,143 @@ def voucher_type_element(voucher_type: VoucherType) -> Element:
     _put(element, "MAILINGNAME", voucher_type.abbreviation)
     _put(element, "ISACTIVE", "Yes")
     _names(element, voucher_type.name)
+    return element
+
+
+# -- inventory masters -----------------------------------------------------------------------
+
+
+def stock_elements(
+    company: Company, keys: dict[str, dict[int, str]], *, main_location: bool = False
+) -> Iterator[Element]:
+    """Units (simple ones first), stock groups and godowns (each after its parent; Main
+    Location, every company's, only when renamed or asked for) and stock items, five
+    queries; `keys`: `master_keys(company)`."""
+    Kind = TallyKey.Kind
+    units = Unit.objects.filter(company=company).select_related("first_unit", "second_unit")
+    for unit in sorted(units, key=lambda u: (u.is_compound, u.symbol.lower())):
+        yield unit_element(unit, guid=keys[Kind.UNIT].get(unit.pk, ""))
+    groups = StockGroup.objects.filter(company=company).select_related("parent")
+    for group in _tree_ordered(list(groups)):
+        yield stock_group_element(group, guid=keys[Kind.STOCK_GROUP].get(group.pk, ""))
+    godowns = Godown.objects.filter(company=company).select_related("parent")
+    for godown in _tree_ordered(list(godowns)):
+        if main_location or not (godown.is_main_location and godown.name == MAIN_LOCATION):
+            yield godown_element(godown, guid=keys[Kind.GODOWN].get(godown.pk, ""))
+    items = (
+        StockItem.objects.filter(company=company)
+        .select_related("group", "unit__first_unit")
+        .prefetch_related("openings__godown")
+        .order_by("name")
+    )
+    for item in items:
+        yield stock_item_element(
+            item, guid=keys[Kind.STOCK_ITEM].get(item.pk, ""), since=company.books_beginning
+        )
+
+
+def _tree_ordered(records: list[Any]) -> list[Any]:
+    """Stock groups or godowns, each after its parent, by name otherwise."""
+    ordered: list[Any] = []
+    placed: set[int | None] = {None}
+    waiting = sorted(records, key=lambda r: r.name.lower())
+    while waiting:
+        ready = [r for r in waiting if r.parent_id in placed]
+        if not ready:  # a loop cannot be saved; written as they are
+            return ordered + waiting
+        ordered += ready
+        placed |= {r.pk for r in ready}
+        waiting = [r for r in waiting if r.pk not in placed]
+    return ordered
+
+
+def _guid(element: Element, guid: str) -> None:
+    if guid:
+        _put(element, "GUID", guid)
+
+
+def unit_element(unit: Unit, *, guid: str = "") -> Element:
+    """A UNIT: a simple one's formal name, decimal places and UQC; a compound one's first
+    unit (BASEUNITS), conversion and second unit (ADDITIONALUNITS)."""
+    element = Element("UNIT", NAME=clean_text(unit.symbol), RESERVEDNAME="", ACTION="Create")
+    _put(element, "NAME", unit.symbol)
+    _guid(element, guid)
+    if unit.first_unit_id is not None and unit.second_unit_id is not None:
+        _put(element, "BASEUNITS", unit.first_unit.symbol)
+        _put(element, "ADDITIONALUNITS", unit.second_unit.symbol)
+        _put(element, "CONVERSION", f" {quantity_text(unit.conversion or Decimal(1))}")
+        _put(element, "ISSIMPLEUNIT", "No")
+    else:
+        _put(element, "ORIGINALNAME", unit.formal_name)
+        _put(element, "GSTREPUOM", unit.uqc)
+        _put(element, "ISSIMPLEUNIT", "Yes")
+    _put(element, "DECIMALPLACES", f" {unit.decimal_places}")
+    return element
+
+
+def stock_group_element(group: StockGroup, *, guid: str = "") -> Element:
+    element = Element("STOCKGROUP", NAME=clean_text(group.name), RESERVEDNAME="", ACTION="Create")
+    _guid(element, guid)
+    _put(element, "PARENT", group.parent.name if group.parent_id else "")
+    _put(element, "ISADDABLE", yes_no(group.quantities_addable))
+    _names(element, group.name)
+    return element
+
+
+def godown_element(godown: Godown, *, guid: str = "") -> Element:
+    element = Element("GODOWN", NAME=clean_text(godown.name), RESERVEDNAME="", ACTION="Create")
+    _guid(element, guid)
+    _put(element, "PARENT", godown.parent.name if godown.parent_id else "")
+    _names(element, godown.name)
+    return element
+
+
+def tally_quantity(quantity: Decimal, unit: Unit) -> str:
+    """A quantity as Tally writes it: ` 200 Nos`; in a compound unit its first unit's whole
+    number and the rest in its second unit (` 2 Box 5 Nos`: 2.5 boxes of 10)."""
+    if unit.first_unit_id is None or not unit.conversion:
+        return f" {quantity_text(quantity)} {unit.symbol}"
+    whole = int(quantity)
+    text = f" {whole} {unit.first_unit.symbol}"
+    if rest := quantity - whole:
+        text += f" {quantity_text(rest * unit.conversion)} {unit.second_unit.symbol}"
+    return text
+
+
+def _per(unit: Unit) -> str:
+    return unit.first_unit.symbol if unit.first_unit_id is not None else unit.symbol
+
+
+def stock_item_element(item: StockItem, *, guid: str = "", since: dt.date | None = None) -> Element:
+    """A STOCKITEM: its stock group (empty = Primary), unit, costing method, HSN/SAC (dated
+    from `since`, the books' beginning) and its opening, the whole and per godown in
+    BATCHALLOCATIONS.LIST (quantity as written, OPENINGVALUE negative = Dr). Prefetch its
+    openings with their godowns for many."""
+    unit = item.unit
+    element = Element("STOCKITEM", NAME=clean_text(item.name), RESERVEDNAME="", ACTION="Create")
+    _guid(element, guid)
+    _put(element, "PARENT", item.group.name if item.group_id else "")
+    _put(element, "COSTINGMETHOD", item.get_costing_method_display())
+    _put(element, "BASEUNITS", unit.symbol)
+    openings = sorted(item.openings.all(), key=lambda row: row.godown.name.lower())
+    quantity = sum((row.quantity for row in openings), Decimal(0))
+    value = sum((row.value for row in openings), Decimal(0))
+    if openings:
+        _put(element, "OPENINGBALANCE", tally_quantity(quantity, unit))
+        _put(element, "OPENINGVALUE", tally_amount(value))
+        _put(element, "OPENINGRATE", f"{value / quantity:.2f}/{_per(unit)}")
+    if item.hsn_sac:
+        details = SubElement(element, "GSTDETAILS.LIST")
+        _put(details, "APPLICABLEFROM", tally_date(since or item.company.books_beginning))
+        _put(details, "HSNCODE", item.hsn_sac)
+    _names(element, item.name)
+    for row in openings:
+        batch = SubElement(element, "BATCHALLOCATIONS.LIST")
+        _put(batch, "GODOWNNAME", row.godown.name)
+        _put(batch, "BATCHNAME", "Primary Batch")
+        _put(batch, "OPENINGBALANCE", tally_quantity(row.quantity, unit))
+        _put(batch, "OPENINGVALUE", tally_amount(row.value))
+        _put(batch, "OPENINGRATE", f"{row.rate:.2f}/{_per(unit)}")
     return element
 
 

@@ -8,11 +8,16 @@ import pytest
 from core.errors import Invalid, Locked, NotAllowed, StaleVersion
 from editlog.models import Change
 from editlog.selectors import FieldChange, change_diff_of
+from editlog.write import company_write
+from inventory.forms import stock_group_draft, stock_item_draft, unit_draft
 from inventory.models import Godown, ItemOpening, StockGroup, StockItem, Unit
 from inventory.services import (
     godown_alter,
     godown_create,
     godown_delete,
+    master_post,
+    master_repost,
+    master_unpost,
     stock_group_alter,
     stock_group_create,
     stock_group_delete,
@@ -350,3 +355,50 @@ def test_nothing_is_recorded_when_a_save_is_refused(company, alice, nos):
     last = Change.objects.filter(company=company).order_by("seq").last().seq
     refused(unit_create, company=company, actor=alice, data={"symbol": "nos"})
     assert Change.objects.filter(company=company).order_by("seq").last().seq == last
+
+
+def test_masters_post_many_in_one_unit_of_work_with_a_change_each(company, alice, main_location):
+    """What an import does: a unit, a group and an item under them posted in one unit of work
+    (the later drafts read what the earlier wrote), one Change per record."""
+
+    last = Change.objects.filter(company=company).order_by("seq").last().seq
+    with company_write(company=company, actor=alice) as work:
+        unit = master_post(work, Unit, unit_draft(company=company, data={"symbol": "Pcs"}))
+        group_data = {"name": "Kitchenware"}
+        group = master_post(work, StockGroup, stock_group_draft(company=company, data=group_data))
+        item_data = {
+            "name": "Ladle",
+            "unit": "Pcs",
+            "group": "Kitchenware",
+            "opening": [{"godown": "Main Location", "quantity": "3", "value": "100"}],
+        }
+        item = master_post(work, StockItem, stock_item_draft(company=company, data=item_data))
+    changes = Change.objects.filter(company=company, seq__gt=last).order_by("seq")
+    assert [(c.object_type, c.object_id, c.verb) for c in changes] == [
+        ("unit", unit.pk, "create"),
+        ("stock_group", group.pk, "create"),
+        ("stock_item", item.pk, "create"),
+    ]
+    opening = ItemOpening.objects.get(item=item)
+    assert (opening.quantity, opening.rate, opening.value) == (
+        Decimal("3"),
+        Decimal("33.33"),
+        Decimal("100.00"),
+    )
+
+
+def test_master_repost_and_unpost_keep_the_versions_and_the_rules(company, alice, kg, bowl):
+
+    with company_write(company=company, actor=alice) as work:
+        draft = unit_draft(company=company, data={"formal_name": "Kilograms"}, current=kg)
+        altered = master_repost(work, kg, draft, version=1)
+    assert (altered.formal_name, altered.version, altered.change.verb) == ("Kilograms", 2, "alter")
+    with pytest.raises(StaleVersion), company_write(company=company, actor=alice) as work:
+        master_repost(work, kg, draft, version=1)
+    nos = bowl.unit
+    with pytest.raises(Invalid) as refusal, company_write(company=company, actor=alice) as work:
+        master_unpost(work, nos, version=nos.version)
+    assert refusal.value.errors == {"__all__": ["Nos is the unit of 1 stock item."]}
+    with company_write(company=company, actor=alice) as work:
+        master_unpost(work, altered, version=2)
+    assert not Unit.objects.filter(pk=kg.pk).exists()

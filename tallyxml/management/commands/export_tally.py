@@ -58,6 +58,8 @@ class Command(BaseCommand):
                 encoding="utf-8" if options["utf8"] else "utf-16",
             )  # fmt: skip
         self.stdout.write(
-            f"Exported {count.groups} groups, {count.ledgers} ledgers, "
-            f"{count.voucher_types} voucher types and {count.vouchers} vouchers to {path}."
+            f"Exported {count.groups} groups, {count.ledgers} ledgers, {count.units} units, "
+            f"{count.stock_groups} stock groups, {count.godowns} godowns, {count.stock_items} "
+            f"stock items, {count.voucher_types} voucher types and {count.vouchers} vouchers "
+            f"to {path}."
         )
