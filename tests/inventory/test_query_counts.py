@@ -27,8 +27,9 @@ NEW = {
 # alter and delete: savepoint, membership, the edit lock, the item re-read with its unit and
 # group, its opening rows (snapshot), the version bump; then alter: the item's fields, the
 # snapshot's rows, Change, the edit lock let go, last_seq/last_hash, release; delete: Change,
-# the edit lock let go, the opening rows and the item deleted, last_seq/last_hash, release.
-SERVICE = {"create": 12, "alter": 12, "delete": 12}
+# the edit lock let go, the opening rows and the item deleted, last_seq/last_hash, release; and
+# before it, whether a voucher's stock line names the item (then it is refused).
+SERVICE = {"create": 12, "alter": 12, "delete": 13}
 
 
 @pytest.fixture
