@@ -38,7 +38,8 @@ class Move:
     """One item's movement in one godown. `quantity` is signed (+ in, − out), except for
     PHYSICAL, where it is the quantity counted in that godown on that date (the engine makes
     the adjustment: counted − book). `value`: the inward cost (OPENING, PURCHASE, SALE_RETURN
-    as given, PRODUCE: the consumption's cost plus additional cost), or the outward sale value
+    as given; PRODUCE: its additional cost only — the engine adds the cost of its voucher's
+    CONSUME moves, known only as it values them), or the outward sale value
     (SALE) / return value (PURCHASE_RETURN); 0 where the engine values it (TRANSFER, CONSUME,
     PHYSICAL). `order`: the order within a date (the voucher's, then its line's)."""
 
