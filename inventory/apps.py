@@ -105,6 +105,7 @@ class InventoryConfig(AppConfig):
         part "items" (`vouchers.parts`), posted on the vouchers' own endpoints with a body that
         has "items" (an invoice, a count) or "source"/"destination" (a Stock Journal)."""
         from core.records import ArchivedTable, archive_register
+        from inventory.live import STOCK_LINES
         from inventory.models import StockLine
         from inventory.voucher_services import (
             PART,
@@ -119,7 +120,7 @@ class InventoryConfig(AppConfig):
             voucher_part_register,
         )
 
-        voucher_part_register(VoucherPart(name=PART, read=stock_part_read))
+        voucher_part_register(VoucherPart(name=PART, read=stock_part_read, refresh=STOCK_LINES))
         for key in ("items", "source", "destination"):
             voucher_body_register(
                 VoucherBody(

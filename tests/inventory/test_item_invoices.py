@@ -470,3 +470,35 @@ def test_the_json_api_posts_reads_and_alters_an_item_invoice(company, ledgers, s
     )  # fmt: skip
     assert bad.status_code == 400
     assert list(bad.json()["errors"]) == ["items.0.quantity"]
+
+
+# -- live screens ---------------------------------------------------------------------------
+
+
+def test_a_voucher_with_items_makes_the_stock_reports_stale(company, alice, ledgers, stock):
+    from sync.fragments import change_patch
+    from vouchers.services import voucher_create
+
+    stale = {"stock-summary", "stock-item-vouchers", "profit-loss", "balance-sheet"}
+    voucher = post(company, alice, **sale())
+    change = Change.objects.select_related("company").get(seq=voucher.change.seq, company=company)
+    patch = change_patch(change)
+    assert stale <= set(patch.refresh)
+    assert f"voucher-{voucher.pk}-view" in patch.refresh
+    voucher_cancel(company=company, voucher=voucher, actor=alice, version=1)
+    cancelled = Change.objects.select_related("company").filter(company=company).last()
+    assert stale <= set(change_patch(cancelled).refresh)  # its stock went back
+    plain = voucher_create(
+        company=company,
+        actor=alice,
+        data={
+            "type": "Receipt",
+            "date": APR[10],
+            "entries": [
+                {"ledger": "Cash", "debit": "10"},
+                {"ledger": "Sharma Enterprises", "credit": "10"},
+            ],
+        },
+    )
+    change = Change.objects.select_related("company").get(seq=plain.change.seq, company=company)
+    assert not {"stock-summary", "stock-item-vouchers"} & set(change_patch(change).refresh)
