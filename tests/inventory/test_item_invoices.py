@@ -502,3 +502,40 @@ def test_a_voucher_with_items_makes_the_stock_reports_stale(company, alice, ledg
     )
     change = Change.objects.select_related("company").get(seq=plain.change.seq, company=company)
     assert not {"stock-summary", "stock-item-vouchers"} & set(change_patch(change).refresh)
+
+
+# -- the entry screen (Item Invoice mode) -------------------------------------------------------
+
+
+def test_the_item_invoice_screen_saves_its_lines_and_shows_refusals_on_them(
+    company, alice, charlie, ledgers, stock
+):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(alice)
+    url = f"/c/{company.pk}/inventory/vouchers/new/"
+    page = browser.get(url)
+    assert page.status_code == 200
+    assert b"Voucher Creation" in page.content and b'<option value="Steel Bowl">' in page.content
+    typed = {
+        "type": "Sales", "date": "10-4-2026", "party": "Sharma Enterprises",
+        "items-0-item": "Steel Bowl", "items-0-quantity": "150", "items-0-rate": "80",
+        "items-0-ledger": "Sales",
+        "items-1-item": "Flour", "items-1-godown": "Main Location", "items-1-quantity": "2.5",
+        "items-1-rate": "45", "items-1-ledger": "Sales",
+    }  # fmt: skip
+    saved = browser.post(url, typed, follow=True)
+    assert saved.status_code == 200
+    shown = saved.content.decode()
+    assert "Sales No. 1 saved." in shown
+    assert "Steel Bowl in Main Location will be -50 Nos after this voucher" in shown
+    (voucher,) = Voucher.objects.filter(company=company)
+    assert entries(voucher) == [("Sharma Enterprises", D("12112.50")), ("Sales", D("-12112.50"))]
+    refused_page = browser.post(url, {**typed, "items-1-quantity": "2.50001"})
+    assert refused_page.status_code == 400
+    assert "A quantity has at most 4 decimals." in refused_page.content.decode()
+    assert Voucher.objects.filter(company=company).count() == 1
+    viewer = Client()
+    viewer.force_login(charlie)
+    assert viewer.get(url).status_code == 403
