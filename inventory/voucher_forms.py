@@ -42,7 +42,7 @@ from inventory.voucher_drafts import (
 )
 from ledgers.models import Ledger
 from vouchers.drafts import VoucherDraft
-from vouchers.forms import VoucherForm
+from vouchers.forms import PAGE_ROW, VoucherForm
 from vouchers.models import VoucherType
 
 Base = VoucherType.Base
@@ -288,7 +288,7 @@ def stock_voucher_draft(
     if not isinstance(data, dict):
         raise Invalid.field("__all__", "Send the voucher as an object with type, date and items.")
     errors: Errors = {}
-    if "entries" in data:
+    if "entries" in data or any(PAGE_ROW.match(str(key)) for key in data):
         errors["entries"] = ["The entries are made from the stock lines: send the lines only."]
     if current is not None:
         data = {**current, **data}

@@ -9,6 +9,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
 from books.services import company_features_set
 from core.errors import Invalid
@@ -470,6 +472,16 @@ def test_the_json_api_posts_reads_and_alters_an_item_invoice(company, ledgers, s
     )  # fmt: skip
     assert bad.status_code == 400
     assert list(bad.json()["errors"]) == ["items.0.quantity"]
+    # The accounting Alteration screen's rows do not alter an item invoice's entries.
+    page = Client()
+    page.force_login(User.objects.get(username="alice"))
+    typed = {"version": "1", "entries-0-ledger": "Cash", "entries-0-side": "dr",
+             "entries-0-amount": "5", "entries-1-ledger": "Sales", "entries-1-side": "cr",
+             "entries-1-amount": "5"}  # fmt: skip
+    refused_page = page.post(f"{url}{body['id']}/", typed)
+    assert refused_page.status_code == 422
+    assert "The entries are made from the stock lines" in refused_page.content.decode()
+    assert Voucher.objects.get(pk=body["id"]).version == 1
 
 
 # -- live screens ---------------------------------------------------------------------------
