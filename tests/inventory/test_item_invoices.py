@@ -319,6 +319,24 @@ def test_what_a_voucher_type_takes(company, alice, ledgers, stock):
     assert refused(company, alice, **sale(date="2026-03-31"))["date"]  # before the books begin
 
 
+def test_an_inventory_voucher_takes_no_ledger_entries(company, alice, ledgers, stock):
+    from vouchers.services import voucher_create
+
+    entries_sent = [
+        {"ledger": "Cash", "debit": "10"},
+        {"ledger": "Sharma Enterprises", "credit": "10"},
+    ]
+    with pytest.raises(Invalid) as refusal:
+        voucher_create(
+            company=company,
+            actor=alice,
+            data={"type": "Stock Journal", "date": APR[12], "entries": entries_sent},
+        )
+    assert refusal.value.errors == {
+        "entries": ["A Stock Journal moves stock and posts no ledger entries."]
+    }
+
+
 def test_a_physical_count_of_nothing_is_a_count(company, alice, ledgers, stock):
     post(
         company, alice, type="Physical Stock", date=APR[30],
