@@ -8,8 +8,10 @@ none of them names a kind.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
@@ -201,3 +203,34 @@ def rebuild_register(name: str, rebuild: Rebuild) -> None:
 
 def rebuilds() -> list[Rebuild]:
     return [_rebuilds[name] for name in sorted(_rebuilds)]
+
+
+# -- the stock the final accounts value (inventory registers it, reports reads it) ------------
+
+
+@dataclass(frozen=True)
+class StockValues:
+    """Σ of a company's stock items' values, as the final accounts show them when the company
+    integrates accounts with inventory: at the books' beginning (the items' openings), at a
+    period's start (its Opening Stock) and at its end (its Closing Stock)."""
+
+    books_opening: Decimal
+    opening: Decimal
+    closing: Decimal
+
+
+StockValuer = Callable[[Any, dt.date, dt.date], StockValues | None]
+_stock_valuers: dict[str, StockValuer] = {}
+
+
+def stock_valuer_register(valuer: StockValuer) -> None:
+    """What values a company's stock for a period (`valuer(company, date_from, date_to)`):
+    registered by inventory, read by reports — siblings, neither imports the other."""
+    _stock_valuers["stock"] = valuer
+
+
+def stock_values(company: Any, date_from: dt.date, date_to: dt.date) -> StockValues | None:
+    """The company's stock values for the period; None with no valuer registered, or when the
+    valuer finds no stock to value."""
+    valuer = _stock_valuers.get("stock")
+    return valuer(company, date_from, date_to) if valuer else None

@@ -176,3 +176,16 @@ def parse_flag(value: Any) -> bool:
     if text in _YES or text in _NO:
         return text in _YES
     raise ValueError("Answer true or false.")
+
+
+def period_asked(request: Any, company: Any) -> tuple[dt.date, dt.date]:
+    """?from=&to=, by default the current financial year to today (from the day the books
+    begin); Invalid naming the field for a date that is none or a period that ends first."""
+    current_year = company.financial_year_begins(timezone.localdate())
+    dates = optional_dates(request.GET, "from", "to", year_start=current_year)
+    date_to = dates["to"] or timezone.localdate()
+    year_start = company.financial_year_begins(date_to)
+    date_from = dates["from"] or max(year_start, company.books_beginning)
+    if date_from > date_to:
+        raise Invalid.field("to", "The period ends before it begins.")
+    return date_from, date_to

@@ -98,3 +98,33 @@ class InventoryConfig(AppConfig):
             archive_register(ArchivedTable(model))
         archive_register(ArchivedTable(ItemOpening, "item__company"))
         rebuild_register("inventory_main_location", main_location_ensure)
+        self._voucher_parts()
+
+    def _voucher_parts(self) -> None:
+        """Item invoices, Stock Journals and Physical Stock: vouchers with stock lines, their
+        part "items" (`vouchers.parts`), posted on the vouchers' own endpoints with a body that
+        has "items" (an invoice, a count) or "source"/"destination" (a Stock Journal)."""
+        from core.records import ArchivedTable, archive_register
+        from inventory.live import STOCK_LINES
+        from inventory.models import StockLine
+        from inventory.voucher_services import (
+            PART,
+            stock_part_read,
+            stock_voucher_alter,
+            stock_voucher_create,
+        )
+        from vouchers.parts import (
+            VoucherBody,
+            VoucherPart,
+            voucher_body_register,
+            voucher_part_register,
+        )
+
+        voucher_part_register(VoucherPart(name=PART, read=stock_part_read, refresh=STOCK_LINES))
+        for key in ("items", "source", "destination"):
+            voucher_body_register(
+                VoucherBody(
+                    key=key, part=PART, create=stock_voucher_create, alter=stock_voucher_alter
+                )
+            )
+        archive_register(ArchivedTable(StockLine, "voucher__company"))

@@ -130,9 +130,10 @@ def name_taken_message(model: type[Model], name: str) -> str:
 
 
 def decimals_of(quantity: Decimal) -> int:
-    """How many decimal places a quantity is written with (trailing zeros do not count)."""
-    text = quantity_text(quantity)
-    return len(text.split(".")[1]) if "." in text else 0
+    """How many decimal places a quantity is written with (trailing zeros do not count): 2.5
+    has 1, 2.50001 has 5 (not rounded to the four places a quantity is kept with first)."""
+    exponent = quantity.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def quantity_check(unit: Unit, quantity: Decimal) -> str | None:

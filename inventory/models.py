@@ -164,3 +164,54 @@ def quantity_text(quantity: Decimal) -> str:
     """A quantity as its digits, without trailing zeros: 10, 2.5, 0.125."""
     text = f"{quantity:.{MAX_DECIMAL_PLACES}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class StockLine(models.Model):
+    """One row of a voucher's stock lines (the part "items" of `vouchers.parts`): an item's
+    quantity in one godown. An item line split across godowns is several rows with the same
+    `line` (the line's number in the voucher as typed); `position` orders all of a voucher's
+    rows. `kind` is what the row is to the valuation (`inventory.moves.MoveKind`).
+
+    `quantity` is signed, + in and − out, except on a Physical Stock row (`kind` PHYSICAL),
+    where it is the quantity counted in that godown. `rate` and `discount` as typed (a discount
+    is an amount); `amount` = quantity × rate − discount, to the paisa (an item line's amount
+    split across its godowns by quantity, the last row taking the paise left), positive; on a
+    Stock Journal's destination it is the additional cost of the manufacture. `ledger`: the
+    sales or purchase ledger an invoice's line is allocated to (None on inventory vouchers)."""
+
+    class Role(models.TextChoices):
+        ITEMS = "items", "Item"  # an item invoice's line (Sales, Purchase, Credit/Debit Note)
+        SOURCE = "source", "Source (Consumption)"  # a Stock Journal's source side
+        DESTINATION = "destination", "Destination (Production)"  # its destination side
+        COUNTED = "counted", "Counted"  # a Physical Stock's counted quantity
+
+    voucher = models.ForeignKey(
+        "vouchers.Voucher", on_delete=models.CASCADE, related_name="stock_lines"
+    )
+    position = models.PositiveSmallIntegerField()
+    line = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    kind = models.CharField(max_length=20)  # an inventory.moves.MoveKind
+    # DO_NOTHING: an item or a godown is refused deletion while a line names it (the services'
+    # own check, under the company lock, with a message), and a ledger while it has entries (a
+    # line's ledger always has the line's entry); the foreign keys back both, and deletions do
+    # not pay a query for a second check.
+    item = models.ForeignKey(StockItem, on_delete=models.DO_NOTHING, related_name="stock_lines")
+    godown = models.ForeignKey(Godown, on_delete=models.DO_NOTHING, related_name="stock_lines")
+    quantity = models.DecimalField(**QUANTITY)
+    rate = MoneyField(default=Decimal("0"))
+    discount = MoneyField(default=Decimal("0"))
+    amount = MoneyField(default=Decimal("0"))
+    ledger = models.ForeignKey(
+        "ledgers.Ledger", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["voucher", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["voucher", "position"], name="stock_line_position"),
+        ]
+        indexes = [models.Index(fields=["item", "godown"])]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id}.{self.position}: {self.item_id} {self.quantity}"

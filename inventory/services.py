@@ -341,6 +341,8 @@ def _godown_in_use(godown: Godown) -> str | None:
         return f"{godown.name} has godowns under it; move them first."
     if godown.openings.exists():
         return f"{godown.name} holds opening stock of items."
+    if godown.stock_lines.exists():
+        return f"{godown.name} is used in vouchers."
     return None
 
 
@@ -390,11 +392,14 @@ def stock_item_alter(
 def stock_item_delete(
     *, company: Company, item: StockItem, actor: AbstractBaseUser, version: Any
 ) -> None:
-    """Delete a stock item with its opening stock; records a Change."""
+    """Delete a stock item with its opening stock, unless a voucher moves it; records a
+    Change."""
     _delete(item, company=company, actor=actor, version=version)
 
 
 def _item_in_use(item: StockItem) -> str | None:
+    if vouchers := item.stock_lines.values("voucher").distinct().count():
+        return f"{item.name} is used in {vouchers} voucher{'s' if vouchers > 1 else ''}."
     return None
 
 

@@ -21,4 +21,5 @@ urlpatterns = [
     *_routes("stock-groups", views.STOCK_GROUPS),
     *_routes("godowns", views.GODOWNS),
     *_routes("items", views.STOCK_ITEMS),
+    path("vouchers/new/", views.item_invoice_new, name="item-invoice-new"),
 ]

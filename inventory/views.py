@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from companies.access import writer_require
 from companies.decorators import member_view
 from companies.models import Company
+from core.errors import Invalid
 from core.formatting import bidi_isolated
 from core.forms import Errors
 from core.http import body_data, json_response, region_asked, version_of, wants_json
@@ -28,6 +29,8 @@ from editlog.idempotency import save_answered
 from editlog.models import Change
 from inventory import selectors, services
 from inventory.models import Godown, StockGroup, StockItem, Unit, quantity_text
+from inventory.voucher_services import stock_voucher_create
+from ledgers.models import Ledger
 from locking.pages import lock_for_page
 from locking.services import locks_of_company
 
@@ -263,3 +266,77 @@ def master_detail(request: HttpRequest, company: Company, pk: int, master: Maste
         saved_page=_saved_page(request, master, "altered", f"{master.url}s"),
         refused_page=refused_page,
     )
+
+
+# -- the item invoice entry screen ---------------------------------------------------------
+
+ITEM_ROWS = 5  # the item lines the screen shows (more: one blank more than filled)
+ITEM_FIELDS = ("item", "godown", "quantity", "rate", "ledger")
+INVOICE_TYPES = ("Sales", "Purchase", "Credit Note", "Debit Note")
+
+
+def _item_rows(data: dict[str, Any], errors: Errors) -> list[dict[str, Any]]:
+    """The item lines as typed (at least ITEM_ROWS, one blank more than filled), each with its
+    messages (`items.2.quantity` shows on the third line)."""
+    filled = sum(
+        1 for key in data if key.startswith("items-") and key.endswith("-item") and data[key]
+    )
+    rows = []
+    for i in range(max(ITEM_ROWS, filled + 1)):
+        row = {name: data.get(f"items-{i}-{name}", "") for name in ITEM_FIELDS}
+        said = [m for key, ms in errors.items() if key.startswith(f"items.{i}.") for m in ms]
+        rows.append({"index": i, **row, "errors": said})
+    return rows
+
+
+def _page_body(data: dict[str, Any]) -> dict[str, Any]:
+    """The screen's post as an item invoice's body: its typed lines, in order (blank ones left
+    out, so `items.N` counts the lines as the screen shows them, blanks after the last)."""
+    lines = []
+    for i in range(len(data)):
+        line = {name: str(data.get(f"items-{i}-{name}", "")).strip() for name in ITEM_FIELDS}
+        if any(line.values()):
+            lines.append({k: v for k, v in line.items() if v})
+    body = {k: data[k] for k in ("type", "date", "party", "narration") if k in data}
+    return {**body, "items": lines}
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def item_invoice_new(request: HttpRequest, company: Company) -> HttpResponse:
+    """Voucher Creation in Item Invoice mode (Sales, Purchase, Credit and Debit Notes): item,
+    godown, quantity, rate and the ledger each line goes to, by keyboard (Enter moves on,
+    Ctrl+A accepts). The voucher is saved by the vouchers' own service for item bodies."""
+    writer_require(company=company, actor=request.user)
+    data: dict[str, Any] = {"type": "Sales"}
+    errors: Errors = {}
+    status = 200
+    if request.method == "POST":
+        data = body_data(request)
+        try:
+            voucher = stock_voucher_create(
+                company=company, actor=request.user, data=_page_body(data)
+            )
+        except Invalid as refusal:
+            errors, status = refusal.errors, 400
+        else:
+            messages.success(request, f"{voucher} saved.")
+            for warning in voucher.change.warnings:  # type: ignore[attr-defined]
+                messages.warning(request, warning)
+            return redirect("item-invoice-new", company.pk)
+    context = {
+        "form": data,
+        "errors": errors,
+        "general_errors": [
+            f"{key}: {message}" if key != "__all__" else message
+            for key, said in errors.items()
+            if not key.startswith("items.")
+            for message in said
+        ],
+        "rows": _item_rows(data, errors),
+        "types": INVOICE_TYPES,
+        "items": selectors.stock_item_list(company=company),
+        "godowns": selectors.godown_list(company=company),
+        "ledgers": Ledger.objects.filter(company=company).order_by("name"),
+    }
+    return render(request, "inventory/item_invoice.html", context, status=status)

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from companies.models import Company
 from core.money import ZERO, MoneyField, split_signed
+from core.records import StockValues, stock_values
 from editlog.models import Change
 from ledgers.models import Group, Ledger, LedgerDay
 from ledgers.selectors import (
@@ -321,6 +322,9 @@ class Figures:
     date_to: dt.date
     groups: list[Group]
     ledgers: list[Ledger]
+    # The stock items' values when the company integrates accounts with inventory (they replace
+    # the closing values entered on Stock-in-Hand ledgers), else None.
+    inventory: StockValues | None = None
 
     def is_stock(self, ledger: Ledger) -> bool:
         return bool(ledger.is_stock)  # type: ignore[attr-defined]
@@ -370,6 +374,7 @@ def _figures(company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
         "after": Q(date__gt=date_to),
     }
     read = _regions(company, date_from, date_to)
+    inventory = stock_values(company, date_from, date_to) if company.integrate_inventory else None
     ledgers = list(
         Ledger.objects.filter(company=company)
         .only(*_FIGURE_FIELDS)
@@ -390,11 +395,12 @@ def _figures(company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
         ledger.book = book  # type: ignore[attr-defined]
         ledger.is_stock = _is_stock(ledger.group, by_id)  # type: ignore[attr-defined]
         if ledger.is_stock:  # type: ignore[attr-defined]
-            start = ledger.stock_at_start  # type: ignore[attr-defined]
-            end = ledger.stock_at_end  # type: ignore[attr-defined]
+            entered = inventory is None  # integrated: a stock ledger stands at its own balance
+            start = ledger.stock_at_start if entered else None  # type: ignore[attr-defined]
+            end = ledger.stock_at_end if entered else None  # type: ignore[attr-defined]
             ledger.stock_open = book - ledger.period if start is None else start  # type: ignore[attr-defined]
             ledger.stock_close = book if end is None else end  # type: ignore[attr-defined]
-    return Figures(date_from, date_to, groups, ledgers)
+    return Figures(date_from, date_to, groups, ledgers, inventory)
 
 
 def figures_get(*, company: Company, date_from: dt.date, date_to: dt.date) -> Figures:
@@ -423,16 +429,27 @@ class ProfitAndLoss:
 
 
 def stock_total(figures: Figures, attribute: str) -> Decimal:
-    """Σ over the Stock-in-Hand ledgers of `stock_open`, `stock_close` or `period`."""
-    return sum((getattr(lg, attribute) for lg in figures.ledgers if figures.is_stock(lg)), ZERO)
+    """Σ over the Stock-in-Hand ledgers of `stock_open`, `stock_close` or `period`, and the
+    stock items' opening or closing value when the company integrates inventory."""
+    ledgers = (getattr(lg, attribute) for lg in figures.ledgers if figures.is_stock(lg))
+    return sum(ledgers, ZERO) + _items_value(figures, attribute)
+
+
+def _items_value(figures: Figures, attribute: str) -> Decimal:
+    """The stock items' value at the period's start (`stock_open`) or end (`stock_close`)."""
+    if figures.inventory is None or attribute == "period":
+        return ZERO
+    return figures.inventory.opening if attribute == "stock_open" else figures.inventory.closing
 
 
 def _stock_line(figures: Figures, name: str, attribute: str) -> list[FinalLine]:
     stock = [(lg, getattr(lg, attribute)) for lg in figures.ledgers if figures.is_stock(lg)]
-    amount = sum((value for _, value in stock), ZERO)
+    items = _items_value(figures, attribute)
+    amount = sum((value for _, value in stock), items)
     if not amount:
         return []
-    details = [DetailRow(lg.name, value, 0, lg) for lg, value in stock if value]
+    details = [DetailRow(STOCK_ITEMS, items, 0)] if items else []
+    details += [DetailRow(lg.name, value, 0, lg) for lg, value in stock if value]
     return [FinalLine(name, amount, details=details)]
 
 
@@ -549,9 +566,21 @@ def sheet_figures_get(*, company: Company, as_of: dt.date) -> SheetFigures:
             balances.append((ledger, value))
         else:
             balances.append((ledger, book))
+    if figures.inventory is not None:  # the items' closing value, under Stock-in-Hand
+        items = figures.inventory
+        balances.append((_closing_stock(company, figures.groups), items.closing))
+        whole_result += items.closing - items.books_opening  # what the stock has earned
+        openings += items.books_opening  # the items' openings are opening balances too
     groups = [g for g in figures.groups if not g.is_revenue]
     carried = profit_and_loss + whole_result
     return SheetFigures(as_of, groups, balances, carried, current, openings)
+
+
+def _closing_stock(company: Company, groups: list[Group]) -> Ledger:
+    """The stock items' closing value as the Balance Sheet lists it: a line under
+    Stock-in-Hand that is no ledger (unsaved: no statement to link to)."""
+    stock = next(g for g in groups if g.name == STOCK_IN_HAND and g.predefined)
+    return Ledger(company=company, name=CLOSING_STOCK, group=stock)
 
 
 def balance_sheet_get(*, company: Company, as_of: dt.date) -> BalanceSheet:
@@ -591,4 +620,6 @@ def profit_and_loss_line(sheet: SheetFigures) -> FinalLine:
 
 
 PROFIT_AND_LOSS_NAME = "Profit & Loss A/c"
+CLOSING_STOCK = "Closing Stock"
+STOCK_ITEMS = "Stock items"
 DIFFERENCE = "Difference in opening balances"

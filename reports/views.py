@@ -20,7 +20,7 @@ from core.errors import Invalid
 from core.export import export_format, export_response
 from core.http import date_param, json_response, region_asked, wants_json
 from core.templatetags.tally import dom_id
-from core.validation import optional_dates, parse_id
+from core.validation import parse_id, period_asked
 from ledgers.models import Ledger
 from ledgers.selectors import chart_build, group_list, ledger_get, ledger_json, ledger_list
 from locking.services import locks_of_company
@@ -403,19 +403,6 @@ def _profit_and_loss_json(report: ProfitAndLoss) -> dict[str, Any]:
         "trading_total": report.trading_total,
         "total": report.total,
     }
-
-
-def period_asked(request: HttpRequest, company: Company) -> tuple[dt.date, dt.date]:
-    """?from=&to=, by default the current financial year to today (from the day the books
-    begin); Invalid naming the field for a date that is none or a period that ends first."""
-    current_year = company.financial_year_begins(timezone.localdate())
-    dates = optional_dates(request.GET, "from", "to", year_start=current_year)
-    date_to = dates["to"] or timezone.localdate()
-    year_start = company.financial_year_begins(date_to)
-    date_from = dates["from"] or max(year_start, company.books_beginning)
-    if date_from > date_to:
-        raise Invalid.field("to", "The period ends before it begins.")
-    return date_from, date_to
 
 
 SCHEDULE_III = "schedule3"

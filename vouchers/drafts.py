@@ -22,6 +22,10 @@ from vouchers.models import VoucherType
 
 Base = VoucherType.Base
 MAX_LINES = 500
+# Tally's inventory vouchers: stock lines only (`inventory` posts them), never ledger entries.
+INVENTORY_BASES = frozenset(
+    {Base.STOCK_JOURNAL, Base.PHYSICAL_STOCK, Base.RECEIPT_NOTE, Base.DELIVERY_NOTE}
+)
 MAX_NARRATION = 2000
 
 
@@ -159,6 +163,9 @@ def voucher_check(draft: VoucherDraft, *, company: Company) -> None:
     if draft.date < company.books_beginning:
         raise Invalid.field("date", f"The books begin on {company.books_beginning:%d-%b-%Y}.")
     errors: Errors = {}
+    if draft.voucher_type.base in INVENTORY_BASES and draft.lines:
+        name = draft.voucher_type.name
+        errors["entries"] = [f"A {name} moves stock and posts no ledger entries."]
     _balance_check(draft.lines, errors)
     _type_rules_check(draft.voucher_type, draft.lines, errors)
     if errors:

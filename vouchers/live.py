@@ -17,6 +17,7 @@ from editlog.models import Change
 from ledgers.live import balance_book, balances_patch, ledgers_note
 from ledgers.models import Ledger
 from vouchers.models import Entry, Voucher, VoucherType
+from vouchers.parts import part_regions
 
 ROW = "vouchers/_day_book_table.html#row"
 GONE = "vouchers/_gone.html"
@@ -70,6 +71,7 @@ def voucher_live(patch: Patch, change: Change, state: LiveState) -> None:
     patch.refresh += [register_region(name) for name in sorted(types)]
     if any(e.get("bills") for side in (before, after) for e in side.get("entries", [])):
         patch.refresh.append(OUTSTANDINGS)  # reports.views_outstandings: bills moved
+    patch.refresh += part_regions(before, after)  # e.g. stock lines: the stock reports
     if ledger_ids:
         balances_patch(patch, state=state, company=change.company, ledger_ids=ledger_ids)
         patch.refresh += [

@@ -27,6 +27,11 @@ class VoucherType(models.Model):
         PURCHASE = "purchase", "Purchase"
         CREDIT_NOTE = "credit_note", "Credit Note"
         DEBIT_NOTE = "debit_note", "Debit Note"
+        # Tally's inventory vouchers: they move stock and post no ledger entries.
+        STOCK_JOURNAL = "stock_journal", "Stock Journal"
+        PHYSICAL_STOCK = "physical_stock", "Physical Stock"
+        RECEIPT_NOTE = "receipt_note", "Receipt Note"
+        DELIVERY_NOTE = "delivery_note", "Delivery Note"
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=100)

@@ -24,10 +24,13 @@ PartWrite = Callable[[Voucher], dict[str, Any]]
 class VoucherPart:
     """`name`: the key in the voucher's snapshot ("gst", "items"; a word). `read`: voucher ids
     to the part's snapshot of each voucher that has one (one query for all of them); only the
-    vouchers whose save wrote the part are read for it (`Voucher.part_names`)."""
+    vouchers whose save wrote the part are read for it (`Voucher.part_names`). `refresh`: the
+    page regions a Change of a voucher with the part (before or after) makes stale, such as
+    the open Stock Summary for stock lines (`vouchers.live` adds them to the Change's frame)."""
 
     name: str
     read: Callable[[list[int]], dict[int, Any]]
+    refresh: tuple[str, ...] = ()
 
 
 _parts: dict[str, VoucherPart] = {}
@@ -37,6 +40,16 @@ def voucher_part_register(part: VoucherPart) -> VoucherPart:
     """Add a part (registering a name again replaces it, as a test app's reload does)."""
     _parts[part.name] = part
     return part
+
+
+def part_regions(*snapshots: dict[str, Any]) -> list[str]:
+    """The regions the registered parts in these snapshots of a voucher make stale."""
+    return [
+        region
+        for part in _parts.values()
+        if any(snapshot.get(part.name) for snapshot in snapshots)
+        for region in part.refresh
+    ]
 
 
 def voucher_parts_read(vouchers: Iterable[Voucher]) -> dict[int, dict[str, Any]]:

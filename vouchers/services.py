@@ -73,13 +73,21 @@ VOUCHER_TYPES = [
     ("Credit Note", Base.CREDIT_NOTE, "C/Note", "Alt+F6"),
     ("Debit Note", Base.DEBIT_NOTE, "D/Note", "Alt+F5"),
 ]
+# And its inventory voucher types (the same list is seeded for companies made before them by
+# migration vouchers 0007).
+INVENTORY_VOUCHER_TYPES = [
+    ("Stock Journal", Base.STOCK_JOURNAL, "Stk Jrnl", "Alt+F7"),
+    ("Physical Stock", Base.PHYSICAL_STOCK, "Phys Stk", "Alt+F10"),
+    ("Receipt Note", Base.RECEIPT_NOTE, "Rcpt Note", "Alt+F9"),
+    ("Delivery Note", Base.DELIVERY_NOTE, "Dlvy Note", "Alt+F8"),
+]
 
 
 def voucher_types_seed(*, company: Company) -> None:
-    """Tally's eight accounting voucher types, for a new company."""
+    """Tally's eight accounting voucher types and its four inventory ones, for a new company."""
     VoucherType.objects.bulk_create(
         VoucherType(company=company, name=name, base=base, abbreviation=abbr, shortcut=key)
-        for name, base, abbr, key in VOUCHER_TYPES
+        for name, base, abbr, key in VOUCHER_TYPES + INVENTORY_VOUCHER_TYPES
     )
 
 

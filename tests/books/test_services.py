@@ -62,6 +62,10 @@ def test_company_create_seeds_ledgers_and_voucher_types_and_owner(alice):
         "Purchase": "F9",
         "Credit Note": "Alt+F6",
         "Debit Note": "Alt+F5",
+        "Stock Journal": "Alt+F7",
+        "Physical Stock": "Alt+F10",
+        "Receipt Note": "Alt+F9",
+        "Delivery Note": "Alt+F8",
     }
     assert Membership.objects.get(company=company).role == "owner"
 

@@ -94,3 +94,52 @@ def test_a_copy_restored_from_a_backup_carries_every_master(stocked, alice, tmp_
         ("Shop", "140.0000", "7840.00"),
     ]
     assert differences(copy) == []
+
+
+def test_vouchers_with_items_reconcile_and_come_back_in_a_copy(
+    stocked, alice, ledgers, tmp_path: Path
+):
+    from inventory.models import StockLine
+    from inventory.moves import moves_read
+    from inventory.voucher_services import stock_voucher_alter, stock_voucher_create
+
+    line = {"item": "Steel Bowl", "quantity": "10", "rate": "80", "ledger": "Sales"}
+    sale = stock_voucher_create(
+        company=stocked,
+        actor=alice,
+        data={"type": "Sales", "date": "2026-04-10", "party": "Cash", "items": [line]},
+    )
+    stock_voucher_alter(
+        company=stocked,
+        voucher=sale,
+        actor=alice,
+        version=1,
+        data={"items": [{**line, "godowns": [{"godown": "Shop", "quantity": "4"},
+                                             {"godown": "Pune Shed", "quantity": "6"}]}]},
+    )  # fmt: skip
+    stock_voucher_create(
+        company=stocked,
+        actor=alice,
+        data={
+            "type": "Stock Journal",
+            "date": "2026-04-12",
+            "source": [{"item": "Sugar", "godown": "Pune", "quantity": "1.5"}],
+            "destination": [{"item": "Sugar", "godown": "Shop", "quantity": "1.5"}],
+        },
+    )
+    vouchers = [str(d) for d in records_reconcile(stocked) if d.object_key.startswith("voucher:")]
+    assert vouchers == []
+    archive = tmp_path / "sharma.tsbk"
+    backup_write(company=stocked, path=archive)
+    copy = restore(archive=archive, mode="copy", actor=alice).company
+    assert StockLine.objects.filter(voucher__company=copy).count() == 4
+
+    def shown(company):
+        items = dict(StockItem.objects.filter(company=company).values_list("pk", "name"))
+        godowns = dict(Godown.objects.filter(company=company).values_list("pk", "name"))
+        return [
+            (items[m.item_id], godowns[m.godown_id], m.date, m.kind, m.quantity, m.value)
+            for m in moves_read(company)
+        ]
+
+    assert shown(copy) == shown(stocked)

@@ -29,8 +29,9 @@ NEW = {
 # snapshot's rows, Change, the edit lock let go, last_seq/last_hash, release; delete: Change,
 # the edit lock let go, the opening rows, the item's Tally identity (tallyxml's TallyKey: the
 # key goes with its record, so importing the item again creates it again) and the item
-# deleted, last_seq/last_hash, release.
-SERVICE = {"create": 12, "alter": 12, "delete": 13}
+# deleted, last_seq/last_hash, release; and before it, whether a voucher's stock line names the
+# item (then it is refused).
+SERVICE = {"create": 12, "alter": 12, "delete": 14}
 
 
 @pytest.fixture
